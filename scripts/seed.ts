@@ -1,0 +1,26 @@
+// `npm run seed`: applies migrations and seeds the demo catalog into DATABASE_URL (or the embedded database); idempotent.
+import fs from 'node:fs';
+import path from 'node:path';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { seedDemo } from '../src/demo/seed.js';
+
+const config = loadConfig(process.env);
+if (config.production) {
+  console.error('Refusing to seed demo data with NODE_ENV=production.');
+  process.exit(1);
+}
+fs.mkdirSync(config.dataDir, { recursive: true });
+const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
+const database = openDatabase(config.databaseUrl ?? embedded!.url);
+try {
+  await migrateDatabase(database.pool);
+  const result = await seedDemo(database.db, systemClock);
+  console.log(result.created ? `Seeded the demo catalog (${result.datasets} datasets).` : 'The demo catalog is already there; nothing changed.');
+} finally {
+  await database.close();
+  await embedded?.stop();
+}

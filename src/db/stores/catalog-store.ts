@@ -1,0 +1,274 @@
+import DataLoader from 'dataloader';
+import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { dataFiles, datasets, datasetVersions, organizations } from '../tables/index.js';
+
+const { search: _search, ...datasetColumns } = getTableColumns(datasets);
+
+export type DatasetRow = Omit<typeof datasets.$inferSelect, 'search'>;
+export type DatasetVersionRow = typeof datasetVersions.$inferSelect;
+export type DataFileRow = typeof dataFiles.$inferSelect;
+export type DatasetStatus = DatasetRow['status'];
+export type DatasetKind = DatasetRow['kind'];
+export type Modality = DatasetRow['modality'];
+
+export const PERMISSION_COLUMNS = {
+  COMMERCIAL_USE: datasets.commercialUse,
+  MODEL_TRAINING: datasets.modelTraining,
+  DERIVATIVES: datasets.derivatives,
+  SYNTHETIC_GENERATION: datasets.syntheticGeneration,
+  REDISTRIBUTION: datasets.redistribution,
+} as const;
+export type Permission = keyof typeof PERMISSION_COLUMNS | 'NO_ATTRIBUTION';
+
+export type DatasetOrder = 'RELEVANCE' | 'NEWEST' | 'OLDEST' | 'TITLE' | 'RECENTLY_UPDATED';
+
+/** Who may see non-published listings in a query. */
+export type Visibility = { staff: true } | { staff: false; organizationId: string | null };
+
+export interface DatasetListQuery {
+  visibility: Visibility;
+  statuses: DatasetStatus[];
+  kinds?: DatasetKind[];
+  modalities?: Modality[];
+  tags?: string[];
+  vendorId?: string;
+  permissions?: Permission[];
+  search?: string;
+  order: DatasetOrder;
+  /** Sort key values of the last row of the previous page. */
+  after?: (string | number)[];
+  limit: number;
+}
+
+export type ListedDataset = DatasetRow & { rank: number | null };
+
+function byKey<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): (T | undefined)[] {
+  const map = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => map.get(k));
+}
+
+function groupBy<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][] {
+  const map = new Map<K, T[]>(keys.map((k) => [k, []]));
+  for (const r of rows) map.get(keyOf(r))?.push(r);
+  return keys.map((k) => map.get(k)!);
+}
+
+/** Data access for datasets, versions and files; one instance per request. */
+export class CatalogStore {
+  constructor(private readonly db: DbOrTx) {}
+
+  readonly datasetById = new DataLoader<string, DatasetRow | undefined>(async (ids) =>
+    byKey(ids, await this.db.select(datasetColumns).from(datasets).where(inArray(datasets.id, [...ids])), (r) => r.id),
+  );
+
+  readonly versionById = new DataLoader<string, DatasetVersionRow | undefined>(async (ids) =>
+    byKey(ids, await this.db.select().from(datasetVersions).where(inArray(datasetVersions.id, [...ids])), (r) => r.id),
+  );
+
+  readonly filesByVersionId = new DataLoader<string, DataFileRow[]>(async (ids) =>
+    groupBy(
+      ids,
+      await this.db
+        .select()
+        .from(dataFiles)
+        .where(inArray(dataFiles.versionId, [...ids]))
+        .orderBy(dataFiles.versionId, dataFiles.position),
+      (r) => r.versionId,
+    ),
+  );
+
+  async datasetBySlugs(vendorSlug: string, datasetSlug: string): Promise<DatasetRow | undefined> {
+    const [row] = await this.db
+      .select(datasetColumns)
+      .from(datasets)
+      .innerJoin(organizations, eq(organizations.id, datasets.vendorId))
+      .where(and(eq(organizations.slug, vendorSlug), eq(datasets.slug, datasetSlug)))
+      .limit(1);
+    return row;
+  }
+
+  async datasetByVendorSlug(vendorId: string, slug: string): Promise<DatasetRow | undefined> {
+    const [row] = await this.db
+      .select(datasetColumns)
+      .from(datasets)
+      .where(and(eq(datasets.vendorId, vendorId), eq(datasets.slug, slug)))
+      .limit(1);
+    return row;
+  }
+
+  /** Locks a dataset row for the rest of the transaction (publishing serializes per dataset). */
+  async lockDataset(id: string): Promise<DatasetRow | undefined> {
+    const [row] = await this.db.select(datasetColumns).from(datasets).where(eq(datasets.id, id)).for('update');
+    return row;
+  }
+
+  async insertDataset(row: typeof datasets.$inferInsert): Promise<DatasetRow> {
+    const [created] = await this.db.insert(datasets).values(row).returning(datasetColumns);
+    return created!;
+  }
+
+  async updateDataset(id: string, patch: Partial<typeof datasets.$inferInsert>): Promise<DatasetRow> {
+    const [updated] = await this.db.update(datasets).set(patch).where(eq(datasets.id, id)).returning(datasetColumns);
+    return updated!;
+  }
+
+  async insertVersion(row: typeof datasetVersions.$inferInsert): Promise<DatasetVersionRow> {
+    const [created] = await this.db.insert(datasetVersions).values(row).returning();
+    return created!;
+  }
+
+  async updateVersion(id: string, patch: Partial<typeof datasetVersions.$inferInsert>): Promise<DatasetVersionRow> {
+    const [updated] = await this.db.update(datasetVersions).set(patch).where(eq(datasetVersions.id, id)).returning();
+    return updated!;
+  }
+
+  async versionByNumber(datasetId: string, version: string): Promise<DatasetVersionRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, version)))
+      .limit(1);
+    return row;
+  }
+
+  async publishedVersionNumbers(datasetId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ version: datasetVersions.version })
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.datasetId, datasetId), sql`${datasetVersions.status} <> 'DRAFT'`));
+    return rows.map((r) => r.version);
+  }
+
+  /** Replaces a draft version's file list. */
+  async replaceFiles(versionId: string, files: Omit<typeof dataFiles.$inferInsert, 'versionId'>[]): Promise<void> {
+    await this.db.delete(dataFiles).where(eq(dataFiles.versionId, versionId));
+    if (files.length > 0) await this.db.insert(dataFiles).values(files.map((f) => ({ ...f, versionId })));
+  }
+
+  /** Versions of one dataset, newest first (IDs are time-ordered); drafts only when `includeDrafts`. */
+  async listVersions(
+    datasetId: string,
+    includeDrafts: boolean,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<DatasetVersionRow[]> {
+    return this.db
+      .select()
+      .from(datasetVersions)
+      .where(
+        and(
+          eq(datasetVersions.datasetId, datasetId),
+          includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`,
+          afterId ? sql`${datasetVersions.id} < ${afterId}` : undefined,
+        ),
+      )
+      .orderBy(desc(datasetVersions.id))
+      .limit(limit + 1);
+  }
+
+  async countVersions(datasetId: string, includeDrafts: boolean): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(datasetVersions)
+      .where(
+        and(eq(datasetVersions.datasetId, datasetId), includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`),
+      );
+    return row!.n;
+  }
+
+  /** The catalog query: filters, full-text relevance, keyset pagination; `limit + 1` rows. */
+  async listDatasets(q: DatasetListQuery): Promise<ListedDataset[]> {
+    const tsquery = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : undefined;
+    const rank = tsquery ? sql<number>`ts_rank_cd(${datasets.search}, ${tsquery}, 32)` : sql<null>`NULL::real`;
+    const where = and(...this.filterConditions(q, tsquery), this.afterCondition(q, rank));
+    const order = this.orderBy(q.order, rank);
+    return this.db
+      .select({ ...datasetColumns, rank: rank.mapWith(Number).as('rank') })
+      .from(datasets)
+      .where(where)
+      .orderBy(...order)
+      .limit(q.limit + 1) as Promise<ListedDataset[]>;
+  }
+
+  async countDatasets(q: DatasetListQuery): Promise<number> {
+    const tsquery = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : undefined;
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(datasets)
+      .where(and(...this.filterConditions(q, tsquery)));
+    return row!.n;
+  }
+
+  /** Sort key values of a listed row, for its cursor. */
+  static sortKeys(order: DatasetOrder, row: ListedDataset): (string | number)[] {
+    switch (order) {
+      case 'RELEVANCE':
+        return [row.rank ?? 0, row.id];
+      case 'NEWEST':
+      case 'OLDEST':
+        return [row.id];
+      case 'TITLE':
+        return [row.title, row.id];
+      case 'RECENTLY_UPDATED':
+        return [row.updatedAt.toISOString(), row.id];
+    }
+  }
+
+  static sortArity(order: DatasetOrder): number {
+    return order === 'NEWEST' || order === 'OLDEST' ? 1 : 2;
+  }
+
+  private filterConditions(q: DatasetListQuery, tsquery: SQL | undefined): (SQL | undefined)[] {
+    const visible = q.visibility.staff
+      ? undefined
+      : q.visibility.organizationId
+        ? sql`(${datasets.status} = 'PUBLISHED' OR ${datasets.vendorId} = ${q.visibility.organizationId})`
+        : sql`${datasets.status} = 'PUBLISHED'`;
+    const permissions = (q.permissions ?? []).map((p) =>
+      p === 'NO_ATTRIBUTION' ? eq(datasets.attributionRequired, false) : eq(PERMISSION_COLUMNS[p], true),
+    );
+    return [
+      inArray(datasets.status, q.statuses),
+      visible,
+      q.kinds?.length ? inArray(datasets.kind, q.kinds) : undefined,
+      q.modalities?.length ? inArray(datasets.modality, q.modalities) : undefined,
+      q.tags?.length ? sql`${datasets.tags} @> ${sql.param(q.tags, datasets.tags)}` : undefined,
+      q.vendorId ? eq(datasets.vendorId, q.vendorId) : undefined,
+      tsquery ? sql`${datasets.search} @@ ${tsquery}` : undefined,
+      ...permissions,
+    ];
+  }
+
+  private afterCondition(q: DatasetListQuery, rank: SQL): SQL | undefined {
+    const a = q.after;
+    if (!a) return undefined;
+    switch (q.order) {
+      case 'RELEVANCE':
+        return sql`(${rank} < ${a[0]}::real OR (${rank} = ${a[0]}::real AND ${datasets.id} > ${a[1]}))`;
+      case 'NEWEST':
+        return sql`${datasets.id} < ${a[0]}`;
+      case 'OLDEST':
+        return sql`${datasets.id} > ${a[0]}`;
+      case 'TITLE':
+        return sql`(${datasets.title}, ${datasets.id}) > (${a[0]}, ${a[1]})`;
+      case 'RECENTLY_UPDATED':
+        return sql`(${datasets.updatedAt}, ${datasets.id}) < (${a[0]}::timestamptz, ${a[1]})`;
+    }
+  }
+
+  private orderBy(order: DatasetOrder, rank: SQL): SQL[] {
+    switch (order) {
+      case 'RELEVANCE':
+        return [sql`${rank} DESC`, asc(datasets.id)];
+      case 'NEWEST':
+        return [desc(datasets.id)];
+      case 'OLDEST':
+        return [asc(datasets.id)];
+      case 'TITLE':
+        return [asc(datasets.title), asc(datasets.id)];
+      case 'RECENTLY_UPDATED':
+        return [desc(datasets.updatedAt), desc(datasets.id)];
+    }
+  }
+}

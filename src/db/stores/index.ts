@@ -1,0 +1,22 @@
+import type { Db, DbOrTx } from '../client.js';
+import { AccountsStore } from './accounts-store.js';
+import { CatalogStore } from './catalog-store.js';
+
+/**
+ * Every feature's data access for one request (or one transaction); loaders cache per instance.
+ * @example await stores.transaction(async (tx) => { await tx.catalog.insertDataset(...) });
+ */
+export class Stores {
+  readonly accounts: AccountsStore;
+  readonly catalog: CatalogStore;
+
+  constructor(readonly db: DbOrTx) {
+    this.accounts = new AccountsStore(db);
+    this.catalog = new CatalogStore(db);
+  }
+
+  /** Runs `fn` in one transaction (a savepoint when already inside one). */
+  transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
+    return (this.db as Db).transaction((tx) => fn(new Stores(tx)));
+  }
+}

@@ -1,0 +1,51 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+
+/** Apollo's request-level codes, folded into our closed set (the original stays in `reason`). */
+const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: 'BAD_USER_INPUT',
+  GRAPHQL_VALIDATION_FAILED: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_USER_INPUT',
+  OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+};
+
+/** Automatic persisted queries speak these codes by protocol; clients depend on them verbatim. */
+const PROTOCOL_CODES = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+
+/** Where a variable coercion error points: `Variable "$input" got invalid value ... at "input.kind"`. */
+function fieldOfVariableError(message: string): string | undefined {
+  const at = /at "([^"]+)"/.exec(message);
+  if (at) return at[1];
+  const variable = /^Variable "\$([A-Za-z0-9_]+)"/.exec(message);
+  return variable?.[1];
+}
+
+/**
+ * Shapes every error a client sees: our own codes pass through; request errors become BAD_USER_INPUT with
+ * a field where one can be named; anything else is INTERNAL_SERVER_ERROR with no internals.
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  onInternal: (err: unknown) => void,
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const code = formatted.extensions?.code as string | undefined;
+  const { http: _http, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+  if (code && PROTOCOL_CODES.has(code)) return { ...formatted, extensions };
+  if (original instanceof GraphQLError && code && (ERROR_CODES as string[]).includes(code) && code !== 'INTERNAL_SERVER_ERROR') {
+    if (code === 'BAD_USER_INPUT' && extensions.field === undefined) {
+      const field = fieldOfVariableError(formatted.message);
+      if (field) return { ...formatted, extensions: { ...extensions, field } };
+    }
+    return { ...formatted, extensions };
+  }
+  if (code && REQUEST_ERROR_CODES[code] && !(original instanceof Error && !(original instanceof GraphQLError))) {
+    const field = fieldOfVariableError(formatted.message) ?? 'query';
+    return { ...formatted, extensions: { ...extensions, code: REQUEST_ERROR_CODES[code], reason: code, field } };
+  }
+  onInternal(original);
+  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

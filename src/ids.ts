@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+
+/** Every node type's ID prefix; IDs are opaque to clients but say what they name. */
+export const ID_PREFIXES = {
+  organization: 'org',
+  user: 'usr',
+  apiKey: 'ak',
+  dataset: 'ds',
+  datasetVersion: 'dsv',
+  dataFile: 'fil',
+  offer: 'off',
+  license: 'lic',
+  accessToken: 'tok',
+} as const;
+
+export type NodeKind = keyof typeof ID_PREFIXES;
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+/**
+ * A new prefixed, time-ordered ID (ULID-like: 10 chars of time, 16 random).
+ * @example newId('dataset') // 'ds_01jd5k...'
+ */
+export function newId(kind: NodeKind, now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  let rand = '';
+  for (const b of bytes) rand += CROCKFORD[b % 32];
+  return `${ID_PREFIXES[kind]}_${encodeTime(now)}${rand}`;
+}
+
+const ID_SHAPE = /^([a-z]+)_[0-9a-z]{26}$/;
+
+/** Which kind of node an ID names, or undefined when it is not one of ours. */
+export function kindOfId(id: string): NodeKind | undefined {
+  const m = ID_SHAPE.exec(id);
+  if (!m) return undefined;
+  const prefix = m[1];
+  return (Object.keys(ID_PREFIXES) as NodeKind[]).find((k) => ID_PREFIXES[k] === prefix);
+}

@@ -1,0 +1,76 @@
+import type { DatasetOrder, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
+import { BadUserInputError } from '../errors.js';
+import type { Connection } from '../pagination.js';
+import type { InputArgs, PageArgs, Resolver } from './types.js';
+
+export function termsOf(d: DatasetRow) {
+  return {
+    spdxId: d.spdxId,
+    commercialUse: d.commercialUse,
+    modelTraining: d.modelTraining,
+    derivatives: d.derivatives,
+    syntheticGeneration: d.syntheticGeneration,
+    redistribution: d.redistribution,
+    attributionRequired: d.attributionRequired,
+  };
+}
+
+const connectionFields = {
+  nodes: ((c) => c.edges.map((e) => e.node)) as Resolver<Connection<unknown>>,
+  totalCount: ((c) => c.totalCount()) as Resolver<Connection<unknown>>,
+};
+
+export const catalogResolvers = {
+  Query: {
+    datasets: ((_p, args, ctx) => ctx.catalog.search(ctx.viewer, args)) as Resolver<
+      unknown,
+      PageArgs & { filter?: unknown; orderBy?: DatasetOrder | null }
+    >,
+    dataset: ((_p, { id, slug }, ctx) => {
+      if ((id == null) === (slug == null)) throw new BadUserInputError('Give exactly one of id or slug', id == null ? 'id' : 'slug');
+      return id != null ? ctx.catalog.dataset(ctx.viewer, id) : ctx.catalog.datasetBySlug(ctx.viewer, slug!);
+    }) as Resolver<unknown, { id?: string | null; slug?: string | null }>,
+    datasetVersion: ((_p, { id }, ctx) => ctx.catalog.version(ctx.viewer, id)) as Resolver<unknown, { id: string }>,
+  },
+  Dataset: {
+    fullSlug: (async (d, _a, ctx) => `${(await ctx.stores.accounts.organizationById.load(d.vendorId))!.slug}/${d.slug}`) as Resolver<DatasetRow>,
+    vendor: (async (d, _a, ctx) => ctx.stores.accounts.organizationById.load(d.vendorId)) as Resolver<DatasetRow>,
+    terms: ((d) => termsOf(d)) as Resolver<DatasetRow>,
+    versions: ((d, args, ctx) => ctx.catalog.versions(ctx.viewer, d, args)) as Resolver<DatasetRow, PageArgs>,
+    latestVersion: ((d, _a, ctx) => ctx.catalog.latestVersion(d)) as Resolver<DatasetRow>,
+    suspendedReason: ((d, _a, ctx) => (ctx.viewer.canRead(d.vendorId) ? d.suspendedReason : null)) as Resolver<DatasetRow>,
+    relevance: ((d) => (d as Partial<ListedDataset>).rank ?? null) as Resolver<DatasetRow>,
+  },
+  DatasetVersion: {
+    dataset: (async (v, _a, ctx) => ctx.stores.catalog.datasetById.load(v.datasetId)) as Resolver<DatasetVersionRow>,
+    files: ((v, _a, ctx) => ctx.stores.catalog.filesByVersionId.load(v.id)) as Resolver<DatasetVersionRow>,
+  },
+  DatasetConnection: connectionFields,
+  DatasetVersionConnection: connectionFields,
+  Mutation: {
+    createDataset: (async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.createDataset(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    updateDataset: (async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.updateDataset(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    createDatasetVersion: (async (_p, { input }, ctx) => ({
+      datasetVersion: await ctx.catalog.createVersion(ctx.viewer, input),
+    })) as Resolver<unknown, InputArgs>,
+    updateDatasetVersion: (async (_p, { input }, ctx) => ({
+      datasetVersion: await ctx.catalog.updateVersion(ctx.viewer, input),
+    })) as Resolver<unknown, InputArgs>,
+    publishDatasetVersion: (async (_p, { input }, ctx) => ({
+      datasetVersion: await ctx.catalog.publishVersion(ctx.viewer, input),
+    })) as Resolver<unknown, InputArgs>,
+    suspendDataset: (async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.suspendDataset(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    reinstateDataset: (async (_p, { input }, ctx) => ({
+      dataset: await ctx.catalog.reinstateDataset(ctx.viewer, input),
+    })) as Resolver<unknown, InputArgs>,
+  },
+};

@@ -1,0 +1,22 @@
+import { BigIntScalar, DateTime, JSONScalar } from './scalars.js';
+import { accountsResolvers } from './accounts.js';
+import { catalogResolvers } from './catalog.js';
+import { nodeResolvers } from './node.js';
+
+type ResolverMap = Record<string, object>;
+
+/** Merges each feature's resolver map type by type. */
+function merge(...maps: ResolverMap[]): ResolverMap {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) out[type] = { ...out[type], ...fields };
+  }
+  return out;
+}
+
+export const resolvers = merge(
+  { DateTime, BigInt: BigIntScalar, JSON: JSONScalar },
+  nodeResolvers,
+  accountsResolvers,
+  catalogResolvers,
+);

@@ -1,0 +1,65 @@
+import type { Context } from '../context.js';
+import { BadUserInputError, UnreachableCaseError } from '../errors.js';
+import { kindOfId, type NodeKind } from '../ids.js';
+import { canSeeApiKey, canSeeOrganization, canSeeUser } from './accounts.js';
+import type { Resolver } from './types.js';
+
+const TYPE_NAMES: Record<NodeKind, string | null> = {
+  organization: 'Organization',
+  user: 'User',
+  apiKey: 'ApiKey',
+  dataset: 'Dataset',
+  datasetVersion: 'DatasetVersion',
+  dataFile: null,
+  offer: null,
+  license: null,
+  accessToken: null,
+};
+
+/** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
+export async function loadNode(ctx: Context, id: string): Promise<unknown> {
+  const kind = kindOfId(id);
+  if (!kind) return null;
+  switch (kind) {
+    case 'organization': {
+      const org = await ctx.stores.accounts.organizationById.load(id);
+      return org && canSeeOrganization(ctx, org) ? org : null;
+    }
+    case 'user': {
+      const user = await ctx.stores.accounts.userById.load(id);
+      return user && canSeeUser(ctx, user) ? user : null;
+    }
+    case 'apiKey': {
+      const key = await ctx.stores.accounts.apiKeyById(id);
+      if (!key) return null;
+      return canSeeApiKey(ctx, key, await ctx.stores.accounts.userById.load(key.userId)) ? key : null;
+    }
+    case 'dataset':
+      return ctx.catalog.dataset(ctx.viewer, id);
+    case 'datasetVersion':
+      return ctx.catalog.version(ctx.viewer, id);
+    case 'dataFile':
+    case 'offer':
+    case 'license':
+    case 'accessToken':
+      return null;
+    default:
+      throw new UnreachableCaseError(kind);
+  }
+}
+
+export const nodeResolvers = {
+  Query: {
+    node: ((_p, { id }, ctx) => loadNode(ctx, id)) as Resolver<unknown, { id: string }>,
+    nodes: ((_p, { ids }, ctx) => {
+      if (ids.length > 100) throw new BadUserInputError('ids: at most 100 IDs at once', 'ids');
+      return Promise.all(ids.map((id) => loadNode(ctx, id)));
+    }) as Resolver<unknown, { ids: string[] }>,
+  },
+  Node: {
+    __resolveType: (obj: { id: string }) => {
+      const kind = kindOfId(obj.id);
+      return kind ? TYPE_NAMES[kind] : null;
+    },
+  },
+};

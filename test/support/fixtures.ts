@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import { ADMIN_KEY, type GraphQLResponse, type TestApp } from './app.js';
+
+let counter = 0;
+/** A unique slug per call, readable in failures. */
+export const uniqueSlug = (base: string) => `${base}-${process.pid}-${++counter}`;
+
+export const OPEN_TERMS = {
+  spdxId: 'CC-BY-4.0',
+  commercialUse: true,
+  modelTraining: true,
+  derivatives: true,
+  syntheticGeneration: true,
+  redistribution: true,
+  attributionRequired: true,
+};
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Asserts the response failed with exactly this code (and field, when given). */
+export function expectError(res: GraphQLResponse, code: string, field?: string): void {
+  expect(res.errors, JSON.stringify(res.data)).toBeDefined();
+  expect(res.errors![0]!.extensions.code, res.errors![0]!.message).toBe(code);
+  if (field !== undefined) expect(res.errors![0]!.extensions.field).toBe(field);
+}
+
+/** Asserts success and returns the data. */
+export function ok<T = Record<string, any>>(res: GraphQLResponse<T>): T {
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  return res.data!;
+}
+
+export interface Org {
+  id: string;
+  slug: string;
+  ownerId: string;
+  key: string;
+}
+
+/** Signs an organization up through the API; vendors are approved by the admin unless `approve: false`. */
+export async function signUp(app: TestApp, kind: 'VENDOR' | 'BUYER', options: { approve?: boolean; slug?: string } = {}): Promise<Org> {
+  const slug = options.slug ?? uniqueSlug(kind.toLowerCase());
+  const data = ok(
+    await app.gql(
+      `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id slug } owner { id } secret } }`,
+      { input: { name: `Org ${slug}`, slug, kind, owner: { name: `Owner of ${slug}`, email: `owner@${slug}.example` } } },
+    ),
+  );
+  const org = data.createOrganization;
+  if (kind === 'VENDOR' && options.approve !== false) {
+    ok(await app.gql(`mutation($id: ID!) { approveVendor(input: { organizationId: $id }) { organization { id } } }`, { id: org.organization.id }, ADMIN_KEY));
+  }
+  return { id: org.organization.id, slug: org.organization.slug, ownerId: org.owner.id, key: org.secret };
+}
+
+/** Adds a member to an organization (as its owner) and returns the member's API key. */
+export async function addMember(app: TestApp, owner: Org, role: 'OWNER' | 'MEMBER' = 'MEMBER'): Promise<{ id: string; key: string }> {
+  const slug = uniqueSlug('member');
+  const data = ok(
+    await app.gql(
+      `mutation($input: AddMemberInput!) { addMember(input: $input) { user { id } secret } }`,
+      { input: { organizationId: owner.id, name: `Member ${slug}`, email: `${slug}@example.com`, role } },
+      owner.key,
+    ),
+  );
+  return { id: data.addMember.user.id, key: data.addMember.secret };
+}
+
+export const CREATE_DATASET = `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id slug status fullSlug } } }`;
+export const CREATE_VERSION = `mutation($input: CreateDatasetVersionInput!) { createDatasetVersion(input: $input) { datasetVersion { id status version } } }`;
+export const PUBLISH_VERSION = `mutation($id: ID!) { publishDatasetVersion(input: { id: $id }) { datasetVersion { id status manifestSha256 } } }`;
+
+export function datasetInput(overrides: Record<string, unknown> = {}) {
+  return {
+    slug: uniqueSlug('ds'),
+    title: 'Multilingual speech corpus',
+    summary: 'Read speech in 12 languages',
+    description: 'Recorded with consent from paid speakers.',
+    kind: 'REAL',
+    modality: 'AUDIO',
+    tags: ['speech', 'asr'],
+    terms: OPEN_TERMS,
+    ...overrides,
+  };
+}
+
+export function versionInput(datasetId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    datasetId,
+    version: '1.0.0',
+    format: 'parquet',
+    columns: [
+      { name: 'id', type: 'string' },
+      { name: 'text', type: 'string' },
+    ],
+    sample: [{ id: '1', text: 'hello' }],
+    changelog: 'First release',
+    files: [{ path: 'data/train.parquet', byteSize: '1024', sha256: sha256('train'), rowCount: '10' }],
+    ...overrides,
+  };
+}
+
+/** Creates a draft dataset through the API and returns its ID. */
+export async function createDataset(app: TestApp, vendor: Org, overrides: Record<string, unknown> = {}): Promise<string> {
+  return ok(await app.gql(CREATE_DATASET, { input: datasetInput(overrides) }, vendor.key)).createDataset.dataset.id;
+}
+
+/** Creates a dataset with one version and publishes it; returns both IDs. */
+export async function publishDataset(
+  app: TestApp,
+  vendor: Org,
+  overrides: Record<string, unknown> = {},
+  versionOverrides: Record<string, unknown> = {},
+): Promise<{ datasetId: string; versionId: string }> {
+  const datasetId = await createDataset(app, vendor, overrides);
+  const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, versionOverrides) }, vendor.key))
+    .createDatasetVersion.datasetVersion.id;
+  ok(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key));
+  return { datasetId, versionId };
+}
