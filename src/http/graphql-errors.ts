@@ -16,10 +16,13 @@ const PROTOCOL_CODES = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NO
 
 /** Where a variable coercion error points: `Variable "$input" got invalid value ... at "input.kind"`. */
 function fieldOfVariableError(message: string): string | undefined {
-  const at = /at "([^"]+)"/.exec(message);
-  if (at) return at[1];
-  const variable = /^Variable "\$([A-Za-z0-9_]+)"/.exec(message);
-  return variable?.[1];
+  const path = /at "([^"]+)"/.exec(message)?.[1] ?? /^Variable "\$([A-Za-z0-9_]+)"/.exec(message)?.[1];
+  if (!path) return undefined;
+  // graphql-js writes list indexes as files[0]; our fields read input.files.0 like every other error.
+  const base = path.replace(/\[(\d+)\]/g, '.$1');
+  // A missing or unknown input field is named by the message, not the path.
+  const inner = /Field "([A-Za-z0-9_]+)" (?:of required type|is not defined)/.exec(message)?.[1];
+  return inner ? `${base}.${inner}` : base;
 }
 
 /**
