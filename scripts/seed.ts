@@ -1,10 +1,9 @@
 // `npm run seed`: applies migrations and seeds the demo catalog into DATABASE_URL (or the embedded database); idempotent.
-import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { ensureDataDir, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { seedDemo } from '../src/demo/seed.js';
 
@@ -13,7 +12,7 @@ if (config.production) {
   console.error('Refusing to seed demo data with NODE_ENV=production.');
   process.exit(1);
 }
-fs.mkdirSync(config.dataDir, { recursive: true });
+ensureDataDir(config.dataDir);
 const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
 const database = openDatabase(config.databaseUrl ?? embedded!.url);
 try {

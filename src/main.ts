@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { AccountsService } from './accounts/service.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { EmbeddedDatabaseError, ensureDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
 import { DEMO_KEYS } from './demo/keys.js';
@@ -16,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    ensureDataDir(config.dataDir);
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
   }
   const database = openDatabase(config.databaseUrl ?? embedded!.url);

@@ -25,6 +25,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Creates the data directory if needed; an unusable one is a clear one-line error, not a stack trace. */
+export function ensureDataDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new EmbeddedDatabaseError(`Cannot use data directory ${dir} (${code}). Set ASSAY_DATA_DIR to a writable directory.`);
+  }
+}
+
 const USER = 'assay';
 const PASSWORD = 'assay';
 
@@ -39,14 +51,7 @@ export async function startEmbeddedPostgres(
   options: { durable?: boolean } = {},
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
-  try {
-    fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
-    fs.accessSync(path.dirname(databaseDir), fs.constants.W_OK);
-  } catch (err) {
-    throw new EmbeddedDatabaseError(
-      `Cannot use data directory ${path.dirname(databaseDir)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Set ASSAY_DATA_DIR to a writable directory.`,
-    );
-  }
+  ensureDataDir(path.dirname(databaseDir));
   const port = await freePort();
   const logs: string[] = [];
   const keep = (m: unknown) => {

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/db/embedded.js';
+import { DEMO_KEYS } from '../src/demo/keys.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const children: ChildProcess[] = [];
+
+/** Runs `npm start`'s command (tsx src/main.ts) with the given environment and collects its output. */
+function start(env: Record<string, string>) {
+  const child = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = async () => {
+    for (let i = 0; i < 300 && !stdout.includes('Assay is running'); i++) {
+      if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!stdout.includes('Assay is running')) throw new Error(`not ready: ${stdout} ${stderr}`);
+  };
+  return { child, exited, ready, out: () => stdout, err: () => stderr };
+}
+
+function tempDataDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-start-'));
+  // The embedded PostgreSQL runs as the postgres user when we are root; it must reach the directory.
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe('npm start', () => {
+  it('starts on an embedded PostgreSQL with the demo catalog, keeps data across restarts and stops cleanly', async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const env = { PORT: String(port), ASSAY_DATA_DIR: dataDir, ASSAY_BOOTSTRAP_ADMIN_KEY: 'ak_bootstrap_admin_for_start_test_0001' };
+    const first = start(env);
+    await first.ready();
+    expect(first.out()).toContain(`http://localhost:${port}`);
+    expect(first.out()).toContain(DEMO_KEYS.buyer);
+    expect(first.out()).toContain('(seeded now)');
+    expect(first.out()).toContain('LOCAL billing mode');
+
+    const gql = async (query: string, key?: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as { data: any };
+    };
+    const catalog = await gql('{ datasets { totalCount } }');
+    expect(catalog.data.datasets.totalCount).toBeGreaterThan(0);
+    expect((await gql('{ viewer { platformRole } }', env.ASSAY_BOOTSTRAP_ADMIN_KEY)).data.viewer.platformRole).toBe('ADMIN');
+    expect((await gql('{ viewer { organization { kind } } }', DEMO_KEYS.vendor)).data.viewer.organization.kind).toBe('VENDOR');
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string };
+    expect(health.status).toBe('ok');
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // Same data directory: nothing is seeded twice, the catalog is still there.
+    const second = start(env);
+    await second.ready();
+    expect(second.out()).not.toContain('(seeded now)');
+    expect((await gql('{ datasets { totalCount } }')).data.datasets.totalCount).toBe(catalog.data.datasets.totalCount);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('explains a busy port or an unusable data directory in one clear line, without a stack trace', async () => {
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '0.0.0.0', r));
+    const dataDir = tempDataDir();
+    try {
+      const busy = start({ PORT: String(port), ASSAY_DATA_DIR: dataDir });
+      expect(await busy.exited).toBe(1);
+      expect(busy.err()).toMatch(/Cannot listen on the configured port: it is already in use/);
+      expect(busy.err()).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+    const file = path.join(dataDir, 'not-a-directory');
+    fs.writeFileSync(file, 'x');
+    const badDir = start({ PORT: String(await freePort()), ASSAY_DATA_DIR: file });
+    expect(await badDir.exited).toBe(1);
+    expect(badDir.err()).toMatch(/ASSAY_DATA_DIR|data directory/);
+    expect(badDir.err()).not.toMatch(/\n\s+at /);
+
+    const badConfig = start({ PORT: 'eighty' });
+    expect(await badConfig.exited).toBe(1);
+    expect(badConfig.err()).toMatch(/Invalid configuration:\n\s+PORT/);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+});
