@@ -9,6 +9,7 @@ import { Stores } from './db/stores/index.js';
 import { DEMO_KEYS } from './demo/keys.js';
 import { seedDemo } from './demo/seed.js';
 import { buildServer } from './server.js';
+import { resolveServerSecret } from './tokens/server-secret.js';
 
 /** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
 async function main(): Promise<void> {
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
     const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
     const demo = config.demo ? await seedDemo(database.db, systemClock) : undefined;
 
-    const app = await buildServer({ config, database, clock: systemClock, ideExampleKey: demo ? DEMO_KEYS.buyer : undefined });
+    const secret = resolveServerSecret(config.secret, config.dataDir);
+    const app = await buildServer({ config, database, clock: systemClock, secret, ideExampleKey: demo ? DEMO_KEYS.buyer : undefined });
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${config.port}`;
     const lines = [

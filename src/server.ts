@@ -13,13 +13,18 @@ import { queryStats, type Database, type QueryStats } from './db/client.js';
 import { Stores } from './db/stores/index.js';
 import { formatError } from './http/graphql-errors.js';
 import { registerIde } from './http/ide.js';
+import { registerJwks } from './http/jwks.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
+import { TokensService } from './tokens/service.js';
+import { SigningKeyRing } from './tokens/signing-keys.js';
 
 export interface ServerDeps {
   config: Config;
   database: Database;
   clock: Clock;
+  /** Seals token-signing private keys at rest (ASSAY_SECRET or the generated one). */
+  secret: string;
   /** Demo API keys the IDE may offer as examples (never in production). */
   ideExampleKey?: string;
 }
@@ -54,6 +59,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!config.production) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
   });
 
+  const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
+
   const apollo = new ApolloServer<Context>({
     typeDefs: loadTypeDefs(),
     resolvers,
@@ -80,6 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           clock,
           accounts,
           catalog: new CatalogService(stores, clock),
+          tokens: new TokensService(stores, keyRing, clock),
           requestId: request.id,
         };
       },
@@ -100,6 +108,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
 
+  registerJwks(app, keyRing);
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
 
   app.setNotFoundHandler((request, reply) => {

@@ -2,6 +2,7 @@ import { BigIntScalar, DateTime, JSONScalar } from './scalars.js';
 import { accountsResolvers } from './accounts.js';
 import { catalogResolvers } from './catalog.js';
 import { nodeResolvers } from './node.js';
+import { tokensResolvers } from './tokens.js';
 
 type ResolverMap = Record<string, object>;
 
@@ -19,4 +20,5 @@ export const resolvers = merge(
   nodeResolvers,
   accountsResolvers,
   catalogResolvers,
+  tokensResolvers,
 );

@@ -66,7 +66,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = openDatabase(databaseUrl);
   const clock = new TestClock();
   await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);
-  const app = await buildServer({ config, database, clock });
+  const app = await buildServer({ config, database, clock, secret: randomBytes(32).toString('base64url') });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {

@@ -1,6 +1,7 @@
 import type { Db, DbOrTx } from '../client.js';
 import { AccountsStore } from './accounts-store.js';
 import { CatalogStore } from './catalog-store.js';
+import { TokensStore } from './tokens-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -9,10 +10,12 @@ import { CatalogStore } from './catalog-store.js';
 export class Stores {
   readonly accounts: AccountsStore;
   readonly catalog: CatalogStore;
+  readonly tokens: TokensStore;
 
   constructor(readonly db: DbOrTx) {
     this.accounts = new AccountsStore(db);
     this.catalog = new CatalogStore(db);
+    this.tokens = new TokensStore(db);
   }
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */
