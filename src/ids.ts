@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   offer: 'off',
   license: 'lic',
   accessToken: 'tok',
+  upload: 'upl',
 } as const;
 
 export type NodeKind = keyof typeof ID_PREFIXES;
@@ -26,15 +27,27 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+let lastTime = 0;
+let lastRandom: number[] = [];
+
 /**
- * A new prefixed, time-ordered ID (ULID-like: 10 chars of time, 16 random).
+ * A new prefixed, time-ordered ID (ULID-like: 10 chars of time, 16 random). Monotonic within the process: IDs made
+ * in the same millisecond (or under a stopped test clock) still sort in creation order.
  * @example newId('dataset') // 'ds_01jd5k...'
  */
 export function newId(kind: NodeKind, now: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  let rand = '';
-  for (const b of bytes) rand += CROCKFORD[b % 32];
-  return `${ID_PREFIXES[kind]}_${encodeTime(now)}${rand}`;
+  if (now <= lastTime) {
+    // Increment the random part as a base-32 number.
+    let i = lastRandom.length - 1;
+    while (i >= 0 && lastRandom[i] === 31) lastRandom[i--] = 0;
+    if (i >= 0) lastRandom[i]! += 1;
+  } else {
+    lastTime = now;
+    lastRandom = [...randomBytes(16)].map((b) => b % 32);
+    // Leave headroom so increments within one millisecond do not wrap.
+    lastRandom[0] = lastRandom[0]! % 16;
+  }
+  return `${ID_PREFIXES[kind]}_${encodeTime(lastTime)}${lastRandom.map((d) => CROCKFORD[d]).join('')}`;
 }
 
 const ID_SHAPE = /^([a-z]+)_[0-9a-z]{26}$/;

@@ -8,6 +8,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
 import { DEMO_KEYS } from './demo/keys.js';
 import { seedDemo } from './demo/seed.js';
+import { LocalFileStorage } from './delivery/storage.js';
 import { buildServer } from './server.js';
 import { resolveServerSecret } from './tokens/server-secret.js';
 
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
     const demo = config.demo ? await seedDemo(database.db, systemClock) : undefined;
 
     const secret = resolveServerSecret(config.secret, config.dataDir);
-    const app = await buildServer({ config, database, clock: systemClock, secret, ideExampleKey: demo ? DEMO_KEYS.buyer : undefined });
+    const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
+    const app = await buildServer({ config, database, clock: systemClock, secret, storage, ideExampleKey: demo ? DEMO_KEYS.buyer : undefined });
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${config.port}`;
     const lines = [

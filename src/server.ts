@@ -14,6 +14,9 @@ import { Stores } from './db/stores/index.js';
 import { formatError } from './http/graphql-errors.js';
 import { registerIde } from './http/ide.js';
 import { registerJwks } from './http/jwks.js';
+import { registerUploads } from './http/uploads.js';
+import type { FileStorage } from './delivery/storage.js';
+import { UploadsService } from './delivery/uploads-service.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 import { TokensService } from './tokens/service.js';
@@ -25,6 +28,8 @@ export interface ServerDeps {
   clock: Clock;
   /** Seals token-signing private keys at rest (ASSAY_SECRET or the generated one). */
   secret: string;
+  /** Where uploaded dataset files are kept. */
+  storage: FileStorage;
   /** Demo API keys the IDE may offer as examples (never in production). */
   ideExampleKey?: string;
 }
@@ -81,13 +86,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         const stores = new Stores(database.db);
         const accounts = new AccountsService(stores, clock);
         const principal = await accounts.authenticate(request.headers.authorization);
+        const catalog = new CatalogService(stores, clock);
         return {
           viewer: new Viewer(principal),
           stores,
           clock,
           accounts,
-          catalog: new CatalogService(stores, clock),
+          catalog,
           tokens: new TokensService(stores, keyRing, clock),
+          uploads: new UploadsService(stores, catalog, deps.storage, clock),
           requestId: request.id,
         };
       },
@@ -109,6 +116,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   registerJwks(app, keyRing);
+  registerUploads(app, { database, storage: deps.storage, clock });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
 
   app.setNotFoundHandler((request, reply) => {

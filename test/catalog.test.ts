@@ -6,12 +6,14 @@ import {
   PUBLISH_VERSION,
   addMember,
   createDataset,
+  dataFile,
   datasetInput,
   expectError,
   ok,
   publishDataset,
   sha256,
   signUp,
+  uploadFiles,
   versionInput,
   type Org,
 } from './support/fixtures.js';
@@ -56,6 +58,11 @@ describe('vendor lifecycle', () => {
     const updated = ok(await app.gql(UPDATE_VERSION, { input: { id: v1.id, files } }, vendor.key)).updateDatasetVersion.datasetVersion;
     expect(updated.byteSize).toBe('9007199254740100');
     expect(updated.rowCount).toBe('12');
+    // Publishing needs every declared file's bytes.
+    expectError(await app.gql(PUBLISH_VERSION, { id: v1.id }, vendor.key), 'BAD_USER_INPUT', 'files.0');
+    const real = [dataFile('a/part-0.jsonl', 'row\n'.repeat(5), 5), dataFile('a/part-1.jsonl', 'row\n'.repeat(7), 7)];
+    ok(await app.gql(UPDATE_VERSION, { input: { id: v1.id, files: real } }, vendor.key));
+    await uploadFiles(app, vendor.key, v1.id);
 
     const published = ok(await app.gql(PUBLISH_VERSION, { id: v1.id }, vendor.key)).publishDatasetVersion.datasetVersion;
     expect(published.status).toBe('PUBLISHED');
@@ -72,9 +79,11 @@ describe('vendor lifecycle', () => {
     // A lower version number than the published one cannot be published.
     const v0 = ok(await app.gql(CREATE_VERSION, { input: versionInput(created.id, { version: '0.9.0' }) }, vendor.key)).createDatasetVersion
       .datasetVersion;
+    await uploadFiles(app, vendor.key, v0.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: v0.id }, vendor.key), 'BAD_USER_INPUT', 'version');
     const v2 = ok(await app.gql(CREATE_VERSION, { input: versionInput(created.id, { version: '1.10.0' }) }, vendor.key)).createDatasetVersion
       .datasetVersion;
+    await uploadFiles(app, vendor.key, v2.id);
     ok(await app.gql(PUBLISH_VERSION, { id: v2.id }, vendor.key));
     expect(ok(await app.gql(DATASET, { slug: `${vendor.slug}/${created.slug}` })).dataset.latestVersion.version).toBe('1.10.0');
     // Anonymous visitors see the two published versions, not the draft 0.9.0; the vendor sees all three.
@@ -88,10 +97,12 @@ describe('vendor lifecycle', () => {
     expectError(await app.gql(PUBLISH_VERSION, { id: noFiles.id }, vendor.key), 'BAD_USER_INPUT', 'files');
     const noColumns = ok(await app.gql(CREATE_VERSION, { input: versionInput(id, { version: '1.0.1', columns: [], sample: null }) }, vendor.key))
       .createDatasetVersion.datasetVersion;
+    await uploadFiles(app, vendor.key, noColumns.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: noColumns.id }, vendor.key), 'BAD_USER_INPUT', 'columns');
     const badSample = ok(
       await app.gql(CREATE_VERSION, { input: versionInput(id, { version: '1.0.2', sample: [{ id: '1', txt: 'typo' }] }) }, vendor.key),
     ).createDatasetVersion.datasetVersion;
+    await uploadFiles(app, vendor.key, badSample.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: badSample.id }, vendor.key), 'BAD_USER_INPUT', 'sample.0');
   });
 
@@ -99,6 +110,7 @@ describe('vendor lifecycle', () => {
     const pending = await signUp(app, 'VENDOR', { approve: false });
     const id = await createDataset(app, pending);
     const v = ok(await app.gql(CREATE_VERSION, { input: versionInput(id) }, pending.key)).createDatasetVersion.datasetVersion;
+    await uploadFiles(app, pending.key, v.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, pending.key), 'FORBIDDEN');
     expect(ok(await app.gql(DATASET, { id }, pending.key)).dataset.status).toBe('DRAFT');
   });

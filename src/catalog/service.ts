@@ -146,16 +146,18 @@ export class CatalogService {
     return dataset;
   }
 
-  private async ownVersion(
+  /** Loads a version the viewer's organization owns: NOT_FOUND when they cannot see it, FORBIDDEN when it is not theirs. */
+  async ownVersion(
     viewer: Viewer,
     id: string,
     stores = this.stores,
+    field = 'input.id',
   ): Promise<{ dataset: DatasetRow; version: DatasetVersionRow }> {
     viewer.assertAuthenticated();
     const version = await stores.catalog.versionById.load(id);
     const dataset = version && (await stores.catalog.datasetById.load(version.datasetId));
     if (!version || !dataset || !this.canSeeVersion(viewer, dataset, version)) {
-      throw new NotFoundError('No such dataset version', { field: 'input.id' });
+      throw new NotFoundError('No such dataset version', { field });
     }
     viewer.assertOrgMember(dataset.vendorId);
     return { dataset, version };
@@ -276,6 +278,11 @@ export class CatalogService {
       }
       const files = await tx.catalog.filesByVersionId.load(version.id);
       if (files.length === 0) throw new BadUserInputError('files: a version needs at least one file to publish', 'files');
+      const stored = await tx.delivery.blobsByVersionId.load(version.id);
+      const missing = files.findIndex((f) => stored.get(f.sha256)?.byteSize !== f.byteSize);
+      if (missing >= 0) {
+        throw new BadUserInputError(`files.${missing}: "${files[missing]!.path}" has not been uploaded yet`, `files.${missing}`);
+      }
       if (version.columns.length === 0) {
         throw new BadUserInputError('columns: a version needs its column schema to publish', 'columns');
       }

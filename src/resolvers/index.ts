@@ -1,6 +1,7 @@
 import { BigIntScalar, DateTime, JSONScalar } from './scalars.js';
 import { accountsResolvers } from './accounts.js';
 import { catalogResolvers } from './catalog.js';
+import { deliveryResolvers } from './delivery.js';
 import { nodeResolvers } from './node.js';
 import { tokensResolvers } from './tokens.js';
 
@@ -21,4 +22,5 @@ export const resolvers = merge(
   accountsResolvers,
   catalogResolvers,
   tokensResolvers,
+  deliveryResolvers,
 );

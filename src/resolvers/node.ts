@@ -14,6 +14,7 @@ const TYPE_NAMES: Record<NodeKind, string | null> = {
   offer: null,
   license: null,
   accessToken: null,
+  upload: null,
 };
 
 /** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
@@ -42,6 +43,7 @@ export async function loadNode(ctx: Context, id: string): Promise<unknown> {
     case 'offer':
     case 'license':
     case 'accessToken':
+    case 'upload':
       return null;
     default:
       throw new UnreachableCaseError(kind);

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -7,6 +10,7 @@ import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { Stores } from '../../src/db/stores/index.js';
+import { LocalFileStorage } from '../../src/delivery/storage.js';
 import { buildServer } from '../../src/server.js';
 
 export const ADMIN_KEY = 'ak_test_admin_key_0123456789abcdefghij';
@@ -66,7 +70,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = openDatabase(databaseUrl);
   const clock = new TestClock();
   await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);
-  const app = await buildServer({ config, database, clock, secret: randomBytes(32).toString('base64url') });
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
+  const app = await buildServer({
+    config,
+    database,
+    clock,
+    secret: randomBytes(32).toString('base64url'),
+    storage: new LocalFileStorage(storageDir),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
@@ -87,6 +98,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await database.close();
+      fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };
 }

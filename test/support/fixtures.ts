@@ -16,7 +16,33 @@ export const OPEN_TERMS = {
   attributionRequired: true,
 };
 
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+/** File bytes by SHA-256, so `uploadFiles` can send what a version declared. */
+const fileContents = new Map<string, Buffer>();
+
+/** Declares a file with real content (its size and hash are computed) and remembers the bytes for upload. */
+export function dataFile(path: string, content: string | Buffer, rowCount?: number) {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  const hash = sha256(bytes);
+  fileContents.set(hash, bytes);
+  return { path, byteSize: String(bytes.length), sha256: hash, rowCount: rowCount === undefined ? null : String(rowCount) };
+}
+
+/** Uploads every declared file of a draft version (their bytes must come from `dataFile`). */
+export async function uploadFiles(app: TestApp, key: string, versionId: string): Promise<void> {
+  const version = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { files { path sha256 } } }`, { id: versionId }, key))
+    .datasetVersion;
+  for (const file of version.files as { path: string; sha256: string }[]) {
+    const bytes = fileContents.get(file.sha256);
+    if (!bytes) throw new Error(`no content known for ${file.path}; declare it with dataFile()`);
+    const upload = ok(
+      await app.gql(`mutation($input: CreateUploadInput!) { createUpload(input: $input) { upload { url } } }`, { input: { versionId, path: file.path } }, key),
+    ).createUpload.upload;
+    const res = await fetch(`${app.url}${upload.url}`, { method: 'PUT', headers: { authorization: `Bearer ${key}` }, body: bytes });
+    if (res.status !== 200) throw new Error(`upload of ${file.path} failed: ${res.status} ${await res.text()}`);
+  }
+}
 
 /** Asserts the response failed with exactly this code (and field, when given). */
 export function expectError(res: GraphQLResponse, code: string, field?: string): void {
@@ -96,7 +122,7 @@ export function versionInput(datasetId: string, overrides: Record<string, unknow
     ],
     sample: [{ id: '1', text: 'hello' }],
     changelog: 'First release',
-    files: [{ path: 'data/train.parquet', byteSize: '1024', sha256: sha256('train'), rowCount: '10' }],
+    files: [dataFile('data/train.jsonl', '{"id":"1","text":"hello"}\n'.repeat(10), 10)],
     ...overrides,
   };
 }
@@ -106,7 +132,7 @@ export async function createDataset(app: TestApp, vendor: Org, overrides: Record
   return ok(await app.gql(CREATE_DATASET, { input: datasetInput(overrides) }, vendor.key)).createDataset.dataset.id;
 }
 
-/** Creates a dataset with one version and publishes it; returns both IDs. */
+/** Creates a dataset with one version, uploads its files and publishes it; returns both IDs. */
 export async function publishDataset(
   app: TestApp,
   vendor: Org,
@@ -116,6 +142,7 @@ export async function publishDataset(
   const datasetId = await createDataset(app, vendor, overrides);
   const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, versionOverrides) }, vendor.key))
     .createDatasetVersion.datasetVersion.id;
+  await uploadFiles(app, vendor.key, versionId);
   ok(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key));
   return { datasetId, versionId };
 }

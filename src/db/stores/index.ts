@@ -1,6 +1,10 @@
 import type { Db, DbOrTx } from '../client.js';
 import { AccountsStore } from './accounts-store.js';
 import { CatalogStore } from './catalog-store.js';
+import { BillingStore } from './billing-store.js';
+import { LicensingStore } from './licensing-store.js';
+import { OffersStore } from './offers-store.js';
+import { DeliveryStore } from './delivery-store.js';
 import { TokensStore } from './tokens-store.js';
 
 /**
@@ -10,12 +14,20 @@ import { TokensStore } from './tokens-store.js';
 export class Stores {
   readonly accounts: AccountsStore;
   readonly catalog: CatalogStore;
+  readonly offers: OffersStore;
+  readonly licensing: LicensingStore;
+  readonly billing: BillingStore;
   readonly tokens: TokensStore;
+  readonly delivery: DeliveryStore;
 
   constructor(readonly db: DbOrTx) {
     this.accounts = new AccountsStore(db);
     this.catalog = new CatalogStore(db);
+    this.offers = new OffersStore(db);
+    this.licensing = new LicensingStore(db);
+    this.billing = new BillingStore(db);
     this.tokens = new TokensStore(db);
+    this.delivery = new DeliveryStore(db);
   }
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */

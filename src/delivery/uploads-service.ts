@@ -1,0 +1,91 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Viewer } from '../accounts/viewer.js';
+import { FilePath } from '../catalog/inputs.js';
+import type { CatalogService } from '../catalog/service.js';
+import type { Clock } from '../clock.js';
+import type { Stores } from '../db/stores/index.js';
+import type { UploadRow } from '../db/stores/delivery-store.js';
+import { BadUserInputError, ConflictError } from '../errors.js';
+import { newId } from '../ids.js';
+import { nodeId, parseInput } from '../validation.js';
+import { blobKey, type FileStorage } from './storage.js';
+
+const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath });
+
+/** An upload slot is good for a day; a new one can always be created for the same file. */
+const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
+
+export type UploadOutcome =
+  | { ok: true; upload: UploadRow }
+  | { ok: false; status: 400 | 401 | 404 | 409 | 410 | 413; code: string; message: string };
+
+/** Vendors upload the declared files of draft versions; publishing needs every one of them stored. */
+export class UploadsService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly catalog: CatalogService,
+    private readonly storage: FileStorage,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Opens an upload for one declared file of a draft version the caller's organization owns.
+   * @example const upload = await uploads.createUpload(viewer, { versionId, path: 'data/train.parquet' }); // then PUT /uploads/{id}
+   */
+  async createUpload(viewer: Viewer, raw: unknown): Promise<UploadRow> {
+    const input = parseInput(CreateUploadInput, raw);
+    const principal = viewer.assertAuthenticated();
+    const { version } = await this.catalog.ownVersion(viewer, input.versionId, this.stores, 'input.versionId');
+    if (version.status !== 'DRAFT') throw new ConflictError('Only draft versions take uploads', { field: 'input.versionId' });
+    const file = (await this.stores.catalog.filesByVersionId.load(version.id)).find((f) => f.path === input.path);
+    if (!file) throw new BadUserInputError(`input.path: "${input.path}" is not a file of this version`, 'input.path');
+    const now = this.clock.now();
+    return this.stores.delivery.insertUpload({
+      id: newId('upload', now.getTime()),
+      versionId: version.id,
+      path: file.path,
+      byteSize: file.byteSize,
+      sha256: file.sha256,
+      createdBy: principal.userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + UPLOAD_TTL_MS),
+    });
+  }
+
+  /** Receives the bytes of `PUT /uploads/{uploadId}`; `declaredLength` is the request's Content-Length, if any. */
+  async receive(viewer: Viewer, uploadId: string, body: Readable, declaredLength: number | undefined): Promise<UploadOutcome> {
+    const principal = viewer.principal;
+    if (!principal) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' };
+    const upload = /^upl_[0-9a-z]{26}$/.test(uploadId) ? await this.stores.delivery.uploadById(uploadId) : undefined;
+    const version = upload && (await this.stores.catalog.versionById.load(upload.versionId));
+    const dataset = version && (await this.stores.catalog.datasetById.load(version.datasetId));
+    // Another organization's upload is indistinguishable from a missing one.
+    if (!upload || !version || !dataset || dataset.vendorId !== principal.organizationId) {
+      return { ok: false, status: 404, code: 'NOT_FOUND', message: 'No such upload' };
+    }
+    if (upload.expiresAt.getTime() <= this.clock.now().getTime()) {
+      return { ok: false, status: 410, code: 'UPLOAD_EXPIRED', message: 'This upload has expired; create a new one' };
+    }
+    if (version.status !== 'DRAFT') return { ok: false, status: 409, code: 'CONFLICT', message: 'The version is no longer a draft' };
+    if (declaredLength !== undefined && BigInt(declaredLength) !== upload.byteSize) {
+      return { ok: false, status: 400, code: 'SIZE_MISMATCH', message: `Content-Length ${declaredLength} differs from the declared ${upload.byteSize} bytes` };
+    }
+    const key = blobKey(version.id, upload.sha256);
+    try {
+      await this.storage.put(key, body, { byteSize: upload.byteSize, sha256: upload.sha256 });
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason;
+      const message = err instanceof Error ? err.message : 'upload failed';
+      if (reason === 'TOO_LARGE') return { ok: false, status: 413, code: 'TOO_LARGE', message };
+      if (reason === 'SIZE_MISMATCH' || reason === 'HASH_MISMATCH') return { ok: false, status: 400, code: reason, message };
+      return { ok: false, status: 400, code: 'ABORTED', message: 'The upload was interrupted; nothing was stored' };
+    }
+    const now = this.clock.now();
+    await this.stores.transaction(async (tx) => {
+      await tx.delivery.recordBlob({ versionId: version.id, sha256: upload.sha256, byteSize: upload.byteSize, storageKey: key, storedAt: now });
+      await tx.delivery.completeUpload(upload.id, now);
+    });
+    return { ok: true, upload: { ...upload, completedAt: upload.completedAt ?? now } };
+  }
+}

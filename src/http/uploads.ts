@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { AccountsService } from '../accounts/service.js';
+import { Viewer } from '../accounts/viewer.js';
+import { CatalogService } from '../catalog/service.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/client.js';
+import { Stores } from '../db/stores/index.js';
+import type { FileStorage } from '../delivery/storage.js';
+import { UploadsService } from '../delivery/uploads-service.js';
+
+/** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
+export function registerUploads(app: FastifyInstance, deps: { database: Database; storage: FileStorage; clock: Clock }): void {
+  void app.register(async (scope) => {
+    // Leave the body unread: the handler streams it straight to storage.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.put<{ Params: { uploadId: string } }>('/uploads/:uploadId', async (request, reply) => {
+      const stores = new Stores(deps.database.db);
+      let viewer: Viewer;
+      try {
+        viewer = new Viewer(await new AccountsService(stores, deps.clock).authenticate(request.headers.authorization));
+      } catch (err) {
+        return reply.code(401).send({ error: 'UNAUTHENTICATED', message: (err as Error).message });
+      }
+      const length = request.headers['content-length'];
+      const service = new UploadsService(stores, new CatalogService(stores, deps.clock), deps.storage, deps.clock);
+      const outcome = await service.receive(viewer, request.params.uploadId, request.raw, length === undefined ? undefined : Number(length));
+      if (!outcome.ok) {
+        // Stop reading a body we refused before it was consumed.
+        if (!request.raw.readableEnded) reply.header('connection', 'close');
+        return reply.code(outcome.status).send({ error: outcome.code, message: outcome.message });
+      }
+      const u = outcome.upload;
+      return reply.code(200).send({ uploadId: u.id, path: u.path, byteSize: String(u.byteSize), sha256: u.sha256, completedAt: u.completedAt });
+    });
+  });
+}
