@@ -2,7 +2,13 @@ import type { AccountsService } from './accounts/service.js';
 import type { Viewer } from './accounts/viewer.js';
 import type { CatalogService } from './catalog/service.js';
 import type { Clock } from './clock.js';
+import type { AuditLog } from './audit/service.js';
 import type { Stores } from './db/stores/index.js';
+import type { BillingService } from './billing/service.js';
+import type { LicensingService } from './licensing/service.js';
+import type { LineageService } from './lineage/service.js';
+import type { OffersService } from './offers/service.js';
+import type { SigningKeyRing } from './tokens/signing-keys.js';
 import type { UploadsService } from './delivery/uploads-service.js';
 import type { TokensService } from './tokens/service.js';
 
@@ -13,7 +19,13 @@ export interface Context {
   clock: Clock;
   accounts: AccountsService;
   catalog: CatalogService;
+  lineage: LineageService;
+  offers: OffersService;
+  licensing: LicensingService;
+  billing: BillingService;
   tokens: TokensService;
   uploads: UploadsService;
+  audit: AuditLog;
+  keyRing: SigningKeyRing;
   requestId: string;
 }

@@ -7,11 +7,15 @@ export const ID_PREFIXES = {
   apiKey: 'ak',
   dataset: 'ds',
   datasetVersion: 'dsv',
+  qualityReport: 'qr',
   dataFile: 'fil',
   offer: 'off',
   license: 'lic',
   accessToken: 'tok',
   upload: 'upl',
+  usageEvent: 'use',
+  accessDenial: 'den',
+  auditEvent: 'aud',
 } as const;
 
 export type NodeKind = keyof typeof ID_PREFIXES;

@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../db/pg-errors.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { newId } from '../ids.js';
 import { email, line, nodeId, parseInput, slug } from '../validation.js';
+import { AuditLog, type AuditEntry } from '../audit/service.js';
 import { apiKeySecretPrefix, hashApiKeySecret, looksLikeApiKeySecret, newApiKeySecret } from './api-key-secret.js';
 import type { Principal, Viewer } from './viewer.js';
 
@@ -49,6 +50,10 @@ export class AccountsService {
     private readonly stores: Stores,
     private readonly clock: Clock,
   ) {}
+
+  private audit(stores: Stores, viewer: Viewer | null, entry: AuditEntry): Promise<void> {
+    return new AuditLog(this.clock).record(stores, viewer, entry);
+  }
 
   /**
    * Resolves `Authorization: Bearer ak_...` to its caller; no header means anonymous, a bad key is refused.
@@ -107,6 +112,13 @@ export class AccountsService {
           createdAt: now,
         });
         const key = await this.issueKey(tx, owner.id, 'default');
+        await this.audit(tx, viewer, {
+          action: 'organization.created',
+          subjectType: 'Organization',
+          subjectId: organization.id,
+          organizationIds: [organization.id],
+          details: { slug: organization.slug, kind: organization.kind, ownerId: owner.id, apiKeyId: key.apiKey.id },
+        });
         return { organization, owner, ...key };
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError('Organization slug or owner email is taken', { field: 'input' });
@@ -122,7 +134,11 @@ export class AccountsService {
     if (!org) throw new NotFoundError('No such organization', { field: 'input.organizationId' });
     if (org.kind !== 'VENDOR') throw new ConflictError('Only vendor organizations need approval', { field: 'input.organizationId' });
     if (org.vendorStatus === 'APPROVED') return org;
-    return this.stores.accounts.updateOrganization(org.id, { vendorStatus: 'APPROVED', approvedAt: this.clock.now() });
+    return this.stores.transaction(async (tx) => {
+      const approved = await tx.accounts.updateOrganization(org.id, { vendorStatus: 'APPROVED', approvedAt: this.clock.now() });
+      await this.audit(tx, viewer, { action: 'vendor.approved', subjectType: 'Organization', subjectId: org.id, organizationIds: [org.id] });
+      return approved;
+    });
   }
 
   /** An owner adds a member (or owner) to their organization; the new user gets a first API key. */
@@ -143,7 +159,15 @@ export class AccountsService {
         orgRole: input.role,
         createdAt: this.clock.now(),
       });
-      return { user, ...(await this.issueKey(tx, user.id, 'default')) };
+      const key = await this.issueKey(tx, user.id, 'default');
+      await this.audit(tx, viewer, {
+        action: 'member.added',
+        subjectType: 'User',
+        subjectId: user.id,
+        organizationIds: [org.id],
+        details: { role: input.role, apiKeyId: key.apiKey.id },
+      });
+      return { user, ...key };
     });
   }
 
@@ -162,7 +186,9 @@ export class AccountsService {
         platformRole: input.role,
         createdAt: this.clock.now(),
       });
-      return { user, ...(await this.issueKey(tx, user.id, 'default')) };
+      const key = await this.issueKey(tx, user.id, 'default');
+      await this.audit(tx, viewer, { action: 'staff.created', subjectType: 'User', subjectId: user.id, details: { role: input.role, apiKeyId: key.apiKey.id } });
+      return { user, ...key };
     });
   }
 
@@ -172,7 +198,11 @@ export class AccountsService {
     if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now().getTime()) {
       throw new BadUserInputError('input.expiresAt: must be in the future', 'input.expiresAt');
     }
-    return this.issueKey(this.stores, principal.userId, input.name, input.expiresAt ?? null);
+    return this.stores.transaction(async (tx) => {
+      const key = await this.issueKey(tx, principal.userId, input.name, input.expiresAt ?? null);
+      await this.audit(tx, viewer, { action: 'api_key.created', subjectType: 'ApiKey', subjectId: key.apiKey.id, details: { name: input.name } });
+      return key;
+    });
   }
 
   /** Your own keys; an organization owner may revoke its members' keys; an admin any key. */
@@ -191,7 +221,19 @@ export class AccountsService {
         throw new ForbiddenError("Only organization owners may revoke another member's key");
       }
     }
-    return (await this.stores.accounts.revokeApiKey(key.id, this.clock.now())) ?? key;
+    return this.stores.transaction(async (tx) => {
+      const revoked = await tx.accounts.revokeApiKey(key.id, this.clock.now());
+      if (!revoked) return key;
+      const owner = await tx.accounts.userById.load(key.userId);
+      await this.audit(tx, viewer, {
+        action: 'api_key.revoked',
+        subjectType: 'ApiKey',
+        subjectId: key.id,
+        organizationIds: [owner?.organizationId],
+        details: { userId: key.userId },
+      });
+      return revoked;
+    });
   }
 
   /**
@@ -212,6 +254,13 @@ export class AccountsService {
         createdAt: this.clock.now(),
       });
       const key = await this.issueKey(tx, user.id, 'bootstrap', null, secret);
+      await this.audit(tx, null, {
+        action: 'admin.bootstrapped',
+        subjectType: 'User',
+        subjectId: user.id,
+        actor: { userId: null, organizationId: null },
+        details: { apiKeyId: key.apiKey.id, keyFromConfig: secret !== undefined },
+      });
       return { created: true, secret: key.secret };
     });
   }

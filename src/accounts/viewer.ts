@@ -22,7 +22,11 @@ export interface Principal {
  * @example const p = ctx.viewer.assertOrgMember(dataset.vendorId);
  */
 export class Viewer {
-  constructor(readonly principal: Principal | null) {}
+  constructor(
+    readonly principal: Principal | null,
+    /** Where the request came from, for the audit trail. */
+    readonly origin: { clientAddress: string | null; requestId: string | null } = { clientAddress: null, requestId: null },
+  ) {}
 
   get isStaff(): boolean {
     return this.principal?.platformRole != null;

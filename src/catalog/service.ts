@@ -1,4 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
+import { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import {
@@ -24,6 +25,9 @@ import {
   UpdateDatasetVersionInput,
   VersionIdInput,
 } from './inputs.js';
+import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
+import { assertNotOwnSource } from '../lineage/provenance.js';
+import { NO_DERIVATION_LICENSES, type DerivationLicenses } from '../lineage/rights.js';
 import { manifestSha256 } from './manifest.js';
 import { compareSemver } from './semver.js';
 
@@ -34,6 +38,8 @@ export class CatalogService {
   constructor(
     private readonly stores: Stores,
     private readonly clock: Clock,
+    /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
+    private readonly derivationLicenses: DerivationLicenses = NO_DERIVATION_LICENSES,
   ) {}
 
   // --- reading -------------------------------------------------------------
@@ -120,6 +126,9 @@ export class CatalogService {
       tags: filter?.tags ?? undefined,
       vendorId,
       permissions: filter?.permissions ?? undefined,
+      maxGenerationDepth: filter?.maxGenerationDepth ?? undefined,
+      minRealFraction: filter?.minRealFraction ?? undefined,
+      inheritedPermissions: filter?.inheritedPermissions ?? undefined,
       search,
       order,
       after: args.after ? decodeCursor(args.after, order, CatalogStore.sortArity(order)) : undefined,
@@ -233,6 +242,7 @@ export class CatalogService {
           updatedAt: now,
         });
         await tx.catalog.replaceFiles(version.id, fileRows(input.files));
+        if (input.provenance) await tx.lineage.saveProvenance(version.id, input.provenance, now);
         return version;
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
@@ -248,8 +258,14 @@ export class CatalogService {
       if (version.status !== 'DRAFT') {
         throw new ConflictError('A published version is immutable; create a new version instead', { field: 'input.id' });
       }
-      const { id: _id, files, columns, ...fields } = input;
+      const { id: _id, files, columns, provenance, ...fields } = input;
       if (files) await tx.catalog.replaceFiles(version.id, fileRows(files));
+      if (provenance) {
+        assertNotOwnSource(version.id, provenance, 'input.provenance');
+        await tx.lineage.saveProvenance(version.id, provenance, this.clock.now());
+      } else if (provenance === null) {
+        await tx.lineage.deleteProvenance(version.id);
+      }
       return tx.catalog.updateVersion(version.id, {
         ...fields,
         ...(columns ? { columns: columns.map((c) => ({ name: c.name, type: c.type, description: c.description ?? null })) } : {}),
@@ -298,6 +314,8 @@ export class CatalogService {
         throw new BadUserInputError(`version: must be greater than the published version ${newer}`, 'version');
       }
       const now = this.clock.now();
+      // Checks every cited source and freezes the lineage (closure rows, metrics) in this same transaction.
+      const lineage = await freezeLineage(tx, this.derivationLicenses, { organizationId: principal.organizationId!, dataset, version, now });
       const published = await tx.catalog.updateVersion(version.id, {
         status: 'PUBLISHED',
         publishedAt: now,
@@ -309,6 +327,15 @@ export class CatalogService {
         status: dataset.status === 'DRAFT' ? 'PUBLISHED' : dataset.status,
         publishedAt: dataset.publishedAt ?? now,
         updatedAt: now,
+        ...catalogLineageColumns(lineage),
+      });
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'dataset.published',
+        subjectType: 'DatasetVersion',
+        subjectId: published.id,
+        datasetId: dataset.id,
+        organizationIds: [dataset.vendorId],
+        details: { version: published.version, manifestSha256: published.manifestSha256 },
       });
       return published;
     });
@@ -321,10 +348,21 @@ export class CatalogService {
     const dataset = await this.stores.catalog.datasetById.load(input.id);
     if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
     if (dataset.status === 'SUSPENDED') return dataset;
-    return this.stores.catalog.updateDataset(dataset.id, {
-      status: 'SUSPENDED',
-      suspendedReason: input.reason,
-      updatedAt: this.clock.now(),
+    return this.stores.transaction(async (tx) => {
+      const suspended = await tx.catalog.updateDataset(dataset.id, {
+        status: 'SUSPENDED',
+        suspendedReason: input.reason,
+        updatedAt: this.clock.now(),
+      });
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'dataset.suspended',
+        subjectType: 'Dataset',
+        subjectId: dataset.id,
+        datasetId: dataset.id,
+        organizationIds: [dataset.vendorId],
+        details: { reason: input.reason },
+      });
+      return suspended;
     });
   }
 
@@ -334,10 +372,20 @@ export class CatalogService {
     const dataset = await this.stores.catalog.datasetById.load(input.id);
     if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
     if (dataset.status !== 'SUSPENDED') throw new ConflictError('The dataset is not suspended', { field: 'input.id' });
-    return this.stores.catalog.updateDataset(dataset.id, {
-      status: dataset.latestVersionId ? 'PUBLISHED' : 'DRAFT',
-      suspendedReason: null,
-      updatedAt: this.clock.now(),
+    return this.stores.transaction(async (tx) => {
+      const reinstated = await tx.catalog.updateDataset(dataset.id, {
+        status: dataset.latestVersionId ? 'PUBLISHED' : 'DRAFT',
+        suspendedReason: null,
+        updatedAt: this.clock.now(),
+      });
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'dataset.reinstated',
+        subjectType: 'Dataset',
+        subjectId: dataset.id,
+        datasetId: dataset.id,
+        organizationIds: [dataset.vendorId],
+      });
+      return reinstated;
     });
   }
 }

@@ -18,7 +18,8 @@ export function registerUploads(app: FastifyInstance, deps: { database: Database
       const stores = new Stores(deps.database.db);
       let viewer: Viewer;
       try {
-        viewer = new Viewer(await new AccountsService(stores, deps.clock).authenticate(request.headers.authorization));
+        const principal = await new AccountsService(stores, deps.clock).authenticate(request.headers.authorization);
+        viewer = new Viewer(principal, { clientAddress: request.ip, requestId: request.id });
       } catch (err) {
         return reply.code(401).send({ error: 'UNAUTHENTICATED', message: (err as Error).message });
       }

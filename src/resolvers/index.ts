@@ -1,8 +1,13 @@
 import { BigIntScalar, DateTime, JSONScalar } from './scalars.js';
 import { accountsResolvers } from './accounts.js';
+import { auditResolvers } from './audit.js';
 import { catalogResolvers } from './catalog.js';
 import { deliveryResolvers } from './delivery.js';
+import { lineageResolvers } from './lineage.js';
 import { nodeResolvers } from './node.js';
+import { billingResolvers } from './billing.js';
+import { licensingResolvers } from './licensing.js';
+import { offersResolvers } from './offers.js';
 import { tokensResolvers } from './tokens.js';
 
 type ResolverMap = Record<string, object>;
@@ -21,6 +26,11 @@ export const resolvers = merge(
   nodeResolvers,
   accountsResolvers,
   catalogResolvers,
+  lineageResolvers,
+  offersResolvers,
+  licensingResolvers,
+  billingResolvers,
   tokensResolvers,
   deliveryResolvers,
+  auditResolvers,
 );

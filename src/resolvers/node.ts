@@ -10,11 +10,15 @@ const TYPE_NAMES: Record<NodeKind, string | null> = {
   apiKey: 'ApiKey',
   dataset: 'Dataset',
   datasetVersion: 'DatasetVersion',
+  qualityReport: 'QualityReport',
   dataFile: null,
-  offer: null,
-  license: null,
-  accessToken: null,
+  offer: 'Offer',
+  license: 'License',
+  accessToken: 'AccessToken',
   upload: null,
+  usageEvent: null,
+  accessDenial: null,
+  auditEvent: null,
 };
 
 /** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
@@ -39,11 +43,19 @@ export async function loadNode(ctx: Context, id: string): Promise<unknown> {
       return ctx.catalog.dataset(ctx.viewer, id);
     case 'datasetVersion':
       return ctx.catalog.version(ctx.viewer, id);
-    case 'dataFile':
-    case 'offer':
-    case 'license':
+    case 'qualityReport':
+      return ctx.lineage.qualityReport(ctx.viewer, id);
     case 'accessToken':
+      return ctx.tokens.accessToken(ctx.viewer, id);
+    case 'offer':
+      return ctx.offers.offer(ctx.viewer, id);
+    case 'license':
+      return ctx.licensing.license(ctx.viewer, id);
+    case 'dataFile':
     case 'upload':
+    case 'usageEvent':
+    case 'accessDenial':
+    case 'auditEvent':
       return null;
     default:
       throw new UnreachableCaseError(kind);

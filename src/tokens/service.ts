@@ -1,12 +1,38 @@
 import { z } from 'zod';
 import type { Viewer } from '../accounts/viewer.js';
+import { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
-import type { SigningKeyRow } from '../db/stores/tokens-store.js';
-import { text, parseInput } from '../validation.js';
+import type { AccessTokenRow, SigningKeyRow } from '../db/stores/tokens-store.js';
+import { BadUserInputError, ConflictError, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { line, nodeId, parseInput, text } from '../validation.js';
+import { ALL_LICENSED_VERSIONS, SCOPES, licenseCovers, licenseInForce, signAccessToken } from './access-tokens.js';
 import { MAX_TOKEN_LIFETIME_MS, type SigningKeyRing } from './signing-keys.js';
 
 const RotateSigningKeyInput = z.object({ reason: text(500).nullish() });
+
+const DEFAULT_TOKEN_LIFETIME_S = 3600;
+
+const IssueAccessTokenInput = z.object({
+  licenseId: nodeId('lic'),
+  scopes: z
+    .array(z.enum(SCOPES))
+    .min(1, 'at least one scope')
+    .max(SCOPES.length)
+    .default(['data:read'])
+    .transform((s) => [...new Set(s)]),
+  versionIds: z.array(nodeId('dsv')).min(1, 'at least one version, or leave it out for all licensed versions').max(100).nullish(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(60, 'must be at least 60 seconds')
+    .max(MAX_TOKEN_LIFETIME_MS / 1000, 'must be at most 86400 seconds (24 h)')
+    .default(DEFAULT_TOKEN_LIFETIME_S),
+  description: line(200).nullish(),
+});
+const TokenIdInput = z.object({ id: nodeId('tok') });
 
 /** Signing keys (and, with licenses, access tokens). */
 export class TokensService {
@@ -21,9 +47,118 @@ export class TokensService {
     return this.stores.tokens.verifiableKeys(new Date(this.clock.now().getTime() - MAX_TOKEN_LIFETIME_MS));
   }
 
+  /**
+   * Mints a short-lived JWT under an ACTIVE license of the caller's organization; the secret is returned once.
+   * @example const { token } = await tokens.issueAccessToken(viewer, { licenseId, ttlSeconds: 3600 });
+   */
+  async issueAccessToken(viewer: Viewer, raw: unknown): Promise<{ token: string; accessToken: AccessTokenRow }> {
+    const principal = viewer.assertAuthenticated();
+    const input = parseInput(IssueAccessTokenInput, raw);
+    const license = await this.stores.licensing.licenseById.load(input.licenseId);
+    // Only the licensee's members mint tokens; for anyone else the license does not exist.
+    if (!license || license.licenseeId !== principal.organizationId) {
+      throw new NotFoundError('No such license', { field: 'input.licenseId' });
+    }
+    const now = this.clock.now();
+    if (!licenseInForce(license, now)) {
+      throw new ConflictError(`The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}; tokens need an ACTIVE license`, {
+        field: 'input.licenseId',
+      });
+    }
+    const versionIds = input.versionIds ? [...new Set(input.versionIds)] : [ALL_LICENSED_VERSIONS];
+    if (input.versionIds) {
+      for (const [i, id] of input.versionIds.entries()) {
+        const version = await this.stores.catalog.versionById.load(id);
+        if (!version || version.status !== 'PUBLISHED' || !licenseCovers(license, version)) {
+          throw new BadUserInputError(`input.versionIds.${i}: the license does not cover this version`, `input.versionIds.${i}`);
+        }
+      }
+    }
+    const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
+    const key = await this.keyRing.current();
+    const accessToken = await this.stores.transaction(async (tx) => {
+      const row = await tx.tokens.insertAccessToken({
+      id: newId('accessToken', now.getTime()),
+      licenseId: license.id,
+      organizationId: license.licenseeId,
+      createdBy: principal.userId,
+      kid: key.kid,
+      scopes: input.scopes,
+      versionIds,
+      description: input.description ?? null,
+      createdAt: now,
+      expiresAt,
+    });
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'access_token.issued',
+        subjectType: 'AccessToken',
+        subjectId: row.id,
+        licenseId: license.id,
+        datasetId: license.datasetId,
+        organizationIds: [license.licenseeId, license.vendorId],
+        details: { scopes: input.scopes, versionIds, expiresAt: expiresAt.toISOString(), kid: key.kid },
+      });
+      return row;
+    });
+    const token = await signAccessToken(
+      { jti: accessToken.id, sub: license.licenseeId, lic: license.id, ds: license.datasetId, ver: versionIds, scope: input.scopes.join(' ') },
+      key,
+      now,
+      expiresAt,
+    );
+    return { token, accessToken };
+  }
+
+  /** The licensee's members revoke their organization's tokens; admins any. Effective within a second. */
+  async revokeAccessToken(viewer: Viewer, raw: unknown): Promise<AccessTokenRow> {
+    const principal = viewer.assertAuthenticated();
+    const { id } = parseInput(TokenIdInput, raw);
+    const token = await this.stores.tokens.accessTokenById(id);
+    if (!token || (token.organizationId !== principal.organizationId && !viewer.isAdmin)) {
+      throw new NotFoundError('No such access token', { field: 'input.id' });
+    }
+    return this.stores.transaction(async (tx) => {
+      const revoked = await tx.tokens.revokeAccessToken(token.id, this.clock.now());
+      if (!revoked) return token;
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'access_token.revoked',
+        subjectType: 'AccessToken',
+        subjectId: token.id,
+        licenseId: token.licenseId,
+        organizationIds: [token.organizationId],
+      });
+      return revoked;
+    });
+  }
+
+  /** Your organization's tokens (staff: everyone's), optionally of one license; never the secrets. */
+  async accessTokens(viewer: Viewer, args: { licenseId?: string | null; first?: number | null; after?: string | null }): Promise<Connection<AccessTokenRow>> {
+    const principal = viewer.assertAuthenticated();
+    const limit = pageSize(args.first);
+    const afterId = args.after ? String(decodeCursor(args.after, 'TOKENS', 1)[0]) : undefined;
+    const orgId = viewer.isStaff ? null : principal.organizationId;
+    if (!viewer.isStaff && !orgId) return toConnection([], limit, () => '', async () => 0);
+    const licenseId = args.licenseId ?? undefined;
+    const rows = await this.stores.tokens.listAccessTokens(orgId, licenseId, afterId, limit);
+    return toConnection(rows, limit, (r) => encodeCursor('TOKENS', [r.id]), () => this.stores.tokens.countAccessTokens(orgId, licenseId));
+  }
+
+  async accessToken(viewer: Viewer, id: string): Promise<AccessTokenRow | null> {
+    const token = await this.stores.tokens.accessTokenById(id);
+    return token && (viewer.isStaff || viewer.isMemberOf(token.organizationId)) ? token : null;
+  }
+
   async rotateSigningKey(viewer: Viewer, raw: unknown): Promise<SigningKeyRow> {
     const principal = viewer.assertAdmin();
-    parseInput(RotateSigningKeyInput, raw);
-    return this.keyRing.rotate(principal.userId);
+    const input = parseInput(RotateSigningKeyInput, raw);
+    const key = await this.keyRing.rotate(principal.userId);
+    // The rotation itself commits inside the key ring; its record follows at once.
+    await new AuditLog(this.clock).record(this.stores, viewer, {
+      action: 'signing_key.rotated',
+      subjectType: 'SigningKey',
+      subjectId: key.kid,
+      details: { reason: input.reason ?? null },
+    });
+    return key;
   }
 }

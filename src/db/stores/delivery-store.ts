@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { storedBlobs, uploads } from '../tables/index.js';
+import { accessDenials, storedBlobs, uploads, usageEvents } from '../tables/index.js';
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type StoredBlobRow = typeof storedBlobs.$inferSelect;
+export type UsageEventInsert = typeof usageEvents.$inferInsert;
+export type AccessDenialInsert = typeof accessDenials.$inferInsert;
 
 /** Data access for uploads and stored bytes. */
 export class DeliveryStore {
@@ -36,5 +38,24 @@ export class DeliveryStore {
       .update(uploads)
       .set({ completedAt: sql`coalesce(${uploads.completedAt}, ${now.toISOString()}::timestamptz)` })
       .where(and(eq(uploads.id, id)));
+  }
+
+  /** Writes a batch of usage events and denials in one transaction-sized statement each. */
+  async insertUsage(events: UsageEventInsert[], denials: AccessDenialInsert[]): Promise<void> {
+    if (events.length > 0) await this.db.insert(usageEvents).values(events).onConflictDoNothing();
+    if (denials.length > 0) await this.db.insert(accessDenials).values(denials).onConflictDoNothing();
+  }
+
+  /** Totals served under a license since `since`: bytes, rows and responses. */
+  async usageSince(licenseId: string, since: Date): Promise<{ bytes: number; rows: number; requests: number }> {
+    const [row] = await this.db
+      .select({
+        bytes: sql<number>`coalesce(sum(${usageEvents.bytes}), 0)::float8`,
+        rows: sql<number>`coalesce(sum(${usageEvents.rows}), 0)::float8`,
+        requests: sql<number>`count(*)::float8`,
+      })
+      .from(usageEvents)
+      .where(and(eq(usageEvents.licenseId, licenseId), sql`${usageEvents.servedAt} >= ${since.toISOString()}::timestamptz`));
+    return row!;
   }
 }

@@ -1,8 +1,9 @@
-import { and, desc, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { signingKeys } from '../tables/index.js';
+import { accessTokens, signingKeys } from '../tables/index.js';
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type AccessTokenRow = typeof accessTokens.$inferSelect;
 
 const SIGNING_KEY_LOCK = 727_190_010;
 
@@ -45,5 +46,57 @@ export class TokensStore {
       .update(signingKeys)
       .set({ retiredAt: now })
       .where(and(isNull(signingKeys.retiredAt), sql`${signingKeys.kid} <> ${kid}`));
+  }
+
+  async insertAccessToken(row: typeof accessTokens.$inferInsert): Promise<AccessTokenRow> {
+    const [created] = await this.db.insert(accessTokens).values(row).returning();
+    return created!;
+  }
+
+  async accessTokenById(id: string): Promise<AccessTokenRow | undefined> {
+    const [row] = await this.db.select().from(accessTokens).where(eq(accessTokens.id, id)).limit(1);
+    return row;
+  }
+
+  /** An organization's tokens (optionally of one license), newest first, keyset-paged by ID. */
+  async listAccessTokens(organizationId: string | null, licenseId: string | undefined, afterId: string | undefined, limit: number): Promise<AccessTokenRow[]> {
+    return this.db
+      .select()
+      .from(accessTokens)
+      .where(
+        and(
+          organizationId ? eq(accessTokens.organizationId, organizationId) : undefined,
+          licenseId ? eq(accessTokens.licenseId, licenseId) : undefined,
+          afterId ? lt(accessTokens.id, afterId) : undefined,
+        ),
+      )
+      .orderBy(desc(accessTokens.id))
+      .limit(limit + 1);
+  }
+
+  async countAccessTokens(organizationId: string | null, licenseId: string | undefined): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(accessTokens)
+      .where(and(organizationId ? eq(accessTokens.organizationId, organizationId) : undefined, licenseId ? eq(accessTokens.licenseId, licenseId) : undefined));
+    return row!.n;
+  }
+
+  async revokeAccessToken(id: string, now: Date): Promise<AccessTokenRow | undefined> {
+    const [row] = await this.db
+      .update(accessTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(accessTokens.id, id), isNull(accessTokens.revokedAt)))
+      .returning();
+    return row;
+  }
+
+  /** Every key's public half by kid, however old (audit checkpoints may be signed by long-retired keys). */
+  async publicKeys(kids: string[]): Promise<Pick<SigningKeyRow, 'kid' | 'publicJwk'>[]> {
+    if (kids.length === 0) return [];
+    return this.db
+      .select({ kid: signingKeys.kid, publicJwk: signingKeys.publicJwk })
+      .from(signingKeys)
+      .where(inArray(signingKeys.kid, kids));
   }
 }

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { datasetVersions } from './catalog.js';
 
@@ -39,4 +39,44 @@ export const storedBlobs = pgTable(
     storedAt: timestamp('stored_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.versionId, t.sha256] })],
+);
+
+/** One served download response: what was actually sent, to whom, under which license and token. */
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    id: text('id').primaryKey(),
+    licenseId: text('license_id').notNull(),
+    tokenId: text('token_id').notNull(),
+    organizationId: text('organization_id').notNull(),
+    versionId: text('version_id').notNull(),
+    filePath: text('file_path').notNull(),
+    /** Bytes actually written to the client (less than requested when it hung up). */
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    /** The file's rows when the whole file was sent, else 0. */
+    rows: bigint('rows', { mode: 'number' }).notNull(),
+    rangeStart: bigint('range_start', { mode: 'number' }),
+    rangeEnd: bigint('range_end', { mode: 'number' }),
+    status: integer('status').notNull(),
+    clientAddress: text('client_address'),
+    servedAt: timestamp('served_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('usage_events_license_idx').on(t.licenseId, t.servedAt), index('usage_events_token_idx').on(t.tokenId)],
+);
+
+/** A refused download attempt and why, kept for the audit. */
+export const accessDenials = pgTable(
+  'access_denials',
+  {
+    id: text('id').primaryKey(),
+    status: integer('status').notNull(),
+    reason: text('reason').notNull(),
+    licenseId: text('license_id'),
+    tokenId: text('token_id'),
+    versionId: text('version_id'),
+    filePath: text('file_path'),
+    clientAddress: text('client_address'),
+    deniedAt: timestamp('denied_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('access_denials_license_idx').on(t.licenseId, t.deniedAt)],
 );

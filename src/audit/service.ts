@@ -1,0 +1,197 @@
+import { importJWK, type CryptoKey } from 'jose';
+import { z } from 'zod';
+import type { Viewer } from '../accounts/viewer.js';
+import type { Clock } from '../clock.js';
+import type { AuditEventRow } from '../db/stores/audit-store.js';
+import type { Stores } from '../db/stores/index.js';
+import { newId } from '../ids.js';
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { nodeId, parseInput } from '../validation.js';
+import type { SigningKeyRing } from '../tokens/signing-keys.js';
+import { GENESIS_HASH, chainHash } from './chain.js';
+
+/** One security-relevant act, as the code that performs it describes it. */
+export interface AuditEntry {
+  /** `noun.verb`, e.g. `api_key.created`, `license.revoked`, `download.denied`. */
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  /** Organizations besides the actor's that may read the event (e.g. the vendor owning the dataset). */
+  organizationIds?: (string | null | undefined)[];
+  datasetId?: string | null;
+  licenseId?: string | null;
+  details?: Record<string, unknown>;
+  /** Overrides the viewer's actor (system acts, batch writers). */
+  actor?: { userId: string | null; organizationId: string | null };
+  clientAddress?: string | null;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  firstBrokenEventId: string | null;
+  reason: string | null;
+  checkpointsVerified: number;
+}
+
+const AuditFilterInput = z
+  .object({
+    actorId: nodeId('usr').nullish(),
+    organizationId: nodeId('org').nullish(),
+    datasetId: nodeId('ds').nullish(),
+    licenseId: nodeId('lic').nullish(),
+    action: z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'must look like noun.verb, e.g. license.revoked').nullish(),
+    from: z.date().nullish(),
+    to: z.date().nullish(),
+  })
+  .nullish();
+
+const VERIFY_BATCH = 2000;
+
+/** Writes and reads the tamper-evident audit trail. */
+export class AuditLog {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Appends events in the caller's transaction, under the chain-head lock, so the event commits or rolls back with
+   * the change it records and concurrent writers extend one chain.
+   * @example await audit.record(tx, viewer, { action: 'dataset.published', subjectType: 'DatasetVersion', subjectId: v.id });
+   */
+  async record(stores: Stores, viewer: Viewer | null, entries: AuditEntry | AuditEntry[]): Promise<void> {
+    const list = Array.isArray(entries) ? entries : [entries];
+    if (list.length === 0) return;
+    await stores.transaction(async (tx) => {
+      let head = await tx.audit.lockHead();
+      const now = this.clock.now();
+      const rows: AuditEventRow[] = [];
+      for (const e of list) {
+        const actor = e.actor ?? { userId: viewer?.principal?.userId ?? null, organizationId: viewer?.principal?.organizationId ?? null };
+        const content = {
+          seq: head.seq + 1,
+          id: newId('auditEvent', now.getTime()),
+          occurredAt: now,
+          action: e.action,
+          actorUserId: actor.userId,
+          actorOrganizationId: actor.organizationId,
+          subjectType: e.subjectType,
+          subjectId: e.subjectId,
+          organizationIds: [...new Set([actor.organizationId, ...(e.organizationIds ?? [])].filter((o): o is string => !!o))].sort(),
+          datasetId: e.datasetId ?? null,
+          licenseId: e.licenseId ?? null,
+          clientAddress: e.clientAddress ?? viewer?.origin.clientAddress ?? null,
+          requestId: viewer?.origin.requestId ?? null,
+          details: JSON.parse(JSON.stringify(e.details ?? {})) as Record<string, unknown>,
+        };
+        const hash = chainHash(head.hash, content);
+        rows.push({ ...content, prevHash: head.hash, hash });
+        head = { seq: content.seq, hash };
+      }
+      await tx.audit.append(rows, head);
+    });
+  }
+
+  /** Staff see every event; members of an organization see the events that concern it. */
+  async list(
+    stores: Stores,
+    viewer: Viewer,
+    args: { filter?: unknown; first?: number | null; after?: string | null },
+  ): Promise<Connection<AuditEventRow>> {
+    const principal = viewer.assertAuthenticated();
+    const filter = parseInput(AuditFilterInput, args.filter, 'filter');
+    const limit = pageSize(args.first);
+    const beforeSeq = args.after ? Number(decodeCursor(args.after, 'AUDIT', 1)[0]) : undefined;
+    const own = viewer.isStaff ? undefined : principal.organizationId;
+    if (!viewer.isStaff && !own) return toConnection([], limit, () => '', async () => 0);
+    const q = {
+      organizationId: own ?? filter?.organizationId ?? undefined,
+      actorUserId: filter?.actorId ?? undefined,
+      datasetId: filter?.datasetId ?? undefined,
+      licenseId: filter?.licenseId ?? undefined,
+      action: filter?.action ?? undefined,
+      from: filter?.from ?? undefined,
+      to: filter?.to ?? undefined,
+    };
+    // A member filtering by another organization sees nothing rather than an error.
+    if (own && filter?.organizationId && filter.organizationId !== own) return toConnection([], limit, () => '', async () => 0);
+    const rows = await stores.audit.list({ ...q, beforeSeq, limit });
+    return toConnection(rows, limit, (r) => encodeCursor('AUDIT', [r.seq]), () => stores.audit.count(q));
+  }
+
+  /**
+   * Recomputes the chain over a time range (and the signed checkpoints inside it), reporting the first event whose
+   * stored hash or link does not match. Only staff may run it.
+   */
+  async verify(stores: Stores, viewer: Viewer, range: { from?: Date | null; to?: Date | null }, keyRing: SigningKeyRing): Promise<AuditVerification> {
+    viewer.assertStaff();
+    const { first, last } = await stores.audit.seqRange(range.from ?? undefined, range.to ?? undefined);
+    const result: AuditVerification = { ok: true, checked: 0, firstBrokenEventId: null, reason: null, checkpointsVerified: 0 };
+    if (first === null || last === null) return result;
+    let prevHash = first === 1 ? GENESIS_HASH : await stores.audit.hashAt(first - 1);
+    let expectedSeq = first;
+    const hashes = new Map<number, { id: string; hash: string }>();
+    for (let from = first; from <= last; ) {
+      const batch = await stores.audit.bySeq(from, last, VERIFY_BATCH);
+      if (batch.length === 0) break;
+      for (const row of batch) {
+        const broken = (reason: string) => Object.assign(result, { ok: false, firstBrokenEventId: row.id, reason });
+        result.checked++;
+        if (row.seq !== expectedSeq) return broken(`events ${expectedSeq}..${row.seq - 1} are missing before this one`);
+        if (prevHash === undefined || row.prevHash !== prevHash) return broken('its link to the previous event does not match');
+        if (chainHash(row.prevHash, row) !== row.hash) return broken('its content does not match its hash');
+        hashes.set(row.seq, { id: row.id, hash: row.hash });
+        prevHash = row.hash;
+        expectedSeq = row.seq + 1;
+      }
+      from = batch.at(-1)!.seq + 1;
+    }
+    // Signed checkpoints catch a chain recomputed end to end by someone able to bypass the triggers.
+    const checkpoints = await stores.audit.checkpointsBetween(first, last);
+    const keys = new Map(
+      await Promise.all(
+        (await stores.tokens.publicKeys([...new Set(checkpoints.map((c) => c.kid))])).map(
+          async (k) => [k.kid, (await importJWK(k.publicJwk, 'EdDSA')) as CryptoKey] as const,
+        ),
+      ),
+    );
+    for (const c of checkpoints) {
+      const event = hashes.get(c.seq);
+      const key = keys.get(c.kid);
+      const valid =
+        key !== undefined &&
+        (await crypto.subtle.verify('Ed25519', key, Buffer.from(c.signature, 'base64url'), checkpointMessage(c.seq, c.hash)));
+      if (!valid || !event || event.hash !== c.hash) {
+        return Object.assign(result, {
+          ok: false,
+          firstBrokenEventId: event?.id ?? null,
+          reason: valid ? 'the chain differs from a signed checkpoint' : 'a checkpoint signature is invalid',
+        });
+      }
+      result.checkpointsVerified++;
+    }
+    const head = await stores.audit.head();
+    if (range.to == null && (head.seq !== last || head.hash !== prevHash)) {
+      return Object.assign(result, { ok: false, firstBrokenEventId: null, reason: 'the chain head does not match the last event' });
+    }
+    return result;
+  }
+
+  /** Signs the current chain head with the token-signing key, when it moved since the last checkpoint. */
+  async checkpoint(stores: Stores, keyRing: SigningKeyRing): Promise<boolean> {
+    const [head, last] = await Promise.all([stores.audit.head(), stores.audit.lastCheckpoint()]);
+    if (head.seq === 0 || (last && last.seq >= head.seq)) return false;
+    const key = await keyRing.current();
+    const signature = await crypto.subtle.sign('Ed25519', key.privateKey, checkpointMessage(head.seq, head.hash));
+    await stores.audit.insertCheckpoint({
+      seq: head.seq,
+      hash: head.hash,
+      kid: key.kid,
+      signature: Buffer.from(signature).toString('base64url'),
+      signedAt: this.clock.now(),
+    });
+    return true;
+  }
+}
+
+function checkpointMessage(seq: number, hash: string): Uint8Array {
+  return new TextEncoder().encode(`assay-audit-checkpoint:${seq}:${hash}`);
+}

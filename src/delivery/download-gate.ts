@@ -1,0 +1,147 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/client.js';
+import type { DataFileRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
+import type { StoredBlobRow } from '../db/stores/delivery-store.js';
+import { Stores } from '../db/stores/index.js';
+import type { LicenseRow } from '../db/stores/licensing-store.js';
+import type { AccessTokenRow } from '../db/stores/tokens-store.js';
+import { ALL_LICENSED_VERSIONS, licenseCovers, licenseInForce, verifyAccessToken, type AccessClaims } from '../tokens/access-tokens.js';
+import type { SigningKeyRing } from '../tokens/signing-keys.js';
+import type { UsageRecorder } from './usage-recorder.js';
+
+export type Denial = { status: 401 | 402 | 403 | 404; reason: string; message: string; licenseId?: string; tokenId?: string };
+export interface Grant {
+  claims: AccessClaims;
+  license: LicenseRow;
+  version: DatasetVersionRow;
+  file: DataFileRow;
+  blob: StoredBlobRow;
+}
+
+/** State read from the database is trusted this long, so revocations and license changes apply within a second. */
+const STATE_TTL_MS = 1000;
+const MAX_CACHED_TOKENS = 10_000;
+
+/**
+ * Decides whether a download may proceed, in the documented order: a token at all, its signature, algorithm, issuer,
+ * audience and expiry (401); revocation, license in force, version covered, scope (403); usage cap (402).
+ * Verified tokens are cached until they expire; token, license and version state for a second.
+ */
+export class DownloadGate {
+  private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
+  private readonly state = new Map<string, { at: number; token?: AccessTokenRow; license?: LicenseRow }>();
+  private readonly versions = new Map<string, { at: number; version?: DatasetVersionRow; files: DataFileRow[]; blobs: Map<string, StoredBlobRow> }>();
+  private readonly usage = new Map<string, { at: number; bytes: number; rows: number; requests: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly keyRing: SigningKeyRing,
+    private readonly recorder: UsageRecorder,
+    private readonly clock: Clock,
+  ) {}
+
+  async check(authorization: string | undefined, versionId: string, filePath: string): Promise<Grant | Denial> {
+    const now = this.clock.now();
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!bearer) return { status: 401, reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
+
+    const claims = await this.verify(bearer, now);
+    if ('failure' in claims) return { status: 401, reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
+    const ids = { licenseId: claims.lic, tokenId: claims.jti };
+
+    const { token, license } = await this.loadState(claims.jti, claims.lic, now);
+    if (!token || !license || token.licenseId !== license.id) return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...ids };
+    if (token.revokedAt) return { status: 403, reason: 'TOKEN_REVOKED', message: 'This access token was revoked', ...ids };
+    if (!licenseInForce(license, now)) {
+      return { status: 403, reason: 'LICENSE_NOT_ACTIVE', message: `The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}`, ...ids };
+    }
+    const entry = await this.loadVersion(versionId, now);
+    const covered =
+      entry.version !== undefined &&
+      licenseCovers(license, entry.version) &&
+      (claims.ver.includes(ALL_LICENSED_VERSIONS) || claims.ver.includes(versionId));
+    if (!covered) return { status: 403, reason: 'VERSION_NOT_COVERED', message: 'The token or license does not cover this version', ...ids };
+    if (entry.version!.status !== 'PUBLISHED') {
+      return { status: 403, reason: 'VERSION_RETRACTED', message: 'This version was retracted and is no longer served', ...ids };
+    }
+    if (!claims.scope.split(' ').includes('data:read')) return { status: 403, reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
+    const cap = await this.capReached(license, now);
+    if (cap) return { status: 402, reason: 'USAGE_CAP_REACHED', message: cap, ...ids };
+
+    const file = entry.files.find((f) => f.path === filePath);
+    const blob = file && entry.blobs.get(file.sha256);
+    if (!file || !blob) return { status: 404, reason: 'FILE_NOT_FOUND', message: 'No such file in this version', ...ids };
+    return { claims, license, version: entry.version!, file, blob };
+  }
+
+  private async verify(token: string, now: Date): Promise<AccessClaims | { failure: string }> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.expMs > now.getTime()) return cached.claims;
+      this.verified.delete(token);
+    }
+    const result = await verifyAccessToken(token, (kid) => this.keyRing.verificationKey(kid), now);
+    if (!result.ok) return { failure: result.failure };
+    if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims: result.claims, expMs: result.exp * 1000 });
+    return result.claims;
+  }
+
+  private async loadState(tokenId: string, licenseId: string, now: Date) {
+    const cached = this.state.get(tokenId);
+    if (cached && now.getTime() - cached.at < STATE_TTL_MS) return cached;
+    const stores = new Stores(this.db);
+    const [token, license] = await Promise.all([stores.tokens.accessTokenById(tokenId), stores.licensing.licenseById.load(licenseId)]);
+    const entry = { at: now.getTime(), token, license };
+    if (this.state.size >= MAX_CACHED_TOKENS) this.state.delete(this.state.keys().next().value!);
+    this.state.set(tokenId, entry);
+    return entry;
+  }
+
+  private async loadVersion(versionId: string, now: Date) {
+    const cached = this.versions.get(versionId);
+    if (cached && now.getTime() - cached.at < STATE_TTL_MS) return cached;
+    const stores = new Stores(this.db);
+    const version = /^dsv_[0-9a-z]{26}$/.test(versionId) ? await stores.catalog.versionById.load(versionId) : undefined;
+    const [files, blobs] = version
+      ? await Promise.all([stores.catalog.filesByVersionId.load(version.id), stores.delivery.blobsByVersionId.load(version.id)])
+      : [[], new Map<string, StoredBlobRow>()];
+    const entry = { at: now.getTime(), version, files, blobs };
+    if (this.versions.size >= MAX_CACHED_TOKENS) this.versions.delete(this.versions.keys().next().value!);
+    this.versions.set(versionId, entry);
+    return entry;
+  }
+
+  /** A message when a USAGE license's hard cap is used up this period, else undefined. */
+  private async capReached(license: LicenseRow, now: Date): Promise<string | undefined> {
+    if (license.usageCap == null || !license.usageUnit) return undefined;
+    const periodStart = currentPeriodStart(license.startsAt ?? license.createdAt, now);
+    let used = this.usage.get(license.id);
+    if (!used || now.getTime() - used.at >= STATE_TTL_MS) {
+      used = { at: now.getTime(), ...(await new Stores(this.db).delivery.usageSince(license.id, periodStart)) };
+      this.usage.set(license.id, used);
+    }
+    const pending = this.recorder.pending(license.id);
+    const total = { bytes: used.bytes + pending.bytes, rows: used.rows + pending.rows, requests: used.requests + pending.requests };
+    const units =
+      license.usageUnit === 'GIGABYTE' ? total.bytes / 1e9 : license.usageUnit === 'THOUSAND_ROWS' ? total.rows / 1000 : total.requests;
+    if (units < license.usageCap) return undefined;
+    const resets = nextMonth(periodStart, license.startsAt ?? license.createdAt);
+    return `Usage cap of ${license.usageCap} ${license.usageUnit.toLowerCase().replace('_', ' ')}(s) reached for this period; it resets at ${resets.toISOString()}`;
+  }
+}
+
+/** Usage periods are calendar months anchored at the license start (UTC): the latest anniversary not after `now`. */
+export function currentPeriodStart(anchor: Date, now: Date): Date {
+  let start = anchor;
+  for (let next = nextMonth(start, anchor); next.getTime() <= now.getTime(); next = nextMonth(start, anchor)) start = next;
+  return start;
+}
+
+function nextMonth(from: Date, anchor: Date): Date {
+  const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1, anchor.getUTCHours(), anchor.getUTCMinutes(), anchor.getUTCSeconds(), anchor.getUTCMilliseconds()));
+  // Clamp the anchor day to the month's length (Jan 31 -> Feb 28).
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(anchor.getUTCDate(), lastDay));
+  return d;
+}

@@ -1,0 +1,105 @@
+import { Transform } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { FilePath } from '../catalog/inputs.js';
+import type { Clock } from '../clock.js';
+import type { DownloadGate } from '../delivery/download-gate.js';
+import { parseRange } from '../delivery/range.js';
+import type { FileStorage } from '../delivery/storage.js';
+import type { UsageRecorder } from '../delivery/usage-recorder.js';
+import { newId } from '../ids.js';
+
+/**
+ * `GET /data/{versionId}/{filePath}` with `Authorization: Bearer <access token>`: streams a licensed file with
+ * Content-Length, ETag (its SHA-256) and single-range support, and records exactly the bytes that left.
+ */
+export function registerDownloads(
+  app: FastifyInstance,
+  deps: { gate: DownloadGate; storage: FileStorage; recorder: UsageRecorder; clock: Clock },
+): void {
+  app.get<{ Params: { versionId: string; '*': string } }>('/data/:versionId/*', async (request, reply) => {
+    const { versionId } = request.params;
+    const filePath = request.params['*'];
+    const clientAddress = request.ip;
+    if (!FilePath.safeParse(filePath).success) {
+      deps.recorder.deny({ id: newId('accessDenial'), status: 400, reason: 'BAD_PATH', versionId, filePath: filePath.slice(0, 512), clientAddress, deniedAt: deps.clock.now() });
+      return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
+    }
+    const decision = await deps.gate.check(request.headers.authorization, versionId, filePath);
+    if (!('claims' in decision)) {
+      deps.recorder.deny({
+        id: newId('accessDenial'),
+        status: decision.status,
+        reason: decision.reason,
+        licenseId: decision.licenseId ?? null,
+        tokenId: decision.tokenId ?? null,
+        versionId,
+        filePath,
+        clientAddress,
+        deniedAt: deps.clock.now(),
+      });
+      if (decision.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
+      return reply.code(decision.status).send({ error: decision.reason, message: decision.message });
+    }
+
+    const { file, blob, license, claims } = decision;
+    const size = Number(file.byteSize);
+    const etag = `"${file.sha256}"`;
+    reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
+    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
+    reply.type('application/octet-stream');
+
+    const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
+      deps.recorder.record({
+        id: newId('usageEvent'),
+        licenseId: license.id,
+        tokenId: claims.jti,
+        organizationId: license.licenseeId,
+        versionId,
+        filePath,
+        bytes,
+        rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
+        rangeStart: range?.start ?? null,
+        rangeEnd: range?.end ?? null,
+        status,
+        clientAddress,
+        servedAt: deps.clock.now(),
+      });
+
+    if (request.headers['if-none-match'] === etag) {
+      record(304, 0);
+      return reply.code(304).send();
+    }
+    const range = parseRange(request.headers.range, size);
+    if (range.kind === 'unsatisfiable') {
+      record(416, 0);
+      return reply.code(416).header('content-range', `bytes */${size}`).send();
+    }
+    const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
+    const length = span ? span.end - span.start + 1 : size;
+    const status = span ? 206 : 200;
+    if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
+    reply.code(status).header('content-length', String(length));
+    if (request.method === 'HEAD' || length === 0) {
+      record(status, 0, span);
+      return reply.send();
+    }
+
+    let sent = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sent += chunk.length;
+        done(null, chunk);
+      },
+    });
+    let recorded = false;
+    // Recorded once the response is over, finished or cut short: the bytes actually handed to the socket.
+    reply.raw.once('close', () => {
+      if (recorded) return;
+      recorded = true;
+      record(status, sent, span);
+    });
+    const source = deps.storage.read(blob.storageKey, span);
+    source.on('error', (err) => counter.destroy(err));
+    return reply.send(source.pipe(counter));
+  });
+}

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainHash } from '../src/audit/chain.js';
+import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
+import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+
+let app: TestApp;
+let vendor: Org;
+let buyer: Org;
+let auditor: string;
+
+const EVENTS = `query($filter: AuditEventFilter, $first: Int) {
+  auditEvents(filter: $filter, first: $first) {
+    totalCount
+    nodes { id seq action subjectType subjectId datasetId licenseId clientAddress requestId details actor { id } actorOrganization { id } hash prevHash }
+  }
+}`;
+const VERIFY = `query($from: DateTime, $to: DateTime) { verifyAuditLog(from: $from, to: $to) { ok checked firstBrokenEventId reason checkpointsVerified } }`;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
+  auditor = ok(
+    await app.gql(`mutation { createStaffUser(input: { name: "Aud", email: "aud-audit@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+  ).createStaffUser.secret;
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+async function eventsOf(action: string, key = ADMIN_KEY) {
+  return ok(await app.gql(EVENTS, { filter: { action }, first: 100 }, key)).auditEvents.nodes as any[];
+}
+
+describe('audit trail', () => {
+  it('starts with a verifiable chain: the bootstrap admin is the first event', async () => {
+    const first = (await app.database.pool.query('SELECT action FROM audit_events WHERE seq = 1')).rows[0];
+    expect(first.action).toBe('admin.bootstrapped');
+    expect(ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog).toMatchObject({ ok: true, firstBrokenEventId: null });
+  });
+
+  it('records each act once, with actor, organization, subject, address and request id', async () => {
+    const res = await app.gql(`mutation { createApiKey(input: { name: "audited" }) { apiKey { id } } }`, {}, buyer.key);
+    const keyId = ok(res).createApiKey.apiKey.id;
+    const created = (await eventsOf('api_key.created')).filter((e) => e.subjectId === keyId);
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({
+      subjectType: 'ApiKey',
+      actor: { id: buyer.ownerId },
+      actorOrganization: { id: buyer.id },
+      clientAddress: '127.0.0.1',
+      requestId: res.headers.get('x-request-id'),
+      details: { name: 'audited' },
+    });
+
+    ok(await app.gql(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, { id: keyId }, buyer.key));
+    // Revoking twice records once: the second call changes nothing.
+    ok(await app.gql(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }`, { id: keyId }, buyer.key));
+    expect((await eventsOf('api_key.revoked')).filter((e) => e.subjectId === keyId)).toHaveLength(1);
+
+    const { datasetId, versionId } = await publishDataset(app, vendor);
+    const published = (await eventsOf('dataset.published')).filter((e) => e.subjectId === versionId);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ datasetId, actorOrganization: { id: vendor.id }, details: { version: '1.0.0' } });
+
+    ok(await app.gql(`mutation($id: ID!) { suspendDataset(input: { id: $id, reason: "audit test" }) { dataset { id } } }`, { id: datasetId }, ADMIN_KEY));
+    const suspended = (await eventsOf('dataset.suspended')).filter((e) => e.subjectId === datasetId);
+    expect(suspended).toHaveLength(1);
+    expect(suspended[0].details).toEqual({ reason: 'audit test' });
+
+    ok(await app.gql(`mutation { rotateSigningKey(input: { reason: "audit" }) { signingKey { kid } } }`, {}, ADMIN_KEY));
+    expect(await eventsOf('signing_key.rotated')).toHaveLength(1);
+    expect((await eventsOf('organization.created')).map((e) => e.subjectId)).toEqual(expect.arrayContaining([vendor.id, buyer.id]));
+    expect((await eventsOf('vendor.approved')).map((e) => e.subjectId)).toContain(vendor.id);
+  });
+
+  it('shows each role exactly what it should', async () => {
+    const other = await signUp(app, 'VENDOR');
+    await publishDataset(app, other);
+    const visible = async (key: string) => ok(await app.gql(EVENTS, { first: 100 }, key)).auditEvents.nodes as any[];
+    for (const e of await visible(vendor.key)) expect(e.details).toBeDefined();
+    const vendorSees = await visible(vendor.key);
+    expect(vendorSees.length).toBeGreaterThan(0);
+    expect(vendorSees.every((e) => e.actorOrganization?.id === vendor.id || e.subjectId === vendor.id || e.datasetId)).toBe(true);
+    expect(vendorSees.some((e) => e.actorOrganization?.id === other.id)).toBe(false);
+    const buyerSees = await visible(buyer.key);
+    expect(buyerSees.some((e) => e.actorOrganization?.id === vendor.id)).toBe(false);
+    expect((await visible(auditor)).some((e) => e.actorOrganization?.id === other.id)).toBe(true);
+    // Members cannot widen their view with a filter.
+    expect(ok(await app.gql(EVENTS, { filter: { organizationId: other.id } }, vendor.key)).auditEvents.totalCount).toBe(0);
+    expectError(await app.gql(EVENTS), 'UNAUTHENTICATED');
+    expectError(await app.gql(VERIFY, {}, vendor.key), 'FORBIDDEN');
+    expectError(await app.gql(`mutation { signAuditCheckpoint(input: {}) { signed } }`, {}, auditor), 'FORBIDDEN');
+    expectError(await app.gql(EVENTS, { filter: { action: 'DROP TABLE' } }, auditor), 'BAD_USER_INPUT', 'filter.action');
+  });
+
+  it('keeps one consistent chain under concurrent writers', async () => {
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => app.gql(`mutation($n: String!) { createApiKey(input: { name: $n }) { apiKey { id } } }`, { n: `c${i}` }, vendor.key)),
+    );
+    const { rows } = await app.database.pool.query('SELECT seq FROM audit_events ORDER BY seq');
+    expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
+    expect(ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog.ok).toBe(true);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on the audit table', async () => {
+    await expect(app.database.pool.query(`UPDATE audit_events SET action = 'x' WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(app.database.pool.query(`DELETE FROM audit_events WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(app.database.pool.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+  });
+
+  it('finds and locates a row a superuser altered with triggers disabled, and a consistent rewrite via checkpoints', async () => {
+    expect(ok(await app.gql(`mutation { signAuditCheckpoint(input: {}) { signed } }`, {}, ADMIN_KEY)).signAuditCheckpoint.signed).toBe(true);
+    expect(ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog).toMatchObject({ ok: true, checkpointsVerified: 1 });
+
+    const client = await app.database.pool.connect();
+    try {
+      const target = (await client.query(`SELECT seq, id FROM audit_events WHERE action = 'api_key.created' ORDER BY seq LIMIT 1`)).rows[0];
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL session_replication_role = replica`);
+      await client.query(`UPDATE audit_events SET details = '{"name":"forged"}' WHERE seq = $1`, [target.seq]);
+      await client.query('COMMIT');
+      const broken = ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog;
+      expect(broken).toMatchObject({ ok: false, firstBrokenEventId: target.id });
+      expect(broken.reason).toMatch(/content/);
+
+      // Recompute every hash from the forged row on: the chain is consistent again, but the signed checkpoint is not.
+      const rows = (await client.query(`SELECT * FROM audit_events WHERE seq >= $1 ORDER BY seq`, [target.seq])).rows;
+      let prev = (await client.query(`SELECT hash FROM audit_events WHERE seq = $1`, [Number(target.seq) - 1])).rows[0].hash;
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL session_replication_role = replica`);
+      for (const r of rows) {
+        const hash = chainHash(prev, {
+          seq: Number(r.seq),
+          id: r.id,
+          occurredAt: r.occurred_at,
+          action: r.action,
+          actorUserId: r.actor_user_id,
+          actorOrganizationId: r.actor_organization_id,
+          subjectType: r.subject_type,
+          subjectId: r.subject_id,
+          organizationIds: r.organization_ids,
+          datasetId: r.dataset_id,
+          licenseId: r.license_id,
+          clientAddress: r.client_address,
+          requestId: r.request_id,
+          details: r.details,
+        });
+        await client.query(`UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE seq = $1`, [r.seq, prev, hash]);
+        prev = hash;
+      }
+      await client.query(`UPDATE audit_chain_head SET hash = $1`, [prev]);
+      await client.query('COMMIT');
+      const rewritten = ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog;
+      expect(rewritten.ok).toBe(false);
+      expect(rewritten.reason).toMatch(/checkpoint/);
+    } finally {
+      client.release();
+    }
+  });
+});
