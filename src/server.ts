@@ -1,20 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AccountsService } from './accounts/service.js';
 import { Viewer } from './accounts/viewer.js';
 import { CatalogService } from './catalog/service.js';
+import { commerceServices } from './billing/commerce.js';
+import { derivationLicenses } from './licensing/derivation-licenses.js';
+import { createStripeClient } from './billing/stripe-client.js';
+import { registerStripeWebhook } from './http/stripe-webhook.js';
+import { LineageService } from './lineage/service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
-import { queryStats, type Database, type QueryStats } from './db/client.js';
+import { queryStats, RequestDeadlineExceededError, type Database, type QueryStats } from './db/client.js';
+import { AuditLog } from './audit/service.js';
 import { Stores } from './db/stores/index.js';
 import { formatError } from './http/graphql-errors.js';
+import { graphqlHandler } from './http/graphql-handler.js';
+import { inputGuardPlugin } from './http/input-guard.js';
 import { registerIde } from './http/ide.js';
+import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
+import { PersistedQueryCache } from './http/persisted-queries.js';
+import { queryLimitsPlugin } from './http/query-limits.js';
+import { registerRateLimit, type RateLimiter } from './http/rate-limit.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
+import { registerDownloads } from './http/downloads.js';
+import { DownloadGate } from './delivery/download-gate.js';
+import { UsageRecorder } from './delivery/usage-recorder.js';
 import type { FileStorage } from './delivery/storage.js';
 import { UploadsService } from './delivery/uploads-service.js';
 import { resolvers } from './resolvers/index.js';
@@ -46,11 +62,16 @@ declare module 'fastify' {
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, database, clock } = deps;
+  const { limits } = config;
+  const stripe = createStripeClient(config.stripe);
   const app = Fastify({
     logger: { level: config.logLevel },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: limits.bodyLimitBytes,
+    // Slow clients: the whole request (headers and body) must arrive within this.
+    requestTimeout: limits.receiveTimeoutMs,
+    trustProxy: typeof limits.trustProxy === 'number' ? trustHops(limits.trustProxy) : limits.trustProxy,
   });
 
   app.decorateRequest('queryStats', null as unknown as QueryStats);
@@ -64,7 +85,32 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!config.production) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
   });
 
+  let rateLimiter: RateLimiter | undefined;
+  const metrics = new Metrics(database.pool, () =>
+    rateLimiter ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]]) : [],
+  );
+  registerMetrics(app, metrics, { token: limits.metricsToken });
+  if (limits.rateLimit) {
+    rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
+      if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
+    });
+  }
+
   const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
+  const audit = new AuditLog(clock);
+  // The chain head is signed every few minutes, so even a superuser's consistent rewrite is detectable.
+  const checkpointTimer = setInterval(() => {
+    void audit.checkpoint(new Stores(database.db), keyRing).catch((err) => app.log.error({ err }, 'audit checkpoint failed'));
+  }, 5 * 60_000);
+  checkpointTimer.unref();
+  app.addHook('onClose', async () => clearInterval(checkpointTimer));
+  const usageRecorder = new UsageRecorder(database.db, clock, {
+    maxBatch: 500,
+    intervalMs: 100,
+    onError: (err) => app.log.error({ err }, 'writing usage events failed; will retry'),
+  });
+  // Buffered usage is written before the database goes away.
+  app.addHook('onClose', async () => usageRecorder.close());
 
   const apollo = new ApolloServer<Context>({
     typeDefs: loadTypeDefs(),
@@ -73,28 +119,51 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
-    formatError: (formatted, error) => formatError(formatted, error, (err) => app.log.error({ err }, 'unexpected error')),
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), logErrorsPlugin(app)],
+    parseOptions: { maxTokens: limits.query.maxTokens },
+    persistedQueries: limits.persistedQueriesCacheBytes > 0 ? { cache: new PersistedQueryCache(limits.persistedQueriesCacheBytes) } : false,
+    formatError: (formatted, error) => {
+      const shaped = formatError(formatted, error, (err) => {
+        // A request past its deadline has been answered 503 already; its leftover failures are expected.
+        if (!(err instanceof RequestDeadlineExceededError)) app.log.error({ err }, 'unexpected error');
+      });
+      metrics.graphqlError(String(shaped.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      return shaped;
+    },
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+      logErrorsPlugin(app),
+      queryLimitsPlugin<Context>(limits.query),
+      inputGuardPlugin<Context>(),
+    ],
   });
   await apollo.start();
 
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
-    handler: fastifyApolloHandler(apollo, {
+    config: { rateLimit: 'graphql' },
+    handler: graphqlHandler(apollo, {
+      timeoutMs: limits.requestTimeoutMs,
+      onTimeout: () => metrics.graphqlError('INTERNAL_SERVER_ERROR'),
       context: async (request): Promise<Context> => {
         const stores = new Stores(database.db);
         const accounts = new AccountsService(stores, clock);
         const principal = await accounts.authenticate(request.headers.authorization);
-        const catalog = new CatalogService(stores, clock);
+        const catalog = new CatalogService(stores, clock, derivationLicenses(clock));
         return {
-          viewer: new Viewer(principal),
+          viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           stores,
           clock,
           accounts,
           catalog,
+          // Croissant documents name absolute URLs on the host the client reached.
+          lineage: new LineageService(stores, clock, catalog, `${request.protocol}://${request.host}`),
+          ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock),
+          audit,
+          keyRing,
           requestId: request.id,
         };
       },
@@ -116,22 +185,36 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   registerJwks(app, keyRing);
+  registerStripeWebhook(app, () => commerceServices(new Stores(database.db), clock, { stripe, config, log: (err, msg) => app.log.error({ err }, msg) }).billing);
   registerUploads(app, { database, storage: deps.storage, clock });
+  registerDownloads(app, { gate: new DownloadGate(database.db, keyRing, usageRecorder, clock), storage: deps.storage, recorder: usageRecorder, clock });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
 
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'Not Found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
   });
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.code(status).send({
-      error: status >= 500 ? 'Internal Server Error' : error.name,
-      message: status >= 500 ? 'Internal server error' : error.message,
-    });
+    const message =
+      status >= 500
+        ? 'Internal server error'
+        : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `Request body is larger than ${limits.bodyLimitBytes} bytes`
+          : error.message;
+    // GraphQL clients get a GraphQL-shaped answer even when the request never reached GraphQL (bad JSON, too large).
+    if (request.routeOptions.url === '/graphql') {
+      const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
+      metrics.graphqlError(code);
+      return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+    }
+    void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message });
   });
   return app;
 }
+
+/** Believes X-Forwarded-For up to `hops` proxies in front of the server. */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Logs each GraphQL operation's name, errors codes and SQL statement count in one structured line. */
 function logErrorsPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {

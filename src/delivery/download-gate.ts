@@ -7,7 +7,7 @@ import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
 import { ALL_LICENSED_VERSIONS, licenseCovers, licenseInForce, verifyAccessToken, type AccessClaims } from '../tokens/access-tokens.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
-import type { UsageRecorder } from './usage-recorder.js';
+import type { Usage, UsageRecorder } from './usage-recorder.js';
 
 export type Denial = { status: 401 | 402 | 403 | 404; reason: string; message: string; licenseId?: string; tokenId?: string };
 export interface Grant {
@@ -31,7 +31,8 @@ export class DownloadGate {
   private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
   private readonly state = new Map<string, { at: number; token?: AccessTokenRow; license?: LicenseRow }>();
   private readonly versions = new Map<string, { at: number; version?: DatasetVersionRow; files: DataFileRow[]; blobs: Map<string, StoredBlobRow> }>();
-  private readonly usage = new Map<string, { at: number; bytes: number; rows: number; requests: number }>();
+  /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
+  private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
 
   constructor(
     private readonly db: Db,
@@ -116,13 +117,18 @@ export class DownloadGate {
   private async capReached(license: LicenseRow, now: Date): Promise<string | undefined> {
     if (license.usageCap == null || !license.usageUnit) return undefined;
     const periodStart = currentPeriodStart(license.startsAt ?? license.createdAt, now);
-    let used = this.usage.get(license.id);
-    if (!used || now.getTime() - used.at >= STATE_TTL_MS) {
-      used = { at: now.getTime(), ...(await new Stores(this.db).delivery.usageSince(license.id, periodStart)) };
-      this.usage.set(license.id, used);
+    let snapshot = this.usage.get(license.id);
+    if (!snapshot || now.getTime() - snapshot.at >= STATE_TTL_MS) {
+      const before = this.recorder.totals(license.id);
+      const stored = await new Stores(this.db).delivery.usageSince(license.id, periodStart);
+      snapshot = { at: now.getTime(), stored, pending: before.pending, recorded: before.recorded };
+      this.usage.set(license.id, snapshot);
     }
-    const pending = this.recorder.pending(license.id);
-    const total = { bytes: used.bytes + pending.bytes, rows: used.rows + pending.rows, requests: used.requests + pending.requests };
+    // Stored at snapshot time + not yet written then + recorded here since + being sent now
+    // (other processes' usage shows up within a second).
+    const { recorded, inflight } = this.recorder.totals(license.id);
+    const sum = (k: keyof Usage) => snapshot!.stored[k] + snapshot!.pending[k] + (recorded[k] - snapshot!.recorded[k]) + inflight[k];
+    const total = { bytes: sum('bytes'), rows: sum('rows'), requests: sum('requests') };
     const units =
       license.usageUnit === 'GIGABYTE' ? total.bytes / 1e9 : license.usageUnit === 'THOUSAND_ROWS' ? total.rows / 1000 : total.requests;
     if (units < license.usageCap) return undefined;

@@ -4,6 +4,12 @@ import type { Db } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
 import type { AccessDenialInsert, UsageEventInsert } from '../db/stores/delivery-store.js';
 
+export interface Usage {
+  bytes: number;
+  rows: number;
+  requests: number;
+}
+
 /**
  * Buffers usage events and denials and writes them in batches: one INSERT per batch instead of one per download.
  * A failed write keeps the batch for the next attempt; `close()` drains everything, so shutdown loses nothing.
@@ -15,7 +21,11 @@ export class UsageRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** Bytes/rows/requests recorded but not yet written, per license, so cap checks see them at once. */
-  private readonly pendingByLicense = new Map<string, { bytes: number; rows: number; requests: number }>();
+  private readonly pendingByLicense = new Map<string, Usage>();
+  /** Everything this process ever recorded per license (never decreases). */
+  private readonly recordedByLicense = new Map<string, Usage>();
+  /** Responses being sent right now, counted at their full size until they end. */
+  private readonly inflightByLicense = new Map<string, Usage>();
 
   private readonly audit: AuditLog;
 
@@ -31,13 +41,25 @@ export class UsageRecorder {
     this.audit = new AuditLog(clock);
   }
 
+  /** Counts a response that is about to be sent, so concurrent cap checks see it; call `end` with what was sent. */
+  begin(licenseId: string, expected: Usage): { end(event: UsageEventInsert): void } {
+    add(this.inflightByLicense, licenseId, expected, 1);
+    let ended = false;
+    return {
+      end: (event) => {
+        if (ended) return;
+        ended = true;
+        add(this.inflightByLicense, licenseId, expected, -1);
+        this.record(event);
+      },
+    };
+  }
+
   record(event: UsageEventInsert): void {
     this.events.push(event);
-    const p = this.pendingByLicense.get(event.licenseId) ?? { bytes: 0, rows: 0, requests: 0 };
-    p.bytes += event.bytes;
-    p.rows += event.rows;
-    p.requests += 1;
-    this.pendingByLicense.set(event.licenseId, p);
+    const usage = { bytes: event.bytes, rows: event.rows, requests: 1 };
+    add(this.pendingByLicense, event.licenseId, usage, 1);
+    add(this.recordedByLicense, event.licenseId, usage, 1);
     this.schedule();
   }
 
@@ -46,8 +68,14 @@ export class UsageRecorder {
     this.schedule();
   }
 
-  pending(licenseId: string): { bytes: number; rows: number; requests: number } {
-    return this.pendingByLicense.get(licenseId) ?? { bytes: 0, rows: 0, requests: 0 };
+  /** Not yet written (`pending`) and ever recorded by this process (`recorded`) for a license. */
+  totals(licenseId: string): { pending: Usage; recorded: Usage; inflight: Usage } {
+    const zero = { bytes: 0, rows: 0, requests: 0 };
+    return {
+      pending: { ...(this.pendingByLicense.get(licenseId) ?? zero) },
+      recorded: { ...(this.recordedByLicense.get(licenseId) ?? zero) },
+      inflight: { ...(this.inflightByLicense.get(licenseId) ?? zero) },
+    };
   }
 
   /** Writes everything buffered so far. */
@@ -67,14 +95,7 @@ export class UsageRecorder {
             await this.audit.record(tx, null, [...eventBatch.map(servedEntry), ...denialBatch.map(deniedEntry)]);
           });
         }
-        for (const e of events) {
-          const p = this.pendingByLicense.get(e.licenseId);
-          if (!p) continue;
-          p.bytes -= e.bytes;
-          p.rows -= e.rows;
-          p.requests -= 1;
-          if (p.requests <= 0) this.pendingByLicense.delete(e.licenseId);
-        }
+        for (const e of events) add(this.pendingByLicense, e.licenseId, { bytes: e.bytes, rows: e.rows, requests: 1 }, -1);
       } catch (err) {
         // Keep them for the next attempt (IDs make the retry idempotent).
         this.events.unshift(...events);
@@ -104,6 +125,15 @@ export class UsageRecorder {
       void this.flush().catch(() => this.schedule());
     }, this.options.intervalMs);
   }
+}
+
+function add(map: Map<string, Usage>, licenseId: string, usage: Usage, sign: 1 | -1): void {
+  const u = map.get(licenseId) ?? { bytes: 0, rows: 0, requests: 0 };
+  u.bytes += sign * usage.bytes;
+  u.rows += sign * usage.rows;
+  u.requests += sign * usage.requests;
+  if (u.requests === 0 && u.bytes === 0 && u.rows === 0) map.delete(licenseId);
+  else map.set(licenseId, u);
 }
 
 function servedEntry(e: UsageEventInsert): AuditEntry {

@@ -48,22 +48,22 @@ export function registerDownloads(
     reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
     reply.type('application/octet-stream');
 
-    const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
-      deps.recorder.record({
-        id: newId('usageEvent'),
-        licenseId: license.id,
-        tokenId: claims.jti,
-        organizationId: license.licenseeId,
-        versionId,
-        filePath,
-        bytes,
-        rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
-        rangeStart: range?.start ?? null,
-        rangeEnd: range?.end ?? null,
-        status,
-        clientAddress,
-        servedAt: deps.clock.now(),
-      });
+    const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
+      id: newId('usageEvent'),
+      licenseId: license.id,
+      tokenId: claims.jti,
+      organizationId: license.licenseeId,
+      versionId,
+      filePath,
+      bytes,
+      rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
+      rangeStart: range?.start ?? null,
+      rangeEnd: range?.end ?? null,
+      status,
+      clientAddress,
+      servedAt: deps.clock.now(),
+    });
+    const record = (status: number, bytes: number, range?: { start: number; end: number }) => deps.recorder.record(event(status, bytes, range));
 
     if (request.headers['if-none-match'] === etag) {
       record(304, 0);
@@ -84,6 +84,8 @@ export function registerDownloads(
       return reply.send();
     }
 
+    // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
+    const inflight = deps.recorder.begin(license.id, { bytes: length, rows: status === 200 ? Number(file.rowCount ?? 0) : 0, requests: 1 });
     let sent = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -91,13 +93,8 @@ export function registerDownloads(
         done(null, chunk);
       },
     });
-    let recorded = false;
     // Recorded once the response is over, finished or cut short: the bytes actually handed to the socket.
-    reply.raw.once('close', () => {
-      if (recorded) return;
-      recorded = true;
-      record(status, sent, span);
-    });
+    reply.raw.once('close', () => inflight.end(event(status, sent, span)));
     const source = deps.storage.read(blob.storageKey, span);
     source.on('error', (err) => counter.destroy(err));
     return reply.send(source.pipe(counter));

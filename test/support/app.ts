@@ -39,6 +39,8 @@ export interface TestApp {
   databaseUrl: string;
   clock: TestClock;
   config: Config;
+  /** The server secret sealing signing keys (tests use it to forge tokens with the real key). */
+  secret: string;
   /** POSTs a GraphQL operation as a client would; `key` is an API key secret. */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -66,22 +68,25 @@ export async function createTestDatabase(): Promise<string> {
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASSAY_DEMO: '0', ...env });
-  const database = openDatabase(databaseUrl);
+  // Rate limiting is off unless a test turns it on (`startTestApp({ ASSAY_RATE_LIMIT_PER_MINUTE: '5' })`).
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ASSAY_DEMO: '0', ASSAY_RATE_LIMIT_PER_MINUTE: '0', ...env });
+  const database = openDatabase(databaseUrl, { max: config.limits.databasePoolMax, statementTimeoutMs: config.limits.statementTimeoutMs });
   const clock = new TestClock();
   await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);
+  const secret = randomBytes(32).toString('base64url');
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
   const app = await buildServer({
     config,
     database,
     clock,
-    secret: randomBytes(32).toString('base64url'),
+    secret,
     storage: new LocalFileStorage(storageDir),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     url,
+    secret,
     database,
     databaseUrl,
     clock,
