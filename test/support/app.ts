@@ -10,7 +10,7 @@ import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { Stores } from '../../src/db/stores/index.js';
-import { LocalFileStorage } from '../../src/delivery/storage.js';
+import { LocalFileStorage, type FileStorage } from '../../src/delivery/storage.js';
 import { buildServer } from '../../src/server.js';
 
 export const ADMIN_KEY = 'ak_test_admin_key_0123456789abcdefghij';
@@ -41,6 +41,8 @@ export interface TestApp {
   config: Config;
   /** The server secret sealing signing keys (tests use it to forge tokens with the real key). */
   secret: string;
+  /** Where the server keeps uploaded files (a temporary directory). */
+  storage: FileStorage;
   /** POSTs a GraphQL operation as a client would; `key` is an API key secret. */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -75,18 +77,20 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);
   const secret = randomBytes(32).toString('base64url');
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
+  const storage = new LocalFileStorage(storageDir);
   const app = await buildServer({
     config,
     database,
     clock,
     secret,
-    storage: new LocalFileStorage(storageDir),
+    storage,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     url,
     secret,
+    storage,
     database,
     databaseUrl,
     clock,

@@ -89,6 +89,11 @@ export class AccountsStore {
     return this.db.select().from(users).where(eq(users.organizationId, organizationId)).orderBy(users.createdAt, users.id);
   }
 
+  async anyOrganization(): Promise<OrganizationRow | undefined> {
+    const [row] = await this.db.select().from(organizations).limit(1);
+    return row;
+  }
+
   async anyAdmin(): Promise<UserRow | undefined> {
     const [row] = await this.db.select().from(users).where(eq(users.platformRole, 'ADMIN')).limit(1);
     return row;
