@@ -8,7 +8,9 @@ import { newId } from '../ids.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { nodeId, parseInput } from '../validation.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
+import { BadUserInputError } from '../errors.js';
 import { GENESIS_HASH, chainHash } from './chain.js';
+import { detectAnomalies, type Anomaly } from './usage-report.js';
 
 /** One security-relevant act, as the code that performs it describes it. */
 export interface AuditEntry {
@@ -47,6 +49,28 @@ const AuditFilterInput = z
   .nullish();
 
 const VERIFY_BATCH = 2000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const HISTORY_DAYS = 30;
+
+const UsageReportFilterInput = z
+  .object({
+    licenseIds: z.array(nodeId('lic')).max(100).nullish(),
+    organizationId: nodeId('org').nullish(),
+  })
+  .nullish();
+
+export interface LicenseUsageRow {
+  licenseId: string;
+  downloads: number;
+  bytes: bigint;
+  rows: bigint;
+  distinctAddresses: number;
+  distinctTokens: number;
+  refusals: { reason: string; count: number }[];
+  attemptsWhileInactive: number;
+  outsideLicensedVersions: number;
+  anomalies: Anomaly[];
+}
 
 /** Writes and reads the tamper-evident audit trail. */
 export class AuditLog {
@@ -173,6 +197,64 @@ export class AuditLog {
       return Object.assign(result, { ok: false, firstBrokenEventId: null, reason: 'the chain head does not match the last event' });
     }
     return result;
+  }
+
+  /**
+   * What an auditor asks of each license used or refused in [from, to): who, how much, from how many addresses and
+   * tokens, refusals and why, attempts after it stopped being active, use outside its versions, and anomaly flags.
+   * Staff see every license; an organization sees the licenses it holds or sells.
+   */
+  async licenseUsageReport(
+    stores: Stores,
+    viewer: Viewer,
+    args: { from: Date; to: Date; filter?: unknown },
+  ): Promise<LicenseUsageRow[]> {
+    const principal = viewer.assertAuthenticated();
+    if (args.to.getTime() <= args.from.getTime()) throw new BadUserInputError('to: must be after from', 'to');
+    if (args.to.getTime() - args.from.getTime() > 366 * DAY_MS) throw new BadUserInputError('to: the window is at most 366 days', 'to');
+    const filter = parseInput(UsageReportFilterInput, args.filter, 'filter');
+    const scope = viewer.isStaff ? (filter?.organizationId ?? undefined) : (principal.organizationId ?? undefined);
+    if (!viewer.isStaff && !scope) return [];
+    const historyFrom = new Date(args.from.getTime() - HISTORY_DAYS * DAY_MS);
+    const facts = await stores.audit.licenseUsageFacts({
+      from: args.from,
+      to: args.to,
+      historyFrom,
+      licenseIds: filter?.licenseIds ?? undefined,
+      scopeOrganizationId: scope,
+    });
+    const ids = [...new Set([...facts.served.map((r) => r.license_id), ...facts.refused.map((r) => r.license_id)])].sort();
+    const windowDays = (args.to.getTime() - args.from.getTime()) / DAY_MS;
+    return ids.map((licenseId) => {
+      const served = facts.served.find((r) => r.license_id === licenseId);
+      const refusals = facts.refused.filter((r) => r.license_id === licenseId).map((r) => ({ reason: r.reason, count: r.n }));
+      const count = (reason: string) => refusals.find((r) => r.reason === reason)?.count ?? 0;
+      const history = facts.history.find((r) => r.license_id === licenseId);
+      const historyStart = history?.first_at ? Math.max(new Date(history.first_at).getTime(), historyFrom.getTime()) : undefined;
+      return {
+        licenseId,
+        downloads: served?.downloads ?? 0,
+        bytes: BigInt(served?.bytes ?? 0),
+        rows: BigInt(served?.rows ?? 0),
+        distinctAddresses: served?.addresses ?? 0,
+        distinctTokens: served?.tokens ?? 0,
+        refusals,
+        attemptsWhileInactive: count('LICENSE_NOT_ACTIVE') + count('TOKEN_REVOKED'),
+        outsideLicensedVersions: count('VERSION_NOT_COVERED'),
+        anomalies: detectAnomalies({
+          bytes: Number(served?.bytes ?? 0),
+          windowDays,
+          history:
+            history && historyStart !== undefined
+              ? { bytes: Number(history.bytes), days: Math.max(1, (args.from.getTime() - historyStart) / DAY_MS) }
+              : undefined,
+          tokenAddresses: facts.tokenAddresses.filter((r) => r.license_id === licenseId).map((r) => ({ tokenId: r.token_id, addresses: r.addresses })),
+          fileRepeats: facts.fileRepeats
+            .filter((r) => r.license_id === licenseId)
+            .map((r) => ({ versionId: r.version_id, filePath: r.file_path, downloads: r.n })),
+        }),
+      };
+    });
   }
 
   /** Signs the current chain head with the token-signing key, when it moved since the last checkpoint. */

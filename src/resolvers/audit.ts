@@ -1,3 +1,4 @@
+import type { LicenseUsageRow } from '../audit/service.js';
 import type { AuditEventRow } from '../db/stores/audit-store.js';
 import type { Connection } from '../pagination.js';
 import type { InputArgs, PageArgs, Resolver } from './types.js';
@@ -9,6 +10,29 @@ export const auditResolvers = {
       unknown,
       { from?: Date | null; to?: Date | null }
     >,
+    licenseUsageReport: ((_p, args, ctx) => ctx.audit.licenseUsageReport(ctx.stores, ctx.viewer, args)) as Resolver<
+      unknown,
+      { from: Date; to: Date; filter?: unknown }
+    >,
+  },
+  LicenseUsageRow: {
+    license: ((r, _a, ctx) => ctx.stores.licensing.licenseById.load(r.licenseId)) as Resolver<LicenseUsageRow>,
+    licensee: (async (r, _a, ctx) => {
+      const license = await ctx.stores.licensing.licenseById.load(r.licenseId);
+      return ctx.stores.accounts.organizationById.load(license!.licenseeId);
+    }) as Resolver<LicenseUsageRow>,
+    dataset: (async (r, _a, ctx) => {
+      const license = await ctx.stores.licensing.licenseById.load(r.licenseId);
+      return ctx.catalog.dataset(ctx.viewer, license!.datasetId);
+    }) as Resolver<LicenseUsageRow>,
+    unit: (async (r, _a, ctx) => (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit ?? null) as Resolver<LicenseUsageRow>,
+    units: (async (r, _a, ctx) => {
+      const unit = (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit;
+      if (unit === 'GIGABYTE') return Number(r.bytes) / 1e9;
+      if (unit === 'THOUSAND_ROWS') return Number(r.rows) / 1000;
+      if (unit === 'REQUEST') return r.downloads;
+      return null;
+    }) as Resolver<LicenseUsageRow>,
   },
   AuditEvent: {
     actor: ((e, _a, ctx) => (e.actorUserId ? ctx.stores.accounts.userById.load(e.actorUserId) : null)) as Resolver<AuditEventRow>,

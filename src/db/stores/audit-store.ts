@@ -105,4 +105,49 @@ export class AuditStore {
       .where(and(gte(auditCheckpoints.seq, fromSeq), lte(auditCheckpoints.seq, toSeq)))
       .orderBy(asc(auditCheckpoints.seq));
   }
+
+  /**
+   * Per-license usage facts for the usage report, in five grouped statements (never one per license):
+   * served totals, refusals by reason, addresses per token, repeated full downloads per file, and prior history.
+   */
+  async licenseUsageFacts(q: { from: Date; to: Date; historyFrom: Date; licenseIds?: string[]; scopeOrganizationId?: string }) {
+    const scope = q.scopeOrganizationId
+      ? sql`AND l.id IN (SELECT id FROM licenses WHERE licensee_id = ${q.scopeOrganizationId} OR vendor_id = ${q.scopeOrganizationId})`
+      : sql``;
+    const only = q.licenseIds?.length ? sql`AND l.id IN ${q.licenseIds}` : sql``;
+    const from = q.from.toISOString();
+    const to = q.to.toISOString();
+    const served = await this.db.execute<{ license_id: string; downloads: number; bytes: string; rows: string; addresses: number; tokens: number }>(sql`
+      /* licenseUsageServed */
+      SELECT u.license_id, count(*)::int AS downloads, sum(u.bytes)::text AS bytes, sum(u.rows)::text AS rows,
+             count(DISTINCT u.client_address)::int AS addresses, count(DISTINCT u.token_id)::int AS tokens
+      FROM usage_events u JOIN licenses l ON l.id = u.license_id
+      WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scope} ${only}
+      GROUP BY u.license_id`);
+    const refused = await this.db.execute<{ license_id: string; reason: string; n: number }>(sql`
+      /* licenseUsageRefused */
+      SELECT d.license_id, d.reason, count(*)::int AS n
+      FROM access_denials d JOIN licenses l ON l.id = d.license_id
+      WHERE d.denied_at >= ${from} AND d.denied_at < ${to} ${scope} ${only}
+      GROUP BY d.license_id, d.reason`);
+    const tokenAddresses = await this.db.execute<{ license_id: string; token_id: string; addresses: number }>(sql`
+      /* licenseUsageTokenAddresses */
+      SELECT u.license_id, u.token_id, count(DISTINCT u.client_address)::int AS addresses
+      FROM usage_events u JOIN licenses l ON l.id = u.license_id
+      WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scope} ${only}
+      GROUP BY u.license_id, u.token_id`);
+    const fileRepeats = await this.db.execute<{ license_id: string; version_id: string; file_path: string; n: number }>(sql`
+      /* licenseUsageFileRepeats */
+      SELECT u.license_id, u.version_id, u.file_path, count(*)::int AS n
+      FROM usage_events u JOIN licenses l ON l.id = u.license_id
+      WHERE u.served_at >= ${from} AND u.served_at < ${to} AND u.status = 200 AND u.rows > 0 ${scope} ${only}
+      GROUP BY u.license_id, u.version_id, u.file_path`);
+    const history = await this.db.execute<{ license_id: string; bytes: string; first_at: Date | null }>(sql`
+      /* licenseUsageHistory */
+      SELECT u.license_id, sum(u.bytes)::text AS bytes, min(u.served_at) AS first_at
+      FROM usage_events u JOIN licenses l ON l.id = u.license_id
+      WHERE u.served_at >= ${q.historyFrom.toISOString()} AND u.served_at < ${from} ${scope} ${only}
+      GROUP BY u.license_id`);
+    return { served: served.rows, refused: refused.rows, tokenAddresses: tokenAddresses.rows, fileRepeats: fileRepeats.rows, history: history.rows };
+  }
 }
