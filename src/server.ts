@@ -28,6 +28,7 @@ import { queryLimitsPlugin } from './http/query-limits.js';
 import { registerRateLimit, type RateLimiter } from './http/rate-limit.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
+import { registerAuditExport } from './http/audit-export.js';
 import { registerDownloads } from './http/downloads.js';
 import { DownloadGate } from './delivery/download-gate.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
@@ -187,6 +188,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerJwks(app, keyRing);
   registerStripeWebhook(app, () => commerceServices(new Stores(database.db), clock, { stripe, config, log: (err, msg) => app.log.error({ err }, msg) }).billing);
   registerUploads(app, { database, storage: deps.storage, clock });
+  registerAuditExport(app, { database, clock });
   registerDownloads(app, { gate: new DownloadGate(database.db, keyRing, usageRecorder, clock), storage: deps.storage, recorder: usageRecorder, clock });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
 

@@ -158,3 +158,37 @@ describe('audit trail', () => {
     }
   });
 });
+
+describe('audit export', () => {
+  const exportUrl = (params: Record<string, string>) => `${app.url}/audit/export?${new URLSearchParams(params)}`;
+
+  it('streams the same events as NDJSON and CSV, oldest first', async () => {
+    const res = await fetch(exportUrl({ format: 'ndjson' }), { headers: { authorization: `Bearer ${auditor}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const total = ok(await app.gql(`{ auditEvents(first: 1) { totalCount } }`, {}, auditor)).auditEvents.totalCount;
+    expect(lines).toHaveLength(total);
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines[0]).toMatchObject({ action: 'admin.bootstrapped' });
+
+    const csv = await fetch(exportUrl({ format: 'csv', action: 'api_key.created' }), { headers: { authorization: `Bearer ${auditor}` } });
+    const rows = (await csv.text()).trim().split('\n');
+    expect(rows[0]).toBe('seq,id,occurredAt,action,actorUserId,actorOrganizationId,subjectType,subjectId,datasetId,licenseId,clientAddress,requestId,details,prevHash,hash');
+    const created = ok(await app.gql(`{ auditEvents(first: 100, filter: { action: "api_key.created" }) { totalCount } }`, {}, auditor)).auditEvents.totalCount;
+    expect(rows).toHaveLength(created + 1);
+    expect(rows.slice(1).every((r) => r.includes('"api_key.created"'))).toBe(true);
+  });
+
+  it('limits members to their organization and refuses bad parameters', async () => {
+    const mine = await fetch(exportUrl({}), { headers: { authorization: `Bearer ${vendor.key}` } });
+    const lines = (await mine.text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.actorOrganizationId === vendor.id || l.subjectId === vendor.id || l.datasetId)).toBe(true);
+    expect((await fetch(exportUrl({}))).status).toBe(401);
+    expect((await fetch(exportUrl({ organizationId: buyer.id }), { headers: { authorization: `Bearer ${vendor.key}` } })).status).toBe(403);
+    const bad = await fetch(exportUrl({ format: 'xml' }), { headers: { authorization: `Bearer ${auditor}` } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'BAD_USER_INPUT', field: 'format' });
+  });
+});

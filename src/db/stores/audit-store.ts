@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { auditChainHead, auditCheckpoints, auditEvents } from '../tables/index.js';
 
@@ -149,5 +149,15 @@ export class AuditStore {
       WHERE u.served_at >= ${q.historyFrom.toISOString()} AND u.served_at < ${from} ${scope} ${only}
       GROUP BY u.license_id`);
     return { served: served.rows, refused: refused.rows, tokenAddresses: tokenAddresses.rows, fileRepeats: fileRepeats.rows, history: history.rows };
+  }
+
+  /** Oldest first from `afterSeq`, for exports that stream the whole filtered trail in batches. */
+  async listAscending(q: Omit<AuditQuery, 'limit' | 'beforeSeq'>, afterSeq: number, limit: number): Promise<AuditEventRow[]> {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(and(...this.conditions(q), gt(auditEvents.seq, afterSeq)))
+      .orderBy(asc(auditEvents.seq))
+      .limit(limit);
   }
 }

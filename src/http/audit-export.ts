@@ -1,0 +1,91 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AccountsService } from '../accounts/service.js';
+import { Viewer } from '../accounts/viewer.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/client.js';
+import type { AuditEventRow } from '../db/stores/audit-store.js';
+import { Stores } from '../db/stores/index.js';
+
+const ExportQuery = z.object({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  from: z.string().datetime({ offset: true }).optional(),
+  to: z.string().datetime({ offset: true }).optional(),
+  action: z.string().regex(/^[a-z_]+\.[a-z_]+$/).optional(),
+  organizationId: z.string().regex(/^org_[0-9a-z]{26}$/).optional(),
+  datasetId: z.string().regex(/^ds_[0-9a-z]{26}$/).optional(),
+  licenseId: z.string().regex(/^lic_[0-9a-z]{26}$/).optional(),
+  actorId: z.string().regex(/^usr_[0-9a-z]{26}$/).optional(),
+});
+
+const COLUMNS = [
+  'seq', 'id', 'occurredAt', 'action', 'actorUserId', 'actorOrganizationId', 'subjectType', 'subjectId',
+  'datasetId', 'licenseId', 'clientAddress', 'requestId', 'details', 'prevHash', 'hash',
+] as const;
+const BATCH = 1000;
+
+function csvCell(value: unknown): string {
+  const s = value == null ? '' : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // Quote always; a leading =, +, - or @ is prefixed so spreadsheets do not run it as a formula.
+  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+function toRecord(e: AuditEventRow) {
+  return Object.fromEntries(COLUMNS.map((c) => [c, c === 'occurredAt' ? e.occurredAt.toISOString() : e[c]]));
+}
+
+/**
+ * `GET /audit/export?format=ndjson|csv&from&to&action&organizationId&datasetId&licenseId&actorId` (API key):
+ * streams the audit trail oldest first, in batches, for auditors (staff see all, members their organization's).
+ */
+export function registerAuditExport(app: FastifyInstance, deps: { database: Database; clock: Clock }): void {
+  app.get('/audit/export', async (request, reply) => {
+    const stores = new Stores(deps.database.db);
+    let viewer: Viewer;
+    try {
+      viewer = new Viewer(await new AccountsService(stores, deps.clock).authenticate(request.headers.authorization));
+    } catch (err) {
+      return reply.code(401).send({ error: 'UNAUTHENTICATED', message: (err as Error).message });
+    }
+    const principal = viewer.principal;
+    if (!principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' });
+    const parsed = ExportQuery.safeParse(request.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return reply.code(400).send({ error: 'BAD_USER_INPUT', field: issue.path.join('.'), message: `${issue.path.join('.')}: ${issue.message}` });
+    }
+    const q = parsed.data;
+    if (!viewer.isStaff && !principal.organizationId) return reply.code(403).send({ error: 'FORBIDDEN', message: 'No organization' });
+    const filter = {
+      organizationId: viewer.isStaff ? q.organizationId : principal.organizationId!,
+      actorUserId: q.actorId,
+      datasetId: q.datasetId,
+      licenseId: q.licenseId,
+      action: q.action,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    };
+    if (!viewer.isStaff && q.organizationId && q.organizationId !== principal.organizationId) {
+      return reply.code(403).send({ error: 'FORBIDDEN', message: 'Only staff export other organizations' });
+    }
+    async function* lines() {
+      if (q.format === 'csv') yield COLUMNS.join(',') + '\n';
+      for (let after = 0; ; ) {
+        const batch = await stores.audit.listAscending(filter, after, BATCH);
+        for (const e of batch) {
+          yield q.format === 'csv' ? COLUMNS.map((c) => csvCell(toRecord(e)[c])).join(',') + '\n' : JSON.stringify(toRecord(e)) + '\n';
+        }
+        if (batch.length < BATCH) return;
+        after = batch.at(-1)!.seq;
+      }
+    }
+    const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
+    return reply
+      .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+      .header('content-disposition', `attachment; filename="assay-audit-${stamp}.${q.format}"`)
+      .header('cache-control', 'no-store')
+      .send(Readable.from(lines()));
+  });
+}
