@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AccountsService } from '../accounts/service.js';
-import { Viewer } from '../accounts/viewer.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import type { AuditEventRow } from '../db/stores/audit-store.js';
 import { Stores } from '../db/stores/index.js';
+import { requestViewer } from './request-viewer.js';
 
 const ExportQuery = z.object({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
@@ -43,14 +42,9 @@ function toRecord(e: AuditEventRow) {
 export function registerAuditExport(app: FastifyInstance, deps: { database: Database; clock: Clock }): void {
   app.get('/audit/export', async (request, reply) => {
     const stores = new Stores(deps.database.db);
-    let viewer: Viewer;
-    try {
-      viewer = new Viewer(await new AccountsService(stores, deps.clock).authenticate(request.headers.authorization));
-    } catch (err) {
-      return reply.code(401).send({ error: 'UNAUTHENTICATED', message: (err as Error).message });
-    }
-    const principal = viewer.principal;
-    if (!principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' });
+    const viewer = await requestViewer(request, stores, deps.clock);
+    const principal = viewer?.principal;
+    if (!viewer || !principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
     const parsed = ExportQuery.safeParse(request.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { AccountsService } from '../accounts/service.js';
-import { Viewer } from '../accounts/viewer.js';
 import { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
 import type { FileStorage } from '../delivery/storage.js';
 import { UploadsService } from '../delivery/uploads-service.js';
+import { requestViewer } from './request-viewer.js';
 
 /** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
 export function registerUploads(app: FastifyInstance, deps: { database: Database; storage: FileStorage; clock: Clock }): void {
@@ -16,13 +15,8 @@ export function registerUploads(app: FastifyInstance, deps: { database: Database
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
     scope.put<{ Params: { uploadId: string } }>('/uploads/:uploadId', async (request, reply) => {
       const stores = new Stores(deps.database.db);
-      let viewer: Viewer;
-      try {
-        const principal = await new AccountsService(stores, deps.clock).authenticate(request.headers.authorization);
-        viewer = new Viewer(principal, { clientAddress: request.ip, requestId: request.id });
-      } catch (err) {
-        return reply.code(401).send({ error: 'UNAUTHENTICATED', message: (err as Error).message });
-      }
+      const viewer = await requestViewer(request, stores, deps.clock);
+      if (!viewer) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
       const length = request.headers['content-length'];
       const service = new UploadsService(stores, new CatalogService(stores, deps.clock), deps.storage, deps.clock);
       const outcome = await service.receive(viewer, request.params.uploadId, request.raw, length === undefined ? undefined : Number(length));
