@@ -14,6 +14,46 @@ export interface Config {
   platformFeeBps: number;
   secret: string | undefined;
   logLevel: string;
+  /** What one request may ask of the server; see the README's "Limits". */
+  limits: Limits;
+}
+
+/** Protections against slow, huge or abusive requests; every one is set from the environment. */
+export interface Limits {
+  /** Largest request body accepted (413 above it). */
+  bodyLimitBytes: number;
+  /** How long the server works on one GraphQL request before it answers 503 and stops issuing its SQL. */
+  requestTimeoutMs: number;
+  /** How long a client may take to send a whole request (headers and body); 0 turns it off. */
+  receiveTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` for every pooled connection. */
+  statementTimeoutMs: number;
+  /** Connections in the database pool. */
+  databasePoolMax: number;
+  query: QueryLimits;
+  /** Token bucket per API key, or per client address when anonymous; undefined when turned off. */
+  rateLimit: RateLimitSettings | undefined;
+  /** Bytes of query text the automatic persisted queries cache may hold (least recently used go first). */
+  persistedQueriesCacheBytes: number;
+  /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Whose X-Forwarded-For to believe when telling clients apart: all, none, a hop count, or proxy addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+}
+
+/** Checked on every GraphQL operation before it runs; over any of them it is refused with QUERY_TOO_COMPLEX. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+}
+
+export interface RateLimitSettings {
+  /** Tokens a bucket refills per minute: the sustained request rate. */
+  perMinute: number;
+  /** Bucket capacity: requests a client may make at once after being idle. */
+  burst: number;
 }
 
 const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -35,6 +75,23 @@ const envSchema = z.object({
   ASSAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ASSAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+  ASSAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  ASSAY_RECEIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  ASSAY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  ASSAY_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  ASSAY_QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(15),
+  ASSAY_QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
+  ASSAY_QUERY_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3000),
+  ASSAY_QUERY_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
+  ASSAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(600),
+  ASSAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  ASSAY_PERSISTED_QUERIES_CACHE_BYTES: z.coerce.number().int().min(0).max(1024 ** 3).default(16 * 1024 * 1024),
+  ASSAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ASSAY_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)$/, 'must be true, false, a hop count or addresses/CIDRs separated by commas')
+    .optional(),
 });
 
 export class ConfigError extends Error {}
@@ -72,5 +129,34 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     platformFeeBps: e.ASSAY_PLATFORM_FEE_BPS,
     secret: e.ASSAY_SECRET,
     logLevel: e.LOG_LEVEL,
+    limits: {
+      bodyLimitBytes: e.ASSAY_BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.ASSAY_REQUEST_TIMEOUT_MS,
+      receiveTimeoutMs: e.ASSAY_RECEIVE_TIMEOUT_MS,
+      statementTimeoutMs: e.ASSAY_STATEMENT_TIMEOUT_MS,
+      databasePoolMax: e.ASSAY_DB_POOL_MAX,
+      query: {
+        maxDepth: e.ASSAY_QUERY_MAX_DEPTH,
+        maxAliases: e.ASSAY_QUERY_MAX_ALIASES,
+        maxTokens: e.ASSAY_QUERY_MAX_TOKENS,
+        maxCost: e.ASSAY_QUERY_MAX_COST,
+      },
+      // 0 per minute turns rate limiting off; the burst defaults to ten seconds' worth (at least 10).
+      rateLimit:
+        e.ASSAY_RATE_LIMIT_PER_MINUTE === 0
+          ? undefined
+          : { perMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE, burst: e.ASSAY_RATE_LIMIT_BURST ?? Math.max(10, Math.ceil(e.ASSAY_RATE_LIMIT_PER_MINUTE / 6)) },
+      persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
+      metricsToken: e.ASSAY_METRICS_TOKEN,
+      trustProxy: parseTrustProxy(e.ASSAY_TRUST_PROXY),
+    },
   };
+}
+
+/** `true`/`false`, a number of proxy hops, or a comma-separated list of proxy addresses and CIDRs. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim());
 }

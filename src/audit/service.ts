@@ -145,7 +145,7 @@ export class AuditLog {
    * Recomputes the chain over a time range (and the signed checkpoints inside it), reporting the first event whose
    * stored hash or link does not match. Only staff may run it.
    */
-  async verify(stores: Stores, viewer: Viewer, range: { from?: Date | null; to?: Date | null }, keyRing: SigningKeyRing): Promise<AuditVerification> {
+  async verify(stores: Stores, viewer: Viewer, range: { from?: Date | null; to?: Date | null }): Promise<AuditVerification> {
     viewer.assertStaff();
     const { first, last } = await stores.audit.seqRange(range.from ?? undefined, range.to ?? undefined);
     const result: AuditVerification = { ok: true, checked: 0, firstBrokenEventId: null, reason: null, checkpointsVerified: 0 };

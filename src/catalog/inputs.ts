@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { SEMVER } from './semver.js';
+import { ProvenanceInput } from '../lineage/provenance.js';
+import { LINEAGE_PERMISSIONS } from '../lineage/terms.js';
 import { line, nodeId, slug, text } from '../validation.js';
 
 export const MAX_SAMPLE_ROWS = 100;
@@ -119,6 +121,7 @@ export const CreateDatasetVersionInput = z.object({
   sample: Sample.nullish(),
   changelog: text(20_000).nullish(),
   files: Files.default([]),
+  provenance: ProvenanceInput.nullish(),
 });
 
 export const UpdateDatasetVersionInput = z.object({
@@ -128,6 +131,8 @@ export const UpdateDatasetVersionInput = z.object({
   sample: Sample.nullish(),
   changelog: text(20_000).nullish(),
   files: Files.optional(),
+  /** Replaces the declared provenance; null removes it, absent keeps it. */
+  provenance: ProvenanceInput.nullish(),
 });
 
 export const VersionIdInput = z.object({ id: nodeId('dsv') });
@@ -146,5 +151,8 @@ export const DatasetFilterInput = z
       .max(6)
       .nullish(),
     status: z.array(z.enum(['DRAFT', 'PUBLISHED', 'SUSPENDED', 'ARCHIVED'])).min(1).max(4).nullish(),
+    maxGenerationDepth: z.number().int('must be a whole number').min(0, 'must not be negative').nullish(),
+    minRealFraction: z.number().finite().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
+    inheritedPermissions: z.array(z.enum(LINEAGE_PERMISSIONS)).max(6).nullish(),
   })
   .nullish();

@@ -10,8 +10,28 @@ export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 /** Counts the SQL statements issued while serving one request (exposed to tests and the benchmark). */
 export interface QueryStats {
   statements: number;
+  /**
+   * `performance.now()` after which the request may issue no more SQL (ROLLBACK excepted, so an open
+   * transaction still ends cleanly): a request answered 503 for its deadline stops at its next statement.
+   */
+  deadline?: number | undefined;
 }
 export const queryStats = new AsyncLocalStorage<QueryStats>();
+
+/** Raised instead of running a statement for a request past its deadline; the client has had its 503 already. */
+export class RequestDeadlineExceededError extends Error {
+  constructor() {
+    super('The request passed its deadline; statement not run');
+    this.name = 'RequestDeadlineExceededError';
+  }
+}
+
+export interface DatabaseOptions {
+  /** Connections in the pool. */
+  max?: number;
+  /** PostgreSQL `statement_timeout`; also how long a query waits for a free connection. */
+  statementTimeoutMs?: number;
+}
 
 export interface Database {
   pool: pg.Pool;
@@ -23,11 +43,14 @@ export interface Database {
  * Opens a pool and a drizzle database on it.
  * @example const database = openDatabase('postgres://...'); await database.close();
  */
-export function openDatabase(url: string, options: { max?: number; statementTimeoutMs?: number } = {}): Database {
+export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    statement_timeout: statementTimeoutMs,
+    // Waiting for a connection (pool exhausted, or the database unreachable) fails instead of queueing forever.
+    connectionTimeoutMillis: statementTimeoutMs,
     application_name: 'assay',
   });
   // An idle client losing its connection (database restart) must not crash the process.
@@ -35,9 +58,13 @@ export function openDatabase(url: string, options: { max?: number; statementTime
   const db = drizzle(pool, {
     schema: tables,
     logger: {
-      logQuery() {
+      logQuery(query) {
         const stats = queryStats.getStore();
-        if (stats) stats.statements++;
+        if (!stats) return;
+        if (stats.deadline !== undefined && performance.now() > stats.deadline && !/^\s*rollback\b/i.test(query)) {
+          throw new RequestDeadlineExceededError();
+        }
+        stats.statements++;
       },
     },
   });

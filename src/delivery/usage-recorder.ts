@@ -64,7 +64,8 @@ export class UsageRecorder {
   }
 
   deny(denial: AccessDenialInsert): void {
-    this.denials.push(denial);
+    // These come from the URL: a NUL would fail the batch insert (every later flush too), a lone surrogate the audit hash.
+    this.denials.push({ ...denial, versionId: storable(denial.versionId), filePath: storable(denial.filePath) });
     this.schedule();
   }
 
@@ -160,3 +161,7 @@ function deniedEntry(d: AccessDenialInsert): AuditEntry {
     details: { reason: d.reason, status: d.status, tokenId: d.tokenId ?? null, filePath: d.filePath ?? null },
   };
 }
+
+/** Text PostgreSQL stores exactly as given: NUL and lone surrogates become U+FFFD. */
+const storable = (s: string | null | undefined) =>
+  s?.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') ?? null;

@@ -40,7 +40,7 @@ function toRecord(e: AuditEventRow) {
  * streams the audit trail oldest first, in batches, for auditors (staff see all, members their organization's).
  */
 export function registerAuditExport(app: FastifyInstance, deps: { database: Database; clock: Clock }): void {
-  app.get('/audit/export', async (request, reply) => {
+  app.get('/audit/export', { config: { rateLimit: 'json' } }, async (request, reply) => {
     const stores = new Stores(deps.database.db);
     const viewer = await requestViewer(request, stores, deps.clock);
     const principal = viewer?.principal;

@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { parseLimitError } from './query-limits.js';
 
 /** Apollo's request-level codes, folded into our closed set (the original stays in `reason`). */
 const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
@@ -38,6 +39,16 @@ export function formatError(
   const code = formatted.extensions?.code as string | undefined;
   const { http: _http, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
   if (code && PROTOCOL_CODES.has(code)) return { ...formatted, extensions };
+  if (code === 'GRAPHQL_PARSE_FAILED') {
+    const tooBig = parseLimitError(formatted.message);
+    if (tooBig) return { message: tooBig.message, extensions: tooBig.extensions };
+  }
+  // Apollo refuses some requests (a bad persisted query version or hash) with a 4xx status and no code.
+  const status = original instanceof GraphQLError ? (original.extensions.http as { status?: number } | undefined)?.status : undefined;
+  if (original instanceof GraphQLError && original.extensions.code === undefined && status && status >= 400 && status < 500) {
+    const field = /persisted|sha/i.test(original.message) ? 'extensions.persistedQuery' : 'query';
+    return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST', field } };
+  }
   if (original instanceof GraphQLError && code && (ERROR_CODES as string[]).includes(code) && code !== 'INTERNAL_SERVER_ERROR') {
     if (code === 'BAD_USER_INPUT' && extensions.field === undefined) {
       const field = fieldOfVariableError(formatted.message);

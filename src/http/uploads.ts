@@ -13,7 +13,7 @@ export function registerUploads(app: FastifyInstance, deps: { database: Database
     // Leave the body unread: the handler streams it straight to storage.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    scope.put<{ Params: { uploadId: string } }>('/uploads/:uploadId', async (request, reply) => {
+    scope.put<{ Params: { uploadId: string } }>('/uploads/:uploadId', { config: { rateLimit: 'json' } }, async (request, reply) => {
       const stores = new Stores(deps.database.db);
       const viewer = await requestViewer(request, stores, deps.clock);
       if (!viewer) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });

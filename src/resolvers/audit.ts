@@ -6,7 +6,7 @@ import type { InputArgs, PageArgs, Resolver } from './types.js';
 export const auditResolvers = {
   Query: {
     auditEvents: ((_p, args, ctx) => ctx.audit.list(ctx.stores, ctx.viewer, args)) as Resolver<unknown, PageArgs & { filter?: unknown }>,
-    verifyAuditLog: ((_p, args, ctx) => ctx.audit.verify(ctx.stores, ctx.viewer, args, ctx.keyRing)) as Resolver<
+    verifyAuditLog: ((_p, args, ctx) => ctx.audit.verify(ctx.stores, ctx.viewer, args)) as Resolver<
       unknown,
       { from?: Date | null; to?: Date | null }
     >,

@@ -132,6 +132,11 @@ export async function createDataset(app: TestApp, vendor: Org, overrides: Record
   return ok(await app.gql(CREATE_DATASET, { input: datasetInput(overrides) }, vendor.key)).createDataset.dataset.id;
 }
 
+const DEFAULT_PROVENANCE: Record<string, Record<string, unknown>> = {
+  SYNTHETIC: { method: 'SIMULATION' },
+  HYBRID: { method: 'SIMULATION', realFraction: 0.5 },
+};
+
 /** Creates a dataset with one version, uploads its files and publishes it; returns both IDs. */
 export async function publishDataset(
   app: TestApp,
@@ -140,8 +145,11 @@ export async function publishDataset(
   versionOverrides: Record<string, unknown> = {},
 ): Promise<{ datasetId: string; versionId: string }> {
   const datasetId = await createDataset(app, vendor, overrides);
-  const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, versionOverrides) }, vendor.key))
-    .createDatasetVersion.datasetVersion.id;
+  // SYNTHETIC and HYBRID versions must declare provenance to publish; a source-less simulation is the simplest one.
+  const provenance = versionOverrides.provenance ?? DEFAULT_PROVENANCE[overrides.kind as string];
+  const versionId = ok(
+    await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { ...(provenance ? { provenance } : {}), ...versionOverrides }) }, vendor.key),
+  ).createDatasetVersion.datasetVersion.id;
   await uploadFiles(app, vendor.key, versionId);
   ok(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key));
   return { datasetId, versionId };

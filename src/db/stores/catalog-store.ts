@@ -34,6 +34,11 @@ export interface DatasetListQuery {
   tags?: string[];
   vendorId?: string;
   permissions?: Permission[];
+  /** Lineage of the latest published version (denormalized onto the dataset row at publish). */
+  maxGenerationDepth?: number;
+  minRealFraction?: number;
+  /** Allowed through the whole ancestry and by the dataset's own current terms. */
+  inheritedPermissions?: Permission[];
   search?: string;
   order: DatasetOrder;
   /** Sort key values of the last row of the previous page. */
@@ -237,6 +242,17 @@ export class CatalogStore {
       q.vendorId ? eq(datasets.vendorId, q.vendorId) : undefined,
       tsquery ? sql`${datasets.search} @@ ${tsquery}` : undefined,
       ...permissions,
+      q.maxGenerationDepth !== undefined ? sql`${datasets.lineageGenerationDepth} <= ${q.maxGenerationDepth}` : undefined,
+      q.minRealFraction !== undefined ? sql`${datasets.lineageRealFraction} >= ${q.minRealFraction}` : undefined,
+      ...(q.inheritedPermissions?.length
+        ? [
+            sql`${datasets.lineagePermissions} @> ${sql.param(q.inheritedPermissions, datasets.lineagePermissions)}`,
+            // Terms the vendor restricted after publishing still bind.
+            ...q.inheritedPermissions.map((p) =>
+              p === 'NO_ATTRIBUTION' ? eq(datasets.attributionRequired, false) : eq(PERMISSION_COLUMNS[p], true),
+            ),
+          ]
+        : []),
     ];
   }
 

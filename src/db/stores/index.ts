@@ -1,6 +1,8 @@
 import type { Db, DbOrTx } from '../client.js';
+import { AuditStore } from './audit-store.js';
 import { AccountsStore } from './accounts-store.js';
 import { CatalogStore } from './catalog-store.js';
+import { LineageStore } from './lineage-store.js';
 import { BillingStore } from './billing-store.js';
 import { LicensingStore } from './licensing-store.js';
 import { OffersStore } from './offers-store.js';
@@ -13,7 +15,9 @@ import { TokensStore } from './tokens-store.js';
  */
 export class Stores {
   readonly accounts: AccountsStore;
+  readonly audit: AuditStore;
   readonly catalog: CatalogStore;
+  readonly lineage: LineageStore;
   readonly offers: OffersStore;
   readonly licensing: LicensingStore;
   readonly billing: BillingStore;
@@ -22,7 +26,9 @@ export class Stores {
 
   constructor(readonly db: DbOrTx) {
     this.accounts = new AccountsStore(db);
+    this.audit = new AuditStore(db);
     this.catalog = new CatalogStore(db);
+    this.lineage = new LineageStore(db);
     this.offers = new OffersStore(db);
     this.licensing = new LicensingStore(db);
     this.billing = new BillingStore(db);

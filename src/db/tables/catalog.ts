@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -60,6 +61,11 @@ export const datasets = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp('published_at', { withTimezone: true }),
+    // The lineage summary of latestVersionId, copied at publish so lineage filters stay in the one catalog query.
+    lineageGenerationDepth: integer('lineage_generation_depth'),
+    lineageRealFraction: doublePrecision('lineage_real_fraction'),
+    /** Permissions granted through the whole ancestry (LicensePermission names). */
+    lineagePermissions: text('lineage_permissions').array(),
     search: tsvector('search').generatedAlwaysAs(
       (): SQL =>
         sql`setweight(to_tsvector('english'::regconfig, coalesce(${datasets.title}, '')), 'A') || setweight(to_tsvector('english'::regconfig, coalesce(${datasets.summary}, '')), 'B') || setweight(to_tsvector('english'::regconfig, assay_tags_text(${datasets.tags})), 'B') || setweight(to_tsvector('english'::regconfig, coalesce(${datasets.description}, '')), 'C')`,
@@ -72,6 +78,9 @@ export const datasets = pgTable(
     index('datasets_published_idx').on(t.publishedAt.desc(), t.id).where(sql`${t.status} = 'PUBLISHED'`),
     index('datasets_title_idx').on(t.title, t.id).where(sql`${t.status} = 'PUBLISHED'`),
     index('datasets_updated_idx').on(t.updatedAt.desc(), t.id),
+    index('datasets_lineage_depth_idx').on(t.lineageGenerationDepth).where(sql`${t.status} = 'PUBLISHED'`),
+    index('datasets_lineage_real_fraction_idx').on(t.lineageRealFraction).where(sql`${t.status} = 'PUBLISHED'`),
+    index('datasets_lineage_permissions_idx').using('gin', t.lineagePermissions),
   ],
 );
 

@@ -1,0 +1,120 @@
+import type Stripe from 'stripe';
+import type { Stores } from '../db/stores/index.js';
+import type { LicenseRow } from '../db/stores/licensing-store.js';
+import type { LineageView } from '../offers/lineage-port.js';
+import { addDays } from '../licensing/status.js';
+import { licenseIdOf, licensePatchFromSubscription, payoutFlagsFromAccount, subscriptionIdOfInvoice, TERMINAL_STATUSES } from './mappers.js';
+import { settlePayment } from './settle-payment.js';
+
+/** A state change to apply, decided from Stripe's current objects, to run in the event's transaction. */
+export type EventEffect = (tx: Stores, now: Date) => Promise<void>;
+
+export interface EventDeps {
+  stripe: Stripe;
+  lineage: LineageView;
+  platformFeeBps: number;
+}
+
+const idOf = (x: string | { id: string } | null | undefined) => (x == null ? undefined : typeof x === 'string' ? x : x.id);
+
+/**
+ * Decides what an event means by re-reading the object it is about from Stripe (never trusting the event's own,
+ * possibly stale, snapshot), so events arriving late, twice or out of order all lead to the same state.
+ * Returns undefined for event types we do not act on.
+ */
+export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promise<EventEffect | undefined> {
+  const { stripe } = deps;
+  const object = event.data.object as { id?: string };
+  const type = event.type as string;
+  if (type.startsWith('checkout.session.')) {
+    const session = await stripe.checkout.sessions.retrieve(object.id!, { expand: ['payment_intent'] });
+    const sub = session.mode === 'subscription' && session.subscription ? await stripe.subscriptions.retrieve(idOf(session.subscription)!) : undefined;
+    return async (tx, now) => {
+      const license = await licenseFor(tx, licenseIdOf(session));
+      if (!license) return;
+      if (sub) {
+        await applySubscription(tx, license, sub, now);
+        return;
+      }
+      if (session.mode !== 'payment') return;
+      if (session.payment_status === 'paid') {
+        const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
+        const active = license.status === 'PENDING_PAYMENT' ? await activate(tx, license, now) : license;
+        await settlePayment(tx, deps.lineage, deps.platformFeeBps, active, {
+          id: idOf(session.payment_intent) ?? session.id,
+          amountCents: session.amount_total ?? license.amountCents ?? 0,
+          currency: session.currency ?? license.currency!,
+          mode: 'STRIPE',
+          stripeChargeId: idOf(intent?.latest_charge) ?? null,
+          settledAt: now,
+        });
+      } else if (session.status === 'expired' && license.status === 'PENDING_PAYMENT') {
+        await tx.licensing.updateLicense(license.id, { status: 'CANCELED', canceledAt: now, checkoutUrl: null, updatedAt: now });
+      }
+    };
+  }
+  if (type.startsWith('invoice.')) {
+    const invoice = await stripe.invoices.retrieve(object.id!);
+    const subId = subscriptionIdOfInvoice(invoice);
+    if (!subId) return undefined;
+    const sub = await stripe.subscriptions.retrieve(subId);
+    return async (tx, now) => {
+      const license = (await licenseFor(tx, licenseIdOf(sub))) ?? (await tx.licensing.licenseBySubscription(sub.id));
+      if (!license) return;
+      const updated = await applySubscription(tx, license, sub, now);
+      if (invoice.status === 'paid' && invoice.amount_paid > 0) {
+        await settlePayment(tx, deps.lineage, deps.platformFeeBps, updated, {
+          id: invoice.id!,
+          amountCents: invoice.amount_paid,
+          currency: invoice.currency,
+          mode: 'STRIPE',
+          stripeChargeId: null,
+          settledAt: now,
+        });
+      }
+    };
+  }
+  if (type.startsWith('customer.subscription.')) {
+    const sub = await stripe.subscriptions.retrieve(object.id!);
+    return async (tx, now) => {
+      const license = (await licenseFor(tx, licenseIdOf(sub))) ?? (await tx.licensing.licenseBySubscription(sub.id));
+      if (license) await applySubscription(tx, license, sub, now);
+    };
+  }
+  if (type === 'account.updated') {
+    const account = await stripe.accounts.retrieve(object.id!);
+    return async (tx, now) => {
+      const row = await tx.billing.payoutAccountByStripeId(account.id);
+      if (!row) return;
+      const flags = payoutFlagsFromAccount(account);
+      await tx.billing.updatePayoutAccount(row.organizationId, { ...flags, updatedAt: now });
+      // Royalties that accumulated while the vendor had no way to be paid are now transferred.
+      if (flags.payoutsEnabled) await tx.billing.releaseBalances(row.organizationId, now);
+    };
+  }
+  return undefined;
+}
+
+async function licenseFor(tx: Stores, id: string | undefined): Promise<LicenseRow | undefined> {
+  return id ? tx.licensing.lockLicense(id) : undefined;
+}
+
+async function activate(tx: Stores, license: LicenseRow, now: Date): Promise<LicenseRow> {
+  return tx.licensing.updateLicense(license.id, {
+    status: 'ACTIVE',
+    startsAt: now,
+    expiresAt: license.termDays ? addDays(now, license.termDays) : null,
+    checkoutUrl: null,
+    updatedAt: now,
+  });
+}
+
+async function applySubscription(tx: Stores, license: LicenseRow, sub: Stripe.Subscription, now: Date): Promise<LicenseRow> {
+  if (TERMINAL_STATUSES.includes(license.status)) return license;
+  const patch = licensePatchFromSubscription(license, sub);
+  return tx.licensing.updateLicense(license.id, {
+    ...patch,
+    ...(patch.status && patch.status !== 'PENDING_PAYMENT' ? { checkoutUrl: null } : {}),
+    updatedAt: now,
+  });
+}

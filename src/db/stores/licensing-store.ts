@@ -1,0 +1,127 @@
+import DataLoader from 'dataloader';
+import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { licenses } from '../tables/index.js';
+
+export type LicenseRow = typeof licenses.$inferSelect;
+export type LicenseStatus = LicenseRow['status'];
+
+/** Who may list which licenses: a buyer its own, a vendor those of its datasets (and its own purchases), staff all. */
+export type LicenseScope = { staff: true } | { staff: false; organizationId: string };
+
+/** Data access for licenses; one instance per request. */
+export class LicensingStore {
+  constructor(private readonly db: DbOrTx) {}
+
+  readonly licenseById = new DataLoader<string, LicenseRow | undefined>(async (ids) => {
+    const rows = await this.db.select().from(licenses).where(inArray(licenses.id, [...ids]));
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id));
+  });
+
+  /** Inserts a license; on a repeated idempotency key returns undefined (the caller re-reads the existing one). */
+  async insertLicense(row: typeof licenses.$inferInsert): Promise<LicenseRow | undefined> {
+    const [created] = await this.db
+      .insert(licenses)
+      .values(row)
+      .onConflictDoNothing({ target: [licenses.licenseeId, licenses.idempotencyKey] })
+      .returning();
+    return created;
+  }
+
+  async licenseByIdempotencyKey(licenseeId: string, key: string): Promise<LicenseRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(licenses)
+      .where(and(eq(licenses.licenseeId, licenseeId), eq(licenses.idempotencyKey, key)))
+      .limit(1);
+    return row;
+  }
+
+  async liveLicenseFor(licenseeId: string, offerId: string): Promise<LicenseRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(licenses)
+      .where(
+        and(
+          eq(licenses.licenseeId, licenseeId),
+          eq(licenses.offerId, offerId),
+          inArray(licenses.status, ['PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE']),
+        ),
+      )
+      .limit(1);
+    return row;
+  }
+
+  /** Locks one license row for the rest of the transaction. */
+  async lockLicense(id: string): Promise<LicenseRow | undefined> {
+    const [row] = await this.db.select().from(licenses).where(eq(licenses.id, id)).for('update');
+    return row;
+  }
+
+  async updateLicense(id: string, patch: Partial<typeof licenses.$inferInsert>): Promise<LicenseRow> {
+    const [row] = await this.db.update(licenses).set(patch).where(eq(licenses.id, id)).returning();
+    return row!;
+  }
+
+  /** Marks licenses whose term has ended EXPIRED (optionally only one organization's licenses of one offer). */
+  async expireDue(now: Date, only?: { licenseeId: string; offerId: string }): Promise<number> {
+    const rows = await this.db
+      .update(licenses)
+      .set({ status: 'EXPIRED', updatedAt: now })
+      .where(
+        and(
+          inArray(licenses.status, ['ACTIVE', 'PAST_DUE']),
+          lte(licenses.expiresAt, now),
+          only ? and(eq(licenses.licenseeId, only.licenseeId), eq(licenses.offerId, only.offerId)) : undefined,
+        ),
+      )
+      .returning({ id: licenses.id });
+    return rows.length;
+  }
+
+  async licenseBySubscription(subscriptionId: string): Promise<LicenseRow | undefined> {
+    const [row] = await this.db.select().from(licenses).where(eq(licenses.stripeSubscriptionId, subscriptionId)).limit(1);
+    return row;
+  }
+
+  /** Newest first, keyset on the time-ordered id; `limit + 1` rows. */
+  async listLicenses(scope: LicenseScope, afterId: string | undefined, limit: number): Promise<LicenseRow[]> {
+    return this.db
+      .select()
+      .from(licenses)
+      .where(and(this.visible(scope), afterId ? lt(licenses.id, afterId) : undefined))
+      .orderBy(desc(licenses.id))
+      .limit(limit + 1);
+  }
+
+  async countLicenses(scope: LicenseScope): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(licenses).where(this.visible(scope));
+    return row!.n;
+  }
+
+  /**
+   * An ACTIVE, unexpired license of `organizationId` covering `versionId` (of `datasetId`), newest first.
+   * @example await stores.licensing.activeLicenseCovering(orgId, datasetId, versionId, now)
+   */
+  async activeLicenseCovering(organizationId: string, datasetId: string, versionId: string, now: Date): Promise<LicenseRow[]> {
+    return this.db
+      .select()
+      .from(licenses)
+      .where(
+        and(
+          eq(licenses.licenseeId, organizationId),
+          eq(licenses.datasetId, datasetId),
+          eq(licenses.status, 'ACTIVE'),
+          or(sql`${licenses.expiresAt} IS NULL`, sql`${licenses.expiresAt} > ${now.toISOString()}`),
+          or(sql`${licenses.versionIds} IS NULL`, sql`${versionId} = ANY(${licenses.versionIds})`),
+        ),
+      )
+      .orderBy(desc(licenses.id));
+  }
+
+  private visible(scope: LicenseScope): SQL | undefined {
+    if (scope.staff) return undefined;
+    return or(eq(licenses.licenseeId, scope.organizationId), eq(licenses.vendorId, scope.organizationId));
+  }
+}

@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import { boolean, doublePrecision, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { organizations, users } from './accounts.js';
+import { datasets } from './catalog.js';
+import { billingInterval, grantedTermsColumns, offers, pricingModel, usageUnit, versionScope } from './offers.js';
+
+export const licenseStatus = pgEnum('license_status', [
+  'PENDING_APPROVAL',
+  'PENDING_PAYMENT',
+  'ACTIVE',
+  'PAST_DUE',
+  'SUSPENDED',
+  'EXPIRED',
+  'REVOKED',
+  'CANCELED',
+]);
+export const billingMode = pgEnum('billing_mode', ['LOCAL', 'STRIPE']);
+
+/** Statuses in which a license is "live": an organization holds at most one per offer. */
+export const LIVE_LICENSE_STATUSES = ['PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE'] as const;
+
+export const licenses = pgTable(
+  'licenses',
+  {
+    id: text('id').primaryKey(),
+    offerId: text('offer_id')
+      .notNull()
+      .references(() => offers.id),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id),
+    vendorId: text('vendor_id')
+      .notNull()
+      .references(() => organizations.id),
+    licenseeId: text('licensee_id')
+      .notNull()
+      .references(() => organizations.id),
+    purchasedBy: text('purchased_by')
+      .notNull()
+      .references(() => users.id),
+    /** The buyer's key: the same key always answers with this license. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    status: licenseStatus('status').notNull(),
+    billingMode: billingMode('billing_mode').notNull(),
+    // Snapshot of the offer at purchase: archiving or later offers never change a license.
+    pricingModel: pricingModel('pricing_model').notNull(),
+    currency: text('currency'),
+    amountCents: integer('amount_cents'),
+    termDays: integer('term_days'),
+    billingInterval: billingInterval('billing_interval'),
+    usageUnit: usageUnit('usage_unit'),
+    unitAmountCents: integer('unit_amount_cents'),
+    includedUnits: doublePrecision('included_units'),
+    usageCap: doublePrecision('usage_cap'),
+    ...grantedTermsColumns(),
+    versionScope: versionScope('version_scope').notNull(),
+    /** Covered versions; null means every published version of the dataset (scope ALL). */
+    versionIds: text('version_ids').array(),
+    royaltyBps: integer('royalty_bps'),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decidedBy: text('decided_by').references(() => users.id),
+    rejectionReason: text('rejection_reason'),
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    canceledAt: timestamp('canceled_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revocationReason: text('revocation_reason'),
+    /** Where Stripe Checkout sends the buyer back; kept so an approval can open the checkout later. */
+    successUrl: text('success_url'),
+    cancelUrl: text('cancel_url'),
+    checkoutUrl: text('checkout_url'),
+    stripeCheckoutSessionId: text('stripe_checkout_session_id'),
+    stripeSubscriptionId: text('stripe_subscription_id'),
+    stripeCustomerId: text('stripe_customer_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('licenses_idempotency_key').on(t.licenseeId, t.idempotencyKey),
+    uniqueIndex('licenses_one_live_per_offer_key')
+      .on(t.licenseeId, t.offerId)
+      .where(sql`${t.status} IN ('PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE')`),
+    uniqueIndex('licenses_checkout_session_key').on(t.stripeCheckoutSessionId),
+    uniqueIndex('licenses_subscription_key').on(t.stripeSubscriptionId),
+    index('licenses_licensee_idx').on(t.licenseeId, t.id),
+    index('licenses_vendor_idx').on(t.vendorId, t.id),
+    index('licenses_offer_idx').on(t.offerId),
+  ],
+);

@@ -1,0 +1,79 @@
+import { Readable } from 'node:stream';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+
+export interface GraphQLHandlerOptions<TContext extends BaseContext> {
+  context: (request: FastifyRequest, reply: FastifyReply) => Promise<TContext>;
+  /** How long one request may take; then it is answered 503 and issues no more SQL. */
+  timeoutMs: number;
+  /** Called when a request is answered 503 for taking too long. */
+  onTimeout?: () => void;
+}
+
+/** Headers as Apollo wants them; repeated headers are joined as HTTP allows. */
+function headerMap(request: FastifyRequest): HeaderMap {
+  const map = new HeaderMap();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) map.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return map;
+}
+
+/** The query string as sent; taken from the raw URL, so an odd Host header cannot break the request. */
+function searchOf(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? '' : url.slice(at);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Serves GraphQL over HTTP with Apollo, with a deadline: past `timeoutMs` the client gets a 503 GraphQL error
+ * and the request's remaining SQL is refused (see `QueryStats.deadline`), so a slow request cannot hold the server.
+ * @example app.route({ method: ['GET', 'POST'], url: '/graphql', handler: graphqlHandler(apollo, { context, timeoutMs: 30_000 }) });
+ */
+export function graphqlHandler<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  options: GraphQLHandlerOptions<TContext>,
+): RouteHandlerMethod {
+  const { timeoutMs } = options;
+  return async function handleGraphQL(request, reply) {
+    const stats = request.queryStats;
+    if (stats) stats.deadline = performance.now() + timeoutMs;
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: request.method.toUpperCase(),
+      headers: headerMap(request),
+      search: searchOf(request.url),
+      body: request.body,
+    };
+    const execution = apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.context(request, reply) });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+    });
+    const response = await Promise.race([execution, deadline]).finally(() => clearTimeout(timer));
+
+    if (response === TIMED_OUT) {
+      // The execution goes on until its next SQL statement, which is refused; its result is dropped.
+      execution.catch(() => undefined);
+      options.onTimeout?.();
+      const seconds = Math.round(timeoutMs / 100) / 10;
+      void reply.code(503).header('retry-after', '1').type('application/json; charset=utf-8');
+      return JSON.stringify({
+        errors: [
+          {
+            message: `The request took longer than ${seconds} s and was stopped; ask for less or try again`,
+            extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'TIMEOUT' },
+          },
+        ],
+      });
+    }
+
+    // Answered in time: work it started after this (none, normally) is not bound by its deadline.
+    if (stats) stats.deadline = undefined;
+    for (const [key, value] of response.headers) void reply.header(key, value);
+    void reply.code(response.status ?? 200);
+    if (response.body.kind === 'complete') return response.body.string;
+    return reply.send(Readable.from(response.body.asyncIterator));
+  };
+}

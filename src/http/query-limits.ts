@@ -1,0 +1,213 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  Kind,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import type { QueryLimits } from '../config.js';
+import { QueryTooComplexError } from '../errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination.js';
+
+/** What a list of objects without a page size is assumed to hold when costing a query. */
+export const ASSUMED_LIST_SIZE = 10;
+
+/** The measures of one operation, with fragments expanded. */
+export interface OperationMeasures {
+  /** Deepest chain of nested fields; an introspection root (`__schema`, `__type`) counts as one level. */
+  depth: number;
+  /** Aliased fields. */
+  aliases: number;
+  /** Objects the operation may resolve: 1 per object field, times the page size for connections. */
+  cost: number;
+}
+
+interface Measure {
+  depth: number;
+  aliases: number;
+  cost: number;
+}
+
+const ZERO: Measure = { depth: 0, aliases: 0, cost: 0 };
+
+/**
+ * Measures an operation against the schema. Linear in the document's size: each fragment is measured once,
+ * so a "fragment bomb" (fragments spreading each other many times) cannot make the check itself slow.
+ * @example measureOperation(schema, fragments, parse('query($n: Int) { datasets(first: $n) { nodes { vendor { id } } } }').definitions[0], { n: 50 }) // { depth: 4, aliases: 0, cost: 101 }
+ */
+export function measureOperation(
+  schema: GraphQLSchema,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): OperationMeasures {
+  const root = schema.getRootType(operation.operation);
+  if (!root) return { ...ZERO };
+  const fragmentMeasures = new Map<string, Measure>();
+  const inProgress = new Set<string>();
+
+  const argumentValue = (node: ValueNode): unknown => {
+    switch (node.kind) {
+      case Kind.VARIABLE:
+        return variables?.[node.name.value];
+      case Kind.INT:
+        return Number(node.value);
+      case Kind.LIST:
+        return node.values;
+      case Kind.NULL:
+        return null;
+      default:
+        return undefined;
+    }
+  };
+
+  /** How many times a field's children are resolved. */
+  const multiplier = (parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, args: Map<string, unknown>): number => {
+    const type = getNullableType(field.type);
+    const named = getNamedType(type);
+    if (named.name.startsWith('__')) return 1; // introspection: bounded by graphql's MaxIntrospectionDepthRule
+    if (named.name.endsWith('Connection') && field.args.some((a) => a.name === 'first')) {
+      const first = args.get('first');
+      // Out-of-range values are refused by the resolver (BAD_USER_INPUT on `first`), not here.
+      if (typeof first === 'number' && Number.isInteger(first) && first >= 1) return Math.min(first, MAX_PAGE_SIZE);
+      return DEFAULT_PAGE_SIZE;
+    }
+    if (!isListType(type)) return 1;
+    // A connection's own edges and nodes are its page, already counted by `first`.
+    if (parent.name.endsWith('Connection')) return 1;
+    const ids = args.get('ids');
+    if (Array.isArray(ids)) return Math.max(1, ids.length);
+    return ASSUMED_LIST_SIZE;
+  };
+
+  const measureSelections = (parent: GraphQLCompositeType, selectionSet: SelectionSetNode): Measure => {
+    let depth = 0;
+    let aliases = 0;
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      let m: Measure;
+      switch (selection.kind) {
+        case Kind.FIELD: {
+          const name = selection.name.value;
+          const alias = selection.alias ? 1 : 0;
+          if (name === '__schema' || name === '__type') {
+            m = { depth: 1, aliases: alias, cost: 1 };
+            break;
+          }
+          const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+          if (!field || !selection.selectionSet) {
+            m = { depth: 1, aliases: alias, cost: 0 };
+            break;
+          }
+          const child = getNamedType(field.type);
+          const inner = isCompositeType(child) ? measureSelections(child, selection.selectionSet) : ZERO;
+          const args = new Map((selection.arguments ?? []).map((a) => [a.name.value, argumentValue(a.value)]));
+          m = { depth: 1 + inner.depth, aliases: alias + inner.aliases, cost: 1 + multiplier(parent, field, args) * inner.cost };
+          break;
+        }
+        case Kind.INLINE_FRAGMENT: {
+          const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+          m = type && isCompositeType(type) ? measureSelections(type, selection.selectionSet) : ZERO;
+          break;
+        }
+        case Kind.FRAGMENT_SPREAD:
+          m = measureFragment(selection.name.value);
+          break;
+      }
+      depth = Math.max(depth, m.depth);
+      aliases += m.aliases;
+      cost += m.cost;
+    }
+    return { depth, aliases, cost };
+  };
+
+  const measureFragment = (name: string): Measure => {
+    const known = fragmentMeasures.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    // Validation has refused cycles and unknown fragments already; this only keeps the walk finite regardless.
+    if (!fragment || inProgress.has(name)) return ZERO;
+    const type = schema.getType(fragment.typeCondition.name.value);
+    if (!type || !isCompositeType(type)) return ZERO;
+    inProgress.add(name);
+    const m = measureSelections(type, fragment.selectionSet);
+    inProgress.delete(name);
+    fragmentMeasures.set(name, m);
+    return m;
+  };
+
+  return measureSelections(root, operation.selectionSet);
+}
+
+/** The parse error graphql-js raises past `maxTokens` (16.x spells it "more that"); reported as QUERY_TOO_COMPLEX. */
+const TOO_MANY_TOKENS = /^Syntax Error: Document contains more th(?:an|at) (\d+) tokens/;
+
+/**
+ * The QUERY_TOO_COMPLEX error for a document graphql could not parse because of its size: past `maxTokens`, or
+ * nested so deeply (e.g. `[[[[...]]]]`) that the recursive parser ran out of stack. Undefined for other syntax errors.
+ */
+export function parseLimitError(message: string): QueryTooComplexError | undefined {
+  const limit = TOO_MANY_TOKENS.exec(message)?.[1];
+  if (limit) {
+    return new QueryTooComplexError(`The query has more than ${limit} tokens; send large values as variables`, {
+      reason: 'TOKENS',
+      limit: Number(limit),
+    });
+  }
+  if (message.includes('Maximum call stack size exceeded')) {
+    return new QueryTooComplexError('The query is nested too deeply to read', { reason: 'DEPTH' });
+  }
+  return undefined;
+}
+
+/** The first limit an operation exceeds, as the error the client gets; undefined when it is within all of them. */
+export function checkQueryLimits(measures: OperationMeasures, limits: QueryLimits): QueryTooComplexError | undefined {
+  const { depth, aliases, cost } = measures;
+  // `http` makes Apollo answer 400 instead of 500; formatError removes it from what the client sees.
+  const fail = (message: string, extensions: Record<string, unknown>) =>
+    new QueryTooComplexError(message, { ...extensions, cost, http: { status: 400 } });
+  if (depth > limits.maxDepth) {
+    return fail(`The query is nested ${depth} levels deep; the limit is ${limits.maxDepth}`, { reason: 'DEPTH', depth, limit: limits.maxDepth });
+  }
+  if (aliases > limits.maxAliases) {
+    return fail(`The query uses ${aliases} aliases; the limit is ${limits.maxAliases}`, { reason: 'ALIASES', aliases, limit: limits.maxAliases });
+  }
+  if (cost > limits.maxCost) {
+    return fail(`The query may resolve ${cost} objects; the limit is ${limits.maxCost}. Ask for smaller pages (first) or fewer nested lists`, {
+      reason: 'COST',
+      limit: limits.maxCost,
+    });
+  }
+  return undefined;
+}
+
+/**
+ * Refuses an operation over the depth, alias or cost limit after validation and before execution.
+ * (The token limit is graphql's `parseOptions.maxTokens`, enforced while parsing.)
+ * @example new ApolloServer({ ..., parseOptions: { maxTokens }, plugins: [queryLimitsPlugin(config.limits.query)] })
+ */
+export function queryLimitsPlugin<T extends object>(limits: QueryLimits): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema }) {
+          if (!operation) return;
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+          const error = checkQueryLimits(measureOperation(schema, fragments, operation, request.variables), limits);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,449 @@
+import Stripe from 'stripe';
+import type { Viewer } from '../accounts/viewer.js';
+import { createCheckoutSession } from '../billing/create-checkout-session.js';
+import { createUsagePrice, createUsageSubscription } from '../billing/create-usage-subscription.js';
+import { ensureStripeCustomer } from '../billing/ensure-customer.js';
+import { licensePatchFromSubscription } from '../billing/mappers.js';
+import { royaltyClaimsFor } from '../billing/royalty-claims.js';
+import { settlePayment } from '../billing/settle-payment.js';
+import { splitPayment } from '../billing/split.js';
+import { stripeIdempotencyKey } from '../billing/stripe-client.js';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
+import type { Stores } from '../db/stores/index.js';
+import type { LicenseRow } from '../db/stores/licensing-store.js';
+import type { OfferRow } from '../db/stores/offers-store.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { LineageView } from '../offers/lineage-port.js';
+import { mostRestrictive, termsOf, type LicenseTerms } from '../offers/terms.js';
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { parseInput } from '../validation.js';
+import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
+import { addDays, addInterval, effectiveStatus } from './status.js';
+
+/** What licensing needs from billing: the Stripe client (null in local billing mode) and the platform's cut. */
+export interface BillingDeps {
+  stripe: Stripe | null;
+  platformFeeBps: number;
+  lineage: LineageView;
+  log: (err: unknown, message: string) => void;
+}
+
+/** Purchases and the life of a license: approval, payment, cancellation, revocation. */
+export class LicensingService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly clock: Clock,
+    private readonly deps: BillingDeps,
+  ) {}
+
+  get billingMode(): 'LOCAL' | 'STRIPE' {
+    return this.deps.stripe ? 'STRIPE' : 'LOCAL';
+  }
+
+  // --- reading -------------------------------------------------------------
+
+  /** The licensee's members, the vendor's members and platform staff see a license. */
+  canSee(viewer: Viewer, license: LicenseRow): boolean {
+    return viewer.canRead(license.licenseeId) || viewer.canRead(license.vendorId);
+  }
+
+  async license(viewer: Viewer, id: string): Promise<LicenseRow | null> {
+    const row = await this.stores.licensing.licenseById.load(id);
+    return row && this.canSee(viewer, row) ? row : null;
+  }
+
+  /** A buyer's own licenses; a vendor's licenses of its datasets (and its own purchases); staff all of them. */
+  async licenses(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<LicenseRow>> {
+    const principal = viewer.principal;
+    if (!principal) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <API key>');
+    const limit = pageSize(args.first);
+    const afterId = args.after ? String(decodeCursor(args.after, 'LICENSES', 1)[0]) : undefined;
+    if (!viewer.isStaff && !principal.organizationId) return toConnection([], limit, () => '', async () => 0);
+    const scope = viewer.isStaff ? ({ staff: true } as const) : ({ staff: false, organizationId: principal.organizationId! } as const);
+    const rows = await this.stores.licensing.listLicenses(scope, afterId, limit);
+    for (const r of rows) this.stores.licensing.licenseById.prime(r.id, r);
+    return toConnection(rows, limit, (r) => encodeCursor('LICENSES', [r.id]), () => this.stores.licensing.countLicenses(scope));
+  }
+
+  /**
+   * An ACTIVE (and unexpired) license of `organizationId` that covers `versionId`, if any: what lineage asks before it
+   * lets a vendor cite another vendor's version as a source.
+   * @example const license = await licensing.activeLicenseFor(orgId, versionId);
+   */
+  async activeLicenseFor(organizationId: string, versionId: string): Promise<(LicenseRow & { terms: LicenseTerms }) | undefined> {
+    const version = await this.stores.catalog.versionById.load(versionId);
+    if (!version) return undefined;
+    const rows = await this.stores.licensing.activeLicenseCovering(organizationId, version.datasetId, versionId, this.clock.now());
+    const row = rows[0];
+    return row && { ...row, terms: termsOf(row) };
+  }
+
+  // --- purchasing ------------------------------------------------------------
+
+  /**
+   * Buys a license under an offer. The same idempotency key always answers with the same license; an organization
+   * holds at most one live license per offer (a partial unique index enforces it; a second purchase gets CONFLICT).
+   * FREE is ACTIVE at once, offers needing approval wait for the vendor, paid offers open a Stripe Checkout Session
+   * (USAGE: a metered subscription) or, in local billing mode, are paid at once.
+   */
+  async purchase(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
+    const principal = viewer.assertAuthenticated();
+    const input = parseInput(PurchaseLicenseInput, raw);
+    if (!principal.organizationId) throw new ForbiddenError('Only members of an organization may purchase licenses');
+    const licenseeId = principal.organizationId;
+
+    const repeat = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
+    if (repeat) return this.repeatPurchase(repeat, input.offerId);
+
+    const offer = await this.stores.offers.offerById.load(input.offerId);
+    const dataset = offer && (await this.stores.catalog.datasetById.load(offer.datasetId));
+    if (!offer || !dataset || !(viewer.canRead(offer.vendorId) || (offer.active && dataset.status === 'PUBLISHED'))) {
+      throw new NotFoundError('No such offer', { field: 'input.offerId' });
+    }
+    if (offer.vendorId === licenseeId) throw new ForbiddenError('A vendor cannot license its own dataset');
+    if (!offer.active) throw new ConflictError('This offer is archived and sells no more', { field: 'input.offerId' });
+    if (dataset.status !== 'PUBLISHED') throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}`, { field: 'input.offerId' });
+
+    const versionIds = await this.coveredVersions(offer, dataset.latestVersionId);
+    const terms = await this.grantedTerms(offer, versionIds ?? (dataset.latestVersionId ? [dataset.latestVersionId] : []));
+    const paid = offer.pricingModel !== 'FREE';
+    if (paid && this.deps.stripe) {
+      if (offer.pricingModel !== 'USAGE' && !input.successUrl) {
+        throw new BadUserInputError('input.successUrl: required to send the buyer to Stripe Checkout', 'input.successUrl');
+      }
+      await this.vendorAccount(offer.vendorId);
+    }
+
+    const now = this.clock.now();
+    const status = offer.requiresApproval ? 'PENDING_APPROVAL' : paid && this.deps.stripe ? 'PENDING_PAYMENT' : 'ACTIVE';
+    let created: LicenseRow | undefined;
+    try {
+      created = await this.stores.transaction(async (tx) => {
+        await tx.licensing.expireDue(now, { licenseeId, offerId: offer.id });
+        const inserted = await tx.licensing.insertLicense({
+          id: newId('license', now.getTime()),
+          offerId: offer.id,
+          datasetId: offer.datasetId,
+          vendorId: offer.vendorId,
+          licenseeId,
+          purchasedBy: principal.userId,
+          idempotencyKey: input.idempotencyKey,
+          status: 'PENDING_APPROVAL',
+          billingMode: this.billingMode,
+          pricingModel: offer.pricingModel,
+          currency: offer.currency,
+          amountCents: offer.amountCents,
+          termDays: offer.termDays,
+          billingInterval: offer.billingInterval,
+          usageUnit: offer.usageUnit,
+          unitAmountCents: offer.unitAmountCents,
+          includedUnits: offer.includedUnits,
+          usageCap: offer.usageCap,
+          ...terms,
+          versionScope: offer.versionScope,
+          versionIds,
+          royaltyBps: offer.royaltyBps,
+          requestedAt: now,
+          successUrl: input.successUrl ?? null,
+          cancelUrl: input.cancelUrl ?? null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (!inserted) return undefined;
+        if (status === 'PENDING_APPROVAL') return inserted;
+        return this.proceed(tx, inserted, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'licenses_one_live_per_offer_key')) {
+        // A concurrent request with the same key may have won: that is a repeat, not a second purchase.
+        const sameKey = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
+        if (sameKey) return this.repeatPurchase(sameKey, input.offerId);
+        const live = await this.stores.licensing.liveLicenseFor(licenseeId, offer.id);
+        throw new ConflictError('Your organization already holds a live license for this offer', {
+          field: 'input.offerId',
+          licenseId: live?.id,
+        });
+      }
+      throw err;
+    }
+    if (!created) {
+      // A concurrent request with the same key won the insert.
+      const winner = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
+      if (!winner) throw new ConflictError('The purchase is being processed; retry with the same idempotencyKey', { field: 'input.idempotencyKey' });
+      return this.repeatPurchase(winner, input.offerId);
+    }
+    return this.continuePayment(created);
+  }
+
+  /** The same key again: the same license (its checkout opened if an earlier attempt could not reach Stripe). */
+  private async repeatPurchase(license: LicenseRow, offerId: string): Promise<LicenseRow> {
+    if (license.offerId !== offerId) {
+      throw new ConflictError('This idempotencyKey was already used for another offer', { field: 'input.idempotencyKey' });
+    }
+    return this.continuePayment(license);
+  }
+
+  /**
+   * Moves a license past approval: FREE (and every model in local billing mode) becomes ACTIVE, with the payment
+   * settled in the same transaction; a paid offer in Stripe mode waits for payment.
+   */
+  private async proceed(tx: Stores, license: LicenseRow, now: Date): Promise<LicenseRow> {
+    if (license.pricingModel !== 'FREE' && this.deps.stripe) {
+      return tx.licensing.updateLicense(license.id, { status: 'PENDING_PAYMENT', updatedAt: now });
+    }
+    const activated = await tx.licensing.updateLicense(license.id, {
+      status: 'ACTIVE',
+      startsAt: now,
+      expiresAt: license.termDays ? addDays(now, license.termDays) : null,
+      currentPeriodEnd: license.pricingModel === 'SUBSCRIPTION' ? addInterval(now, license.billingInterval!) : null,
+      updatedAt: now,
+    });
+    if (license.amountCents && (license.pricingModel === 'ONE_TIME' || license.pricingModel === 'SUBSCRIPTION')) {
+      await settlePayment(tx, this.deps.lineage, this.deps.platformFeeBps, activated, {
+        id: `local_${license.id}_1`,
+        amountCents: license.amountCents,
+        currency: license.currency!,
+        mode: 'LOCAL',
+        stripeChargeId: null,
+        settledAt: now,
+      });
+    }
+    return activated;
+  }
+
+  /**
+   * Opens the Stripe side of a PENDING_PAYMENT license once: a Checkout Session (ONE_TIME, SUBSCRIPTION) or a metered
+   * subscription (USAGE). The license row is locked while Stripe is called, so concurrent requests wait and then
+   * find it done; every create call carries an idempotency key derived from the license.
+   */
+  private async continuePayment(license: LicenseRow): Promise<LicenseRow> {
+    const stripe = this.deps.stripe;
+    if (!stripe || license.status !== 'PENDING_PAYMENT' || license.stripeCheckoutSessionId || license.stripeSubscriptionId) return license;
+    try {
+      const [offer, dataset, buyer] = await Promise.all([
+        this.stores.offers.offerById.load(license.offerId),
+        this.stores.catalog.datasetById.load(license.datasetId),
+        this.stores.accounts.organizationById.load(license.licenseeId),
+      ]);
+      const account = await this.vendorAccount(license.vendorId);
+      const customerId = await ensureStripeCustomer(this.stores, stripe, this.clock, buyer!);
+      const claims = await royaltyClaimsFor(this.stores, this.deps.lineage, license);
+      const split = splitPayment(license.amountCents ?? 0, this.deps.platformFeeBps, claims);
+      const applicationFeeBps = 10_000 - split.vendorShare.basisPoints;
+      const productName = `${dataset!.title}: ${offer!.name}`.slice(0, 250);
+      let priceId = offer!.stripePriceId;
+      if (license.pricingModel === 'USAGE' && !priceId) {
+        const created = await createUsagePrice(stripe, offer!, productName);
+        priceId = (await this.stores.offers.setStripeUsagePrice(offer!.id, created.meterId, created.priceId)).stripePriceId;
+      }
+      return await this.stores.transaction(async (tx) => {
+        const locked = (await tx.licensing.lockLicense(license.id))!;
+        if (locked.status !== 'PENDING_PAYMENT' || locked.stripeCheckoutSessionId || locked.stripeSubscriptionId) return locked;
+        const now = this.clock.now();
+        if (locked.pricingModel === 'USAGE') {
+          const sub = await createUsageSubscription(stripe, {
+            license: locked,
+            priceId: priceId!,
+            customerId,
+            destinationAccountId: account.stripeAccountId!,
+            applicationFeeBps,
+          });
+          const patch = licensePatchFromSubscription(locked, sub);
+          return tx.licensing.updateLicense(locked.id, { ...patch, startsAt: patch.status === 'ACTIVE' ? now : null, updatedAt: now });
+        }
+        const session = await createCheckoutSession(stripe, {
+          license: locked,
+          productName,
+          customerId,
+          destinationAccountId: account.stripeAccountId!,
+          applicationFeeBps,
+          applicationFeeAmount: (locked.amountCents ?? 0) - split.vendorShare.amountCents,
+        });
+        return tx.licensing.updateLicense(locked.id, {
+          stripeCheckoutSessionId: session.id,
+          checkoutUrl: session.url,
+          stripeCustomerId: customerId,
+          updatedAt: now,
+        });
+      });
+    } catch (err) {
+      throw this.stripeFailure(err);
+    }
+  }
+
+  /** The vendor's payout account, which must be able to take charges before its paid offers sell through Stripe. */
+  private async vendorAccount(vendorId: string) {
+    const account = await this.stores.billing.payoutAccount(vendorId);
+    if (!account || account.mode !== 'STRIPE' || !account.stripeAccountId || !account.chargesEnabled) {
+      throw new ConflictError('The vendor has not finished connecting a payout account; paid offers cannot be bought yet', {
+        field: 'input.offerId',
+      });
+    }
+    return account;
+  }
+
+  private stripeFailure(err: unknown): unknown {
+    if (err instanceof Stripe.errors.StripeRateLimitError) {
+      return new RateLimitedError('The payment provider is busy; retry with the same idempotencyKey');
+    }
+    if (err instanceof Stripe.errors.StripeError) {
+      this.deps.log(err, 'stripe call failed');
+      return new Error('The payment provider failed; retry with the same idempotencyKey');
+    }
+    return err;
+  }
+
+  /** PINNED offers cover their versions; LATEST_AT_PURCHASE the dataset's latest now; ALL every version (null). */
+  private async coveredVersions(offer: OfferRow, latestVersionId: string | null): Promise<string[] | null> {
+    switch (offer.versionScope) {
+      case 'ALL':
+        return null;
+      case 'LATEST_AT_PURCHASE':
+        if (!latestVersionId) throw new ConflictError('The dataset has no published version yet', { field: 'input.offerId' });
+        return [latestVersionId];
+      case 'PINNED': {
+        const versions = await this.stores.catalog.versionById.loadMany(offer.pinnedVersionIds);
+        const live = offer.pinnedVersionIds.filter((_, i) => {
+          const v = versions[i];
+          return v && !(v instanceof Error) && v.status === 'PUBLISHED';
+        });
+        if (live.length === 0) throw new ConflictError('Every version this offer covers was retracted', { field: 'input.offerId' });
+        return live;
+      }
+    }
+  }
+
+  /** The offer's terms, never more than what the covered versions inherit (lineage may have learnt more since). */
+  private async grantedTerms(offer: OfferRow, versionIds: string[]): Promise<LicenseTerms> {
+    const ceilings: LicenseTerms[] = [];
+    for (const id of versionIds) {
+      const inherited = await this.deps.lineage.inheritedTerms(id);
+      if (inherited) ceilings.push({ ...inherited, spdxId: offer.spdxId });
+    }
+    return mostRestrictive([termsOf(offer), ...ceilings])!;
+  }
+
+  // --- the vendor decides ------------------------------------------------------
+
+  /** The vendor approves an access request; a paid offer then goes on to payment. */
+  async approve(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
+    const principal = viewer.assertAuthenticated();
+    const { id } = parseInput(LicenseIdInput, raw);
+    const license = await this.stores.transaction(async (tx) => {
+      const row = await this.lockVisible(tx, viewer, id);
+      viewer.assertOrgMember(row.vendorId);
+      if (row.status !== 'PENDING_APPROVAL') throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
+      const now = this.clock.now();
+      const decided = await tx.licensing.updateLicense(row.id, { decidedAt: now, decidedBy: principal.userId, updatedAt: now });
+      return this.proceed(tx, decided, now);
+    });
+    return this.continuePayment(license);
+  }
+
+  /** The vendor turns an access request down with a reason the buyer sees; the license ends CANCELED. */
+  async reject(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
+    const principal = viewer.assertAuthenticated();
+    const { id, reason } = parseInput(LicenseReasonInput, raw);
+    return this.stores.transaction(async (tx) => {
+      const row = await this.lockVisible(tx, viewer, id);
+      viewer.assertOrgMember(row.vendorId);
+      if (row.status !== 'PENDING_APPROVAL') throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
+      const now = this.clock.now();
+      return tx.licensing.updateLicense(row.id, {
+        status: 'CANCELED',
+        rejectionReason: reason,
+        decidedAt: now,
+        decidedBy: principal.userId,
+        canceledAt: now,
+        updatedAt: now,
+      });
+    });
+  }
+
+  // --- ending ------------------------------------------------------------------
+
+  /**
+   * The buyer cancels. A Stripe subscription in good standing cancels at the end of the paid period (the license
+   * stays ACTIVE until Stripe says the subscription ended); everything else ends now: a pending request, an
+   * unfinished checkout (its session is expired), a past-due subscription, one-time, free and local licenses.
+   */
+  async cancel(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
+    viewer.assertAuthenticated();
+    const { id } = parseInput(LicenseIdInput, raw);
+    const stripe = this.deps.stripe;
+    const license = await this.visible(viewer, id);
+    viewer.assertOrgMember(license.licenseeId);
+    const status = effectiveStatus(license, this.clock.now());
+    if (!['PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE'].includes(status)) {
+      throw new ConflictError(`The license is already ${status}`, { field: 'input.id' });
+    }
+    if (license.cancelAtPeriodEnd) return license;
+    try {
+      if (stripe && license.stripeSubscriptionId && status === 'ACTIVE') {
+        await stripe.subscriptions.update(license.stripeSubscriptionId, { cancel_at_period_end: true }, {
+          idempotencyKey: stripeIdempotencyKey('cancel-at-period-end', license.id),
+        });
+        return this.stores.licensing.updateLicense(license.id, { cancelAtPeriodEnd: true, updatedAt: this.clock.now() });
+      }
+      if (stripe && license.stripeSubscriptionId) {
+        await stripe.subscriptions.cancel(license.stripeSubscriptionId, {}, { idempotencyKey: stripeIdempotencyKey('cancel', license.id) });
+      } else if (stripe && license.stripeCheckoutSessionId && status === 'PENDING_PAYMENT') {
+        await stripe.checkout.sessions.expire(license.stripeCheckoutSessionId, {}, {
+          idempotencyKey: stripeIdempotencyKey('expire-checkout', license.id),
+        });
+      }
+    } catch (err) {
+      throw this.stripeFailure(err);
+    }
+    return this.endNow(license.id, 'CANCELED', {});
+  }
+
+  /** A platform admin revokes a license with a reason; a Stripe subscription behind it is canceled at once. */
+  async revoke(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
+    viewer.assertAdmin();
+    const { id, reason } = parseInput(LicenseReasonInput, raw);
+    const license = await this.stores.licensing.licenseById.load(id);
+    if (!license) throw new NotFoundError('No such license', { field: 'input.id' });
+    if (license.status === 'REVOKED') return license;
+    if (this.deps.stripe && license.stripeSubscriptionId && license.status !== 'CANCELED') {
+      try {
+        await this.deps.stripe.subscriptions.cancel(license.stripeSubscriptionId, {}, {
+          idempotencyKey: stripeIdempotencyKey('revoke', license.id),
+        });
+      } catch (err) {
+        throw this.stripeFailure(err);
+      }
+    }
+    return this.endNow(license.id, 'REVOKED', { revocationReason: reason });
+  }
+
+  private async endNow(id: string, status: 'CANCELED' | 'REVOKED', extra: Partial<LicenseRow>): Promise<LicenseRow> {
+    const now = this.clock.now();
+    return this.stores.transaction(async (tx) => {
+      const row = (await tx.licensing.lockLicense(id))!;
+      if (status === 'CANCELED' && ['CANCELED', 'REVOKED', 'EXPIRED'].includes(row.status)) return row;
+      return tx.licensing.updateLicense(id, {
+        ...extra,
+        status,
+        ...(status === 'CANCELED' ? { canceledAt: now } : { revokedAt: now }),
+        checkoutUrl: null,
+        updatedAt: now,
+      });
+    });
+  }
+
+  /** NOT_FOUND for licenses the caller may not see (without confirming they exist). */
+  private async visible(viewer: Viewer, id: string): Promise<LicenseRow> {
+    const row = await this.stores.licensing.licenseById.load(id);
+    if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
+    return row;
+  }
+
+  private async lockVisible(tx: Stores, viewer: Viewer, id: string): Promise<LicenseRow> {
+    const row = await tx.licensing.lockLicense(id);
+    if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
+    return row;
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * MLCommons Croissant 1.0 JSON-LD for a dataset version, with provenance in the Croissant RAI vocabulary and W3C PROV.
+ * Pure: the service gathers the rows, this maps them.
+ */
+import type { ColumnSpec } from '../db/tables/catalog.js';
+import { percent, type LineageSummary } from './metrics.js';
+import type { CollectionMethod, Provenance, SourceRole } from './provenance.js';
+import type { LicenseTerms } from './terms.js';
+
+export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.0';
+
+/** The context every Croissant 1.0 document carries (spec appendix), plus the PROV namespace. */
+export const CROISSANT_CONTEXT = {
+  '@language': 'en',
+  '@vocab': 'https://schema.org/',
+  citeAs: 'cr:citeAs',
+  column: 'cr:column',
+  conformsTo: 'dct:conformsTo',
+  cr: 'http://mlcommons.org/croissant/',
+  rai: 'http://mlcommons.org/croissant/RAI/',
+  prov: 'http://www.w3.org/ns/prov#',
+  data: { '@id': 'cr:data', '@type': '@json' },
+  dataType: { '@id': 'cr:dataType', '@type': '@vocab' },
+  dct: 'http://purl.org/dc/terms/',
+  examples: { '@id': 'cr:examples', '@type': '@json' },
+  extract: 'cr:extract',
+  field: 'cr:field',
+  fileProperty: 'cr:fileProperty',
+  fileObject: 'cr:fileObject',
+  fileSet: 'cr:fileSet',
+  format: 'cr:format',
+  includes: 'cr:includes',
+  isLiveDataset: 'cr:isLiveDataset',
+  jsonPath: 'cr:jsonPath',
+  key: 'cr:key',
+  md5: 'cr:md5',
+  parentField: 'cr:parentField',
+  path: 'cr:path',
+  recordSet: 'cr:recordSet',
+  references: 'cr:references',
+  regex: 'cr:regex',
+  repeated: 'cr:repeated',
+  replace: 'cr:replace',
+  sc: 'https://schema.org/',
+  separator: 'cr:separator',
+  source: 'cr:source',
+  subField: 'cr:subField',
+  transform: 'cr:transform',
+} as const;
+
+export interface CroissantInput {
+  /** Absolute origin of this server, e.g. https://assay.example. */
+  origin: string;
+  dataset: { title: string; summary: string | null; description: string | null; kind: string; tags: string[]; terms: LicenseTerms; fullSlug: string };
+  vendorName: string;
+  version: { id: string; version: string; format: string | null; columns: ColumnSpec[]; publishedAt: Date | null; status: string; manifestSha256: string | null };
+  files: { path: string; byteSize: bigint; sha256: string }[];
+  provenance: Provenance | null;
+  lineage: LineageSummary;
+  sources: { versionId: string; role: SourceRole; rowsUsed: number; name: string | null; fullSlug: string | null; version: string | null }[];
+}
+
+/** Croissant RAI's recommended `dataCollectionType` values. */
+const COLLECTION_TYPES: Record<CollectionMethod, string> = {
+  SURVEY: 'Surveys',
+  CROWDSOURCING: 'User-generated content data',
+  WEB_SCRAPING: 'Web Scraping',
+  WEB_API: 'Web API',
+  DIRECT_MEASUREMENT: 'Direct measurement',
+  EXPERIMENT: 'Experiments',
+  INTERVIEWS: 'Focus groups',
+  DOCUMENT_ANALYSIS: 'Document analysis',
+  SOFTWARE_LOGS: 'Software Collection',
+  USER_GENERATED_CONTENT: 'User-generated content data',
+  MANUAL_CURATION: 'Manual Human Curator',
+  OTHER: 'Others',
+};
+
+const ENCODINGS: Record<string, string> = {
+  parquet: 'application/x-parquet',
+  jsonl: 'application/jsonlines',
+  ndjson: 'application/jsonlines',
+  json: 'application/json',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  txt: 'text/plain',
+  arrow: 'application/vnd.apache.arrow.file',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  mp3: 'audio/mpeg',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  mp4: 'video/mp4',
+  zip: 'application/zip',
+  tar: 'application/x-tar',
+  gz: 'application/gzip',
+};
+
+function encodingFormat(path: string, format: string | null): string {
+  const ext = path.split('.').pop()?.toLowerCase() ?? '';
+  return ENCODINGS[ext] ?? (format ? ENCODINGS[format.toLowerCase()] : undefined) ?? 'application/octet-stream';
+}
+
+/** Column type names as vendors write them, to Croissant data types. */
+function dataType(type: string): string {
+  const t = type.toLowerCase();
+  if (/^(u?int(8|16|32|64)?|integer|bigint|long|short)$/.test(t)) return 'sc:Integer';
+  if (/^(float(16|32|64)?|double|decimal|number|real)$/.test(t)) return 'sc:Float';
+  if (/^(bool|boolean)$/.test(t)) return 'sc:Boolean';
+  if (t === 'date') return 'sc:Date';
+  if (/^(datetime|timestamp)/.test(t)) return 'sc:DateTime';
+  if (/image/.test(t)) return 'sc:ImageObject';
+  if (/audio/.test(t)) return 'sc:AudioObject';
+  if (/video/.test(t)) return 'sc:VideoObject';
+  return 'sc:Text';
+}
+
+function licenseOf(terms: LicenseTerms): unknown {
+  if (terms.spdxId) return `https://spdx.org/licenses/${terms.spdxId}.html`;
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  return {
+    '@type': 'sc:CreativeWork',
+    name: 'Assay license terms',
+    description: `commercial use: ${yes(terms.commercialUse)}; model training: ${yes(terms.modelTraining)}; derivatives: ${yes(terms.derivatives)}; synthetic generation: ${yes(terms.syntheticGeneration)}; redistribution: ${yes(terms.redistribution)}; attribution required: ${yes(terms.attributionRequired)}`,
+  };
+}
+
+/** Where a version's public description lives. */
+export function versionUrl(origin: string, fullSlug: string, version: string): string {
+  return `${origin}/datasets/${fullSlug}/versions/${encodeURIComponent(version)}`;
+}
+
+/**
+ * The Croissant document of one version.
+ * @example toCroissant({ origin: 'https://assay.example', dataset, vendorName, version, files, provenance, lineage, sources })
+ */
+export function toCroissant(input: CroissantInput): Record<string, unknown> {
+  const { origin, dataset, version, files, provenance: p, lineage } = input;
+  const url = versionUrl(origin, dataset.fullSlug, version.version);
+  const distribution: Record<string, unknown>[] = files.map((f) => ({
+    '@type': 'cr:FileObject',
+    '@id': f.path,
+    name: f.path,
+    contentUrl: `${origin}/data/${version.id}/${f.path.split('/').map(encodeURIComponent).join('/')}`,
+    contentSize: `${f.byteSize} B`,
+    encodingFormat: encodingFormat(f.path, version.format),
+    sha256: f.sha256,
+  }));
+  // One file is read directly; several files of a version are one set of records.
+  const fileSource =
+    files.length === 1
+      ? { fileObject: { '@id': files[0]!.path } }
+      : { fileSet: { '@id': 'data-files' } };
+  if (files.length > 1) {
+    distribution.push({
+      '@type': 'cr:FileSet',
+      '@id': 'data-files',
+      name: 'data-files',
+      encodingFormat: encodingFormat(files[0]!.path, version.format),
+      includes: files.map((f) => f.path),
+    });
+  }
+  const recordSet = [
+    {
+      '@type': 'cr:RecordSet',
+      '@id': 'records',
+      name: 'records',
+      field: version.columns.map((c) => ({
+        '@type': 'cr:Field',
+        '@id': `records/${c.name}`,
+        name: c.name,
+        ...(c.description ? { description: c.description } : {}),
+        dataType: dataType(c.type),
+        source: { ...fileSource, extract: { column: c.name } },
+      })),
+    },
+  ];
+
+  const synthetic = dataset.kind !== 'REAL';
+  const collection: string[] = [];
+  if (p?.collectionMethod) collection.push(`Real records collected by ${p.collectionMethod.toLowerCase().replace(/_/g, ' ')}${p.consentBasis ? ` (consent basis: ${p.consentBasis.toLowerCase().replace(/_/g, ' ')})` : ''}.`);
+  if (p?.collectionDescription) collection.push(p.collectionDescription);
+  if (synthetic && p?.method) {
+    const gen = p.generator ? ` with ${[p.generator.provider, p.generator.model, p.generator.version].filter(Boolean).join(' ')}` : '';
+    collection.push(`Rows produced by ${p.method.toLowerCase().replace(/_/g, ' ')}${gen} from ${p.sources.length} source version(s); ${percent(lineage.realFraction)} of rows trace back to real records, generation depth ${lineage.generationDepth}.`);
+  }
+
+  return {
+    '@context': CROISSANT_CONTEXT,
+    '@type': 'sc:Dataset',
+    '@id': url,
+    name: `${dataset.title} ${version.version}`,
+    description: dataset.description ?? dataset.summary ?? dataset.title,
+    conformsTo: CROISSANT_CONFORMS_TO,
+    license: licenseOf(dataset.terms),
+    url,
+    version: version.version,
+    ...(version.publishedAt ? { datePublished: version.publishedAt.toISOString() } : {}),
+    creator: { '@type': 'sc:Organization', name: input.vendorName },
+    keywords: dataset.tags,
+    isLiveDataset: false,
+    citeAs: `${dataset.title} (version ${version.version}) by ${input.vendorName}. ${url}`,
+    ...(version.manifestSha256 ? { sha256: version.manifestSha256 } : {}),
+    distribution,
+    recordSet,
+    'rai:hasSyntheticData': synthetic,
+    ...(collection.length ? { 'rai:dataCollection': collection.join(' ') } : {}),
+    'rai:dataCollectionType': p?.collectionMethod ? [COLLECTION_TYPES[p.collectionMethod]] : synthetic ? ['Software Collection'] : ['Others'],
+    ...(p?.curation.length
+      ? {
+          'rai:dataPreprocessingProtocol': p.curation.map(
+            (c) => `${c.kind}: ${c.rowsIn} → ${c.rowsOut} rows${c.reviewedFraction != null ? `, ${percent(c.reviewedFraction)} reviewed` : ''}${c.notes ? ` (${c.notes})` : ''}`,
+          ),
+        }
+      : {}),
+    'rai:dataLimitations': `Collapse risk ${lineage.collapseRisk}: ${lineage.collapseReasons.join('; ')}`,
+    ...(input.sources.length
+      ? {
+          'prov:wasDerivedFrom': input.sources.map((s) => ({
+            '@id': s.fullSlug && s.version ? versionUrl(origin, s.fullSlug, s.version) : `${origin}/versions/${s.versionId}`,
+            '@type': 'sc:Dataset',
+            ...(s.name ? { name: s.name } : {}),
+            identifier: s.versionId,
+            description: `${s.role}: ${s.rowsUsed} rows used`,
+          })),
+        }
+      : {}),
+    ...(p?.method
+      ? {
+          'prov:wasGeneratedBy': {
+            '@type': 'prov:Activity',
+            name: p.method,
+            ...(p.generator
+              ? {
+                  'prov:wasAssociatedWith': {
+                    '@type': ['prov:SoftwareAgent', 'sc:SoftwareApplication'],
+                    name: p.generator.model,
+                    ...(p.generator.version ? { softwareVersion: p.generator.version } : {}),
+                    ...(p.generator.provider ? { provider: { '@type': 'sc:Organization', name: p.generator.provider } } : {}),
+                    ...(p.generator.parameters ? { description: JSON.stringify(p.generator.parameters) } : {}),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,279 @@
+import type { Viewer } from '../accounts/viewer.js';
+import type { CatalogService } from '../catalog/service.js';
+import type { Clock } from '../clock.js';
+import type { DatasetRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
+import type { Stores } from '../db/stores/index.js';
+import type { LineageLink, QualityReportRow } from '../db/stores/lineage-store.js';
+import { BadUserInputError, ConflictError, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { parseInput } from '../validation.js';
+import { toCroissant } from './croissant.js';
+import { catalogLineageColumns, sourceSummary } from './freeze.js';
+import { AttachQualityReportInput, MAX_LINEAGE_DEPTH, RetractDatasetVersionInput } from './inputs.js';
+import { attributionLabel, computeLineage, withRetractions, type CollapseRisk, type LineageSummary, type SourceLineage } from './metrics.js';
+import type { Provenance } from './provenance.js';
+import { termsOf } from './terms.js';
+
+/** At most this many ancestors or descendants are listed per version (nearest first). */
+export const LINEAGE_LIST_LIMIT = 1000;
+
+/** A version's lineage as the API shows it: the summary plus what is needed to walk the graph. */
+export interface LineageView {
+  version: DatasetVersionRow;
+  summary: LineageSummary;
+  /** Published and retracted versions read their ancestry from the closure table; drafts from their declared sources. */
+  frozen: boolean;
+  /** A draft's declared sources that are already published (the closure starts from them). */
+  publishedSourceIds: string[];
+}
+
+export interface LineageNode {
+  version: DatasetVersionRow;
+  depth: number;
+}
+
+/**
+ * Lineage for readers (graph, metrics, risk, Croissant) and the lineage mutations (retraction, quality reports).
+ * Publishing freezes lineage through `freezeLineage`, called by the catalog inside its publish transaction.
+ * @example const view = await lineage.lineage(version); await lineage.ancestors(viewer, view, 10);
+ */
+export class LineageService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly clock: Clock,
+    private readonly catalog: CatalogService,
+    /** Absolute origin of this server, for Croissant URLs. */
+    private readonly origin: string,
+  ) {}
+
+  // --- reading -------------------------------------------------------------
+
+  /** The declared provenance of a version the caller can already see. */
+  async provenance(version: DatasetVersionRow): Promise<Provenance | null> {
+    return (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
+  }
+
+  /** Stored at publish for published versions; computed from the declared provenance for a draft. */
+  async lineage(version: DatasetVersionRow): Promise<LineageView> {
+    if (version.status !== 'DRAFT') {
+      return { version, summary: await sourceSummary(this.stores, version.id), frozen: true, publishedSourceIds: [] };
+    }
+    const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
+    const provenance = (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
+    const declared = provenance?.sources ?? [];
+    const rows = await this.stores.catalog.versionById.loadMany(declared.map((s) => s.versionId));
+    const sources: SourceLineage[] = [];
+    for (const [i, s] of declared.entries()) {
+      const row = rows[i];
+      // Until publish checks them, unpublished or unknown sources simply do not count.
+      if (!row || row instanceof Error || row.status === 'DRAFT' || row.id === version.id) continue;
+      sources.push({ versionId: s.versionId, role: s.role, rowsUsed: s.rowsUsed, summary: await sourceSummary(this.stores, s.versionId) });
+    }
+    const vendor = await this.stores.accounts.organizationById.load(dataset.vendorId);
+    const summary = computeLineage(
+      {
+        versionId: version.id,
+        kind: dataset.kind,
+        terms: termsOf(dataset),
+        attributionLabel: attributionLabel(dataset.title, vendor?.name ?? 'unknown vendor', dataset.spdxId),
+        provenance,
+      },
+      sources,
+    );
+    return { version, summary, frozen: false, publishedSourceIds: sources.map((s) => s.versionId) };
+  }
+
+  /** Ancestors up to `maxDepth` generations up (1..50, default 50), nearest first; one closure query per page. */
+  async ancestors(viewer: Viewer, view: LineageView, maxDepth?: number | null): Promise<LineageNode[]> {
+    const depth = lineageDepth(maxDepth);
+    const links = view.frozen
+      ? await this.stores.lineage.ancestors.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT })
+      : await this.stores.lineage.ancestorsOfSources(view.publishedSourceIds, depth, LINEAGE_LIST_LIMIT);
+    return this.visibleNodes(viewer, links);
+  }
+
+  /** Descendants down to `maxDepth` generations (drafts have none: nothing can cite a draft). */
+  async descendants(viewer: Viewer, view: LineageView, maxDepth?: number | null): Promise<LineageNode[]> {
+    const depth = lineageDepth(maxDepth);
+    if (!view.frozen) return [];
+    return this.visibleNodes(
+      viewer,
+      await this.stores.lineage.descendants.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT }),
+    );
+  }
+
+  async roots(viewer: Viewer, view: LineageView): Promise<DatasetVersionRow[]> {
+    return this.visibleVersions(viewer, view.summary.realRootIds);
+  }
+
+  /** Every retracted ancestor, however far up: read through the closure, so a retraction rewrites no descendant. */
+  async retractedAncestors(viewer: Viewer, view: LineageView): Promise<DatasetVersionRow[]> {
+    return this.visibleVersions(viewer, await this.retractedAncestorIds(view));
+  }
+
+  /** The risk frozen at publish, raised to HIGH by a retraction of the version or any ancestor since. */
+  async collapseRisk(view: LineageView): Promise<CollapseRisk> {
+    const base = { level: view.summary.collapseRisk, reasons: view.summary.collapseReasons };
+    const retracted = await this.stores.catalog.versionById.loadMany(await this.retractedAncestorIds(view));
+    const labels = await Promise.all(
+      retracted.map(async (v) => {
+        if (!v || v instanceof Error) return null;
+        const dataset = await this.stores.catalog.datasetById.load(v.datasetId);
+        return { label: `"${dataset?.title ?? v.datasetId}" ${v.version} (${v.id})`, reason: v.retractionReason };
+      }),
+    );
+    const self = view.version.status === 'RETRACTED' ? { reason: view.version.retractionReason } : null;
+    return withRetractions(base, labels.filter((l) => l !== null), self);
+  }
+
+  async qualityReports(version: DatasetVersionRow): Promise<QualityReportRow[]> {
+    return this.stores.lineage.qualityReportsByVersionId.load(version.id);
+  }
+
+  /** A quality report by ID, when the caller may see its version. */
+  async qualityReport(viewer: Viewer, id: string): Promise<QualityReportRow | null> {
+    const report = await this.stores.lineage.qualityReportById.load(id);
+    return report && (await this.catalog.version(viewer, report.versionId)) ? report : null;
+  }
+
+  /** The version's MLCommons Croissant JSON-LD, provenance included (sources the caller cannot see stay anonymous). */
+  async croissant(viewer: Viewer, version: DatasetVersionRow): Promise<Record<string, unknown>> {
+    const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
+    const [vendor, files, provenance, view] = await Promise.all([
+      this.stores.accounts.organizationById.load(dataset.vendorId),
+      this.stores.catalog.filesByVersionId.load(version.id),
+      this.provenance(version),
+      this.lineage(version),
+    ]);
+    const sources = await Promise.all(
+      (provenance?.sources ?? []).map(async (s) => {
+        const source = await this.catalog.version(viewer, s.versionId);
+        const sourceDataset = source && (await this.stores.catalog.datasetById.load(source.datasetId));
+        const sourceVendor = sourceDataset && (await this.stores.accounts.organizationById.load(sourceDataset.vendorId));
+        return {
+          ...s,
+          name: sourceDataset ? `${sourceDataset.title} ${source!.version}` : null,
+          fullSlug: sourceDataset && sourceVendor ? `${sourceVendor.slug}/${sourceDataset.slug}` : null,
+          version: source?.version ?? null,
+        };
+      }),
+    );
+    return toCroissant({
+      origin: this.origin,
+      dataset: { ...dataset, terms: termsOf(dataset), fullSlug: `${vendor?.slug ?? dataset.vendorId}/${dataset.slug}` },
+      vendorName: vendor?.name ?? dataset.vendorId,
+      version,
+      files,
+      provenance,
+      lineage: view.summary,
+      sources,
+    });
+  }
+
+  // --- writing -------------------------------------------------------------
+
+  /**
+   * The owning vendor (or an admin) retracts a published version: it stops being sold and every descendant,
+   * transitively, shows it among its retracted ancestors. The dataset's latest version falls back to the newest
+   * version still published.
+   */
+  async retract(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
+    const input = parseInput(RetractDatasetVersionInput, raw);
+    viewer.assertAuthenticated();
+    return this.stores.transaction(async (tx) => {
+      const { dataset } = await this.manageableVersion(viewer, tx, input.id, 'input.id');
+      // Serializes with publish, which moves the same dataset's latest version.
+      const locked = (await tx.catalog.lockDataset(dataset.id))!;
+      const now = this.clock.now();
+      const retracted = await tx.lineage.retractVersion(input.id, input.reason, now);
+      if (!retracted) {
+        const current = (await tx.catalog.versionById.load(input.id))!;
+        throw new ConflictError(
+          current.status === 'DRAFT' ? 'Only a published version can be retracted' : 'This version is already retracted',
+          { field: 'input.id' },
+        );
+      }
+      if (locked.latestVersionId === retracted.id) {
+        const next = await tx.lineage.newestPublishedVersionId(dataset.id);
+        const summary = next ? await sourceSummary(tx, next) : null;
+        await tx.lineage.setDatasetLatest(dataset.id, next, catalogLineageColumns(summary), now);
+      }
+      // The request's own loaders must not serve the pre-retraction rows to the payload's fields.
+      this.stores.catalog.versionById.clear(retracted.id);
+      this.stores.catalog.datasetById.clear(dataset.id);
+      return retracted;
+    });
+  }
+
+  /** The owning vendor (or an admin) attaches an evaluation to a version. */
+  async attachQualityReport(viewer: Viewer, raw: unknown): Promise<QualityReportRow> {
+    const input = parseInput(AttachQualityReportInput, raw);
+    const principal = viewer.assertAuthenticated();
+    const { version } = await this.manageableVersion(viewer, this.stores, input.versionId, 'input.versionId');
+    const now = this.clock.now();
+    const report = await this.stores.lineage.insertQualityReport({
+      id: newId('qualityReport', now.getTime()),
+      versionId: version.id,
+      fidelity: input.fidelity ?? null,
+      distanceToClosestRecord: input.privacy?.distanceToClosestRecord ?? null,
+      membershipInferenceRisk: input.privacy?.membershipInferenceRisk ?? null,
+      dedupPassRate: input.dedupPassRate ?? null,
+      filterPassRate: input.filterPassRate ?? null,
+      factCheckRate: input.factCheckRate ?? null,
+      hallucinationRate: input.hallucinationRate ?? null,
+      producedBy: input.producedBy,
+      attestation: input.attestation,
+      reportUrl: input.reportUrl ?? null,
+      notes: input.notes ?? null,
+      attachedBy: principal.userId,
+      createdAt: now,
+    });
+    this.stores.lineage.qualityReportsByVersionId.clear(version.id);
+    return report;
+  }
+
+  // --- helpers -------------------------------------------------------------
+
+  /** A version the caller may manage: NOT_FOUND when they cannot see it, FORBIDDEN unless its vendor's member or an admin. */
+  private async manageableVersion(
+    viewer: Viewer,
+    stores: Stores,
+    id: string,
+    field: string,
+  ): Promise<{ dataset: DatasetRow; version: DatasetVersionRow }> {
+    const version = await stores.catalog.versionById.load(id);
+    const dataset = version && (await stores.catalog.datasetById.load(version.datasetId));
+    if (!version || !dataset || !this.catalog.canSeeVersion(viewer, dataset, version)) {
+      throw new NotFoundError('No such dataset version', { field });
+    }
+    if (!viewer.isAdmin) viewer.assertOrgMember(dataset.vendorId);
+    return { dataset, version };
+  }
+
+  private async retractedAncestorIds(view: LineageView): Promise<string[]> {
+    if (view.frozen) return this.stores.lineage.retractedAncestorIds.load(view.version.id);
+    const links = await this.stores.lineage.ancestorsOfSources(view.publishedSourceIds, MAX_LINEAGE_DEPTH, LINEAGE_LIST_LIMIT);
+    const rows = await this.stores.catalog.versionById.loadMany(links.map((l) => l.versionId));
+    return rows.flatMap((r) => (r && !(r instanceof Error) && r.status === 'RETRACTED' ? [r.id] : []));
+  }
+
+  /** Versions the caller may see, in the given order (a suspended ancestor's listing stays hidden). */
+  private async visibleVersions(viewer: Viewer, ids: readonly string[]): Promise<DatasetVersionRow[]> {
+    const rows = await Promise.all(ids.map((id) => this.catalog.version(viewer, id)));
+    return rows.filter((r): r is DatasetVersionRow => r !== null);
+  }
+
+  private async visibleNodes(viewer: Viewer, links: readonly LineageLink[]): Promise<LineageNode[]> {
+    const rows = await Promise.all(links.map((l) => this.catalog.version(viewer, l.versionId)));
+    return links.flatMap((l, i) => (rows[i] ? [{ version: rows[i]!, depth: l.depth }] : []));
+  }
+}
+
+/** `maxDepth` as a client gives it: 1..50, default 50. */
+export function lineageDepth(maxDepth: number | null | undefined): number {
+  if (maxDepth === undefined || maxDepth === null) return MAX_LINEAGE_DEPTH;
+  if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_LINEAGE_DEPTH) {
+    throw new BadUserInputError(`maxDepth: must be between 1 and ${MAX_LINEAGE_DEPTH}`, 'maxDepth');
+  }
+  return maxDepth;
+}

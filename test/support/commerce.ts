@@ -1,0 +1,65 @@
+import { expect } from 'vitest';
+import type { TestApp } from './app.js';
+import type { FakeStripe } from './fake-stripe.js';
+import { OPEN_TERMS, ok, type Org } from './fixtures.js';
+
+export const OFFER_FIELDS = `id name active pricingModel currency amountCents termDays billingInterval usageUnit unitAmountCents includedUnits usageCap requiresApproval royaltyBps versionScope terms { commercialUse modelTraining derivatives syntheticGeneration redistribution attributionRequired }`;
+export const LICENSE_FIELDS = `id status billingMode pricingModel checkoutUrl startsAt expiresAt requestedAt waitingSeconds rejectionReason revocationReason cancelAtPeriodEnd offer { id } licensee { id } dataset { id } terms { commercialUse derivatives syntheticGeneration attributionRequired } versions { id }`;
+
+export const CREATE_OFFER = `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { ${OFFER_FIELDS} } } }`;
+export const ARCHIVE_OFFER = `mutation($id: ID!) { archiveOffer(input: { id: $id }) { offer { id active } } }`;
+export const PURCHASE = `mutation($input: PurchaseLicenseInput!) { purchaseLicense(input: $input) { checkoutUrl license { ${LICENSE_FIELDS} } } }`;
+export const APPROVE = `mutation($id: ID!) { approveLicense(input: { id: $id }) { license { ${LICENSE_FIELDS} } } }`;
+export const REJECT = `mutation($id: ID!, $reason: String!) { rejectLicense(input: { id: $id, reason: $reason }) { license { ${LICENSE_FIELDS} } } }`;
+export const CANCEL = `mutation($id: ID!) { cancelLicense(input: { id: $id }) { license { ${LICENSE_FIELDS} } } }`;
+export const REVOKE = `mutation($id: ID!, $reason: String!) { revokeLicense(input: { id: $id, reason: $reason }) { license { ${LICENSE_FIELDS} } } }`;
+export const CONNECT = `mutation($input: ConnectPayoutAccountInput!) { connectPayoutAccount(input: $input) { onboardingUrl payoutAccount { billingMode stripeAccountId chargesEnabled payoutsEnabled } } }`;
+export const LICENSE = `query($id: ID!) { license(id: $id) { ${LICENSE_FIELDS} payments { id amountCents currency billingMode ledger { kind amountCents basisPoints status stripeTransferId organization { id } } } } }`;
+
+export const PRICES = {
+  FREE: { pricingModel: 'FREE' },
+  ONE_TIME: { pricingModel: 'ONE_TIME', currency: 'usd', amountCents: 12_345, termDays: 365 },
+  SUBSCRIPTION: { pricingModel: 'SUBSCRIPTION', currency: 'eur', amountCents: 4_999, billingInterval: 'MONTHLY' },
+  USAGE: { pricingModel: 'USAGE', currency: 'usd', usageUnit: 'GIGABYTE', unitAmountCents: 25, includedUnits: 10, usageCap: 1000 },
+} as const;
+
+export function offerInput(datasetId: string, overrides: Record<string, unknown> = {}) {
+  return { datasetId, name: 'Standard license', ...PRICES.FREE, terms: OPEN_TERMS, ...overrides };
+}
+
+export async function createOffer(app: TestApp, vendor: Org, datasetId: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  return ok(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, overrides) }, vendor.key)).createOffer.offer.id;
+}
+
+let keys = 0;
+export const newKey = (base = 'purchase') => `${base}-${process.pid}-${++keys}-${Date.now()}`;
+
+export async function purchase(app: TestApp, buyer: Org | { key: string }, offerId: string, key = newKey()) {
+  return app.gql(PURCHASE, { input: { offerId, idempotencyKey: key, successUrl: 'https://buyer.example/done', cancelUrl: 'https://buyer.example/cancel' } }, buyer.key);
+}
+
+/** Connects the vendor's payout account; with a fake Stripe, also completes onboarding (as `account.updated` would report). */
+export async function connectVendor(app: TestApp, vendor: Org, fake?: FakeStripe): Promise<string | null> {
+  const res = ok(await app.gql(CONNECT, { input: { returnUrl: 'https://vendor.example/payouts' } }, vendor.key)).connectPayoutAccount;
+  if (!fake) return null;
+  const accountId = res.payoutAccount.stripeAccountId as string;
+  fake.enableAccount(accountId);
+  const res2 = await sendEvent(app, fake, 'account.updated', fake.get(accountId));
+  expect(res2.status).toBe(200);
+  return accountId;
+}
+
+/** POSTs a signed event to the webhook route as Stripe would. */
+export async function sendEvent(app: TestApp, fake: FakeStripe, type: string, object: Record<string, any>, options: Parameters<FakeStripe['event']>[2] = {}) {
+  const event = fake.event(type, object, options);
+  return postWebhook(app, event.payload, event.signature);
+}
+
+export async function postWebhook(app: TestApp, payload: string, signature: string | undefined) {
+  const res = await fetch(`${app.url}/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) },
+    body: payload,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
