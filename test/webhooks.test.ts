@@ -88,6 +88,13 @@ describe('replays', () => {
     const read = await license(licenseId);
     expect(read.status).toBe('ACTIVE');
     expect(read.payments).toHaveLength(1);
+    // The audit trail has each delivered event once, and the activation once, attributed to Stripe.
+    const audited = await app.database.pool.query(
+      `SELECT action, details FROM audit_events WHERE (action = 'webhook.received' AND subject_id = $1) OR (action = 'license.activated' AND license_id = $2)`,
+      [event.id, licenseId],
+    );
+    expect(audited.rows.map((r) => r.action).sort()).toEqual(['license.activated', 'webhook.received']);
+    expect(audited.rows.find((r) => r.action === 'license.activated').details).toMatchObject({ source: 'stripe', from: 'PENDING_PAYMENT' });
   });
 });
 

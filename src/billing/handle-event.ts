@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { LineageView } from '../offers/lineage-port.js';
+import { changeLicense, type LicenseActor } from '../licensing/audit.js';
 import { addDays } from '../licensing/status.js';
 import { licenseIdOf, licensePatchFromSubscription, payoutFlagsFromAccount, subscriptionIdOfInvoice, TERMINAL_STATUSES } from './mappers.js';
 import { settlePayment } from './settle-payment.js';
@@ -49,7 +50,7 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
           settledAt: now,
         });
       } else if (session.status === 'expired' && license.status === 'PENDING_PAYMENT') {
-        await tx.licensing.updateLicense(license.id, { status: 'CANCELED', canceledAt: now, checkoutUrl: null, updatedAt: now });
+        await changeLicense(tx, stripeActor(now), license, { status: 'CANCELED', canceledAt: now, checkoutUrl: null, updatedAt: now });
       }
     };
   }
@@ -99,8 +100,13 @@ async function licenseFor(tx: Stores, id: string | undefined): Promise<LicenseRo
   return id ? tx.licensing.lockLicense(id) : undefined;
 }
 
+/** License changes driven by Stripe are the platform's acts, recorded with their source. */
+function stripeActor(now: Date): LicenseActor {
+  return { clock: { now: () => now }, viewer: null, source: 'stripe' };
+}
+
 async function activate(tx: Stores, license: LicenseRow, now: Date): Promise<LicenseRow> {
-  return tx.licensing.updateLicense(license.id, {
+  return changeLicense(tx, stripeActor(now), license, {
     status: 'ACTIVE',
     startsAt: now,
     expiresAt: license.termDays ? addDays(now, license.termDays) : null,
@@ -112,7 +118,7 @@ async function activate(tx: Stores, license: LicenseRow, now: Date): Promise<Lic
 async function applySubscription(tx: Stores, license: LicenseRow, sub: Stripe.Subscription, now: Date): Promise<LicenseRow> {
   if (TERMINAL_STATUSES.includes(license.status)) return license;
   const patch = licensePatchFromSubscription(license, sub);
-  return tx.licensing.updateLicense(license.id, {
+  return changeLicense(tx, stripeActor(now), license, {
     ...patch,
     ...(patch.status && patch.status !== 'PENDING_PAYMENT' ? { checkoutUrl: null } : {}),
     updatedAt: now,

@@ -9,6 +9,7 @@ import { BadUserInputError, ForbiddenError } from '../errors.js';
 import type { LineageView } from '../offers/lineage-port.js';
 import { parseInput } from '../validation.js';
 import { createConnectAccount, createOnboardingLink } from './connect-account.js';
+import { AuditLog } from '../audit/service.js';
 import { effectOfEvent } from './handle-event.js';
 import { payoutFlagsFromAccount } from './mappers.js';
 import { payPendingRoyalties } from './pay-royalties.js';
@@ -119,7 +120,16 @@ export class BillingService {
         createdAt: new Date(event.created * 1000),
         receivedAt: now,
       });
-      if (recorded && effect) await effect(tx, now);
+      if (recorded) {
+        await new AuditLog(this.clock).record(tx, null, {
+          action: 'webhook.received',
+          subjectType: 'StripeEvent',
+          subjectId: event.id,
+          actor: { userId: null, organizationId: null },
+          details: { type: event.type, objectId: (event.data.object as { id?: string }).id ?? null, handled: effect !== undefined },
+        });
+        if (effect) await effect(tx, now);
+      }
       return recorded;
     });
     await payPendingRoyalties(this.stores, this.stripe, this.clock, (err) => this.settings.log(err, 'royalty transfer failed'));

@@ -19,6 +19,7 @@ import type { LineageView } from '../offers/lineage-port.js';
 import { mostRestrictive, termsOf, type LicenseTerms } from '../offers/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
+import { auditLicense, changeLicense } from './audit.js';
 import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
 
@@ -95,7 +96,7 @@ export class LicensingService {
     const licenseeId = principal.organizationId;
 
     const repeat = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
-    if (repeat) return this.repeatPurchase(repeat, input.offerId);
+    if (repeat) return this.repeatPurchase(viewer, repeat, input.offerId);
 
     const offer = await this.stores.offers.offerById.load(input.offerId);
     const dataset = offer && (await this.stores.catalog.datasetById.load(offer.datasetId));
@@ -152,14 +153,19 @@ export class LicensingService {
           updatedAt: now,
         });
         if (!inserted) return undefined;
+        await auditLicense(tx, { clock: this.clock, viewer }, inserted, 'license.created', {
+          offerId: offer.id,
+          pricingModel: offer.pricingModel,
+          billingMode: this.billingMode,
+        });
         if (status === 'PENDING_APPROVAL') return inserted;
-        return this.proceed(tx, inserted, now);
+        return this.proceed(tx, viewer, inserted, now);
       });
     } catch (err) {
       if (isUniqueViolation(err, 'licenses_one_live_per_offer_key')) {
         // A concurrent request with the same key may have won: that is a repeat, not a second purchase.
         const sameKey = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
-        if (sameKey) return this.repeatPurchase(sameKey, input.offerId);
+        if (sameKey) return this.repeatPurchase(viewer, sameKey, input.offerId);
         const live = await this.stores.licensing.liveLicenseFor(licenseeId, offer.id);
         throw new ConflictError('Your organization already holds a live license for this offer', {
           field: 'input.offerId',
@@ -172,28 +178,29 @@ export class LicensingService {
       // A concurrent request with the same key won the insert.
       const winner = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
       if (!winner) throw new ConflictError('The purchase is being processed; retry with the same idempotencyKey', { field: 'input.idempotencyKey' });
-      return this.repeatPurchase(winner, input.offerId);
+      return this.repeatPurchase(viewer, winner, input.offerId);
     }
-    return this.continuePayment(created);
+    return this.continuePayment(viewer, created);
   }
 
   /** The same key again: the same license (its checkout opened if an earlier attempt could not reach Stripe). */
-  private async repeatPurchase(license: LicenseRow, offerId: string): Promise<LicenseRow> {
+  private async repeatPurchase(viewer: Viewer, license: LicenseRow, offerId: string): Promise<LicenseRow> {
     if (license.offerId !== offerId) {
       throw new ConflictError('This idempotencyKey was already used for another offer', { field: 'input.idempotencyKey' });
     }
-    return this.continuePayment(license);
+    return this.continuePayment(viewer, license);
   }
 
   /**
    * Moves a license past approval: FREE (and every model in local billing mode) becomes ACTIVE, with the payment
    * settled in the same transaction; a paid offer in Stripe mode waits for payment.
    */
-  private async proceed(tx: Stores, license: LicenseRow, now: Date): Promise<LicenseRow> {
+  private async proceed(tx: Stores, viewer: Viewer, license: LicenseRow, now: Date): Promise<LicenseRow> {
+    const actor = { clock: this.clock, viewer };
     if (license.pricingModel !== 'FREE' && this.deps.stripe) {
-      return tx.licensing.updateLicense(license.id, { status: 'PENDING_PAYMENT', updatedAt: now });
+      return changeLicense(tx, actor, license, { status: 'PENDING_PAYMENT', updatedAt: now });
     }
-    const activated = await tx.licensing.updateLicense(license.id, {
+    const activated = await changeLicense(tx, actor, license, {
       status: 'ACTIVE',
       startsAt: now,
       expiresAt: license.termDays ? addDays(now, license.termDays) : null,
@@ -218,7 +225,7 @@ export class LicensingService {
    * subscription (USAGE). The license row is locked while Stripe is called, so concurrent requests wait and then
    * find it done; every create call carries an idempotency key derived from the license.
    */
-  private async continuePayment(license: LicenseRow): Promise<LicenseRow> {
+  private async continuePayment(viewer: Viewer, license: LicenseRow): Promise<LicenseRow> {
     const stripe = this.deps.stripe;
     if (!stripe || license.status !== 'PENDING_PAYMENT' || license.stripeCheckoutSessionId || license.stripeSubscriptionId) return license;
     try {
@@ -251,7 +258,11 @@ export class LicensingService {
             applicationFeeBps,
           });
           const patch = licensePatchFromSubscription(locked, sub);
-          return tx.licensing.updateLicense(locked.id, { ...patch, startsAt: patch.status === 'ACTIVE' ? now : null, updatedAt: now });
+          return changeLicense(tx, { clock: this.clock, viewer }, locked, {
+            ...patch,
+            startsAt: patch.status === 'ACTIVE' ? now : null,
+            updatedAt: now,
+          });
         }
         const session = await createCheckoutSession(stripe, {
           license: locked,
@@ -336,10 +347,12 @@ export class LicensingService {
       viewer.assertOrgMember(row.vendorId);
       if (row.status !== 'PENDING_APPROVAL') throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
       const now = this.clock.now();
-      const decided = await tx.licensing.updateLicense(row.id, { decidedAt: now, decidedBy: principal.userId, updatedAt: now });
-      return this.proceed(tx, decided, now);
+      const decided = await changeLicense(tx, { clock: this.clock, viewer }, row, { decidedAt: now, decidedBy: principal.userId, updatedAt: now }, {
+        action: 'license.approved',
+      });
+      return this.proceed(tx, viewer, decided, now);
     });
-    return this.continuePayment(license);
+    return this.continuePayment(viewer, license);
   }
 
   /** The vendor turns an access request down with a reason the buyer sees; the license ends CANCELED. */
@@ -351,14 +364,13 @@ export class LicensingService {
       viewer.assertOrgMember(row.vendorId);
       if (row.status !== 'PENDING_APPROVAL') throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
       const now = this.clock.now();
-      return tx.licensing.updateLicense(row.id, {
-        status: 'CANCELED',
-        rejectionReason: reason,
-        decidedAt: now,
-        decidedBy: principal.userId,
-        canceledAt: now,
-        updatedAt: now,
-      });
+      return changeLicense(
+        tx,
+        { clock: this.clock, viewer },
+        row,
+        { status: 'CANCELED', rejectionReason: reason, decidedAt: now, decidedBy: principal.userId, canceledAt: now, updatedAt: now },
+        { action: 'license.rejected', details: { reason } },
+      );
     });
   }
 
@@ -385,7 +397,11 @@ export class LicensingService {
         await stripe.subscriptions.update(license.stripeSubscriptionId, { cancel_at_period_end: true }, {
           idempotencyKey: stripeIdempotencyKey('cancel-at-period-end', license.id),
         });
-        return this.stores.licensing.updateLicense(license.id, { cancelAtPeriodEnd: true, updatedAt: this.clock.now() });
+        return this.stores.transaction((tx) =>
+          changeLicense(tx, { clock: this.clock, viewer }, license, { cancelAtPeriodEnd: true, updatedAt: this.clock.now() }, {
+            action: 'license.cancel_scheduled',
+          }),
+        );
       }
       if (stripe && license.stripeSubscriptionId) {
         await stripe.subscriptions.cancel(license.stripeSubscriptionId, {}, { idempotencyKey: stripeIdempotencyKey('cancel', license.id) });
@@ -397,7 +413,7 @@ export class LicensingService {
     } catch (err) {
       throw this.stripeFailure(err);
     }
-    return this.endNow(license.id, 'CANCELED', {});
+    return this.endNow(viewer, license.id, 'CANCELED', {});
   }
 
   /** A platform admin revokes a license with a reason; a Stripe subscription behind it is canceled at once. */
@@ -416,21 +432,22 @@ export class LicensingService {
         throw this.stripeFailure(err);
       }
     }
-    return this.endNow(license.id, 'REVOKED', { revocationReason: reason });
+    return this.endNow(viewer, license.id, 'REVOKED', { revocationReason: reason });
   }
 
-  private async endNow(id: string, status: 'CANCELED' | 'REVOKED', extra: Partial<LicenseRow>): Promise<LicenseRow> {
+  private async endNow(viewer: Viewer, id: string, status: 'CANCELED' | 'REVOKED', extra: Partial<LicenseRow>): Promise<LicenseRow> {
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
       const row = (await tx.licensing.lockLicense(id))!;
       if (status === 'CANCELED' && ['CANCELED', 'REVOKED', 'EXPIRED'].includes(row.status)) return row;
-      return tx.licensing.updateLicense(id, {
-        ...extra,
-        status,
-        ...(status === 'CANCELED' ? { canceledAt: now } : { revokedAt: now }),
-        checkoutUrl: null,
-        updatedAt: now,
-      });
+      if (row.status === status) return row;
+      return changeLicense(
+        tx,
+        { clock: this.clock, viewer },
+        row,
+        { ...extra, status, ...(status === 'CANCELED' ? { canceledAt: now } : { revokedAt: now }), checkoutUrl: null, updatedAt: now },
+        { details: extra.revocationReason ? { reason: extra.revocationReason } : {} },
+      );
     });
   }
 

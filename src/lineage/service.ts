@@ -1,4 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
+import { AuditLog } from '../audit/service.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { DatasetRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
@@ -198,6 +199,15 @@ export class LineageService {
         const summary = next ? await sourceSummary(tx, next) : null;
         await tx.lineage.setDatasetLatest(dataset.id, next, catalogLineageColumns(summary), now);
       }
+      // Licensees of this dataset and of every descendant see the retraction in their audit trail.
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'dataset.retracted',
+        subjectType: 'DatasetVersion',
+        subjectId: retracted.id,
+        datasetId: dataset.id,
+        organizationIds: [dataset.vendorId, ...(await tx.lineage.licenseesAffectedBy(retracted.id))],
+        details: { reason: input.reason, version: retracted.version, descendants: await tx.lineage.countDescendants(retracted.id) },
+      });
       // The request's own loaders must not serve the pre-retraction rows to the payload's fields.
       this.stores.catalog.versionById.clear(retracted.id);
       this.stores.catalog.datasetById.clear(dataset.id);
@@ -209,9 +219,10 @@ export class LineageService {
   async attachQualityReport(viewer: Viewer, raw: unknown): Promise<QualityReportRow> {
     const input = parseInput(AttachQualityReportInput, raw);
     const principal = viewer.assertAuthenticated();
-    const { version } = await this.manageableVersion(viewer, this.stores, input.versionId, 'input.versionId');
+    const { dataset, version } = await this.manageableVersion(viewer, this.stores, input.versionId, 'input.versionId');
     const now = this.clock.now();
-    const report = await this.stores.lineage.insertQualityReport({
+    const report = await this.stores.transaction(async (tx) => {
+      const row = await tx.lineage.insertQualityReport({
       id: newId('qualityReport', now.getTime()),
       versionId: version.id,
       fidelity: input.fidelity ?? null,
@@ -227,6 +238,16 @@ export class LineageService {
       notes: input.notes ?? null,
       attachedBy: principal.userId,
       createdAt: now,
+    });
+      await new AuditLog(this.clock).record(tx, viewer, {
+        action: 'quality_report.attached',
+        subjectType: 'QualityReport',
+        subjectId: row.id,
+        datasetId: dataset.id,
+        organizationIds: [dataset.vendorId],
+        details: { versionId: version.id, attestation: input.attestation, producedBy: input.producedBy },
+      });
+      return row;
     });
     this.stores.lineage.qualityReportsByVersionId.clear(version.id);
     return report;

@@ -1,4 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
+import { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { DatasetRow } from '../db/stores/catalog-store.js';
 import type { Stores } from '../db/stores/index.js';
@@ -61,7 +62,8 @@ export class OffersService {
     await this.checkTerms(dataset, input.terms, pinned);
 
     const now = this.clock.now();
-    return this.stores.offers.insertOffer({
+    return this.stores.transaction(async (tx) => {
+      const offer = await tx.offers.insertOffer({
       id: newId('offer', now.getTime()),
       datasetId: dataset.id,
       vendorId: dataset.vendorId,
@@ -84,6 +86,20 @@ export class OffersService {
       createdAt: now,
       updatedAt: now,
     });
+      await this.audit(tx, viewer, offer, 'offer.created', { pricingModel: offer.pricingModel, name: offer.name });
+      return offer;
+    });
+  }
+
+  private audit(tx: Stores, viewer: Viewer, offer: OfferRow, action: string, details: Record<string, unknown> = {}): Promise<void> {
+    return new AuditLog(this.clock).record(tx, viewer, {
+      action,
+      subjectType: 'Offer',
+      subjectId: offer.id,
+      datasetId: offer.datasetId,
+      organizationIds: [offer.vendorId],
+      details,
+    });
   }
 
   /** Archived offers sell no more; licenses bought under them keep their terms. Archiving twice is a no-op. */
@@ -93,7 +109,12 @@ export class OffersService {
     const offer = await this.offer(viewer, id);
     if (!offer) throw new NotFoundError('No such offer', { field: 'input.id' });
     viewer.assertOrgMember(offer.vendorId);
-    return (await this.stores.offers.archiveOffer(offer.id, this.clock.now())) ?? offer;
+    return this.stores.transaction(async (tx) => {
+      const archived = await tx.offers.archiveOffer(offer.id, this.clock.now());
+      if (!archived) return offer;
+      await this.audit(tx, viewer, archived, 'offer.archived');
+      return archived;
+    });
   }
 
   /** PINNED: the given versions, each a published version of this dataset. Other scopes take no versionIds. */

@@ -255,6 +255,18 @@ export class LineageStore {
     return row;
   }
 
+  /** Organizations holding a live license on the version's dataset or any descendant's: who a retraction concerns. */
+  async licenseesAffectedBy(versionId: string): Promise<string[]> {
+    const rows = await this.db.execute<{ licensee_id: string }>(sql`
+      /* licenseesAffectedByRetraction */
+      SELECT DISTINCT l.licensee_id
+      FROM licenses l
+      JOIN dataset_versions v ON v.dataset_id = l.dataset_id
+      JOIN ${lineageClosure} c ON c.descendant_id = v.id
+      WHERE c.ancestor_id = ${versionId} AND l.status IN ('PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE')`);
+    return rows.rows.map((r) => r.licensee_id);
+  }
+
   /** How many published versions descend from this one (what a retraction flags). */
   async countDescendants(versionId: string): Promise<number> {
     const [row] = await this.db
