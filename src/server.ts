@@ -17,6 +17,7 @@ import type { Config } from './config.js';
 import type { Context } from './context.js';
 import { queryStats, RequestDeadlineExceededError, type Database, type QueryStats } from './db/client.js';
 import { AuditLog } from './audit/service.js';
+import { startPeriodicJobs } from './jobs.js';
 import { Stores } from './db/stores/index.js';
 import { formatError } from './http/graphql-errors.js';
 import { graphqlHandler } from './http/graphql-handler.js';
@@ -99,12 +100,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
   const audit = new AuditLog(clock);
-  // The chain head is signed every few minutes, so even a superuser's consistent rewrite is detectable.
-  const checkpointTimer = setInterval(() => {
-    void audit.checkpoint(new Stores(database.db), keyRing).catch((err) => app.log.error({ err }, 'audit checkpoint failed'));
-  }, 5 * 60_000);
-  checkpointTimer.unref();
-  app.addHook('onClose', async () => clearInterval(checkpointTimer));
+  startPeriodicJobs(app, { database, clock, audit, keyRing });
   const usageRecorder = new UsageRecorder(database.db, clock, {
     maxBatch: 500,
     intervalMs: 100,

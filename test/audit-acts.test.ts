@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { APPROVE, ARCHIVE_OFFER, CANCEL, REJECT, REVOKE, createOffer, purchase } from './support/commerce.js';
 import { ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+import { Stores } from '../src/db/stores/index.js';
+import { expireDueLicenses } from '../src/licensing/audit.js';
 
 let app: TestApp;
 let vendor: Org;
@@ -55,6 +57,18 @@ describe('audited acts on offers and licenses', () => {
     ok(await app.gql(ARCHIVE_OFFER, { id: freeOffer }, vendor.key));
     ok(await app.gql(ARCHIVE_OFFER, { id: freeOffer }, vendor.key));
     expect((await trail({ datasetId })).filter((e) => e.subjectId === freeOffer).map((e) => e.action)).toEqual(['offer.created', 'offer.archived']);
+  });
+
+  it('expires licenses whose term ended, once, with an audit record', async () => {
+    const offerId = await createOffer(app, vendor, datasetId, { pricingModel: 'FREE', termDays: 1 });
+    const license = ok(await purchase(app, buyer, offerId)).purchaseLicense.license;
+    const sweep = () => new Stores(app.database.db).transaction((tx) => expireDueLicenses(tx, app.clock));
+    expect(await sweep()).toBe(0);
+    app.clock.advance(2 * 24 * 3600_000);
+    expect(await sweep()).toBe(1);
+    expect(await sweep()).toBe(0);
+    expect((await app.database.pool.query('SELECT status FROM licenses WHERE id = $1', [license.id])).rows[0].status).toBe('EXPIRED');
+    expect((await trail({ licenseId: license.id })).map((e) => e.action)).toEqual(['license.created', 'license.activated', 'license.expired']);
   });
 
   it('tells licensees of a retracted version and its descendants through their audit trail', async () => {

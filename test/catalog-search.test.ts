@@ -118,14 +118,32 @@ describe('keyset pagination', () => {
 });
 
 describe('query cost', () => {
-  it('serves a page of 50 datasets with vendor and latest version in a constant number of statements', async () => {
+  it('serves a page of 50 datasets with vendor, offers, latest version and lineage in a constant number of statements', async () => {
     const vendors = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'VENDOR'), signUp(app, 'VENDOR')]);
     const tag = uniqueSlug('bulk').replace(/[^a-z0-9-]/g, '');
-    for (let i = 0; i < 50; i++) await publishDataset(app, vendors[i % 3]!, { tags: [tag] });
+    for (let i = 0; i < 50; i++) {
+      const { datasetId } = await publishDataset(app, vendors[i % 3]!, { tags: [tag] });
+      ok(
+        await app.gql(
+          `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } } }`,
+          { input: { datasetId, name: 'Research', pricingModel: 'FREE', terms: OPEN_TERMS } },
+          vendors[i % 3]!.key,
+        ),
+      );
+    }
     const page = `query($first: Int, $tag: String!) {
       datasets(first: $first, filter: { tags: [$tag] }) {
         totalCount
-        edges { node { id title fullSlug terms { commercialUse } vendor { id name slug } latestVersion { id version rowCount files { path sha256 } } } }
+        edges {
+          node {
+            id title fullSlug terms { commercialUse } vendor { id name slug }
+            offers { id pricingModel amountCents currency }
+            latestVersion {
+              id version rowCount files { path sha256 }
+              lineage { generationDepth realFraction humanReviewedFraction collapseRisk { level reasons } inheritedTerms { commercialUse } }
+            }
+          }
+        }
       }
     }`;
     const statements = async (first: number) => {
@@ -133,9 +151,11 @@ describe('query cost', () => {
       expect(ok(res).datasets.edges).toHaveLength(first);
       return Number(res.headers.get('x-sql-statements'));
     };
+    // The first request of a key also records its last use; measure after it.
+    await statements(1);
     const small = await statements(5);
     const large = await statements(50);
     expect(large).toBe(small);
-    expect(large).toBeLessThanOrEqual(8);
+    expect(large).toBeLessThanOrEqual(12);
   });
 });

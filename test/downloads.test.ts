@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import pg from 'pg';
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeyRing } from '../src/tokens/signing-keys.js';
@@ -264,5 +265,31 @@ describe('downloads', () => {
     // Denials are kept for the audit.
     const denied = await app.database.pool.query(`SELECT count(*)::int AS n FROM access_denials`);
     expect(denied.rows[0].n).toBeGreaterThan(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('writes buffered usage events before the server stops', async () => {
+    const other = await startTestApp();
+    const [v, b] = await Promise.all([signUp(other, 'VENDOR'), signUp(other, 'BUYER')]);
+    const { datasetId: ds, versionId: ver } = await publishDataset(other, v, {}, { files: [dataFile('data/s.bin', 'shutdown bytes', 1)] });
+    const offerId = ok(
+      await other.gql(CREATE_OFFER, { input: { datasetId: ds, name: 'Free', pricingModel: 'FREE', terms: OPEN_TERMS } }, v.key),
+    ).createOffer.offer.id;
+    const lic = ok(await other.gql(PURCHASE, { input: { offerId, idempotencyKey: 'shutdown-test' } }, b.key)).purchaseLicense.license.id;
+    const jwt = ok(await other.gql(ISSUE, { input: { licenseId: lic } }, b.key)).issueAccessToken.token;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${other.url}/data/${ver}/data/s.bin`, { headers: { authorization: `Bearer ${jwt}` } });
+      expect(await res.text()).toBe('shutdown bytes');
+    }
+    await other.close();
+    const client = new pg.Client({ connectionString: other.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT count(*)::int AS n, sum(bytes)::int AS bytes FROM usage_events WHERE license_id = $1', [lic]);
+      expect(rows[0]).toEqual({ n: 5, bytes: 5 * 'shutdown bytes'.length });
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -61,3 +61,12 @@ export async function changeLicense(
   }
   return updated;
 }
+
+/** Ends every license whose term is over (optionally one organization's licenses of one offer), recording each. */
+export async function expireDueLicenses(tx: Stores, clock: Clock, only?: { licenseeId: string; offerId: string }): Promise<number> {
+  const expired = await tx.licensing.expireDue(clock.now(), only);
+  for (const license of expired) {
+    await auditLicense(tx, { clock, viewer: null, source: 'term' }, license, 'license.expired', { expiresAt: license.expiresAt?.toISOString() ?? null });
+  }
+  return expired.length;
+}

@@ -19,7 +19,7 @@ import type { LineageView } from '../offers/lineage-port.js';
 import { mostRestrictive, termsOf, type LicenseTerms } from '../offers/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
-import { auditLicense, changeLicense } from './audit.js';
+import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
 import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
 
@@ -122,7 +122,7 @@ export class LicensingService {
     let created: LicenseRow | undefined;
     try {
       created = await this.stores.transaction(async (tx) => {
-        await tx.licensing.expireDue(now, { licenseeId, offerId: offer.id });
+        await expireDueLicenses(tx, this.clock, { licenseeId, offerId: offer.id });
         const inserted = await tx.licensing.insertLicense({
           id: newId('license', now.getTime()),
           offerId: offer.id,

@@ -64,9 +64,9 @@ export class LicensingStore {
     return row!;
   }
 
-  /** Marks licenses whose term has ended EXPIRED (optionally only one organization's licenses of one offer). */
-  async expireDue(now: Date, only?: { licenseeId: string; offerId: string }): Promise<number> {
-    const rows = await this.db
+  /** Marks licenses whose term has ended EXPIRED (optionally only one organization's licenses of one offer); returns them. */
+  async expireDue(now: Date, only?: { licenseeId: string; offerId: string }): Promise<LicenseRow[]> {
+    return this.db
       .update(licenses)
       .set({ status: 'EXPIRED', updatedAt: now })
       .where(
@@ -76,8 +76,7 @@ export class LicensingStore {
           only ? and(eq(licenses.licenseeId, only.licenseeId), eq(licenses.offerId, only.offerId)) : undefined,
         ),
       )
-      .returning({ id: licenses.id });
-    return rows.length;
+      .returning();
   }
 
   async licenseBySubscription(subscriptionId: string): Promise<LicenseRow | undefined> {
