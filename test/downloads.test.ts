@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import pg from 'pg';
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.js';
 import { SigningKeyRing } from '../src/tokens/signing-keys.js';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { OPEN_TERMS, dataFile, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
@@ -283,13 +283,13 @@ describe('shutdown', () => {
       expect(await res.text()).toBe('shutdown bytes');
     }
     await other.close();
-    const client = new pg.Client({ connectionString: other.databaseUrl });
-    await client.connect();
+    // A fresh connection after the server and its pool are gone.
+    const after = openDatabase(other.databaseUrl);
     try {
-      const { rows } = await client.query('SELECT count(*)::int AS n, sum(bytes)::int AS bytes FROM usage_events WHERE license_id = $1', [lic]);
+      const { rows } = await after.pool.query('SELECT count(*)::int AS n, sum(bytes)::int AS bytes FROM usage_events WHERE license_id = $1', [lic]);
       expect(rows[0]).toEqual({ n: 5, bytes: 5 * 'shutdown bytes'.length });
     } finally {
-      await client.end();
+      await after.close();
     }
   });
 });
