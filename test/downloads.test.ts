@@ -291,5 +291,5 @@ describe('shutdown', () => {
     } finally {
       await after.close();
     }
-  });
+  }, 90_000);
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assessCollapseRisk, computeLineage, withRetractions, type LineageSummary, type SourceLineage } from '../src/lineage/metrics.js';
 import type { Provenance } from '../src/lineage/provenance.js';
-import { combineTerms, isOpenForDerivation, permissionsOf, type LicenseTerms } from '../src/lineage/terms.js';
+import { combineTerms, permissionsOf, type LicenseTerms } from '../src/catalog/terms.js';
+import { isOpenForDerivation } from '../src/lineage/terms.js';
 
 // The pure lineage arithmetic, by hand calculation (README.md, "Lineage: how the numbers are computed").
 

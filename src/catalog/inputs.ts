@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SEMVER } from './semver.js';
 import { ProvenanceInput } from '../lineage/provenance.js';
-import { LINEAGE_PERMISSIONS } from '../lineage/terms.js';
+import { LICENSE_PERMISSIONS } from './terms.js';
 import { line, nodeId, slug, text } from '../validation.js';
 
 export const MAX_SAMPLE_ROWS = 100;
@@ -153,6 +153,6 @@ export const DatasetFilterInput = z
     status: z.array(z.enum(['DRAFT', 'PUBLISHED', 'SUSPENDED', 'ARCHIVED'])).min(1).max(4).nullish(),
     maxGenerationDepth: z.number().int('must be a whole number').min(0, 'must not be negative').nullish(),
     minRealFraction: z.number().finite().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
-    inheritedPermissions: z.array(z.enum(LINEAGE_PERMISSIONS)).max(6).nullish(),
+    inheritedPermissions: z.array(z.enum(LICENSE_PERMISSIONS)).max(6).nullish(),
   })
   .nullish();

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
 import { lineageFor } from '../offers/lineage-port.js';
-import { mostRestrictive, termsOf, type LicenseTerms } from '../offers/terms.js';
+import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
 import { DEMO_VENDORS, type DemoDataset, type DemoVendor } from './catalog-data.js';
 
 const DAY = 86_400_000;
@@ -51,7 +51,7 @@ export async function seedOffers(
   const ceilingOf = async (datasetId: string): Promise<LicenseTerms> => {
     const dataset = (await stores.catalog.datasetById.load(datasetId))!;
     const inherited = dataset.latestVersionId ? await lineage.inheritedTerms(dataset.latestVersionId) : undefined;
-    return mostRestrictive([termsOf(dataset), ...(inherited ? [{ ...inherited, spdxId: dataset.spdxId }] : [])])!;
+    return combineTerms([termsOf(dataset), ...(inherited ? [{ ...inherited, spdxId: dataset.spdxId }] : [])])!;
   };
 
   const byModel: Record<OfferRow['pricingModel'], OfferRow[]> = { FREE: [], ONE_TIME: [], SUBSCRIPTION: [], USAGE: [] };

@@ -16,7 +16,7 @@ import type { OfferRow } from '../db/stores/offers-store.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { LineageView } from '../offers/lineage-port.js';
-import { mostRestrictive, termsOf, type LicenseTerms } from '../offers/terms.js';
+import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
 import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
@@ -333,7 +333,7 @@ export class LicensingService {
       const inherited = await this.deps.lineage.inheritedTerms(id);
       if (inherited) ceilings.push({ ...inherited, spdxId: offer.spdxId });
     }
-    return mostRestrictive([termsOf(offer), ...ceilings])!;
+    return combineTerms([termsOf(offer), ...ceilings])!;
   }
 
   // --- the vendor decides ------------------------------------------------------

@@ -5,7 +5,7 @@
 import type { ColumnSpec } from '../db/tables/catalog.js';
 import { percent, type LineageSummary } from './metrics.js';
 import type { CollectionMethod, Provenance, SourceRole } from './provenance.js';
-import type { LicenseTerms } from './terms.js';
+import type { LicenseTerms } from '../catalog/terms.js';
 
 export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.0';
 

@@ -5,7 +5,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { attributionLabel, computeLineage, type DatasetKind, type LineageSummary, type SourceLineage } from './metrics.js';
 import { CONTENT_ROLES, generatesRows, type Provenance } from './provenance.js';
 import { derivationRight, type DerivationLicenses } from './rights.js';
-import { permissionsOf, termsOf } from './terms.js';
+import { permissionsOf, termsOf } from '../catalog/terms.js';
 
 /** Methods whose output is only as good as the model that wrote it, so the model must be named. */
 const NEEDS_GENERATOR = new Set(['LLM_GENERATION', 'DISTILLATION']);

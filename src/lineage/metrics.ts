@@ -3,7 +3,7 @@
  * README.md, "Lineage: how the numbers are computed", states every formula with a worked example; keep them in step.
  */
 import { CONTENT_ROLES, generatesRows, type CurationKind, type Provenance, type SourceRole } from './provenance.js';
-import { combineTerms, type LicenseTerms } from './terms.js';
+import { combineTerms, type LicenseTerms } from '../catalog/terms.js';
 
 export type DatasetKind = 'REAL' | 'SYNTHETIC' | 'HYBRID';
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';

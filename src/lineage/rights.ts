@@ -1,5 +1,6 @@
 import type { Stores } from '../db/stores/index.js';
-import { isOpenForDerivation, type LicenseTerms } from './terms.js';
+import type { LicenseTerms } from '../catalog/terms.js';
+import { isOpenForDerivation } from './terms.js';
 
 /** Why a vendor may cite a source: it owns it, the source's terms are open, or it holds a license. */
 export type DerivationBasis = 'OWNER' | 'OPEN_TERMS' | 'LICENSE';

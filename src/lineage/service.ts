@@ -13,7 +13,7 @@ import { catalogLineageColumns, sourceSummary } from './freeze.js';
 import { AttachQualityReportInput, MAX_LINEAGE_DEPTH, RetractDatasetVersionInput } from './inputs.js';
 import { attributionLabel, computeLineage, withRetractions, type CollapseRisk, type LineageSummary, type SourceLineage } from './metrics.js';
 import type { Provenance } from './provenance.js';
-import { termsOf } from './terms.js';
+import { termsOf } from '../catalog/terms.js';
 
 /** At most this many ancestors or descendants are listed per version (nearest first). */
 export const LINEAGE_LIST_LIMIT = 1000;

@@ -1,5 +1,5 @@
 import type { Stores } from '../db/stores/index.js';
-import type { LicenseTerms } from './terms.js';
+import type { LicenseTerms } from '../catalog/terms.js';
 
 /**
  * What offers and royalties need from lineage. The lineage feature provides the real one; without it a version

@@ -9,7 +9,7 @@ import { newId } from '../ids.js';
 import { parseInput } from '../validation.js';
 import { ALL_PRICE_FIELDS, CreateOfferInput, OfferIdInput, PRICE_FIELDS } from './inputs.js';
 import type { LineageView } from './lineage-port.js';
-import { termExceeding, termsOf, type LicenseTerms } from './terms.js';
+import { termExceeding, termsOf, type LicenseTerms } from '../catalog/terms.js';
 
 /** How datasets are sold: vendors create and archive offers; everyone sees a published dataset's active ones. */
 export class OffersService {

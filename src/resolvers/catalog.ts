@@ -1,19 +1,8 @@
+import { termsOf } from '../catalog/terms.js';
 import type { DatasetOrder, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
 import { BadUserInputError } from '../errors.js';
 import type { Connection } from '../pagination.js';
 import type { InputArgs, PageArgs, Resolver } from './types.js';
-
-export function termsOf(d: DatasetRow) {
-  return {
-    spdxId: d.spdxId,
-    commercialUse: d.commercialUse,
-    modelTraining: d.modelTraining,
-    derivatives: d.derivatives,
-    syntheticGeneration: d.syntheticGeneration,
-    redistribution: d.redistribution,
-    attributionRequired: d.attributionRequired,
-  };
-}
 
 const connectionFields = {
   nodes: ((c) => c.edges.map((e) => e.node)) as Resolver<Connection<unknown>>,

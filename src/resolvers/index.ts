@@ -9,6 +9,7 @@ import { billingResolvers } from './billing.js';
 import { licensingResolvers } from './licensing.js';
 import { offersResolvers } from './offers.js';
 import { tokensResolvers } from './tokens.js';
+import { meteringResolvers } from './metering.js';
 
 type ResolverMap = Record<string, object>;
 
@@ -33,4 +34,5 @@ export const resolvers = merge(
   tokensResolvers,
   deliveryResolvers,
   auditResolvers,
+  meteringResolvers,
 );

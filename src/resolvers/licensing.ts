@@ -1,6 +1,6 @@
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import { effectiveStatus, waitingSeconds } from '../licensing/status.js';
-import { termsOf } from '../offers/terms.js';
+import { termsOf } from '../catalog/terms.js';
 import type { Connection } from '../pagination.js';
 import type { InputArgs, PageArgs, Resolver } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { DatasetRow } from '../db/stores/catalog-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
-import { termsOf } from '../offers/terms.js';
+import { termsOf } from '../catalog/terms.js';
 import type { InputArgs, Resolver } from './types.js';
 
 export const offersResolvers = {

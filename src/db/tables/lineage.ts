@@ -13,7 +13,7 @@ import {
   timestamp,
 } from 'drizzle-orm/pg-core';
 import type { Provenance } from '../../lineage/provenance.js';
-import type { LicenseTerms } from '../../lineage/terms.js';
+import type { LicenseTerms } from '../../catalog/terms.js';
 import { users } from './accounts.js';
 import { datasetVersions } from './catalog.js';
 
