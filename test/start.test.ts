@@ -52,6 +52,10 @@ describe('npm start', () => {
     const env = { PORT: String(port), ASSAY_DATA_DIR: dataDir, ASSAY_BOOTSTRAP_ADMIN_KEY: 'ak_bootstrap_admin_for_start_test_0001' };
     const first = start(env);
     await first.ready();
+    // A second server on the same data directory explains itself instead of dumping PostgreSQL's log.
+    const twin = start({ ...env, PORT: String(await freePort()) });
+    expect(await twin.exited).toBe(1);
+    expect(twin.err()).toMatch(/Another server is already using the data directory/);
     expect(first.out()).toContain(`http://localhost:${port}`);
     expect(first.out()).toContain(DEMO_KEYS.buyer);
     expect(first.out()).toContain('(seeded now)');

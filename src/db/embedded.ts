@@ -103,6 +103,11 @@ export async function startEmbeddedPostgres(
     if (fresh) await pg.initialise();
     await pg.start();
   } catch (err) {
+    if (logs.some((l) => l.includes('postmaster.pid') && l.includes('already exists'))) {
+      throw new EmbeddedDatabaseError(
+        `Another server is already using the data directory ${path.dirname(databaseDir)}. Stop it, or set ASSAY_DATA_DIR to another directory.`,
+      );
+    }
     throw new EmbeddedDatabaseError(
       `Embedded PostgreSQL failed to ${fresh ? 'initialise' : 'start'} in ${databaseDir}: ${String(err)}\n${logs.slice(-10).join('\n')}`,
     );
