@@ -23,7 +23,7 @@ export const versionStatus = pgEnum('dataset_version_status', ['DRAFT', 'PUBLISH
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /** License terms as columns, so the catalog can filter on each permission with an index-friendly predicate. */
-const termsColumns = () => ({
+export const termsColumns = () => ({
   spdxId: text('spdx_id'),
   commercialUse: boolean('commercial_use').notNull(),
   modelTraining: boolean('model_training').notNull(),

@@ -1,23 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, doublePrecision, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { organizations } from './accounts.js';
-import { datasets } from './catalog.js';
+import { datasets, termsColumns } from './catalog.js';
 
 export const pricingModel = pgEnum('pricing_model', ['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']);
 export const billingInterval = pgEnum('billing_interval', ['MONTHLY', 'YEARLY']);
 export const usageUnit = pgEnum('usage_unit', ['GIGABYTE', 'THOUSAND_ROWS', 'REQUEST']);
 export const versionScope = pgEnum('version_scope', ['ALL', 'LATEST_AT_PURCHASE', 'PINNED']);
 
-/** The license terms an offer grants (and a license snapshots), one column per permission. */
-export const grantedTermsColumns = () => ({
-  spdxId: text('spdx_id'),
-  commercialUse: boolean('commercial_use').notNull(),
-  modelTraining: boolean('model_training').notNull(),
-  derivatives: boolean('derivatives').notNull(),
-  syntheticGeneration: boolean('synthetic_generation').notNull(),
-  redistribution: boolean('redistribution').notNull(),
-  attributionRequired: boolean('attribution_required').notNull(),
-});
+/** The license terms an offer grants (and a license snapshots): the same columns a dataset declares. */
+export const grantedTermsColumns = termsColumns;
 
 export const offers = pgTable(
   'offers',
