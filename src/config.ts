@@ -16,6 +16,29 @@ export interface Config {
   logLevel: string;
   /** What one request may ask of the server; see the README's "Limits". */
   limits: Limits;
+  /** Usage roll-up and meter reporting; see the README's "Metering". */
+  metering: MeteringSettings;
+}
+
+/** The background worker that rolls usage up into hourly windows and reports them to the meter. */
+export interface MeteringSettings {
+  /** Milliseconds between passes; 0 turns the background worker off (a flush can still be run directly). */
+  intervalMs: number;
+  /** How long after a window closes it is rolled up (late-written events after that become an extra report). */
+  graceMs: number;
+  /** How far back roll-up looks for usage (beyond Stripe's 35 days, so windows too old to bill are still surfaced). */
+  lookbackDays: number;
+  /** Reports claimed (row-locked) per batch. */
+  batchSize: number;
+  /** Meter calls in flight at once. */
+  concurrency: number;
+  /** Meter calls per second at most, per process. */
+  maxPerSecond: number;
+  /** First retry delay; doubles per attempt (with full jitter) up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A meter call taking longer than this counts as failed (and is retried). */
+  stripeTimeoutMs: number;
 }
 
 /** Protections against slow, huge or abusive requests; every one is set from the environment. */
@@ -92,6 +115,15 @@ const envSchema = z.object({
     .string()
     .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)$/, 'must be true, false, a hop count or addresses/CIDRs separated by commas')
     .optional(),
+  ASSAY_METERING_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  ASSAY_METERING_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(5 * 60_000),
+  ASSAY_METERING_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(366).default(40),
+  ASSAY_METERING_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
+  ASSAY_METERING_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  ASSAY_METERING_MAX_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(50),
+  ASSAY_METERING_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  ASSAY_METERING_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(15 * 60_000),
+  ASSAY_METERING_STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 export class ConfigError extends Error {}
@@ -149,6 +181,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
       metricsToken: e.ASSAY_METRICS_TOKEN,
       trustProxy: parseTrustProxy(e.ASSAY_TRUST_PROXY),
+    },
+    metering: {
+      intervalMs: e.ASSAY_METERING_INTERVAL_MS,
+      graceMs: e.ASSAY_METERING_GRACE_MS,
+      lookbackDays: e.ASSAY_METERING_LOOKBACK_DAYS,
+      batchSize: e.ASSAY_METERING_BATCH,
+      concurrency: e.ASSAY_METERING_CONCURRENCY,
+      maxPerSecond: e.ASSAY_METERING_MAX_PER_SECOND,
+      retryBaseMs: e.ASSAY_METERING_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.ASSAY_METERING_RETRY_MAX_MS, e.ASSAY_METERING_RETRY_BASE_MS),
+      stripeTimeoutMs: e.ASSAY_METERING_STRIPE_TIMEOUT_MS,
     },
   };
 }

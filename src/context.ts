@@ -11,6 +11,7 @@ import type { OffersService } from './offers/service.js';
 import type { SigningKeyRing } from './tokens/signing-keys.js';
 import type { UploadsService } from './delivery/uploads-service.js';
 import type { TokensService } from './tokens/service.js';
+import type { MeteringService } from './metering/service.js';
 
 /** Built once per request: who is calling, their stores (with request-scoped loaders) and the services. */
 export interface Context {
@@ -25,6 +26,7 @@ export interface Context {
   billing: BillingService;
   tokens: TokensService;
   uploads: UploadsService;
+  metering: MeteringService;
   audit: AuditLog;
   keyRing: SigningKeyRing;
   requestId: string;

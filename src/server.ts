@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AccountsService } from './accounts/service.js';
@@ -35,6 +35,8 @@ import { DownloadGate } from './delivery/download-gate.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
 import type { FileStorage } from './delivery/storage.js';
 import { UploadsService } from './delivery/uploads-service.js';
+import { MeteringService } from './metering/service.js';
+import { MeteringWorker } from './metering/worker.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 import { TokensService } from './tokens/service.js';
@@ -88,9 +90,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   let rateLimiter: RateLimiter | undefined;
-  const metrics = new Metrics(database.pool, () =>
-    rateLimiter ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]]) : [],
-  );
+  // Usage is rolled up and reported to the meter (Stripe, or the local ledger) in the background.
+  const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
+  const metrics = new Metrics(database.pool, () => [
+    ...(rateLimiter ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]]) : []),
+    ...meteringGauges(metering),
+  ]);
   registerMetrics(app, metrics, { token: limits.metricsToken });
   if (limits.rateLimit) {
     rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
@@ -106,8 +111,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     intervalMs: 100,
     onError: (err) => app.log.error({ err }, 'writing usage events failed; will retry'),
   });
-  // Buffered usage is written before the database goes away.
-  app.addHook('onClose', async () => usageRecorder.close());
+  // Buffered usage is written before the database goes away; the metering pass in progress ends first.
+  app.addHook('onClose', async () => {
+    await metering.stop();
+    await usageRecorder.close();
+  });
+  metering.start();
 
   const apollo = new ApolloServer<Context>({
     typeDefs: loadTypeDefs(),
@@ -129,6 +138,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     plugins: [
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
+      // We give no cache hints; the default cache-control plugin would still wrap every field resolver to collect
+      // them (a measurable share of a catalog page's CPU, see README "Benchmark"). GraphQL answers are no-store.
+      ApolloServerPluginCacheControlDisabled(),
       logErrorsPlugin(app),
       queryLimitsPlugin<Context>(limits.query),
       inputGuardPlugin<Context>(),
@@ -140,6 +152,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     config: { rateLimit: 'graphql' },
+    onRequest: (_request, reply, done) => {
+      reply.header('cache-control', 'no-store');
+      done();
+    },
     handler: graphqlHandler(apollo, {
       timeoutMs: limits.requestTimeoutMs,
       onTimeout: () => metrics.graphqlError('INTERNAL_SERVER_ERROR'),
@@ -159,6 +175,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock),
+          metering: new MeteringService(stores, clock, config.metering),
           audit,
           keyRing,
           requestId: request.id,
@@ -209,6 +226,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message });
   });
   return app;
+}
+
+/** The usage outbox's lag as of the worker's last pass: unsent reports and the oldest one's age. */
+function meteringGauges(worker: MeteringWorker): string[] {
+  const lag = worker.outboxLag();
+  return [
+    ...gaugeLines('assay_metering_outbox_unsent_reports', 'Usage reports waiting to be sent to the meter (as of the last metering pass).', [[{}, lag.unsent]]),
+    ...gaugeLines('assay_metering_outbox_oldest_unsent_age_seconds', 'Age of the oldest usage report not yet sent; 0 when none waits.', [
+      [{}, Math.round(lag.oldestUnsentAgeSeconds)],
+    ]),
+    ...gaugeLines('assay_metering_unbillable_reports', 'Usage reports the meter refused for good or that are older than Stripe accepts.', [
+      [{ status: 'FAILED' }, lag.failed],
+      [{ status: 'TOO_OLD' }, lag.tooOld],
+    ]),
+  ];
 }
 
 /** Believes X-Forwarded-For up to `hops` proxies in front of the server. */

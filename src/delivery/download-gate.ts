@@ -144,7 +144,8 @@ export function currentPeriodStart(anchor: Date, now: Date): Date {
   return start;
 }
 
-function nextMonth(from: Date, anchor: Date): Date {
+/** The next period start after `from`: one calendar month later, at the anchor's day (clamped) and time of day (UTC). */
+export function nextMonth(from: Date, anchor: Date): Date {
   const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1, anchor.getUTCHours(), anchor.getUTCMinutes(), anchor.getUTCSeconds(), anchor.getUTCMilliseconds()));
   // Clamp the anchor day to the month's length (Jan 31 -> Feb 28).
   const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();

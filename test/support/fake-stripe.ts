@@ -73,6 +73,11 @@ export class FakeStripe {
   readonly objects = new Map<string, Obj>();
   private readonly idempotent = new Map<string, { params: string; status: number; body: Obj }>();
   private failures: { method: string; pathPrefix: string; status: number; times: number }[] = [];
+  private delays: { method: string; pathPrefix: string; ms: number; times: number }[] = [];
+  /** Meter events accepted, by identifier: a repeated identifier is not counted again (Stripe dedupes on it). */
+  readonly meterEvents = new Map<string, { event_name: string; customer: string; value: string; timestamp: number; identifier: string }>();
+  /** Meter event requests whose identifier had been accepted before (answered, not counted). */
+  meterEventRepeats = 0;
   /** The webhook signing secret tests sign with. */
   readonly webhookSecret = 'whsec_test_fake_stripe_secret';
   readonly secretKey = 'sk_test_fake_stripe_key';
@@ -99,6 +104,30 @@ export class FakeStripe {
   /** The next `times` requests matching method and path prefix answer `status` (500, 429...). */
   failNext(method: string, pathPrefix: string, status: number, times = 1): void {
     this.failures.push({ method, pathPrefix, status, times });
+  }
+
+  /**
+   * The next `times` requests matching method and path prefix are answered only after `ms` (a slow or timing-out Stripe:
+   * like the real one, the request still takes effect when the client has given up waiting).
+   */
+  delayNext(method: string, pathPrefix: string, ms: number, times = 1): void {
+    this.delays.push({ method, pathPrefix, ms, times });
+  }
+
+  /** Forgets injected failures and delays. */
+  heal(): void {
+    this.failures = [];
+    this.delays = [];
+  }
+
+  /** Sum of accepted meter event values per customer for an event name. */
+  meterTotals(eventName?: string): Map<string, number> {
+    const totals = new Map<string, number>();
+    for (const e of this.meterEvents.values()) {
+      if (eventName && e.event_name !== eventName) continue;
+      totals.set(e.customer, (totals.get(e.customer) ?? 0) + Number(e.value));
+    }
+    return totals;
   }
 
   /** Successful requests of one kind, e.g. `calls('POST', '/v1/checkout/sessions')`. */
@@ -268,6 +297,11 @@ export class FakeStripe {
       failure.times--;
       return send(failure.status, { error: { type: failure.status === 429 ? 'rate_limit_error' : 'api_error', message: 'Injected failure' } });
     }
+    const delay = this.delays.find((d) => d.times > 0 && d.method === method && url.pathname.startsWith(d.pathPrefix));
+    if (delay) {
+      delay.times--;
+      await new Promise((r) => setTimeout(r, delay.ms));
+    }
     const cacheKey = key && method === 'POST' ? `${url.pathname}|${key}` : undefined;
     if (cacheKey) {
       const seen = this.idempotent.get(cacheKey);
@@ -332,6 +366,8 @@ export class FakeStripe {
           throw new StripeFailure(400, 'invalid_request_error', `A meter with event_name ${p.event_name} already exists.`);
         }
         return this.put({ id: id('mtr'), object: 'billing.meter', status: 'active', ...p });
+      case 'POST /billing/meter_events':
+        return this.createMeterEvent(p);
       case 'POST /prices': {
         required(p, 'currency');
         if (p.recurring?.usage_type === 'metered' && !p.recurring?.meter) {
@@ -371,6 +407,26 @@ export class FakeStripe {
       default:
         throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
     }
+  }
+
+  /** Like Stripe: the event name must belong to a meter, the customer must exist, the value must be a number. */
+  private createMeterEvent(p: Obj): Obj {
+    required(p, 'event_name', 'payload.stripe_customer_id', 'payload.value', 'identifier');
+    if (!this.created('mtr').some((m) => m.event_name === p.event_name)) {
+      throw new StripeFailure(400, 'invalid_request_error', `No active meter found for event_name ${p.event_name}.`);
+    }
+    this.get(p.payload.stripe_customer_id);
+    if (!/^\d+(\.\d+)?$/.test(p.payload.value)) throw new StripeFailure(400, 'invalid_request_error', 'payload[value] must be a non-negative number.');
+    if (String(p.identifier).length > 100) throw new StripeFailure(400, 'invalid_request_error', 'identifier is longer than 100 characters.');
+    const timestamp = p.timestamp === undefined ? nowSeconds() : int(p.timestamp, 'timestamp');
+    const seen = this.meterEvents.get(p.identifier);
+    if (seen) {
+      this.meterEventRepeats++;
+    } else {
+      this.meterEvents.set(p.identifier, { event_name: p.event_name, customer: p.payload.stripe_customer_id, value: p.payload.value, timestamp, identifier: p.identifier });
+    }
+    const event = this.meterEvents.get(p.identifier)!;
+    return { object: 'billing.meter_event', created: nowSeconds(), livemode: false, event_name: event.event_name, identifier: event.identifier, payload: { stripe_customer_id: event.customer, value: event.value }, timestamp: event.timestamp };
   }
 
   private createCheckoutSession(p: Obj): Obj {

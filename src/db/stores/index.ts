@@ -8,6 +8,7 @@ import { LicensingStore } from './licensing-store.js';
 import { OffersStore } from './offers-store.js';
 import { DeliveryStore } from './delivery-store.js';
 import { TokensStore } from './tokens-store.js';
+import { MeteringStore } from './metering-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -23,6 +24,7 @@ export class Stores {
   readonly billing: BillingStore;
   readonly tokens: TokensStore;
   readonly delivery: DeliveryStore;
+  readonly metering: MeteringStore;
 
   constructor(readonly db: DbOrTx) {
     this.accounts = new AccountsStore(db);
@@ -34,6 +36,7 @@ export class Stores {
     this.billing = new BillingStore(db);
     this.tokens = new TokensStore(db);
     this.delivery = new DeliveryStore(db);
+    this.metering = new MeteringStore(db);
   }
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */

@@ -7,3 +7,4 @@ export * from './offers.js';
 export * from './licensing.js';
 export * from './billing.js';
 export * from './audit.js';
+export * from './metering.js';

@@ -1,0 +1,31 @@
+/**
+ * Test-only entry: the real server (with its metering worker) on `DATABASE_URL`, configured from the environment like
+ * `src/main.ts` but without migrating, seeding or an embedded database. Prints `ready <port>` once listening.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { systemClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
+import { LocalFileStorage } from '../../src/delivery/storage.js';
+import { buildServer } from '../../src/server.js';
+
+const config = loadConfig(process.env);
+if (!config.databaseUrl) throw new Error('DATABASE_URL is required');
+const database = openDatabase(config.databaseUrl, { max: config.limits.databasePoolMax, statementTimeoutMs: config.limits.statementTimeoutMs });
+const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-metering-server-'));
+const app = await buildServer({ config, database, clock: systemClock, secret: randomBytes(32).toString('base64url'), storage: new LocalFileStorage(storageDir) });
+await app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`ready ${(app.server.address() as AddressInfo).port}\n`);
+
+const stop = async () => {
+  await app.close();
+  await database.close();
+  fs.rmSync(storageDir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
