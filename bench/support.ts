@@ -1,14 +1,4 @@
-/** What every benchmark scenario gets from the runner, and the helpers they share to measure and print. */
-export interface BenchEnv {
-  /** Creates an empty database on the runner's embedded PostgreSQL and returns its URL. */
-  createDatabase(name: string): Promise<string>;
-}
-
-export interface Scenario {
-  name: string;
-  run(env: BenchEnv): Promise<void>;
-}
-
+/** Helpers the benchmark shares to measure and print. */
 /** The q-quantile (0..1) of a sample, nearest rank. */
 export function quantile(samples: readonly number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -21,7 +11,8 @@ export const mean = (samples: readonly number[]) => samples.reduce((s, x) => s +
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const numeric = headers.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^[\d.,]+( ?[x×%])?$/.test(String(r[i]))));
+  // Right-align columns of figures (a number, possibly with a unit or a range; '–' for none).
+  const numeric = headers.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^([\d.,]+([–-][\d.,]+)?( ?[a-zA-Z/×%]+)?|–)$/.test(String(r[i]))));
   const line = (r: string[]) => `| ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n');
