@@ -13,7 +13,10 @@ import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.BENCH_DATABASE_URL, max: 10, application_name: 'assay-bench-baseline' });
 const files = new Map(
-  Object.entries(JSON.parse(process.env.BENCH_FILES ?? '{}') as Record<string, string>).map(([name, file]) => [name, { file, size: fs.statSync(file).size }]),
+  Object.entries(JSON.parse(process.env.BENCH_FILES ?? '{}') as Record<string, string>).map(([name, file]) => [
+    name,
+    { file, size: fs.statSync(file).size },
+  ]),
 );
 
 const cursor = (order: string, keys: (string | number)[]) => Buffer.from(JSON.stringify([order, keys])).toString('base64url');
@@ -104,7 +107,10 @@ function connection(rows: Row[], first: number, order: 'NEWEST' | 'RELEVANCE'): 
 }
 
 /** Ancestors by walking the parents one query per generation (what the closure table replaces). */
-async function ancestorsByWalking(id: string, q: (text: string, values: unknown[]) => Promise<Row[]>): Promise<{ id: string; depth: number }[]> {
+async function ancestorsByWalking(
+  id: string,
+  q: (text: string, values: unknown[]) => Promise<Row[]>,
+): Promise<{ id: string; depth: number }[]> {
   const found = new Map<string, number>();
   let frontier = [id];
   for (let depth = 1; depth <= 50 && frontier.length > 0; depth++) {
@@ -142,7 +148,10 @@ async function lineage(id: string, walk: boolean, q: (text: string, values: unkn
       return r ? [{ depth: l.depth, version: { id: r.id, version: r.version, dataset: { id: r.dataset_id, title: r.title } } }] : [];
     });
   } else {
-    ancestors = (await q(CLOSURE_SQL, [id])).map((r) => ({ depth: r.depth, version: { id: r.id, version: r.version, dataset: { id: r.dataset_id, title: r.title } } }));
+    ancestors = (await q(CLOSURE_SQL, [id])).map((r) => ({
+      depth: r.depth,
+      version: { id: r.id, version: r.version, dataset: { id: r.dataset_id, title: r.title } },
+    }));
   }
   return {
     data: {
@@ -170,7 +179,11 @@ const server = http.createServer((req, res) => {
   };
   const json = (body: unknown, status = 200) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-sql-statements': String(statements) });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'x-sql-statements': String(statements),
+    });
     res.end(text);
   };
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -187,7 +200,12 @@ const server = http.createServer((req, res) => {
       }
       case '/search': {
         const first = Number(url.searchParams.get('first') ?? 20);
-        const f = JSON.parse(url.searchParams.get('filter') ?? '{}') as { search: string; kinds: string[]; modalities: string[]; maxGenerationDepth: number };
+        const f = JSON.parse(url.searchParams.get('filter') ?? '{}') as {
+          search: string;
+          kinds: string[];
+          modalities: string[];
+          maxGenerationDepth: number;
+        };
         const args = [f.search, f.kinds, f.modalities, f.maxGenerationDepth];
         const [rows, count] = await Promise.all([q(SEARCH_SQL, [...args, first + 1]), q(SEARCH_COUNT_SQL, args)]);
         return json({ data: { datasets: { totalCount: count[0]!.n, ...connection(rows, first, 'RELEVANCE') } } });

@@ -56,7 +56,10 @@ export interface TokenCheckInputs {
 }
 
 /** Cold checks, cached checks and plain jose verification, each at the same concurrency. */
-export async function tokenChecks(inputs: TokenCheckInputs, seconds: number): Promise<{ cold: OpsResult; cached: OpsResult; jose: OpsResult }> {
+export async function tokenChecks(
+  inputs: TokenCheckInputs,
+  seconds: number,
+): Promise<{ cold: OpsResult; cached: OpsResult; jose: OpsResult }> {
   const recorder = new UsageRecorder(inputs.database.db, systemClock);
   const gate = new DownloadGate(inputs.database.db, inputs.keyRing, recorder, systemClock);
   const granted = async (token: string) => 'claims' in (await gate.check(`Bearer ${token}`, inputs.versionId, inputs.filePath));
@@ -124,7 +127,8 @@ export async function usageIngestion(inputs: UsageInputs, n: number): Promise<{ 
   const stores = new Stores(inputs.database.db);
   for (let i = 0; i < plainEvents.length; i += 500) await stores.delivery.insertUsage(plainEvents.slice(i, i + 500), []);
   const plainResult = { ops: n, seconds: (performance.now() - started) / 1000, latencies: [], errors: 0 };
-  const [row] = (await inputs.database.pool.query('SELECT count(*)::int AS n FROM usage_events WHERE license_id = $1', [inputs.licenseId])).rows as { n: number }[];
+  const [row] = (await inputs.database.pool.query('SELECT count(*)::int AS n FROM usage_events WHERE license_id = $1', [inputs.licenseId]))
+    .rows as { n: number }[];
   if (row!.n < 2 * n) throw new Error(`usage bench: expected at least ${2 * n} events written, found ${row!.n}`);
   return { recorder: recorderResult, plain: plainResult };
 }

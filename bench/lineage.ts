@@ -92,8 +92,20 @@ export async function lineageStoreBench(
       table(
         ['query', 'SQL statements', 'p50 ms', 'p99 ms', 'mean ms'],
         [
-          ['closure table (LineageStore.ancestors)', closure.statements, ms(quantile(closure.times, 0.5)), ms(quantile(closure.times, 0.99)), ms(mean(closure.times))],
-          ['walk parents, one query per level (LineageStore.parentIds)', walk.statements, ms(quantile(walk.times, 0.5)), ms(quantile(walk.times, 0.99)), ms(mean(walk.times))],
+          [
+            'closure table (LineageStore.ancestors)',
+            closure.statements,
+            ms(quantile(closure.times, 0.5)),
+            ms(quantile(closure.times, 0.99)),
+            ms(mean(closure.times)),
+          ],
+          [
+            'walk parents, one query per level (LineageStore.parentIds)',
+            walk.statements,
+            ms(quantile(walk.times, 0.5)),
+            ms(quantile(walk.times, 0.99)),
+            ms(mean(walk.times)),
+          ],
         ],
       ),
       '',

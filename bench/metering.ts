@@ -120,8 +120,18 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
     const passMs = performance.now() - started;
     const totalEvents = EVENTS + BASELINE_EVENTS;
     return [
-      { scenario: 'usage events ingested (UsageRecorder, batches of 500, with audit records)', value: Math.round(batched), unit: 'events/s', baseline: Math.round(unbatched) },
-      { scenario: 'Stripe meter calls per 1,000 usage events (hourly windows)', value: Math.round((meter.calls() / totalEvents) * 1000 * 100) / 100, unit: 'calls', baseline: 1000 },
+      {
+        scenario: 'usage events ingested (UsageRecorder, batches of 500, with audit records)',
+        value: Math.round(batched),
+        unit: 'events/s',
+        baseline: Math.round(unbatched),
+      },
+      {
+        scenario: 'Stripe meter calls per 1,000 usage events (hourly windows)',
+        value: Math.round((meter.calls() / totalEvents) * 1000 * 100) / 100,
+        unit: 'calls',
+        baseline: 1000,
+      },
       { scenario: `roll-up and report pass (${totalEvents} events, ${pass.newReports} windows)`, value: Math.round(passMs), unit: 'ms' },
     ];
   } finally {

@@ -42,7 +42,9 @@ export function printTopFunctions(file: string, n: number, log: (line: string) =
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const name = functionName || '(anonymous)';
     const where = owner(url);
-    const key = ['(idle)', '(program)', '(garbage collector)'].includes(name) ? name : `${name}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
+    const key = ['(idle)', '(program)', '(garbage collector)'].includes(name)
+      ? name
+      : `${name}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
     const pkg = name === '(idle)' || name === '(program)' || name === '(garbage collector)' ? name : where;
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
@@ -50,7 +52,8 @@ export function printTopFunctions(file: string, n: number, log: (line: string) =
   // Inclusive time: each node's subtree, counted once per function even when it recurses.
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
-  const keyOf = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'}  ${owner(node.callFrame.url)}${node.callFrame.url ? `:${node.callFrame.lineNumber + 1}` : ''}`;
+  const keyOf = (node: ProfileNode) =>
+    `${node.callFrame.functionName || '(anonymous)'}  ${owner(node.callFrame.url)}${node.callFrame.url ? `:${node.callFrame.lineNumber + 1}` : ''}`;
   const inclusive = new Map<string, number>();
   for (const [id, us] of self) {
     const seen = new Set<string>();
@@ -68,7 +71,11 @@ export function printTopFunctions(file: string, n: number, log: (line: string) =
   log(`top ${n} functions by self time:`);
   for (const [k, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, n)) log(`  ${pct(us)}  ${k}`);
   log(`top ${n} of our own functions (src/) by inclusive time:`);
-  for (const [k, us] of [...inclusive].filter(([k]) => / src\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, n)) log(`  ${pct(us)}  ${k}`);
+  for (const [k, us] of [...inclusive]
+    .filter(([k]) => / src\//.test(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n))
+    log(`  ${pct(us)}  ${k}`);
   log('self time by package / file:');
   for (const [k, us] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${pct(us)}  ${k}`);
 }

@@ -118,7 +118,11 @@ interface LoadTarget {
 }
 
 /** One autocannon run; every response's latency goes into `latencies`. */
-async function cannon(t: LoadTarget, seconds: number, latencies?: number[]): Promise<{ requests: number; errors: number; seconds: number }> {
+async function cannon(
+  t: LoadTarget,
+  seconds: number,
+  latencies?: number[],
+): Promise<{ requests: number; errors: number; seconds: number }> {
   const instance = autocannon({
     url: t.base + t.req.path,
     connections: CONNECTIONS,
@@ -170,7 +174,9 @@ async function load(targets: LoadTarget[]): Promise<void> {
       baseline: t.baseline,
     };
     rows.push(row);
-    log(`  ${t.scenario}: ${row.value.toFixed(0)} req/s, p50 ${row.p50Ms!.toFixed(1)} ms, p99 ${row.p99Ms!.toFixed(1)} ms, errors ${row.errors}, SQL/request ${row.sqlPerRequest}`);
+    log(
+      `  ${t.scenario}: ${row.value.toFixed(0)} req/s, p50 ${row.p50Ms!.toFixed(1)} ms, p99 ${row.p99Ms!.toFixed(1)} ms, errors ${row.errors}, SQL/request ${row.sqlPerRequest}`,
+    );
   }
 }
 
@@ -196,7 +202,10 @@ async function assertSameAnswer(label: string, assay: string, a: HttpRequest, ba
 }
 
 /** Whole downloads one after another over one connection, alternating servers: MB/s and time per download. */
-async function bigDownloads(targets: { scenario: string; base: string; req: HttpRequest; sample: HttpRequest; baseline?: string }[], times: number): Promise<void> {
+async function bigDownloads(
+  targets: { scenario: string; base: string; req: HttpRequest; sample: HttpRequest; baseline?: string }[],
+  times: number,
+): Promise<void> {
   const fetchAll = (url: string, headers: Record<string, string>) =>
     new Promise<number>((resolve, reject) => {
       http
@@ -266,7 +275,13 @@ const CATALOG_QUERY = `query CatalogPage($first: Int!) {
   datasets(first: $first) { edges { cursor node { ${DATASET_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 const SEARCH_QUERY = `query Search($filter: DatasetFilter!, $first: Int!) {
   datasets(filter: $filter, first: $first) { totalCount edges { cursor node { ${DATASET_FIELDS} relevance } } pageInfo { hasNextPage endCursor } } }`;
-const SEARCH_FILTER = { search: 'clinical speech', kinds: ['SYNTHETIC', 'HYBRID'], modalities: ['AUDIO'], permissions: ['COMMERCIAL_USE'], maxGenerationDepth: 10 };
+const SEARCH_FILTER = {
+  search: 'clinical speech',
+  kinds: ['SYNTHETIC', 'HYBRID'],
+  modalities: ['AUDIO'],
+  permissions: ['COMMERCIAL_USE'],
+  maxGenerationDepth: 10,
+};
 const LINEAGE_QUERY = `query Ancestors($id: ID!) { datasetVersion(id: $id) { id version dataset { id title }
   lineage { generationDepth ancestors(maxDepth: 50) { depth version { id version dataset { id title } } } } } }`;
 
@@ -302,7 +317,14 @@ function repeated(block: Buffer, total: number): Readable {
 }
 
 /** Stores a file through the storage interface (hash and size checked) and declares it on the version. */
-async function storeFile(database: Database, storage: LocalFileStorage, versionId: string, filePath: string, make: () => Readable, position: number): Promise<string> {
+async function storeFile(
+  database: Database,
+  storage: LocalFileStorage,
+  versionId: string,
+  filePath: string,
+  make: () => Readable,
+  position: number,
+): Promise<string> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of make()) {
@@ -315,12 +337,10 @@ async function storeFile(database: Database, storage: LocalFileStorage, versionI
     `INSERT INTO data_files (id, version_id, path, byte_size, sha256, row_count, position) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [`fil_bench${String(position).padStart(21, '0')}`, versionId, filePath, size, sha256, 1000 * position, position],
   );
-  await database.pool.query(`INSERT INTO stored_blobs (version_id, sha256, byte_size, storage_key, stored_at) VALUES ($1, $2, $3, $4, now())`, [
-    versionId,
-    sha256,
-    size,
-    blobKey(versionId, sha256),
-  ]);
+  await database.pool.query(
+    `INSERT INTO stored_blobs (version_id, sha256, byte_size, storage_key, stored_at) VALUES ($1, $2, $3, $4, now())`,
+    [versionId, sha256, size, blobKey(versionId, sha256)],
+  );
   return path.join(storageRoot(storage), blobKey(versionId, sha256));
 }
 const storageRoot = (storage: LocalFileStorage) => (storage as unknown as { root: string }).root;
@@ -347,21 +367,43 @@ async function setUp(databaseUrl: string, dataDir: string): Promise<Fixture> {
   const block = randomBytes(1024 * 1024);
   const fileStarted = performance.now();
   const small = { path: 'downloads/sample.csv', file: '' };
-  small.file = await storeFile(database, storage, downloadVersionId, small.path, () => Readable.from([block.subarray(0, SMALL_FILE_BYTES)]), 1);
+  small.file = await storeFile(
+    database,
+    storage,
+    downloadVersionId,
+    small.path,
+    () => Readable.from([block.subarray(0, SMALL_FILE_BYTES)]),
+    1,
+  );
   const big = { path: 'downloads/full.bin', file: '' };
   big.file = await storeFile(database, storage, downloadVersionId, big.path, () => repeated(block, BIG_FILE_BYTES), 2);
   log(`  stored a ${SMALL_FILE_BYTES / 1024} KiB and a 1 GiB file in ${((performance.now() - fileStarted) / 1000).toFixed(1)} s`);
 
   // A FREE license held by the buyer, and access tokens under it signed with the server's key.
-  const [offer] = (await database.pool.query(`SELECT * FROM offers WHERE dataset_id = $1 ORDER BY id LIMIT 1`, [datasetId(DOWNLOAD_DATASET)])).rows as Record<string, any>[];
+  const [offer] = (
+    await database.pool.query(`SELECT * FROM offers WHERE dataset_id = $1 ORDER BY id LIMIT 1`, [datasetId(DOWNLOAD_DATASET)])
+  ).rows as Record<string, any>[];
   const licenseId = `lic_${'bench'.padEnd(26, '0')}`;
   await database.pool.query(
     `INSERT INTO licenses (id, offer_id, dataset_id, vendor_id, licensee_id, purchased_by, idempotency_key, status, billing_mode,
        pricing_model, spdx_id, commercial_use, model_training, derivatives, synthetic_generation, redistribution, attribution_required,
        version_scope, requested_at, decided_at, starts_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'bench', 'ACTIVE', 'LOCAL', 'FREE', $7, $8, $9, $10, $11, $12, $13, 'ALL', now(), now(), now() - interval '1 day')`,
-    [licenseId, offer!.id, offer!.dataset_id, offer!.vendor_id, BUYER_ORG, BUYER_USER, offer!.spdx_id, offer!.commercial_use, offer!.model_training,
-      offer!.derivatives, offer!.synthetic_generation, offer!.redistribution, offer!.attribution_required],
+    [
+      licenseId,
+      offer!.id,
+      offer!.dataset_id,
+      offer!.vendor_id,
+      BUYER_ORG,
+      BUYER_USER,
+      offer!.spdx_id,
+      offer!.commercial_use,
+      offer!.model_training,
+      offer!.derivatives,
+      offer!.synthetic_generation,
+      offer!.redistribution,
+      offer!.attribution_required,
+    ],
   );
   const secret = randomBytes(32).toString('base64url');
   const keyRing = new SigningKeyRing(database.db, secret, systemClock);
@@ -375,7 +417,14 @@ async function setUp(databaseUrl: string, dataDir: string): Promise<Fixture> {
   );
   const sign = (i: number) =>
     signAccessToken(
-      { jti: `tok_${String(i).padStart(26, '0')}`, sub: BUYER_ORG, lic: licenseId, ds: offer!.dataset_id as string, ver: ['*'], scope: 'data:read' },
+      {
+        jti: `tok_${String(i).padStart(26, '0')}`,
+        sub: BUYER_ORG,
+        lic: licenseId,
+        ds: offer!.dataset_id as string,
+        ver: ['*'],
+        scope: 'data:read',
+      },
       key,
       now,
       expires,
@@ -384,7 +433,21 @@ async function setUp(databaseUrl: string, dataDir: string): Promise<Fixture> {
   const coldTokens: string[] = [];
   for (let i = 0; i < COLD_TOKENS; i++) coldTokens.push(await sign(i));
   await database.pool.query('VACUUM ANALYZE licenses, access_tokens, data_files, stored_blobs, signing_keys');
-  return { database, databaseUrl, dataDir, secret, keyRing, kid: key.kid, downloadVersionId, files: { small, big }, licenseId, token, coldTokens, counts, seedSeconds };
+  return {
+    database,
+    databaseUrl,
+    dataDir,
+    secret,
+    keyRing,
+    kid: key.kid,
+    downloadVersionId,
+    files: { small, big },
+    licenseId,
+    token,
+    coldTokens,
+    counts,
+    seedSeconds,
+  };
 }
 
 // --- scenarios -----------------------------------------------------------
@@ -404,11 +467,15 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
     log('\ncatalog');
     for (const first of [20, 100]) {
       await assertSameAnswer(`catalog first ${first}`, A, gqlRequest(CATALOG_QUERY, { first }), B, { path: `/catalog?first=${first}` });
-      await load(pair('catalog', `catalog page, first ${first}`, gqlRequest(CATALOG_QUERY, { first }), { path: `/catalog?first=${first}` }));
+      await load(
+        pair('catalog', `catalog page, first ${first}`, gqlRequest(CATALOG_QUERY, { first }), { path: `/catalog?first=${first}` }),
+      );
     }
     const searchBare = { path: `/search?first=20&filter=${encodeURIComponent(JSON.stringify(SEARCH_FILTER))}` };
     await assertSameAnswer('search', A, gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 }), B, searchBare);
-    await load(pair('catalog', 'search with filters, first 20', gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 }), searchBare));
+    await load(
+      pair('catalog', 'search with filters, first 20', gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 }), searchBare),
+    );
   }
   if (runs('framework')) {
     log('\nframework overhead');
@@ -425,7 +492,13 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
     await assertSameAnswer('lineage walk', A, q, B, { path: `/lineage/walk?id=${deepTip}` });
     await assertSameAnswer('lineage closure', A, q, B, { path: `/lineage/closure?id=${deepTip}` });
     await load([
-      { scenario: 'ancestors 50 deep (GraphQL, closure table)', group: 'lineage', base: A, req: q, baseline: 'ancestors 50 deep (bare, walking parents)' },
+      {
+        scenario: 'ancestors 50 deep (GraphQL, closure table)',
+        group: 'lineage',
+        base: A,
+        req: q,
+        baseline: 'ancestors 50 deep (bare, walking parents)',
+      },
       { scenario: 'ancestors 50 deep (bare, walking parents)', group: 'lineage', base: B, req: { path: `/lineage/walk?id=${deepTip}` } },
       { scenario: 'ancestors 50 deep (bare, closure table)', group: 'lineage', base: B, req: { path: `/lineage/closure?id=${deepTip}` } },
     ]);
@@ -433,10 +506,17 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
   if (runs('delivery')) {
     log('\ndownloads');
     const [x, y] = await Promise.all([send(A, download(f.files.small)), send(B, { path: '/file/small' })]);
-    if (x.status !== 200 || x.json !== y.json) throw new Error(`download: Assay answered ${x.status}, or different bytes than the baseline`);
+    if (x.status !== 200 || x.json !== y.json)
+      throw new Error(`download: Assay answered ${x.status}, or different bytes than the baseline`);
     const kib = `${SMALL_FILE_BYTES / 1024} KiB`;
     await load([
-      { scenario: `download ${kib} file (/data)`, group: 'delivery', base: A, req: download(f.files.small), baseline: `download ${kib} file (bare node:http)` },
+      {
+        scenario: `download ${kib} file (/data)`,
+        group: 'delivery',
+        base: A,
+        req: download(f.files.small),
+        baseline: `download ${kib} file (bare node:http)`,
+      },
       { scenario: `download ${kib} file (bare node:http)`, group: 'delivery', base: B, req: { path: '/file/small' } },
     ]);
     await bigDownloads(
@@ -467,24 +547,66 @@ async function inProcessScenarios(f: Fixture, adminUrl: (db: string) => string):
       latencies: t.times,
       errors: 0,
     });
-    opsRow('ancestors 50 deep, store level (closure table)', 'lineage', stat(closure), 'queries/s', 'ancestors 50 deep, store level (walking parents)', 'sequential, in process').sqlPerRequest = String(closure.statements);
-    opsRow('ancestors 50 deep, store level (walking parents)', 'lineage', stat(walk), 'queries/s', undefined, 'sequential, in process').sqlPerRequest = String(walk.statements);
+    opsRow(
+      'ancestors 50 deep, store level (closure table)',
+      'lineage',
+      stat(closure),
+      'queries/s',
+      'ancestors 50 deep, store level (walking parents)',
+      'sequential, in process',
+    ).sqlPerRequest = String(closure.statements);
+    opsRow(
+      'ancestors 50 deep, store level (walking parents)',
+      'lineage',
+      stat(walk),
+      'queries/s',
+      undefined,
+      'sequential, in process',
+    ).sqlPerRequest = String(walk.statements);
   }
   if (runs('delivery')) {
     log('\ntoken checks and usage ingestion, in process');
     const seconds = Math.max(2, Math.min(5, DURATION / 2));
     const t = await tokenChecks(
-      { database: f.database, keyRing: f.keyRing, tokens: [...f.coldTokens], kid: f.kid, versionId: f.downloadVersionId, filePath: f.files.small.path },
+      {
+        database: f.database,
+        keyRing: f.keyRing,
+        tokens: [...f.coldTokens],
+        kid: f.kid,
+        versionId: f.downloadVersionId,
+        filePath: f.files.small.path,
+      },
       seconds,
     );
-    opsRow('token checks, cold (DownloadGate, new tokens)', 'delivery', t.cold, 'checks/s', 'jose jwtVerify loop', `16 in flight; ${count(t.cold.ops)} distinct tokens`);
+    opsRow(
+      'token checks, cold (DownloadGate, new tokens)',
+      'delivery',
+      t.cold,
+      'checks/s',
+      'jose jwtVerify loop',
+      `16 in flight; ${count(t.cold.ops)} distinct tokens`,
+    );
     opsRow('token checks, cached (DownloadGate, same token)', 'delivery', t.cached, 'checks/s', 'jose jwtVerify loop', '16 in flight');
     opsRow('jose jwtVerify loop', 'delivery', t.jose, 'checks/s', undefined, '16 in flight, EdDSA');
     const u = await usageIngestion(
-      { database: f.database, licenseId: f.licenseId, tokenId: `tok_${'0'.repeat(26)}`, organizationId: BUYER_ORG, versionId: f.downloadVersionId, filePath: f.files.small.path },
+      {
+        database: f.database,
+        licenseId: f.licenseId,
+        tokenId: `tok_${'0'.repeat(26)}`,
+        organizationId: BUYER_ORG,
+        versionId: f.downloadVersionId,
+        filePath: f.files.small.path,
+      },
       USAGE_EVENTS,
     );
-    opsRow('usage events written (UsageRecorder, with audit records)', 'delivery', u.recorder, 'events/s', 'usage events, plain INSERT batches of 500', `${count(USAGE_EVENTS)} events`);
+    opsRow(
+      'usage events written (UsageRecorder, with audit records)',
+      'delivery',
+      u.recorder,
+      'events/s',
+      'usage events, plain INSERT batches of 500',
+      `${count(USAGE_EVENTS)} events`,
+    );
     opsRow('usage events, plain INSERT batches of 500', 'delivery', u.plain, 'events/s', undefined, 'no audit records');
   }
   if (runs('metering')) {
@@ -569,13 +691,19 @@ function targets(): string[] {
   const page = rows.find((r) => r.scenario === 'catalog page, first 20 (GraphQL)');
   const page100 = rows.find((r) => r.scenario === 'catalog page, first 100 (GraphQL)');
   if (page?.ratio !== undefined) {
-    out.push(`${page.ratio >= 0.5 ? 'MET ' : 'MISSED'} catalog page at least 50% of the bare endpoint's requests/s: ${(page.ratio * 100).toFixed(0)}%`);
+    out.push(
+      `${page.ratio >= 0.5 ? 'MET ' : 'MISSED'} catalog page at least 50% of the bare endpoint's requests/s: ${(page.ratio * 100).toFixed(0)}%`,
+    );
     out.push(`${page.p99Ratio! < 3 ? 'MET ' : 'MISSED'} catalog page p99 under 3× the bare endpoint's: ${page.p99Ratio!.toFixed(2)}×`);
   }
   const failing = rows.filter((r) => (r.errors ?? 0) > 0);
-  out.push(`${failing.length === 0 ? 'MET ' : 'MISSED'} zero errors${failing.length ? `: ${failing.map((r) => `${r.scenario} (${r.errors})`).join(', ')}` : ''}`);
+  out.push(
+    `${failing.length === 0 ? 'MET ' : 'MISSED'} zero errors${failing.length ? `: ${failing.map((r) => `${r.scenario} (${r.errors})`).join(', ')}` : ''}`,
+  );
   if (page && page100) {
-    out.push(`${page.sqlPerRequest === page100.sqlPerRequest ? 'MET ' : 'MISSED'} SQL statements per catalog page constant: first 20 → ${page.sqlPerRequest}, first 100 → ${page100.sqlPerRequest}`);
+    out.push(
+      `${page.sqlPerRequest === page100.sqlPerRequest ? 'MET ' : 'MISSED'} SQL statements per catalog page constant: first 20 → ${page.sqlPerRequest}, first 100 → ${page100.sqlPerRequest}`,
+    );
   }
   return out;
 }
@@ -610,7 +738,9 @@ async function main(): Promise<void> {
     fixture = await setUp(pgServer.url, dataDir);
     const env = machineInfo ?? (machineInfo = await machine(pgServer.url));
     log(`machine: ${env.cpus} CPUs, ${env.cpu}, Node ${env.node}, PostgreSQL ${env.postgres}`);
-    log(`catalog: ${count(fixture.counts.datasets)} datasets, ${count(fixture.counts.versions)} versions, ${count(fixture.counts.closureRows)} closure rows, ${count(fixture.counts.offers)} offers, ${fixture.counts.vendors} vendors`);
+    log(
+      `catalog: ${count(fixture.counts.datasets)} datasets, ${count(fixture.counts.versions)} versions, ${count(fixture.counts.closureRows)} closure rows, ${count(fixture.counts.offers)} offers, ${fixture.counts.vendors} vendors`,
+    );
 
     if (['catalog', 'framework', 'lineage', 'delivery'].some(runs)) {
       const profileDir = path.join(RESULTS_DIR, 'profiles');
@@ -636,14 +766,21 @@ async function main(): Promise<void> {
         }),
       ]);
       children.push(assay, bare);
-      log(`\nservers: Assay ${assay.url} (pid ${assay.process.pid}), baseline ${bare.url} (pid ${bare.process.pid}); ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario`);
-      if (PROFILE) await fixture.database.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
+      log(
+        `\nservers: Assay ${assay.url} (pid ${assay.process.pid}), baseline ${bare.url} (pid ${bare.process.pid}); ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario`,
+      );
+      if (PROFILE)
+        await fixture.database.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
       await httpScenarios(fixture, assay, bare);
       if (PROFILE) await printTopStatements(fixture.database);
       // The in-process figures run with the servers gone, so they have the CPUs to themselves.
       await Promise.all(children.splice(0).map((c) => c.stop()));
       if (PROFILE) {
-        const newest = fs.readdirSync(profileDir).filter((n) => n.endsWith('.cpuprofile')).map((n) => path.join(profileDir, n)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+        const newest = fs
+          .readdirSync(profileDir)
+          .filter((n) => n.endsWith('.cpuprofile'))
+          .map((n) => path.join(profileDir, n))
+          .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
         if (newest) printTopFunctions(newest, 30, log);
       }
     }

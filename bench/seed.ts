@@ -39,11 +39,68 @@ const numSql = (d: string) => `((${d})::bigint * ${PERM_A} + ${PERM_B}) % ${DATA
 const dsIdSql = (d: string) => `'ds_' || lpad((${numSql(d)})::text, 26, '0')`;
 const dsvIdSql = (d: string, n: string) => `'dsv_' || lpad(((${numSql(d)}) * ${VERSIONS_PER_DATASET} + ${n} - 1)::text, 26, '0')`;
 const orgIdSql = (v: string) => `'org_' || lpad((${v})::text, 26, '0')`;
-const pick = (values: string[], index: string) => `(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')}])[1 + (${index}) % ${values.length}]`;
+const pick = (values: string[], index: string) =>
+  `(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')}])[1 + (${index}) % ${values.length}]`;
 
-const ADJECTIVES = ['Multilingual', 'Clinical', 'Conversational', 'Annotated', 'Curated', 'Large-scale', 'Open', 'Longitudinal', 'Expert-labelled', 'Noisy', 'Balanced', 'Domain-specific', 'Crowdsourced', 'Synthetic-augmented', 'Benchmark', 'Instruction', 'Low-resource'];
-const TOPICS = ['speech', 'news', 'legal', 'medical', 'retail', 'finance', 'code review', 'customer support', 'satellite', 'traffic', 'weather', 'product', 'music', 'sports', 'genomics', 'education', 'manufacturing', 'energy', 'insurance', 'robotics', 'chemistry', 'e-commerce', 'travel', 'agriculture', 'cybersecurity'];
-const TASKS = ['classification', 'summarization', 'question answering', 'retrieval', 'detection', 'translation', 'forecasting', 'transcription', 'segmentation', 'instruction tuning', 'evaluation'];
+const ADJECTIVES = [
+  'Multilingual',
+  'Clinical',
+  'Conversational',
+  'Annotated',
+  'Curated',
+  'Large-scale',
+  'Open',
+  'Longitudinal',
+  'Expert-labelled',
+  'Noisy',
+  'Balanced',
+  'Domain-specific',
+  'Crowdsourced',
+  'Synthetic-augmented',
+  'Benchmark',
+  'Instruction',
+  'Low-resource',
+];
+const TOPICS = [
+  'speech',
+  'news',
+  'legal',
+  'medical',
+  'retail',
+  'finance',
+  'code review',
+  'customer support',
+  'satellite',
+  'traffic',
+  'weather',
+  'product',
+  'music',
+  'sports',
+  'genomics',
+  'education',
+  'manufacturing',
+  'energy',
+  'insurance',
+  'robotics',
+  'chemistry',
+  'e-commerce',
+  'travel',
+  'agriculture',
+  'cybersecurity',
+];
+const TASKS = [
+  'classification',
+  'summarization',
+  'question answering',
+  'retrieval',
+  'detection',
+  'translation',
+  'forecasting',
+  'transcription',
+  'segmentation',
+  'instruction tuning',
+  'evaluation',
+];
 const SPDX = ['CC-BY-4.0', 'CC0-1.0', 'CC-BY-NC-4.0', 'CC-BY-SA-4.0', 'ODC-By-1.0', 'CDLA-Permissive-2.0', '', 'LicenseRef-Commercial'];
 /** Modality by (d * 13) mod 10: text is the most common, then tabular. */
 const MODALITIES = ['TEXT', 'TEXT', 'TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'TABULAR', 'TABULAR', 'CODE', 'MULTIMODAL'];
@@ -76,8 +133,8 @@ export async function seedCatalog(client: pg.PoolClient, log: (line: string) => 
   await client.query('BEGIN');
   try {
     await client.query('SET LOCAL session_replication_role = replica');
-    await client.query('SET LOCAL maintenance_work_mem = \'256MB\'');
-    await client.query('SET LOCAL work_mem = \'64MB\'');
+    await client.query("SET LOCAL maintenance_work_mem = '256MB'");
+    await client.query("SET LOCAL work_mem = '64MB'");
     // One row per dataset with everything the other inserts derive from: position in its chain, kind, vendor, terms.
     await step(
       'plan',
@@ -115,7 +172,9 @@ export async function seedCatalog(client: pg.PoolClient, log: (line: string) => 
         CASE WHEN ${terms.commercial} THEN 'COMMERCIAL_USE' END, CASE WHEN ${terms.training} THEN 'MODEL_TRAINING' END,
         CASE WHEN ${terms.derivatives} THEN 'DERIVATIVES' END, CASE WHEN ${terms.synthetic} THEN 'SYNTHETIC_GENERATION' END,
         CASE WHEN ${terms.redistribution} THEN 'REDISTRIBUTION' END, CASE WHEN NOT (${terms.attribution}) THEN 'NO_ATTRIBUTION' END], NULL)`;
-    const nounSql = `CASE modality ${Object.entries(NOUNS).map(([m, n]) => `WHEN '${m}' THEN '${n}'`).join(' ')} END`;
+    const nounSql = `CASE modality ${Object.entries(NOUNS)
+      .map(([m, n]) => `WHEN '${m}' THEN '${n}'`)
+      .join(' ')} END`;
     // Lineage summary of a version at chain position p (the same for the three versions of a dataset).
     const depthSql = `CASE WHEN kind = 'REAL' THEN 0 WHEN p = 0 THEN 1 ELSE p END`;
     const realSql = `CASE WHEN kind = 'REAL' THEN 1.0 WHEN kind = 'HYBRID' THEN round(1.0 / (p + 2), 4) ELSE 0.0 END`;

@@ -12,7 +12,9 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
   // Right-align columns of figures (a number, possibly with a unit or a range; '–' for none).
-  const numeric = headers.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^([\d.,]+([–-][\d.,]+)?( ?[a-zA-Z/×%]+)?|–)$/.test(String(r[i]))));
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => typeof r[i] === 'number' || /^([\d.,]+([–-][\d.,]+)?( ?[a-zA-Z/×%]+)?|–)$/.test(String(r[i]))),
+  );
   const line = (r: string[]) => `| ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n');

@@ -18,10 +18,14 @@ try {
     `export default ${JSON.stringify({ dialect: 'postgresql', schema: './src/db/tables/index.ts', out: path.relative(root, out) })};\n`,
   );
   const before = fs.readdirSync(out).length;
-  const log = execFileSync(path.join(root, 'node_modules/.bin/drizzle-kit'), ['generate', '--config', config, '--name', 'freshness_check'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const log = execFileSync(
+    path.join(root, 'node_modules/.bin/drizzle-kit'),
+    ['generate', '--config', config, '--name', 'freshness_check'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (fs.readdirSync(out).length !== before) {
     process.stderr.write(`Migrations are stale: run \`npm run db:generate\` and commit the result.\n${log}\n`);
     process.exit(1);

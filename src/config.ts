@@ -98,7 +98,12 @@ const envSchema = z.object({
   ASSAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ASSAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+  ASSAY_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 ** 3)
+    .default(1024 * 1024),
   ASSAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   ASSAY_RECEIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   ASSAY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
@@ -109,20 +114,38 @@ const envSchema = z.object({
   ASSAY_QUERY_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
   ASSAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(600),
   ASSAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
-  ASSAY_PERSISTED_QUERIES_CACHE_BYTES: z.coerce.number().int().min(0).max(1024 ** 3).default(16 * 1024 * 1024),
+  ASSAY_PERSISTED_QUERIES_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 ** 3)
+    .default(16 * 1024 * 1024),
   ASSAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ASSAY_TRUST_PROXY: z
     .string()
-    .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)$/, 'must be true, false, a hop count or addresses/CIDRs separated by commas')
+    .regex(
+      /^(true|false|\d{1,2}|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)$/,
+      'must be true, false, a hop count or addresses/CIDRs separated by commas',
+    )
     .optional(),
   ASSAY_METERING_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
-  ASSAY_METERING_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(5 * 60_000),
+  ASSAY_METERING_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .default(5 * 60_000),
   ASSAY_METERING_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(366).default(40),
   ASSAY_METERING_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
   ASSAY_METERING_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   ASSAY_METERING_MAX_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(50),
   ASSAY_METERING_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
-  ASSAY_METERING_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(15 * 60_000),
+  ASSAY_METERING_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400_000)
+    .default(15 * 60_000),
   ASSAY_METERING_STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
@@ -177,7 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       rateLimit:
         e.ASSAY_RATE_LIMIT_PER_MINUTE === 0
           ? undefined
-          : { perMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE, burst: e.ASSAY_RATE_LIMIT_BURST ?? Math.max(10, Math.ceil(e.ASSAY_RATE_LIMIT_PER_MINUTE / 6)) },
+          : {
+              perMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE,
+              burst: e.ASSAY_RATE_LIMIT_BURST ?? Math.max(10, Math.ceil(e.ASSAY_RATE_LIMIT_PER_MINUTE / 6)),
+            },
       persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
       metricsToken: e.ASSAY_METRICS_TOKEN,
       trustProxy: parseTrustProxy(e.ASSAY_TRUST_PROXY),

@@ -17,13 +17,23 @@ interface Job {
  * their audit record), and the audit chain head is signed so even a superuser's consistent rewrite is detectable.
  * Every job is idempotent, so several server processes may run them side by side.
  */
-export function startPeriodicJobs(app: FastifyInstance, deps: { database: Database; clock: Clock; audit: AuditLog; keyRing: SigningKeyRing }): void {
+export function startPeriodicJobs(
+  app: FastifyInstance,
+  deps: { database: Database; clock: Clock; audit: AuditLog; keyRing: SigningKeyRing },
+): void {
   const jobs: Job[] = [
-    { name: 'expire licenses', everyMs: 60_000, run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.clock)) },
+    {
+      name: 'expire licenses',
+      everyMs: 60_000,
+      run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.clock)),
+    },
     { name: 'audit checkpoint', everyMs: 5 * 60_000, run: () => deps.audit.checkpoint(new Stores(deps.database.db), deps.keyRing) },
   ];
   const timers = jobs.map((job) => {
-    const timer = setInterval(() => void job.run().catch((err) => app.log.error({ err, job: job.name }, 'periodic job failed')), job.everyMs);
+    const timer = setInterval(
+      () => void job.run().catch((err) => app.log.error({ err, job: job.name }, 'periodic job failed')),
+      job.everyMs,
+    );
     timer.unref();
     return timer;
   });

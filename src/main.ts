@@ -39,7 +39,14 @@ async function main(): Promise<void> {
     const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;
 
     const secret = resolveServerSecret(config.secret, config.dataDir);
-    const app = await buildServer({ config, database, clock: systemClock, secret, storage, ideExampleKey: demo ? DEMO_KEYS.buyer : undefined });
+    const app = await buildServer({
+      config,
+      database,
+      clock: systemClock,
+      secret,
+      storage,
+      ideExampleKey: demo ? DEMO_KEYS.buyer : undefined,
+    });
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${config.port}`;
     const lines = [
@@ -84,7 +91,9 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError) {
     process.stderr.write(`${err.message}\n`);
   } else if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-    process.stderr.write(`Cannot listen on the configured port: ${e.code === 'EADDRINUSE' ? 'it is already in use' : 'permission denied'}. Set PORT to another port.\n`);
+    process.stderr.write(
+      `Cannot listen on the configured port: ${e.code === 'EADDRINUSE' ? 'it is already in use' : 'permission denied'}. Set PORT to another port.\n`,
+    );
   } else {
     process.stderr.write(`Assay failed to start: ${e.message ?? String(err)}\n`);
   }

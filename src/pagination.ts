@@ -51,12 +51,7 @@ export function decodeCursor(cursor: string, order: string, arity: number, field
 }
 
 /** Builds a connection from `limit + 1` fetched rows (the extra row only says there is a next page). */
-export function toConnection<T>(
-  rows: T[],
-  limit: number,
-  cursorOf: (row: T) => string,
-  totalCount: () => Promise<number>,
-): Connection<T> {
+export function toConnection<T>(rows: T[], limit: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Connection<T> {
   const page = rows.slice(0, limit);
   const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
   return {

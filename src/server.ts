@@ -93,7 +93,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Usage is rolled up and reported to the meter (Stripe, or the local ledger) in the background.
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
   const metrics = new Metrics(database.pool, () => [
-    ...(rateLimiter ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]]) : []),
+    ...(rateLimiter
+      ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]])
+      : []),
     ...meteringGauges(metering),
   ]);
   registerMetrics(app, metrics, { token: limits.metricsToken });
@@ -199,10 +201,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   registerJwks(app, keyRing);
-  registerStripeWebhook(app, () => commerceServices(new Stores(database.db), clock, { stripe, config, log: (err, msg) => app.log.error({ err }, msg) }).billing);
+  registerStripeWebhook(
+    app,
+    () => commerceServices(new Stores(database.db), clock, { stripe, config, log: (err, msg) => app.log.error({ err }, msg) }).billing,
+  );
   registerUploads(app, { database, storage: deps.storage, clock });
   registerAuditExport(app, { database, clock });
-  registerDownloads(app, { gate: new DownloadGate(database.db, keyRing, usageRecorder, clock), storage: deps.storage, recorder: usageRecorder, clock });
+  registerDownloads(app, {
+    gate: new DownloadGate(database.db, keyRing, usageRecorder, clock),
+    storage: deps.storage,
+    recorder: usageRecorder,
+    clock,
+  });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
 
   app.setNotFoundHandler((request, reply) => {
@@ -232,7 +242,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 function meteringGauges(worker: MeteringWorker): string[] {
   const lag = worker.outboxLag();
   return [
-    ...gaugeLines('assay_metering_outbox_unsent_reports', 'Usage reports waiting to be sent to the meter (as of the last metering pass).', [[{}, lag.unsent]]),
+    ...gaugeLines('assay_metering_outbox_unsent_reports', 'Usage reports waiting to be sent to the meter (as of the last metering pass).', [
+      [{}, lag.unsent],
+    ]),
     ...gaugeLines('assay_metering_outbox_oldest_unsent_age_seconds', 'Age of the oldest usage report not yet sent; 0 when none waits.', [
       [{}, Math.round(lag.oldestUnsentAgeSeconds)],
     ]),

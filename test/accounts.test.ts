@@ -64,7 +64,11 @@ describe('accounts', () => {
     expect(keys.find((k: { name: string }) => k.name === 'ci').lastUsedAt).not.toBeNull();
 
     const revoked = ok(
-      await app.gql(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }`, { id: created.apiKey.id }, buyer.key),
+      await app.gql(
+        `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }`,
+        { id: created.apiKey.id },
+        buyer.key,
+      ),
     );
     expect(revoked.revokeApiKey.apiKey.revokedAt).not.toBeNull();
     const after = await app.gql(VIEWER, {}, created.secret);
@@ -124,11 +128,19 @@ describe('accounts', () => {
     expect(staff.user.platformRole).toBe('AUDITOR');
     const vendor = await signUp(app, 'VENDOR', { approve: false });
     expectError(
-      await app.gql(`mutation($id: ID!) { approveVendor(input: { organizationId: $id }) { organization { id } } }`, { id: vendor.id }, staff.secret),
+      await app.gql(
+        `mutation($id: ID!) { approveVendor(input: { organizationId: $id }) { organization { id } } }`,
+        { id: vendor.id },
+        staff.secret,
+      ),
       'FORBIDDEN',
     );
     expectError(
-      await app.gql(`mutation { createStaffUser(input: { name: "X", email: "x@assay.example", role: ADMIN }) { secret } }`, {}, staff.secret),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "X", email: "x@assay.example", role: ADMIN }) { secret } }`,
+        {},
+        staff.secret,
+      ),
       'FORBIDDEN',
     );
   });

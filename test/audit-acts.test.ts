@@ -22,7 +22,13 @@ afterAll(async () => {
 
 /** Audit events about one subject, oldest first, as the admin sees them. */
 async function trail(filter: Record<string, unknown>, key = ADMIN_KEY) {
-  const data = ok(await app.gql(`query($f: AuditEventFilter) { auditEvents(filter: $f, first: 100) { nodes { action subjectId details actor { id } } } }`, { f: filter }, key));
+  const data = ok(
+    await app.gql(
+      `query($f: AuditEventFilter) { auditEvents(filter: $f, first: 100) { nodes { action subjectId details actor { id } } } }`,
+      { f: filter },
+      key,
+    ),
+  );
   return (data.auditEvents.nodes as { action: string; subjectId: string; details: any; actor: { id: string } | null }[]).reverse();
 }
 
@@ -69,7 +75,10 @@ describe('audited acts on offers and licenses', () => {
 
     ok(await app.gql(ARCHIVE_OFFER, { id: freeOffer }, vendor.key));
     ok(await app.gql(ARCHIVE_OFFER, { id: freeOffer }, vendor.key));
-    expect((await trail({ datasetId })).filter((e) => e.subjectId === freeOffer).map((e) => e.action)).toEqual(['offer.created', 'offer.archived']);
+    expect((await trail({ datasetId })).filter((e) => e.subjectId === freeOffer).map((e) => e.action)).toEqual([
+      'offer.created',
+      'offer.archived',
+    ]);
   });
 
   it('expires licenses whose term ended, once, with an audit record', async () => {
@@ -81,7 +90,11 @@ describe('audited acts on offers and licenses', () => {
     expect(await sweep()).toBe(1);
     expect(await sweep()).toBe(0);
     expect((await app.database.pool.query('SELECT status FROM licenses WHERE id = $1', [license.id])).rows[0].status).toBe('EXPIRED');
-    expect((await trail({ licenseId: license.id })).map((e) => e.action)).toEqual(['license.created', 'license.activated', 'license.expired']);
+    expect((await trail({ licenseId: license.id })).map((e) => e.action)).toEqual([
+      'license.created',
+      'license.activated',
+      'license.expired',
+    ]);
   });
 
   it('tells licensees of a retracted version and its descendants through their audit trail', async () => {
@@ -89,7 +102,11 @@ describe('audited acts on offers and licenses', () => {
     const other = await signUp(app, 'BUYER');
     ok(await purchase(app, other, offerId));
     ok(
-      await app.gql(`mutation($id: ID!) { retractDatasetVersion(input: { id: $id, reason: "PII found" }) { datasetVersion { status } } }`, { id: versionId }, vendor.key),
+      await app.gql(
+        `mutation($id: ID!) { retractDatasetVersion(input: { id: $id, reason: "PII found" }) { datasetVersion { status } } }`,
+        { id: versionId },
+        vendor.key,
+      ),
     );
     const seen = await trail({ action: 'dataset.retracted' }, other.key);
     expect(seen).toHaveLength(1);

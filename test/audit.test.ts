@@ -20,7 +20,11 @@ beforeAll(async () => {
   app = await startTestApp();
   [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
   auditor = ok(
-    await app.gql(`mutation { createStaffUser(input: { name: "Aud", email: "aud-audit@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+    await app.gql(
+      `mutation { createStaffUser(input: { name: "Aud", email: "aud-audit@assay.example", role: AUDITOR }) { secret } }`,
+      {},
+      ADMIN_KEY,
+    ),
   ).createStaffUser.secret;
 });
 afterAll(async () => {
@@ -62,7 +66,13 @@ describe('audit trail', () => {
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({ datasetId, actorOrganization: { id: vendor.id }, details: { version: '1.0.0' } });
 
-    ok(await app.gql(`mutation($id: ID!) { suspendDataset(input: { id: $id, reason: "audit test" }) { dataset { id } } }`, { id: datasetId }, ADMIN_KEY));
+    ok(
+      await app.gql(
+        `mutation($id: ID!) { suspendDataset(input: { id: $id, reason: "audit test" }) { dataset { id } } }`,
+        { id: datasetId },
+        ADMIN_KEY,
+      ),
+    );
     const suspended = (await eventsOf('dataset.suspended')).filter((e) => e.subjectId === datasetId);
     expect(suspended).toHaveLength(1);
     expect(suspended[0].details).toEqual({ reason: 'audit test' });
@@ -95,7 +105,9 @@ describe('audit trail', () => {
 
   it('keeps one consistent chain under concurrent writers', async () => {
     await Promise.all(
-      Array.from({ length: 25 }, (_, i) => app.gql(`mutation($n: String!) { createApiKey(input: { name: $n }) { apiKey { id } } }`, { n: `c${i}` }, vendor.key)),
+      Array.from({ length: 25 }, (_, i) =>
+        app.gql(`mutation($n: String!) { createApiKey(input: { name: $n }) { apiKey { id } } }`, { n: `c${i}` }, vendor.key),
+      ),
     );
     const { rows } = await app.database.pool.query('SELECT seq FROM audit_events ORDER BY seq');
     expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
@@ -109,7 +121,9 @@ describe('audit trail', () => {
   });
 
   it('finds and locates a row a superuser altered with triggers disabled, and a consistent rewrite via checkpoints', async () => {
-    expect(ok(await app.gql(`mutation { signAuditCheckpoint(input: {}) { signed } }`, {}, ADMIN_KEY)).signAuditCheckpoint.signed).toBe(true);
+    expect(ok(await app.gql(`mutation { signAuditCheckpoint(input: {}) { signed } }`, {}, ADMIN_KEY)).signAuditCheckpoint.signed).toBe(
+      true,
+    );
     expect(ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog).toMatchObject({ ok: true, checkpointsVerified: 1 });
 
     const client = await app.database.pool.connect();
@@ -166,7 +180,10 @@ describe('audit export', () => {
     const res = await fetch(exportUrl({ format: 'ndjson' }), { headers: { authorization: `Bearer ${auditor}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const total = ok(await app.gql(`{ auditEvents(first: 1) { totalCount } }`, {}, auditor)).auditEvents.totalCount;
     expect(lines).toHaveLength(total);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
@@ -174,15 +191,21 @@ describe('audit export', () => {
 
     const csv = await fetch(exportUrl({ format: 'csv', action: 'api_key.created' }), { headers: { authorization: `Bearer ${auditor}` } });
     const rows = (await csv.text()).trim().split('\n');
-    expect(rows[0]).toBe('seq,id,occurredAt,action,actorUserId,actorOrganizationId,subjectType,subjectId,datasetId,licenseId,clientAddress,requestId,details,prevHash,hash');
-    const created = ok(await app.gql(`{ auditEvents(first: 100, filter: { action: "api_key.created" }) { totalCount } }`, {}, auditor)).auditEvents.totalCount;
+    expect(rows[0]).toBe(
+      'seq,id,occurredAt,action,actorUserId,actorOrganizationId,subjectType,subjectId,datasetId,licenseId,clientAddress,requestId,details,prevHash,hash',
+    );
+    const created = ok(await app.gql(`{ auditEvents(first: 100, filter: { action: "api_key.created" }) { totalCount } }`, {}, auditor))
+      .auditEvents.totalCount;
     expect(rows).toHaveLength(created + 1);
     expect(rows.slice(1).every((r) => r.includes('"api_key.created"'))).toBe(true);
   });
 
   it('limits members to their organization and refuses bad parameters', async () => {
     const mine = await fetch(exportUrl({}), { headers: { authorization: `Bearer ${vendor.key}` } });
-    const lines = (await mine.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await mine.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.actorOrganizationId === vendor.id || l.subjectId === vendor.id || l.datasetId)).toBe(true);
     expect((await fetch(exportUrl({}))).status).toBe(401);

@@ -7,8 +7,18 @@ import { expectError, ok, publishDataset, signUp, type Org } from './support/fix
 
 describe('the split, to the cent', () => {
   it('always adds up, with the largest remainder getting the leftover cents', () => {
-    expect(splitByBasisPoints(999, [{ key: 'a', basisPoints: 1000 }, { key: 'b', basisPoints: 9000 }]).map((s) => s.amountCents)).toEqual([100, 899]);
-    expect(splitByBasisPoints(1, [{ key: 'a', basisPoints: 5000 }, { key: 'b', basisPoints: 5000 }]).map((s) => s.amountCents)).toEqual([1, 0]);
+    expect(
+      splitByBasisPoints(999, [
+        { key: 'a', basisPoints: 1000 },
+        { key: 'b', basisPoints: 9000 },
+      ]).map((s) => s.amountCents),
+    ).toEqual([100, 899]);
+    expect(
+      splitByBasisPoints(1, [
+        { key: 'a', basisPoints: 5000 },
+        { key: 'b', basisPoints: 5000 },
+      ]).map((s) => s.amountCents),
+    ).toEqual([1, 0]);
     for (let amount = 0; amount < 5000; amount += 7) {
       const split = splitPayment(amount, 1000, [
         { organizationId: 'org_a', sourceDatasetId: 'ds_a', basisPoints: 333 },
@@ -92,7 +102,13 @@ describe('royalties over a three-level lineage', () => {
     const read = ok(await app.gql(LICENSE, { id: pending.id }, c.key)).license;
     expect(read.status).toBe('ACTIVE');
     expect(read.payments).toHaveLength(1);
-    const ledger = read.payments[0].ledger.map((e: any) => ({ kind: e.kind, org: e.organization?.id ?? null, cents: e.amountCents, bps: e.basisPoints, status: e.status }));
+    const ledger = read.payments[0].ledger.map((e: any) => ({
+      kind: e.kind,
+      org: e.organization?.id ?? null,
+      cents: e.amountCents,
+      bps: e.basisPoints,
+      status: e.status,
+    }));
     expect(ledger).toEqual(
       expect.arrayContaining([
         { kind: 'PLATFORM_FEE', org: null, cents: 1000, bps: 1000, status: 'RETAINED' },
@@ -107,10 +123,18 @@ describe('royalties over a three-level lineage', () => {
     const transfers = fake.calls('POST', '/v1/transfers');
     expect(transfers).toHaveLength(1);
     const charge = fake.get(fake.get(session.payment_intent).latest_charge);
-    expect(transfers[0]!.params).toMatchObject({ amount: '300', currency: 'usd', destination: accountB, source_transaction: charge.id, transfer_group: pending.id });
+    expect(transfers[0]!.params).toMatchObject({
+      amount: '300',
+      currency: 'usd',
+      destination: accountB,
+      source_transaction: charge.id,
+      transfer_group: pending.id,
+    });
     expect(transfers[0]!.idempotencyKey).toMatch(/^assay:royalty-transfer:/);
 
-    const balances = async (org: Org) => ok(await app.gql(`query { viewer { organization { royaltyBalances { amountCents currency } } } }`, {}, org.key)).viewer.organization.royaltyBalances;
+    const balances = async (org: Org) =>
+      ok(await app.gql(`query { viewer { organization { royaltyBalances { amountCents currency } } } }`, {}, org.key)).viewer.organization
+        .royaltyBalances;
     expect(await balances(a)).toEqual([{ amountCents: 500, currency: 'usd' }]);
     expect(await balances(b)).toEqual([]);
 

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
-import { APPROVE, CANCEL, CONNECT, LICENSE, PRICES, REVOKE, connectVendor, createOffer, newKey, purchase, sendEvent } from './support/commerce.js';
+import {
+  APPROVE,
+  CANCEL,
+  CONNECT,
+  LICENSE,
+  PRICES,
+  REVOKE,
+  connectVendor,
+  createOffer,
+  newKey,
+  purchase,
+  sendEvent,
+} from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { ADMIN_KEY } from './support/app.js';
 import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
@@ -44,7 +56,8 @@ describe('payout accounts', () => {
     expectError(await purchase(app, buyer, offerId), 'CONFLICT', 'input.offerId');
     fake.enableAccount(first.payoutAccount.stripeAccountId);
     expect((await sendEvent(app, fake, 'account.updated', fake.get(first.payoutAccount.stripeAccountId))).status).toBe(200);
-    const org = ok(await app.gql(`query { viewer { organization { payoutAccount { chargesEnabled payoutsEnabled } } } }`, {}, v.key)).viewer.organization;
+    const org = ok(await app.gql(`query { viewer { organization { payoutAccount { chargesEnabled payoutsEnabled } } } }`, {}, v.key)).viewer
+      .organization;
     expect(org.payoutAccount).toEqual({ chargesEnabled: true, payoutsEnabled: true });
     expect(ok(await purchase(app, buyer, offerId)).purchaseLicense.license.status).toBe('PENDING_PAYMENT');
   });
@@ -53,7 +66,15 @@ describe('payout accounts', () => {
 describe('ONE_TIME through Stripe Checkout', () => {
   it('opens a destination-charge session with the platform fee, and activates on the signed webhook', async () => {
     const offerId = await createOffer(app, vendor, datasetId, PRICES.ONE_TIME);
-    expectError(await app.gql(`mutation($o: ID!) { purchaseLicense(input: { offerId: $o, idempotencyKey: "no-success-url" }) { license { id } } }`, { o: offerId }, buyer.key), 'BAD_USER_INPUT', 'input.successUrl');
+    expectError(
+      await app.gql(
+        `mutation($o: ID!) { purchaseLicense(input: { offerId: $o, idempotencyKey: "no-success-url" }) { license { id } } }`,
+        { o: offerId },
+        buyer.key,
+      ),
+      'BAD_USER_INPUT',
+      'input.successUrl',
+    );
     const res = ok(await purchase(app, buyer, offerId)).purchaseLicense;
     expect(res.license).toMatchObject({ status: 'PENDING_PAYMENT', billingMode: 'STRIPE' });
     expect(res.checkoutUrl).toMatch(/^https:\/\/checkout\.stripe\.test\//);
@@ -101,7 +122,9 @@ describe('ONE_TIME through Stripe Checkout', () => {
     const pending = ok(await purchase(app, buyer, offerId)).purchaseLicense.license;
     const canceled = ok(await app.gql(CANCEL, { id: pending.id }, buyer.key)).cancelLicense.license;
     expect(canceled).toMatchObject({ status: 'CANCELED', checkoutUrl: null });
-    expect(fake.calls('POST', `/v1/checkout/sessions/${fake.created('cs_test').find((s) => s.client_reference_id === pending.id)!.id}/expire`)).toHaveLength(1);
+    expect(
+      fake.calls('POST', `/v1/checkout/sessions/${fake.created('cs_test').find((s) => s.client_reference_id === pending.id)!.id}/expire`),
+    ).toHaveLength(1);
   });
 
   it('survives a failing Stripe: retried by the SDK, or RATE_LIMITED and then completed with the same key', async () => {
@@ -132,7 +155,11 @@ describe('SUBSCRIPTION through Stripe Checkout', () => {
     expect(call.params).toMatchObject({
       mode: 'subscription',
       line_items: [{ price_data: { currency: 'eur', unit_amount: '4999', recurring: { interval: 'month' } } }],
-      subscription_data: { application_fee_percent: '10', transfer_data: { destination: accountId }, metadata: { license_id: res.license.id } },
+      subscription_data: {
+        application_fee_percent: '10',
+        transfer_data: { destination: accountId },
+        metadata: { license_id: res.license.id },
+      },
     });
     const sessionId = fake.created('cs_test').find((s) => s.client_reference_id === res.license.id)!.id;
     const { session, subscription, invoice } = fake.completeCheckout(sessionId);
@@ -161,7 +188,9 @@ describe('SUBSCRIPTION through Stripe Checkout', () => {
   it('revoking cancels the subscription at once', async () => {
     const offerId = await createOffer(app, vendor, datasetId, PRICES.SUBSCRIPTION);
     const res = ok(await purchase(app, buyer, offerId)).purchaseLicense;
-    const { session, subscription } = fake.completeCheckout(fake.created('cs_test').find((s) => s.client_reference_id === res.license.id)!.id);
+    const { session, subscription } = fake.completeCheckout(
+      fake.created('cs_test').find((s) => s.client_reference_id === res.license.id)!.id,
+    );
     await sendEvent(app, fake, 'checkout.session.completed', session);
     const revoked = ok(await app.gql(REVOKE, { id: res.license.id, reason: 'Abuse' }, ADMIN_KEY)).revokeLicense.license;
     expect(revoked.status).toBe('REVOKED');
@@ -200,7 +229,10 @@ describe('USAGE through a Billing Meter', () => {
       recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
       billing_scheme: 'tiered',
       tiers_mode: 'graduated',
-      tiers: [{ up_to: '10', unit_amount: '0' }, { up_to: 'inf', unit_amount: '25' }],
+      tiers: [
+        { up_to: '10', unit_amount: '0' },
+        { up_to: 'inf', unit_amount: '25' },
+      ],
     });
     const subs = fake.calls('POST', '/v1/subscriptions').slice(-2);
     expect(subs.map((s) => s.params.transfer_data.destination)).toEqual([accountId, accountId]);

@@ -98,7 +98,9 @@ describe('keyset pagination', () => {
       const original: string[] = [];
       for (let i = 0; i < 17; i++) {
         const title = `Pagination corpus ${String.fromCharCode(97 + ((i * 7) % 17))} ${i}`;
-        original.push((await publishDataset(app, vendor, { title, tags: [tag], summary: i % 2 ? 'pagination pagination' : 'other' })).datasetId);
+        original.push(
+          (await publishDataset(app, vendor, { title, tags: [tag], summary: i % 2 ? 'pagination pagination' : 'other' })).datasetId,
+        );
       }
       const filter = orderBy === 'RELEVANCE' ? { tags: [tag], search: 'pagination' } : { tags: [tag] };
       const seen: string[] = [];

@@ -37,13 +37,17 @@ const DATASET = `query($id: ID, $slug: String) { dataset(id: $id, slug: $slug) {
 
 describe('vendor lifecycle', () => {
   it('creates a draft, edits it, adds a version and publishes it; published versions are immutable', async () => {
-    const created = ok(await app.gql(CREATE_DATASET, { input: datasetInput({ title: 'Radiology reports' }) }, vendor.key))
-      .createDataset.dataset;
+    const created = ok(await app.gql(CREATE_DATASET, { input: datasetInput({ title: 'Radiology reports' }) }, vendor.key)).createDataset
+      .dataset;
     expect(created.status).toBe('DRAFT');
     expect(created.fullSlug).toBe(`${vendor.slug}/${created.slug}`);
 
     const edited = ok(
-      await app.gql(UPDATE_DATASET, { input: { id: created.id, title: 'Radiology reports (de-identified)', tags: ['Medical', 'medical', 'nlp'] } }, vendor.key),
+      await app.gql(
+        UPDATE_DATASET,
+        { input: { id: created.id, title: 'Radiology reports (de-identified)', tags: ['Medical', 'medical', 'nlp'] } },
+        vendor.key,
+      ),
     ).updateDataset.dataset;
     expect(edited.title).toBe('Radiology reports (de-identified)');
     expect(edited.tags).toEqual(['medical', 'nlp']);
@@ -81,8 +85,8 @@ describe('vendor lifecycle', () => {
       .datasetVersion;
     await uploadFiles(app, vendor.key, v0.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: v0.id }, vendor.key), 'BAD_USER_INPUT', 'version');
-    const v2 = ok(await app.gql(CREATE_VERSION, { input: versionInput(created.id, { version: '1.10.0' }) }, vendor.key)).createDatasetVersion
-      .datasetVersion;
+    const v2 = ok(await app.gql(CREATE_VERSION, { input: versionInput(created.id, { version: '1.10.0' }) }, vendor.key))
+      .createDatasetVersion.datasetVersion;
     await uploadFiles(app, vendor.key, v2.id);
     ok(await app.gql(PUBLISH_VERSION, { id: v2.id }, vendor.key));
     expect(ok(await app.gql(DATASET, { slug: `${vendor.slug}/${created.slug}` })).dataset.latestVersion.version).toBe('1.10.0');
@@ -93,10 +97,12 @@ describe('vendor lifecycle', () => {
 
   it('validates a version at publish: files, column schema, sample columns', async () => {
     const id = await createDataset(app, vendor);
-    const noFiles = ok(await app.gql(CREATE_VERSION, { input: versionInput(id, { files: [] }) }, vendor.key)).createDatasetVersion.datasetVersion;
+    const noFiles = ok(await app.gql(CREATE_VERSION, { input: versionInput(id, { files: [] }) }, vendor.key)).createDatasetVersion
+      .datasetVersion;
     expectError(await app.gql(PUBLISH_VERSION, { id: noFiles.id }, vendor.key), 'BAD_USER_INPUT', 'files');
-    const noColumns = ok(await app.gql(CREATE_VERSION, { input: versionInput(id, { version: '1.0.1', columns: [], sample: null }) }, vendor.key))
-      .createDatasetVersion.datasetVersion;
+    const noColumns = ok(
+      await app.gql(CREATE_VERSION, { input: versionInput(id, { version: '1.0.1', columns: [], sample: null }) }, vendor.key),
+    ).createDatasetVersion.datasetVersion;
     await uploadFiles(app, vendor.key, noColumns.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: noColumns.id }, vendor.key), 'BAD_USER_INPUT', 'columns');
     const badSample = ok(
@@ -122,7 +128,11 @@ describe('visibility of drafts', () => {
     const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(id) }, vendor.key)).createDatasetVersion.datasetVersion.id;
     const slug = ok(await app.gql(DATASET, { id }, vendor.key)).dataset.fullSlug;
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "Aud", email: "aud-drafts@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "Aud", email: "aud-drafts@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret;
 
     for (const key of [undefined, buyer.key, otherVendor.key]) {
@@ -150,7 +160,8 @@ describe('who may change what', () => {
   it('refuses every catalog mutation for the wrong role and for another organization', async () => {
     const { datasetId, versionId } = await publishDataset(app, vendor);
     const draftId = await createDataset(app, vendor);
-    const draftVersion = ok(await app.gql(CREATE_VERSION, { input: versionInput(draftId) }, vendor.key)).createDatasetVersion.datasetVersion.id;
+    const draftVersion = ok(await app.gql(CREATE_VERSION, { input: versionInput(draftId) }, vendor.key)).createDatasetVersion.datasetVersion
+      .id;
     const member = await addMember(app, vendor, 'MEMBER');
 
     // Anonymous callers must authenticate.
@@ -177,14 +188,21 @@ describe('who may change what', () => {
     const suspend = `mutation($id: ID!) { suspendDataset(input: { id: $id, reason: "PII found" }) { dataset { status suspendedReason } } }`;
     const reinstate = `mutation($id: ID!) { reinstateDataset(input: { id: $id }) { dataset { status } } }`;
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "A", email: "aud-roles@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "A", email: "aud-roles@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret;
     for (const key of [vendor.key, buyer.key, auditor]) expectError(await app.gql(suspend, { id: datasetId }, key), 'FORBIDDEN');
-    expect(ok(await app.gql(suspend, { id: datasetId }, ADMIN_KEY)).suspendDataset.dataset).toEqual({ status: 'SUSPENDED', suspendedReason: 'PII found' });
+    expect(ok(await app.gql(suspend, { id: datasetId }, ADMIN_KEY)).suspendDataset.dataset).toEqual({
+      status: 'SUSPENDED',
+      suspendedReason: 'PII found',
+    });
     expect(ok(await app.gql(DATASET, { id: datasetId })).dataset).toBeNull();
-    expect(ok(await app.gql(`query($id: ID!) { dataset(id: $id) { suspendedReason } }`, { id: datasetId }, vendor.key)).dataset.suspendedReason).toBe(
-      'PII found',
-    );
+    expect(
+      ok(await app.gql(`query($id: ID!) { dataset(id: $id) { suspendedReason } }`, { id: datasetId }, vendor.key)).dataset.suspendedReason,
+    ).toBe('PII found');
     for (const key of [vendor.key, auditor]) expectError(await app.gql(reinstate, { id: datasetId }, key), 'FORBIDDEN');
     expect(ok(await app.gql(reinstate, { id: datasetId }, ADMIN_KEY)).reinstateDataset.dataset.status).toBe('PUBLISHED');
 
@@ -233,7 +251,15 @@ describe('input validation', () => {
       [{ files: [{ path: 'ok', byteSize: 'lots', sha256: sha256('x') }] }, 'input.files.0.byteSize'],
       [{ sample: 'not rows' }, 'input.sample'],
       [{ sample: Array.from({ length: 101 }, () => ({ id: '1' })) }, 'input.sample'],
-      [{ columns: [{ name: 'a', type: 'int' }, { name: 'a', type: 'int' }] }, 'input.columns.1'],
+      [
+        {
+          columns: [
+            { name: 'a', type: 'int' },
+            { name: 'a', type: 'int' },
+          ],
+        },
+        'input.columns.1',
+      ],
     ];
     for (const [overrides, field] of versionCases) {
       expectError(await app.gql(CREATE_VERSION, { input: versionInput(id, overrides) }, vendor.key), 'BAD_USER_INPUT', field);
@@ -260,7 +286,11 @@ describe('input validation', () => {
     // A cursor from one order is not valid for another.
     const page = ok(await app.gql(`{ datasets(first: 1, orderBy: TITLE) { pageInfo { endCursor } } }`)).datasets;
     if (page.pageInfo.endCursor) {
-      expectError(await app.gql(`query($a: String) { datasets(after: $a) { totalCount } }`, { a: page.pageInfo.endCursor }), 'BAD_USER_INPUT', 'after');
+      expectError(
+        await app.gql(`query($a: String) { datasets(after: $a) { totalCount } }`, { a: page.pageInfo.endCursor }),
+        'BAD_USER_INPUT',
+        'after',
+      );
     }
   });
 
@@ -283,7 +313,9 @@ describe('input validation', () => {
     expect(get.status).toBe(405);
     const csrf = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
     expect(csrf.status).toBe(400);
-    const getOk = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const getOk = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(getOk.status).toBe(200);
     expect((await fetch(`${app.url}/nowhere`)).status).toBe(404);
     const health = await fetch(`${app.url}/healthz`);

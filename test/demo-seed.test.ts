@@ -93,7 +93,10 @@ describe('demo catalog data', () => {
       const provenance = { ...d.provenance, ...v.provenance };
       for (const source of provenance.sources ?? []) {
         const cited = ALL_DATASETS.find((c) => source.dataset.endsWith(`/${c.slug}`));
-        expect(cited?.versions.map((cv) => cv.version), `${d.slug} cites ${source.dataset}`).toContain(source.version);
+        expect(
+          cited?.versions.map((cv) => cv.version),
+          `${d.slug} cites ${source.dataset}`,
+        ).toContain(source.version);
       }
       for (const step of provenance.curation ?? []) {
         expect(step.rowsOut).toBeLessThanOrEqual(step.rowsIn);
@@ -243,7 +246,10 @@ describe('seedDemo', () => {
   it('seeds concurrently started runs only once', async () => {
     const other = await startTestApp();
     try {
-      const results = await Promise.all([seedDemo(other.database.db, other.clock, other.storage), seedDemo(other.database.db, other.clock, other.storage)]);
+      const results = await Promise.all([
+        seedDemo(other.database.db, other.clock, other.storage),
+        seedDemo(other.database.db, other.clock, other.storage),
+      ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect((await counts(other)).datasets).toBe(ALL_DATASETS.length);
     } finally {

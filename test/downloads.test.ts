@@ -22,9 +22,14 @@ const CREATE_OFFER = `mutation($input: CreateOfferInput!) { createOffer(input: $
 
 async function freeLicense(datasetId: string, who: Org, extra: Record<string, unknown> = {}): Promise<string> {
   const offerId = ok(
-    await app.gql(CREATE_OFFER, { input: { datasetId, name: `Offer ${Math.random()}`, pricingModel: 'FREE', terms: OPEN_TERMS, ...extra } }, vendor.key),
+    await app.gql(
+      CREATE_OFFER,
+      { input: { datasetId, name: `Offer ${Math.random()}`, pricingModel: 'FREE', terms: OPEN_TERMS, ...extra } },
+      vendor.key,
+    ),
   ).createOffer.offer.id;
-  const license = ok(await app.gql(PURCHASE, { input: { offerId, idempotencyKey: `k-${Math.random()}` } }, who.key)).purchaseLicense.license;
+  const license = ok(await app.gql(PURCHASE, { input: { offerId, idempotencyKey: `k-${Math.random()}` } }, who.key)).purchaseLicense
+    .license;
   expect(license.status).toBe('ACTIVE');
   return license.id;
 }
@@ -72,7 +77,11 @@ describe('access tokens', () => {
     const jwks = (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
     const header = decodeProtectedHeader(minted.token);
     expect(header).toMatchObject({ alg: 'EdDSA', kid: jwks.keys[0]!.kid });
-    const { payload } = await jwtVerify(minted.token, createLocalJWKSet(jwks), { issuer: 'assay', audience: 'assay-data', currentDate: app.clock.now() });
+    const { payload } = await jwtVerify(minted.token, createLocalJWKSet(jwks), {
+      issuer: 'assay',
+      audience: 'assay-data',
+      currentDate: app.clock.now(),
+    });
     expect(payload).toMatchObject({ sub: buyer.id, jti: minted.accessToken.id, lic: licenseId, ver: ['*'], scope: 'data:read' });
     expect(payload.exp! - payload.iat!).toBe(3600);
     expect(minted.accessToken).toMatchObject({ scopes: ['data:read'], kid: header.kid, license: { id: licenseId } });
@@ -89,7 +98,11 @@ describe('access tokens', () => {
     expectError(await app.gql(ISSUE, { input: { licenseId, ttlSeconds: 86401 } }, buyer.key), 'BAD_USER_INPUT', 'input.ttlSeconds');
     expectError(await app.gql(ISSUE, { input: { licenseId, ttlSeconds: 10 } }, buyer.key), 'BAD_USER_INPUT', 'input.ttlSeconds');
     expectError(await app.gql(ISSUE, { input: { licenseId, scopes: ['root'] } }, buyer.key), 'BAD_USER_INPUT', 'input.scopes.0');
-    expectError(await app.gql(ISSUE, { input: { licenseId, versionIds: [otherVersionId] } }, buyer.key), 'BAD_USER_INPUT', 'input.versionIds.0');
+    expectError(
+      await app.gql(ISSUE, { input: { licenseId, versionIds: [otherVersionId] } }, buyer.key),
+      'BAD_USER_INPUT',
+      'input.versionIds.0',
+    );
   });
 });
 
@@ -165,7 +178,13 @@ describe('downloads', () => {
     const token = await issue(licenseId);
     const tokenId = (decodeProtectedHeader(token), JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti);
     expect((await get(path, token)).status).toBe(200);
-    ok(await app.gql(`mutation($id: ID!) { revokeAccessToken(input: { id: $id }) { accessToken { revokedAt } } }`, { id: tokenId }, buyer.key));
+    ok(
+      await app.gql(
+        `mutation($id: ID!) { revokeAccessToken(input: { id: $id }) { accessToken { revokedAt } } }`,
+        { id: tokenId },
+        buyer.key,
+      ),
+    );
     app.clock.advance(1100);
     expect((await get(path, token)).status).toBe(403);
 
@@ -184,7 +203,13 @@ describe('downloads', () => {
     const second = await freeLicense(datasetId, otherBuyer);
     const theirs = await issue(second, otherBuyer.key);
     expect((await get(path, theirs)).status).toBe(200);
-    ok(await app.gql(`mutation($id: ID!) { revokeLicense(input: { id: $id, reason: "abuse" }) { license { status } } }`, { id: second }, ADMIN_KEY));
+    ok(
+      await app.gql(
+        `mutation($id: ID!) { revokeLicense(input: { id: $id, reason: "abuse" }) { license { status } } }`,
+        { id: second },
+        ADMIN_KEY,
+      ),
+    );
     app.clock.advance(1100);
     const refused = await get(path, theirs);
     expect(refused.status).toBe(403);
@@ -193,7 +218,14 @@ describe('downloads', () => {
 
   it('refuses paths that try to leave the version', async () => {
     const token = await issue(licenseId);
-    for (const p of ['../../etc/passwd', '..%2F..%2Fetc%2Fpasswd', '%2e%2e/%2e%2e/etc/passwd', 'data/..%2f..%2fsecret', 'data/./train.bin', '%2fetc%2fpasswd']) {
+    for (const p of [
+      '../../etc/passwd',
+      '..%2F..%2Fetc%2Fpasswd',
+      '%2e%2e/%2e%2e/etc/passwd',
+      'data/..%2f..%2fsecret',
+      'data/./train.bin',
+      '%2fetc%2fpasswd',
+    ]) {
       expect(await rawGet(`/data/${versionId}/${p}`, token), p).toBeGreaterThanOrEqual(400);
     }
     expect(await rawGet(`/data/${versionId}/data/train.bin`, token)).toBe(200);
@@ -218,7 +250,8 @@ describe('downloads', () => {
         vendor.key,
       ),
     ).createOffer.offer.id;
-    const license = ok(await app.gql(PURCHASE, { input: { offerId: capped, idempotencyKey: 'cap-test-1' } }, otherBuyer.key)).purchaseLicense.license;
+    const license = ok(await app.gql(PURCHASE, { input: { offerId: capped, idempotencyKey: 'cap-test-1' } }, otherBuyer.key))
+      .purchaseLicense.license;
     expect(license.status).toBe('ACTIVE');
     const token = await issue(license.id, otherBuyer.key);
     const path = `/data/${versionId}/data/train.bin`;
@@ -286,7 +319,10 @@ describe('shutdown', () => {
     // A fresh connection after the server and its pool are gone.
     const after = openDatabase(other.databaseUrl);
     try {
-      const { rows } = await after.pool.query('SELECT count(*)::int AS n, sum(bytes)::int AS bytes FROM usage_events WHERE license_id = $1', [lic]);
+      const { rows } = await after.pool.query(
+        'SELECT count(*)::int AS n, sum(bytes)::int AS bytes FROM usage_events WHERE license_id = $1',
+        [lic],
+      );
       expect(rows[0]).toEqual({ n: 5, bytes: 5 * 'shutdown bytes'.length });
     } finally {
       await after.close();

@@ -236,7 +236,10 @@ function schemaOperation(rng: Rng, schema: GraphQLSchema, pools: Pools) {
 }
 
 /** Percent-encodes any string, lone surrogates included (encodeURIComponent throws on those). */
-const enc = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+const enc = (s: string) =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`))
+    .join('');
 
 interface FuzzRequest {
   label: string;
@@ -252,7 +255,49 @@ function graphqlPost(label: string, payload: unknown, key?: string): FuzzRequest
   return { label, method: 'POST', path: '/graphql', headers: json(key), body: JSON.stringify(payload) };
 }
 
-const GRAPHQL_VOCABULARY = ['{', '}', '(', ')', '[', ']', ':', '$', '@', '...', '!', '=', '|', '&', 'query', 'mutation', 'subscription', 'fragment', 'on', 'datasets', 'dataset', 'node', 'id', 'nodes', 'first', 'input', '"s"', '"""block"""', '1', '-0', '1.5e3', 'true', 'null', 'Int', 'String!', '__typename', '__schema', '#comment\n', 'é', '\u0000', '\uD800'];
+const GRAPHQL_VOCABULARY = [
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '$',
+  '@',
+  '...',
+  '!',
+  '=',
+  '|',
+  '&',
+  'query',
+  'mutation',
+  'subscription',
+  'fragment',
+  'on',
+  'datasets',
+  'dataset',
+  'node',
+  'id',
+  'nodes',
+  'first',
+  'input',
+  '"s"',
+  '"""block"""',
+  '1',
+  '-0',
+  '1.5e3',
+  'true',
+  'null',
+  'Int',
+  'String!',
+  '__typename',
+  '__schema',
+  '#comment\n',
+  'é',
+  '\u0000',
+  '\uD800',
+];
 
 function tokenSoup(rng: Rng): string {
   return Array.from({ length: 1 + rng.int(60) }, () => rng.pick(GRAPHQL_VOCABULARY)).join(rng.pick([' ', '', '\n', ',']));
@@ -320,15 +365,32 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
   }
   if (roll < 49) {
     const headers: Record<string, string> = rng.chance(0.7) ? { 'content-type': 'application/json' } : {};
-    return { label: 'empty body', method: rng.pick(['POST', 'POST', 'PUT', 'PATCH', 'DELETE']), path: '/graphql', headers, body: rng.chance(0.5) ? '' : undefined };
+    return {
+      label: 'empty body',
+      method: rng.pick(['POST', 'POST', 'PUT', 'PATCH', 'DELETE']),
+      path: '/graphql',
+      headers,
+      body: rng.chance(0.5) ? '' : undefined,
+    };
   }
   if (roll < 57) {
-    return graphqlPost('invalid document', { query: tokenSoup(rng), variables: rng.chance(0.5) ? { a: wrongTypeValue(rng) } : undefined, operationName: rng.chance(0.2) ? garbageString(rng) : undefined }, key);
+    return graphqlPost(
+      'invalid document',
+      {
+        query: tokenSoup(rng),
+        variables: rng.chance(0.5) ? { a: wrongTypeValue(rng) } : undefined,
+        operationName: rng.chance(0.2) ? garbageString(rng) : undefined,
+      },
+      key,
+    );
   }
   if (roll < 60) {
     const size = rng.pick([100_000, 400_000, 900_000, 1_100_000, 3_000_000]);
     const where = rng.int(3);
-    const big = rng.pick(NASTY.filter((s) => s.length > 0)).repeat(Math.ceil(size / 4)).slice(0, size);
+    const big = rng
+      .pick(NASTY.filter((s) => s.length > 0))
+      .repeat(Math.ceil(size / 4))
+      .slice(0, size);
     const payload =
       where === 0
         ? { query: `{ datasets(filter: { search: ${JSON.stringify(big)} }) { totalCount } }` }
@@ -342,9 +404,14 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
     const shape = rng.int(5);
     if (shape === 0) {
       const chain = Array.from({ length: Math.min(depth, 2000) }, (_, i) => (i % 2 === 0 ? 'dataset' : 'latestVersion'));
-      return graphqlPost(`deep selection ${depth}`, { query: `{ datasets { nodes { latestVersion { ${chain.join(' { ')} { id ${'} '.repeat(chain.length)} } } } }` }, key);
+      return graphqlPost(
+        `deep selection ${depth}`,
+        { query: `{ datasets { nodes { latestVersion { ${chain.join(' { ')} { id ${'} '.repeat(chain.length)} } } } }` },
+        key,
+      );
     }
-    if (shape === 1) return graphqlPost(`deep list literal ${depth}`, { query: `{ nodes(ids: ${deepJson(Math.min(depth, 5000))}) { id } }` }, key);
+    if (shape === 1)
+      return graphqlPost(`deep list literal ${depth}`, { query: `{ nodes(ids: ${deepJson(Math.min(depth, 5000))}) { id } }` }, key);
     const body =
       shape === 2
         ? `{"query":"mutation($i: CreateDatasetVersionInput!) { createDatasetVersion(input: $i) { __typename } }","variables":{"i":{"datasetId":"${rng.pick(pools.ids)}","version":"1.0.0","sample":${deepJson(depth)}}}}`
@@ -355,9 +422,22 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
   }
   if (roll < 71) {
     const n = rng.pick([31, 100, 1000, 5000]);
-    const inner = rng.pick(['__typename', 'datasets(first: 100) { nodes { id vendor { name } } }', 'viewer { user { id } }', 'node(id: "ds_x") { id }']);
+    const inner = rng.pick([
+      '__typename',
+      'datasets(first: 100) { nodes { id vendor { name } } }',
+      'viewer { user { id } }',
+      'node(id: "ds_x") { id }',
+    ]);
     const flood = Array.from({ length: n }, (_, i) => `a${i}: ${inner}`).join(' ');
-    return graphqlPost(`alias flood ${n}`, { query: rng.chance(0.5) ? `{ ${flood} }` : `{ datasets { nodes { ${flood.replaceAll('datasets(first: 100)', 'versions(first: 100)')} } } }` }, key);
+    return graphqlPost(
+      `alias flood ${n}`,
+      {
+        query: rng.chance(0.5)
+          ? `{ ${flood} }`
+          : `{ datasets { nodes { ${flood.replaceAll('datasets(first: 100)', 'versions(first: 100)')} } } }`,
+      },
+      key,
+    );
   }
   if (roll < 80) {
     // Real operations, every argument a wrong type or hostile text.
@@ -366,13 +446,29 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
       ['query($id: ID) { dataset(id: $id) { id title } }', 'id'],
       ['query($id: ID!) { node(id: $id) { id } }', 'id'],
       ['query($ids: [ID!]!) { nodes(ids: $ids) { id } }', 'ids'],
-      ['query($f: DatasetFilter, $a: String, $n: Int, $o: DatasetOrder) { datasets(filter: $f, after: $a, first: $n, orderBy: $o) { totalCount nodes { id } } }', 'f'],
+      [
+        'query($f: DatasetFilter, $a: String, $n: Int, $o: DatasetOrder) { datasets(filter: $f, after: $a, first: $n, orderBy: $o) { totalCount nodes { id } } }',
+        'f',
+      ],
       ['query($s: String!) { organization(slug: $s) { id } }', 's'],
       ['query($id: ID!) { datasetVersion(id: $id) { id files { path } } }', 'id'],
     ] as const;
     const [query, name] = rng.pick(ops);
-    const value = rng.chance(0.5) ? wrongTypeValue(rng) : name === 'f' ? { search: garbageString(rng), tags: [garbageString(rng)], vendor: garbageString(rng) } : name === 'ids' ? [garbageString(rng)] : garbageString(rng);
-    return graphqlPost('wrong variable', { query, variables: { [name]: value, ...(rng.chance(0.3) ? { n: wrongTypeValue(rng), a: garbageString(rng), o: garbageString(rng) } : {}) } }, key);
+    const value = rng.chance(0.5)
+      ? wrongTypeValue(rng)
+      : name === 'f'
+        ? { search: garbageString(rng), tags: [garbageString(rng)], vendor: garbageString(rng) }
+        : name === 'ids'
+          ? [garbageString(rng)]
+          : garbageString(rng);
+    return graphqlPost(
+      'wrong variable',
+      {
+        query,
+        variables: { [name]: value, ...(rng.chance(0.3) ? { n: wrongTypeValue(rng), a: garbageString(rng), o: garbageString(rng) } : {}) },
+      },
+      key,
+    );
   }
   if (roll < 88) {
     // Unicode garbage in every string of real mutations' inputs.
@@ -381,7 +477,9 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
     if (op === 0) {
       return graphqlPost('createOrganization garbage', {
         query: 'mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id slug name } } }',
-        variables: { input: { name: g(), slug: g(), kind: rng.pick(['VENDOR', 'BUYER']), owner: { name: g(), email: `${g()}@${g()}.example` } } },
+        variables: {
+          input: { name: g(), slug: g(), kind: rng.pick(['VENDOR', 'BUYER']), owner: { name: g(), email: `${g()}@${g()}.example` } },
+        },
       });
     }
     if (op === 1) {
@@ -398,7 +496,15 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
               kind: 'SYNTHETIC',
               modality: 'TEXT',
               tags: [g(), g()],
-              terms: { spdxId: g(), commercialUse: true, modelTraining: true, derivatives: true, syntheticGeneration: true, redistribution: false, attributionRequired: true },
+              terms: {
+                spdxId: g(),
+                commercialUse: true,
+                modelTraining: true,
+                derivatives: true,
+                syntheticGeneration: true,
+                redistribution: false,
+                attributionRequired: true,
+              },
             },
           },
         },
@@ -416,7 +522,11 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
       });
       return graphqlPost('createDatasetVersion garbage', { query: CREATE_VERSION, variables: { input } }, pools.keys[1]);
     }
-    return graphqlPost('createApiKey garbage', { query: 'mutation($n: String!) { createApiKey(input: { name: $n }) { apiKey { id name } } }', variables: { n: g() } }, pools.keys[2]);
+    return graphqlPost(
+      'createApiKey garbage',
+      { query: 'mutation($n: String!) { createApiKey(input: { name: $n }) { apiKey { id name } } }', variables: { n: g() } },
+      pools.keys[2],
+    );
   }
   if (roll < 95) {
     const params = rng.pick([
@@ -440,11 +550,27 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
       `query=%00%00`,
       `query=%ED%A0%80`,
     ]);
-    const path = rng.pick(['/graphql', '/graphql', '/graphql/', '/GRAPHQL', '/graphql;x', '//graphql', '/graphql%00', '/./graphql', '/%2e%2e/graphql']);
+    const path = rng.pick([
+      '/graphql',
+      '/graphql',
+      '/graphql/',
+      '/GRAPHQL',
+      '/graphql;x',
+      '//graphql',
+      '/graphql%00',
+      '/./graphql',
+      '/%2e%2e/graphql',
+    ]);
     const headers: Record<string, string> = rng.chance(0.7) ? { 'apollo-require-preflight': 'true' } : {};
-    if (rng.chance(0.2)) headers.accept = rng.pick(['text/html', 'application/graphql-response+json', 'multipart/mixed', '*/*;q=0', 'application/json;q=abc']);
+    if (rng.chance(0.2))
+      headers.accept = rng.pick(['text/html', 'application/graphql-response+json', 'multipart/mixed', '*/*;q=0', 'application/json;q=abc']);
     if (key) headers.authorization = `Bearer ${key}`;
-    return { label: `GET ${path}?${params.slice(0, 60)}`, method: rng.pick(['GET', 'GET', 'GET', 'HEAD', 'OPTIONS']), path: `${path}?${params}`, headers };
+    return {
+      label: `GET ${path}?${params.slice(0, 60)}`,
+      method: rng.pick(['GET', 'GET', 'GET', 'HEAD', 'OPTIONS']),
+      path: `${path}?${params}`,
+      headers,
+    };
   }
   // The other routes, with odd paths, methods and headers.
   const path = rng.pick([
@@ -462,11 +588,25 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
     '/%c0%ae%c0%ae/',
   ]);
   const headers: Record<string, string> = {};
-  if (rng.chance(0.5)) headers.authorization = rng.pick(['Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${'a'.repeat(5000)}`, 'Bearer eyJhbGciOiJub25lIn0.e30.', `Bearer ${rng.pick(pools.keys) ?? 'x'}`]);
-  if (rng.chance(0.3)) headers.range = rng.pick(['bytes=0-', 'bytes=-1', 'bytes=5-1', 'bytes=0-1,2-3', 'bytes=99999999999999999999-', 'items=0-1', 'bytes=']);
+  if (rng.chance(0.5))
+    headers.authorization = rng.pick([
+      'Bearer',
+      'Bearer ',
+      'Basic Zm9vOmJhcg==',
+      `Bearer ${'a'.repeat(5000)}`,
+      'Bearer eyJhbGciOiJub25lIn0.e30.',
+      `Bearer ${rng.pick(pools.keys) ?? 'x'}`,
+    ]);
+  if (rng.chance(0.3))
+    headers.range = rng.pick(['bytes=0-', 'bytes=-1', 'bytes=5-1', 'bytes=0-1,2-3', 'bytes=99999999999999999999-', 'items=0-1', 'bytes=']);
   if (rng.chance(0.2)) headers['stripe-signature'] = rng.pick(['t=1,v1=abc', '', 'garbage', `t=${'9'.repeat(30)},v1=`]);
   const method = rng.pick(['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD']);
-  const body = method === 'GET' || method === 'HEAD' ? undefined : rng.chance(0.5) ? Buffer.from(garbageString(rng)) : JSON.stringify(wrongTypeValue(rng));
+  const body =
+    method === 'GET' || method === 'HEAD'
+      ? undefined
+      : rng.chance(0.5)
+        ? Buffer.from(garbageString(rng))
+        : JSON.stringify(wrongTypeValue(rng));
   if (body !== undefined) headers['content-type'] = rng.pick(['application/json', 'application/octet-stream', 'text/plain']);
   return { label: `${method} other route`, method, path, headers, body };
 }
@@ -475,12 +615,29 @@ function hostileRequest(rng: Rng, schema: GraphQLSchema, pools: Pools): FuzzRequ
 const INTERNALS: [string, RegExp][] = [
   ['stack frame', /\bat [\w.<>]+ \(|\.(ts|js|mjs):\d+:\d+/],
   ['file path', /\/(work|tmp|home|usr|node_modules|src)\/|[A-Z]:\\\\/],
-  ['runtime error name', /\b(TypeError|ReferenceError|RangeError|EvalError|Maximum call stack|Cannot read propert|is not a function|undefined is not)\b/],
-  ['SQL', /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b|syntax error at or near|violates .* constraint|relation "|column "|duplicate key|invalid byte sequence|invalid input syntax|unsupported Unicode escape|\bpg_\w+|postgres/i],
+  [
+    'runtime error name',
+    /\b(TypeError|ReferenceError|RangeError|EvalError|Maximum call stack|Cannot read propert|is not a function|undefined is not)\b/,
+  ],
+  [
+    'SQL',
+    /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b|syntax error at or near|violates .* constraint|relation "|column "|duplicate key|invalid byte sequence|invalid input syntax|unsupported Unicode escape|\bpg_\w+|postgres/i,
+  ],
   ['driver error', /\bECONN\w+|ETIMEDOUT|drizzle|DrizzleError|DatabaseError/],
 ];
 
-const PUBLIC_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'PAYMENT_REQUIRED', 'RATE_LIMITED', 'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const PUBLIC_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'PAYMENT_REQUIRED',
+  'RATE_LIMITED',
+  'QUERY_TOO_COMPLEX',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 interface Outcome {
   status: number;
@@ -495,7 +652,11 @@ async function send(app: TestApp, request: FuzzRequest): Promise<Outcome> {
     body: request.body,
     signal: AbortSignal.timeout(20_000),
   });
-  return { status: res.status, text: request.method === 'HEAD' ? '' : await res.text(), contentType: res.headers.get('content-type') ?? '' };
+  return {
+    status: res.status,
+    text: request.method === 'HEAD' ? '' : await res.text(),
+    contentType: res.headers.get('content-type') ?? '',
+  };
 }
 
 /** Raw HTTP that no client library would send; the server must answer 4xx or close, never crash. */
@@ -573,68 +734,67 @@ afterAll(async () => {
 });
 
 describe('fuzzing', () => {
-  it(
-    `survives ${REQUESTS} hostile requests (seed ${SEED}) with deliberate answers only, then still works`,
-    async () => {
-      const rng = prng(SEED);
-      const requests = Array.from({ length: REQUESTS }, () => hostileRequest(rng, schema, pools));
-      const problems: string[] = [];
-      const statuses = new Map<number, number>();
-      const describe = (i: number, r: FuzzRequest, why: string, text: string) =>
-        `#${i} ${r.label} ${r.method} ${r.path.slice(0, 120)} -> ${why}: ${text.slice(0, 300)} | body: ${String(r.body ?? '').slice(0, 300)}`;
+  it(`survives ${REQUESTS} hostile requests (seed ${SEED}) with deliberate answers only, then still works`, async () => {
+    const rng = prng(SEED);
+    const requests = Array.from({ length: REQUESTS }, () => hostileRequest(rng, schema, pools));
+    const problems: string[] = [];
+    const statuses = new Map<number, number>();
+    const describe = (i: number, r: FuzzRequest, why: string, text: string) =>
+      `#${i} ${r.label} ${r.method} ${r.path.slice(0, 120)} -> ${why}: ${text.slice(0, 300)} | body: ${String(r.body ?? '').slice(0, 300)}`;
 
-      let next = 0;
-      const worker = async () => {
-        while (next < requests.length) {
-          const i = next++;
-          const request = requests[i]!;
-          let outcome: Outcome;
-          try {
-            outcome = await send(app, request);
-          } catch (err) {
-            problems.push(describe(i, request, 'no response', String((err as Error).cause ?? err)));
-            continue;
-          }
-          statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
-          if (outcome.status >= 500 && outcome.status !== 503) problems.push(describe(i, request, `status ${outcome.status}`, outcome.text));
-          for (const [what, pattern] of INTERNALS) {
-            if (pattern.test(outcome.text)) problems.push(describe(i, request, `leaks ${what}`, outcome.text));
-          }
-          if (outcome.contentType.includes('json') && outcome.text.includes('"errors"')) {
-            const errors = (JSON.parse(outcome.text) as { errors?: { extensions?: { code?: string } }[] }).errors ?? [];
-            for (const e of errors) {
-              const code = e.extensions?.code ?? '(none)';
-              if (!PUBLIC_CODES.has(code)) problems.push(describe(i, request, `error code ${code}`, outcome.text));
-            }
-          }
+    let next = 0;
+    const worker = async () => {
+      while (next < requests.length) {
+        const i = next++;
+        const request = requests[i]!;
+        let outcome: Outcome;
+        try {
+          outcome = await send(app, request);
+        } catch (err) {
+          problems.push(describe(i, request, 'no response', String((err as Error).cause ?? err)));
+          continue;
         }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-
-      for (const raw of RAW_REQUESTS) {
-        const answer = await sendRaw(app, raw);
-        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 0);
-        if (status >= 500 && status !== 503) problems.push(`raw ${JSON.stringify(raw.slice(0, 80))} -> ${answer.slice(0, 300)}`);
+        statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+        if (outcome.status >= 500 && outcome.status !== 503) problems.push(describe(i, request, `status ${outcome.status}`, outcome.text));
         for (const [what, pattern] of INTERNALS) {
-          if (pattern.test(answer.slice(answer.indexOf('\r\n\r\n')))) problems.push(`raw ${JSON.stringify(raw.slice(0, 80))} leaks ${what}: ${answer.slice(0, 300)}`);
+          if (pattern.test(outcome.text)) problems.push(describe(i, request, `leaks ${what}`, outcome.text));
+        }
+        if (outcome.contentType.includes('json') && outcome.text.includes('"errors"')) {
+          const errors = (JSON.parse(outcome.text) as { errors?: { extensions?: { code?: string } }[] }).errors ?? [];
+          for (const e of errors) {
+            const code = e.extensions?.code ?? '(none)';
+            if (!PUBLIC_CODES.has(code)) problems.push(describe(i, request, `error code ${code}`, outcome.text));
+          }
         }
       }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
-      expect(problems.slice(0, 15), `${problems.length} problems; statuses ${JSON.stringify([...statuses])}`).toEqual([]);
-      // Most requests must have been refused for a reason, not all waved through or all dropped.
-      expect(statuses.get(200)).toBeGreaterThan(REQUESTS / 10);
-      expect(statuses.get(400)).toBeGreaterThan(REQUESTS / 10);
+    for (const raw of RAW_REQUESTS) {
+      const answer = await sendRaw(app, raw);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 0);
+      if (status >= 500 && status !== 503) problems.push(`raw ${JSON.stringify(raw.slice(0, 80))} -> ${answer.slice(0, 300)}`);
+      for (const [what, pattern] of INTERNALS) {
+        if (pattern.test(answer.slice(answer.indexOf('\r\n\r\n'))))
+          problems.push(`raw ${JSON.stringify(raw.slice(0, 80))} leaks ${what}: ${answer.slice(0, 300)}`);
+      }
+    }
 
-      // Afterwards the server answers normally and correctly.
-      const health = await fetch(`${app.url}/healthz`);
-      expect(health.status).toBe(200);
-      const found = ok(await app.gql(`query($s: String) { dataset(slug: $s) { id title } }`, { s: `${vendor.slug}/${(await slugOf(published.datasetId))}` }));
-      expect(found.dataset).toEqual({ id: published.datasetId, title: 'Fuzz baseline corpus' });
-      const fresh = await signUp(app, 'BUYER');
-      expect(ok(await app.gql(`{ viewer { organization { id } } }`, {}, fresh.key)).viewer.organization.id).toBe(fresh.id);
-    },
-    180_000,
-  );
+    expect(problems.slice(0, 15), `${problems.length} problems; statuses ${JSON.stringify([...statuses])}`).toEqual([]);
+    // Most requests must have been refused for a reason, not all waved through or all dropped.
+    expect(statuses.get(200)).toBeGreaterThan(REQUESTS / 10);
+    expect(statuses.get(400)).toBeGreaterThan(REQUESTS / 10);
+
+    // Afterwards the server answers normally and correctly.
+    const health = await fetch(`${app.url}/healthz`);
+    expect(health.status).toBe(200);
+    const found = ok(
+      await app.gql(`query($s: String) { dataset(slug: $s) { id title } }`, { s: `${vendor.slug}/${await slugOf(published.datasetId)}` }),
+    );
+    expect(found.dataset).toEqual({ id: published.datasetId, title: 'Fuzz baseline corpus' });
+    const fresh = await signUp(app, 'BUYER');
+    expect(ok(await app.gql(`{ viewer { organization { id } } }`, {}, fresh.key)).viewer.organization.id).toBe(fresh.id);
+  }, 180_000);
 });
 
 async function slugOf(datasetId: string): Promise<string> {

@@ -123,9 +123,7 @@ async function runQuery(page: Page): Promise<string> {
 /** Requests that went anywhere but the server under test (data: and blob: URLs never reach the network). */
 function foreignRequests(session: Session, url: string): string[] {
   const origin = new URL(url).origin;
-  return session.requests
-    .map((r) => r.url)
-    .filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin);
+  return session.requests.map((r) => r.url).filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin);
 }
 
 /** Runs the default query and checks the result pane lists the seeded dataset, with a clean page throughout. */
@@ -180,7 +178,10 @@ describe('GraphQL IDE at /', () => {
         headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         body: JSON.stringify(request.body),
       });
-      return reply.code(res.status).type(res.headers.get('content-type') ?? 'application/json').send(await res.text());
+      return reply
+        .code(res.status)
+        .type(res.headers.get('content-type') ?? 'application/json')
+        .send(await res.text());
     });
     try {
       await ide.listen({ port: 0, host: '127.0.0.1' });

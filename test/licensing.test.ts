@@ -24,7 +24,12 @@ let datasetId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  [vendor, otherVendor, buyer, otherBuyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'VENDOR'), signUp(app, 'BUYER'), signUp(app, 'BUYER')]);
+  [vendor, otherVendor, buyer, otherBuyer] = await Promise.all([
+    signUp(app, 'VENDOR'),
+    signUp(app, 'VENDOR'),
+    signUp(app, 'BUYER'),
+    signUp(app, 'BUYER'),
+  ]);
   datasetId = (await publishDataset(app, vendor)).datasetId;
 });
 afterAll(async () => {
@@ -39,7 +44,13 @@ describe('local billing mode', () => {
     const offerId = await createOffer(app, vendor, datasetId);
     const res = ok(await purchase(app, buyer, offerId)).purchaseLicense;
     expect(res.checkoutUrl).toBeNull();
-    expect(res.license).toMatchObject({ status: 'ACTIVE', billingMode: 'LOCAL', pricingModel: 'FREE', checkoutUrl: null, waitingSeconds: null });
+    expect(res.license).toMatchObject({
+      status: 'ACTIVE',
+      billingMode: 'LOCAL',
+      pricingModel: 'FREE',
+      checkoutUrl: null,
+      waitingSeconds: null,
+    });
     expect(res.license.startsAt).not.toBeNull();
   });
 
@@ -70,7 +81,10 @@ describe('local billing mode', () => {
     expectError(await app.gql(CONNECT, { input: {} }, ADMIN_KEY), 'FORBIDDEN');
     expectError(await app.gql(CONNECT, { input: {} }), 'UNAUTHENTICATED');
     const res = ok(await app.gql(CONNECT, { input: {} }, vendor.key)).connectPayoutAccount;
-    expect(res).toEqual({ onboardingUrl: null, payoutAccount: { billingMode: 'LOCAL', stripeAccountId: null, chargesEnabled: true, payoutsEnabled: true } });
+    expect(res).toEqual({
+      onboardingUrl: null,
+      payoutAccount: { billingMode: 'LOCAL', stripeAccountId: null, chargesEnabled: true, payoutsEnabled: true },
+    });
   });
 
   it('answers the Stripe webhook route with a clear 404', async () => {
@@ -159,9 +173,16 @@ describe('who may buy, cancel and revoke', () => {
     ok(await app.gql(ARCHIVE_OFFER, { id: archived }, vendor.key));
     expectError(await purchase(app, otherBuyer, archived), 'NOT_FOUND', 'input.offerId');
     // The license bought before keeps its status and terms.
-    expect(ok(await app.gql(LICENSE, { id: kept.id }, buyer.key)).license).toMatchObject({ status: 'ACTIVE', terms: { commercialUse: true } });
+    expect(ok(await app.gql(LICENSE, { id: kept.id }, buyer.key)).license).toMatchObject({
+      status: 'ACTIVE',
+      terms: { commercialUse: true },
+    });
     expectError(await purchase(app, buyer, 'off_00000000000000000000000000'), 'NOT_FOUND', 'input.offerId');
-    expectError(await app.gql(`mutation { purchaseLicense(input: { offerId: "nope", idempotencyKey: "k" }) { license { id } } }`, {}, buyer.key), 'BAD_USER_INPUT', 'input.offerId');
+    expectError(
+      await app.gql(`mutation { purchaseLicense(input: { offerId: "nope", idempotencyKey: "k" }) { license { id } } }`, {}, buyer.key),
+      'BAD_USER_INPUT',
+      'input.offerId',
+    );
   });
 
   it('snapshots the terms at purchase', async () => {
@@ -187,7 +208,13 @@ describe('who may buy, cancel and revoke', () => {
   it('lets only admins revoke, with a reason', async () => {
     const offerId = await createOffer(app, vendor, datasetId);
     const license = ok(await purchase(app, buyer, offerId)).purchaseLicense.license;
-    const auditor = ok(await app.gql(`mutation { createStaffUser(input: { name: "A", email: "auditor-lic@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY)).createStaffUser.secret;
+    const auditor = ok(
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "A", email: "auditor-lic@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
+    ).createStaffUser.secret;
     for (const key of [buyer.key, vendor.key, otherVendor.key, auditor]) {
       expectError(await app.gql(REVOKE, { id: license.id, reason: 'x' }, key), 'FORBIDDEN');
     }
@@ -216,9 +243,17 @@ describe('reading licenses', () => {
     expect(ok(await app.gql(node, { id: license.id }, otherVendor.key)).node).toBeNull();
     expect(ok(await app.gql(LICENSE, { id: license.id }, otherBuyer.key)).license).toBeNull();
     // Pagination.
-    const page = ok(await app.gql(`query { licenses(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }`, {}, ADMIN_KEY)).licenses;
+    const page = ok(
+      await app.gql(`query { licenses(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }`, {}, ADMIN_KEY),
+    ).licenses;
     expect(page.nodes).toHaveLength(2);
-    const next = ok(await app.gql(`query($after: String) { licenses(first: 2, after: $after) { nodes { id } } }`, { after: page.pageInfo.endCursor }, ADMIN_KEY)).licenses;
+    const next = ok(
+      await app.gql(
+        `query($after: String) { licenses(first: 2, after: $after) { nodes { id } } }`,
+        { after: page.pageInfo.endCursor },
+        ADMIN_KEY,
+      ),
+    ).licenses;
     expect(next.nodes[0].id < page.nodes[1].id).toBe(true);
   });
 });

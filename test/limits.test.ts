@@ -29,7 +29,13 @@ async function refusal(target: TestApp, query: string, variables: Record<string,
   const res = await target.gql(query, variables);
   expect(res.errors, JSON.stringify(res.data)).toBeDefined();
   const error = res.errors![0]!;
-  return { status: res.status, sql: Number(res.headers.get('x-sql-statements')), code: error.extensions.code, extensions: error.extensions, message: error.message };
+  return {
+    status: res.status,
+    sql: Number(res.headers.get('x-sql-statements')),
+    code: error.extensions.code,
+    extensions: error.extensions,
+    message: error.message,
+  };
 }
 
 const CATALOG_PAGE = `query($first: Int) {
@@ -55,7 +61,13 @@ describe('query limits', () => {
   });
 
   it("lets the IDE's introspection query through", async () => {
-    const full = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const full = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
     const data = ok(await app.gql(full)).__schema;
     expect(data.types.some((t: { name: string }) => t.name === 'Dataset')).toBe(true);
     // The nested introspection that graphql's own rule exists for is refused (as invalid, before it runs).
@@ -78,7 +90,10 @@ describe('query limits', () => {
     const r = await refusal(app, `{ ${aliases(31)} }`);
     expect(r).toMatchObject({ status: 400, sql: 0, code: 'QUERY_TOO_COMPLEX', extensions: { reason: 'ALIASES', aliases: 31, limit: 30 } });
     // Ten aliases in a fragment spread four times are forty.
-    const viaFragment = await refusal(app, `{ ...F ...F ...F d: datasets { ...G } } fragment F on Query { ${aliases(10)} } fragment G on DatasetConnection { ${aliases(1)} }`);
+    const viaFragment = await refusal(
+      app,
+      `{ ...F ...F ...F d: datasets { ...G } } fragment F on Query { ${aliases(10)} } fragment G on DatasetConnection { ${aliases(1)} }`,
+    );
     expect(viaFragment.extensions).toMatchObject({ reason: 'ALIASES', aliases: 32 });
   });
 
@@ -90,7 +105,10 @@ describe('query limits', () => {
     expect(r).toMatchObject({ status: 400, sql: 0, code: 'QUERY_TOO_COMPLEX', extensions: { reason: 'COST', cost: 10201, limit: 5000 } });
     expect(r.message).toContain('10201');
     // Without `first` a connection counts its default page of 20; scalars are free.
-    const defaults = await refusal(app, `{ datasets { nodes { versions { nodes { dataset { versions { nodes { id } totalCount } } } } } } }`);
+    const defaults = await refusal(
+      app,
+      `{ datasets { nodes { versions { nodes { dataset { versions { nodes { id } totalCount } } } } } } }`,
+    );
     const versions = (inner: number) => 1 + 20 * inner;
     expect(defaults.extensions).toMatchObject({ reason: 'COST', cost: 1 + 20 * (1 + versions(1 + 1 + versions(1))) });
   });
@@ -176,8 +194,15 @@ describe('configured limits, body size and batching', () => {
   it('applies the limits from the environment', async () => {
     ok(await small.gql(`{ viewer { user { id } } }`));
     expect((await refusal(small, `{ viewer { user { organization { id } } } }`)).extensions).toMatchObject({ reason: 'DEPTH', limit: 3 });
-    expect((await refusal(small, `{ a: __typename b: __typename c: __typename }`)).extensions).toMatchObject({ reason: 'ALIASES', limit: 2 });
-    expect((await refusal(small, `{ datasets(first: 30) { nodes { id } } }`)).extensions).toMatchObject({ reason: 'COST', cost: 31, limit: 30 });
+    expect((await refusal(small, `{ a: __typename b: __typename c: __typename }`)).extensions).toMatchObject({
+      reason: 'ALIASES',
+      limit: 2,
+    });
+    expect((await refusal(small, `{ datasets(first: 30) { nodes { id } } }`)).extensions).toMatchObject({
+      reason: 'COST',
+      cost: 31,
+      limit: 30,
+    });
     expect((await refusal(small, `{ ${'__typename '.repeat(250)} }`)).extensions).toMatchObject({ reason: 'TOKENS', limit: 200 });
     // The IDE's introspection still works under tight limits.
     expect(ok(await small.gql(getIntrospectionQuery())).__schema.queryType.name).toBe('Query');
@@ -212,10 +237,13 @@ describe('automatic persisted queries', () => {
   const post = (target: TestApp, body: unknown) =>
     fetch(`${target.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const get = (target: TestApp, params: Record<string, unknown>) => {
-    const search = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    const search = new URLSearchParams(
+      Object.entries(params).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
     return fetch(`${target.url}/graphql?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
   };
-  const json = async (res: Response) => (await res.json()) as { data?: any; errors?: { message: string; extensions: Record<string, unknown> }[] };
+  const json = async (res: Response) =>
+    (await res.json()) as { data?: any; errors?: { message: string; extensions: Record<string, unknown> }[] };
 
   it('speaks the protocol: unknown hash, then register with the query, then the hash alone (POST and GET)', async () => {
     const query = `query Titles($first: Int) { datasets(first: $first) { nodes { title } } }`;

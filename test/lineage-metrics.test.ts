@@ -29,9 +29,20 @@ const provenance = (p: Partial<Provenance>): Provenance => ({
 });
 
 let n = 0;
-function version(kind: 'REAL' | 'SYNTHETIC' | 'HYBRID', p: Partial<Provenance> | null, sources: SourceLineage[] = [], terms = OPEN): LineageSummary & { id: string } {
+function version(
+  kind: 'REAL' | 'SYNTHETIC' | 'HYBRID',
+  p: Partial<Provenance> | null,
+  sources: SourceLineage[] = [],
+  terms = OPEN,
+): LineageSummary & { id: string } {
   const id = `v${++n}`;
-  return { id, ...computeLineage({ versionId: id, kind, terms, attributionLabel: `${id} by V (${terms.spdxId})`, provenance: p && provenance(p) }, sources) };
+  return {
+    id,
+    ...computeLineage(
+      { versionId: id, kind, terms, attributionLabel: `${id} by V (${terms.spdxId})`, provenance: p && provenance(p) },
+      sources,
+    ),
+  };
 }
 const seed = (s: LineageSummary & { id: string }, rowsUsed: number, role: SourceLineage['role'] = 'SEED'): SourceLineage => ({
   versionId: s.id,
@@ -43,11 +54,27 @@ const seed = (s: LineageSummary & { id: string }, rowsUsed: number, role: Source
 describe('lineage metrics', () => {
   it('follows the worked example of the README', () => {
     const real = version('REAL', null);
-    const gen1 = version('SYNTHETIC', { method: 'LLM_GENERATION', curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 10, rowsOut: 10, reviewedFraction: 0.2, notes: null }] }, [seed(real, 1000)]);
-    const mixed = version('HYBRID', { method: 'AUGMENTATION', realFraction: 0.6, curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 10, rowsOut: 10, reviewedFraction: 0.5, notes: null }] }, [seed(real, 4000)]);
+    const gen1 = version(
+      'SYNTHETIC',
+      { method: 'LLM_GENERATION', curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 10, rowsOut: 10, reviewedFraction: 0.2, notes: null }] },
+      [seed(real, 1000)],
+    );
+    const mixed = version(
+      'HYBRID',
+      {
+        method: 'AUGMENTATION',
+        realFraction: 0.6,
+        curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 10, rowsOut: 10, reviewedFraction: 0.5, notes: null }],
+      },
+      [seed(real, 4000)],
+    );
     const child = version(
       'SYNTHETIC',
-      { method: 'DISTILLATION', realFraction: 0.25, curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 10, rowsOut: 10, reviewedFraction: 0.1, notes: null }] },
+      {
+        method: 'DISTILLATION',
+        realFraction: 0.25,
+        curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 10, rowsOut: 10, reviewedFraction: 0.1, notes: null }],
+      },
       [seed(gen1, 600), seed(mixed, 200)],
     );
     expect([real.generationDepth, gen1.generationDepth, mixed.generationDepth, child.generationDepth]).toEqual([0, 1, 1, 2]);
@@ -63,7 +90,11 @@ describe('lineage metrics', () => {
     const gen2 = version('SYNTHETIC', { method: 'SIMULATION' }, [seed(version('SYNTHETIC', { method: 'SIMULATION' }), 5)]);
     expect(gen2.generationDepth).toBe(2);
     // An evaluation set or a filter model two generations deep does not make this version deeper.
-    const evaluated = version('SYNTHETIC', { method: 'RULE_BASED' }, [seed(real, 5), seed(gen2, 0, 'EVALUATION'), seed(gen2, 0, 'FILTER_MODEL')]);
+    const evaluated = version('SYNTHETIC', { method: 'RULE_BASED' }, [
+      seed(real, 5),
+      seed(gen2, 0, 'EVALUATION'),
+      seed(gen2, 0, 'FILTER_MODEL'),
+    ]);
     expect(evaluated.generationDepth).toBe(1);
     // A mix of a real set (6000 rows) and a depth-2 synthetic one (4000): depth 2, 60% real (all rows carried).
     const mix = version('HYBRID', { method: 'MIXTURE' }, [seed(real, 6000), seed(gen2, 4000)]);
@@ -79,11 +110,20 @@ describe('lineage metrics', () => {
     let accumulate = version('HYBRID', { method: 'LLM_GENERATION', realFraction: 0.5 }, [seed(real, 1000)]);
     let replace = version('SYNTHETIC', { method: 'LLM_GENERATION' }, [seed(real, 1000)]);
     for (let g = 2; g <= 10; g++) {
-      accumulate = version('HYBRID', { method: 'LLM_GENERATION', realFraction: 0.5, curation: [{ kind: 'DEDUP', rowsIn: 2, rowsOut: 1, reviewedFraction: null, notes: null }] }, [
-        seed(accumulate, 1000),
-        seed(real, 1000),
-      ]);
-      replace = version('SYNTHETIC', { method: 'LLM_GENERATION', curation: [{ kind: 'DEDUP', rowsIn: 2, rowsOut: 1, reviewedFraction: null, notes: null }] }, [seed(replace, 1000)]);
+      accumulate = version(
+        'HYBRID',
+        {
+          method: 'LLM_GENERATION',
+          realFraction: 0.5,
+          curation: [{ kind: 'DEDUP', rowsIn: 2, rowsOut: 1, reviewedFraction: null, notes: null }],
+        },
+        [seed(accumulate, 1000), seed(real, 1000)],
+      );
+      replace = version(
+        'SYNTHETIC',
+        { method: 'LLM_GENERATION', curation: [{ kind: 'DEDUP', rowsIn: 2, rowsOut: 1, reviewedFraction: null, notes: null }] },
+        [seed(replace, 1000)],
+      );
     }
     // e(g) = 0.5 × (e(g−1) + 1) / 2 converges to 1/3: the real share stays.
     expect(accumulate.generationDepth).toBe(10);
@@ -94,8 +134,12 @@ describe('lineage metrics', () => {
   });
 
   it('applies the collapse-risk rules at their thresholds', () => {
-    const risk = (generationDepth: number, realFraction: number, humanReviewedFraction = 0.1, curation: ('DEDUP' | 'HUMAN_REVIEW')[] = ['DEDUP']) =>
-      assessCollapseRisk({ generationDepth, realFraction, humanReviewedFraction, curation }).level;
+    const risk = (
+      generationDepth: number,
+      realFraction: number,
+      humanReviewedFraction = 0.1,
+      curation: ('DEDUP' | 'HUMAN_REVIEW')[] = ['DEDUP'],
+    ) => assessCollapseRisk({ generationDepth, realFraction, humanReviewedFraction, curation }).level;
     expect(risk(0, 1, 0, [])).toBe('LOW');
     expect(risk(1, 0)).toBe('LOW');
     expect(risk(1, 0, 0, [])).toBe('MEDIUM');

@@ -99,7 +99,11 @@ describe('lineage arithmetic through the API', () => {
 
   beforeAll(async () => {
     r1 = await publish(alpha, { title: 'Real reviews', kind: 'REAL', terms: NON_COMMERCIAL }, REAL_PROVENANCE);
-    r2 = await publish(beta, { title: 'Forum posts', kind: 'REAL', terms: CC0 }, { collectionMethod: 'WEB_API', consentBasis: 'PUBLIC_DATA' });
+    r2 = await publish(
+      beta,
+      { title: 'Forum posts', kind: 'REAL', terms: CC0 },
+      { collectionMethod: 'WEB_API', consentBasis: 'PUBLIC_DATA' },
+    );
     s1 = await publish(
       alpha,
       { title: 'Synthetic reviews', kind: 'SYNTHETIC' },
@@ -179,7 +183,11 @@ describe('lineage arithmetic through the API', () => {
     so = await publish(
       alpha,
       { title: 'Rule-based posts', kind: 'SYNTHETIC' },
-      { method: 'RULE_BASED', sources: [{ versionId: r2, role: 'SEED', rowsUsed: '500' }], curation: [{ kind: 'DEDUP', rowsIn: '500', rowsOut: '450' }] },
+      {
+        method: 'RULE_BASED',
+        sources: [{ versionId: r2, role: 'SEED', rowsUsed: '500' }],
+        curation: [{ kind: 'DEDUP', rowsIn: '500', rowsOut: '450' }],
+      },
     );
   });
 
@@ -213,16 +221,24 @@ describe('lineage arithmetic through the API', () => {
     expect(v.lineage.inheritedTerms).toEqual({ ...OPEN_TERMS, spdxId: null, commercialUse: false });
     expect(v.lineage.attributions).toEqual([label('Real reviews', alpha, 'CC-BY-NC-4.0')]);
     expect(links(v.lineage.ancestors)).toEqual([[r1, 1]]);
-    expect(v.lineage.collapseRisk).toEqual({ level: 'LOW', reasons: ['One generation from its sources, 0% real records', '20% of rows human-reviewed'] });
+    expect(v.lineage.collapseRisk).toEqual({
+      level: 'LOW',
+      reasons: ['One generation from its sources, 0% real records', '20% of rows human-reviewed'],
+    });
   });
 
   it('scores a synthetic-from-synthetic chain that replaced the real data HIGH', async () => {
     const v = await lineageOf(s2, buyer.key);
     // depth = 1 + depth(S1) = 2; realFraction = 0 × W = 0; humanReviewed = 0 + 1 × 0 × ... = 0
     expect(v.lineage).toMatchObject({ generationDepth: 2, realFraction: 0, humanReviewedFraction: 0, roots: [{ id: r1 }] });
-    expect(links(v.lineage.ancestors)).toEqual([[s1, 1], [r1, 2]]);
+    expect(links(v.lineage.ancestors)).toEqual([
+      [s1, 1],
+      [r1, 2],
+    ]);
     // Attributions: S1's own label (CC-BY requires it) plus what S1 owed (R1).
-    expect(v.lineage.attributions).toEqual([label('Real reviews', alpha, 'CC-BY-NC-4.0'), label('Synthetic reviews', alpha, 'CC-BY-4.0')].sort());
+    expect(v.lineage.attributions).toEqual(
+      [label('Real reviews', alpha, 'CC-BY-NC-4.0'), label('Synthetic reviews', alpha, 'CC-BY-4.0')].sort(),
+    );
     expect(v.lineage.collapseRisk.level).toBe('HIGH');
     expect(v.lineage.collapseRisk.reasons).toEqual([
       '2 generations of synthetic data with only 0% real records: generated data that replaced the real data degrades with every generation',
@@ -240,7 +256,12 @@ describe('lineage arithmetic through the API', () => {
     expect(two.lineage.generationDepth).toBe(2);
     expect(two.lineage.realFraction).toBeCloseTo(0.375, 12);
     // R1 is a parent (depth 1) and a grandparent through H1 (depth 2): the shortest path wins, one row.
-    expect(links(two.lineage.ancestors)).toEqual([[h1, 1], [r1, 1]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    expect(links(two.lineage.ancestors)).toEqual(
+      [
+        [h1, 1],
+        [r1, 1],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
     expect(two.lineage.collapseRisk).toEqual({
       level: 'LOW',
       reasons: [
@@ -332,8 +353,13 @@ describe('lineage arithmetic through the API', () => {
   it('filters the catalog on depth, real fraction and permissions through the ancestry', async () => {
     const titles = async (filter: Record<string, unknown>) =>
       (
-        ok(await app.gql(`query($f: DatasetFilter) { datasets(filter: $f, first: 100, orderBy: TITLE) { nodes { title } } }`, { f: { tags: [TAG], ...filter } }, buyer.key))
-          .datasets.nodes as { title: string }[]
+        ok(
+          await app.gql(
+            `query($f: DatasetFilter) { datasets(filter: $f, first: 100, orderBy: TITLE) { nodes { title } } }`,
+            { f: { tags: [TAG], ...filter } },
+            buyer.key,
+          ),
+        ).datasets.nodes as { title: string }[]
       ).map((n) => n.title);
     // Depths: R1 0, R2 0, S1 1, H1 1, DR 1, SO 1, S2 2, H2 2, D 2.
     expect(await titles({ maxGenerationDepth: 0 })).toEqual(['Forum posts', 'Real reviews']);
@@ -346,7 +372,12 @@ describe('lineage arithmetic through the API', () => {
       'Synthetic reviews',
     ]);
     // Real fractions: R1 1, R2 1, DR 0.6, H1 0.5, H2 0.375, D 0.0375, S1 0, S2 0, SO 0.
-    expect(await titles({ minRealFraction: 0.5 })).toEqual(['Augmented reviews and posts', 'Forum posts', 'Hybrid reviews', 'Real reviews']);
+    expect(await titles({ minRealFraction: 0.5 })).toEqual([
+      'Augmented reviews and posts',
+      'Forum posts',
+      'Hybrid reviews',
+      'Real reviews',
+    ]);
     expect(await titles({ minRealFraction: 0.3, maxGenerationDepth: 2 })).toEqual([
       'Augmented reviews and posts',
       'Forum posts',
@@ -360,7 +391,11 @@ describe('lineage arithmetic through the API', () => {
     // The dataset's own terms say commercial use for all but R1: the plain filter cannot see the ancestry.
     expect(await titles({ permissions: ['COMMERCIAL_USE'], maxGenerationDepth: 1 })).toHaveLength(5);
     expectError(await app.gql(`{ datasets(filter: { minRealFraction: 1.5 }) { totalCount } }`), 'BAD_USER_INPUT', 'filter.minRealFraction');
-    expectError(await app.gql(`{ datasets(filter: { maxGenerationDepth: -1 }) { totalCount } }`), 'BAD_USER_INPUT', 'filter.maxGenerationDepth');
+    expectError(
+      await app.gql(`{ datasets(filter: { maxGenerationDepth: -1 }) { totalCount } }`),
+      'BAD_USER_INPUT',
+      'filter.maxGenerationDepth',
+    );
   });
 
   it('lists lineage for a page of versions in a constant number of statements', async () => {
@@ -384,7 +419,9 @@ describe('lineage arithmetic through the API', () => {
   });
 
   it('exports Croissant JSON-LD with the required fields and the provenance', async () => {
-    const { croissant } = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { croissant } }`, { id: d }, buyer.key)).datasetVersion;
+    const { croissant } = ok(
+      await app.gql(`query($id: ID!) { datasetVersion(id: $id) { croissant } }`, { id: d }, buyer.key),
+    ).datasetVersion;
     expect(croissant['@context']).toMatchObject({
       '@vocab': 'https://schema.org/',
       sc: 'https://schema.org/',
@@ -420,7 +457,12 @@ describe('lineage arithmetic through the API', () => {
       expect.objectContaining({
         '@type': 'cr:RecordSet',
         field: [
-          expect.objectContaining({ '@type': 'cr:Field', name: 'id', dataType: 'sc:Text', source: { fileObject: { '@id': 'data/train.jsonl' }, extract: { column: 'id' } } }),
+          expect.objectContaining({
+            '@type': 'cr:Field',
+            name: 'id',
+            dataType: 'sc:Text',
+            source: { fileObject: { '@id': 'data/train.jsonl' }, extract: { column: 'id' } },
+          }),
           expect.objectContaining({ '@type': 'cr:Field', name: 'text', dataType: 'sc:Text' }),
         ],
       }),
@@ -429,7 +471,11 @@ describe('lineage arithmetic through the API', () => {
     expect(croissant['rai:dataCollection']).toContain('distillation with Alpha student-1b');
     expect(croissant['rai:dataPreprocessingProtocol']).toEqual(['DEDUP: 1000 → 800 rows', 'HUMAN_REVIEW: 800 → 800 rows, 10% reviewed']);
     expect(croissant['prov:wasDerivedFrom'].map((s: { identifier: string }) => s.identifier)).toEqual([s1, dr]);
-    expect(croissant['prov:wasGeneratedBy']).toMatchObject({ '@type': 'prov:Activity', name: 'DISTILLATION', 'prov:wasAssociatedWith': { name: 'student-1b' } });
+    expect(croissant['prov:wasGeneratedBy']).toMatchObject({
+      '@type': 'prov:Activity',
+      name: 'DISTILLATION',
+      'prov:wasAssociatedWith': { name: 'student-1b' },
+    });
     // A REAL version records its collection in RAI terms.
     const real = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { croissant } }`, { id: r1 })).datasetVersion.croissant;
     expect(real['rai:hasSyntheticData']).toBe(false);
@@ -448,8 +494,14 @@ describe('publishing checks the claim', () => {
 
   const seedOf = (versionId: string) => ({ method: 'SIMULATION', sources: [{ versionId, role: 'SEED', rowsUsed: '10' }] });
 
-  it("refuses a source the vendor has no right to, naming it, and accepts one whose terms are open", async () => {
-    const refused = await draft(alpha, 'SYNTHETIC', { method: 'SIMULATION', sources: [{ versionId: open, role: 'SEED', rowsUsed: '10' }, { versionId: closed, role: 'REFERENCE', rowsUsed: '5' }] });
+  it('refuses a source the vendor has no right to, naming it, and accepts one whose terms are open', async () => {
+    const refused = await draft(alpha, 'SYNTHETIC', {
+      method: 'SIMULATION',
+      sources: [
+        { versionId: open, role: 'SEED', rowsUsed: '10' },
+        { versionId: closed, role: 'REFERENCE', rowsUsed: '5' },
+      ],
+    });
     expectError(await app.gql(PUBLISH_VERSION, { id: refused.id }, alpha.key), 'FORBIDDEN', 'provenance.sources.1.versionId');
     // Nothing was frozen by the refused publish.
     expect((await lineageOf(open, buyer.key)).lineage.descendants).toEqual([]);
@@ -497,7 +549,11 @@ describe('publishing checks the claim', () => {
     const b = await draft(alpha, 'SYNTHETIC', seedOf(a.id));
     const UPDATE = `mutation($input: UpdateDatasetVersionInput!) { updateDatasetVersion(input: $input) { datasetVersion { id } } }`;
     expectError(
-      await app.gql(UPDATE, { input: { id: a.id, provenance: { method: 'SIMULATION', sources: [{ versionId: a.id, role: 'SEED', rowsUsed: '1' }] } } }, alpha.key),
+      await app.gql(
+        UPDATE,
+        { input: { id: a.id, provenance: { method: 'SIMULATION', sources: [{ versionId: a.id, role: 'SEED', rowsUsed: '1' }] } } },
+        alpha.key,
+      ),
       'BAD_USER_INPUT',
       'input.provenance.sources.0.versionId',
     );
@@ -529,7 +585,11 @@ describe('publishing checks the claim', () => {
     }
     // A REAL version cannot carry rows of synthetic data.
     const synthetic = await publish(alpha, { title: 'Simulated', kind: 'SYNTHETIC', tags: ['lineage-misc'] }, { method: 'SIMULATION' });
-    const real = await draft(alpha, 'REAL', { ...REAL_PROVENANCE, method: 'FILTERING', sources: [{ versionId: synthetic, role: 'SEED', rowsUsed: '5' }] });
+    const real = await draft(alpha, 'REAL', {
+      ...REAL_PROVENANCE,
+      method: 'FILTERING',
+      sources: [{ versionId: synthetic, role: 'SEED', rowsUsed: '5' }],
+    });
     expectError(await app.gql(PUBLISH_VERSION, { id: real.id }, alpha.key), 'BAD_USER_INPUT', 'provenance.sources.0.versionId');
   });
 
@@ -555,15 +615,25 @@ describe('publishing checks the claim', () => {
         'input.provenance.curation.1.rowsOut',
       ],
       [{ curation: [{ kind: 'DEDUP', rowsIn: '-1', rowsOut: '0' }] }, 'input.provenance.curation.0.rowsIn'],
-      [{ curation: [{ kind: 'HUMAN_REVIEW', rowsIn: '10', rowsOut: '10', reviewedFraction: 1.01 }] }, 'input.provenance.curation.0.reviewedFraction'],
+      [
+        { curation: [{ kind: 'HUMAN_REVIEW', rowsIn: '10', rowsOut: '10', reviewedFraction: 1.01 }] },
+        'input.provenance.curation.0.reviewedFraction',
+      ],
       [{ curation: [{ kind: 'HUMAN_REVIEW', rowsIn: '10', rowsOut: '10' }] }, 'input.provenance.curation.0.reviewedFraction'],
-      [{ curation: [{ kind: 'DEDUP', rowsIn: '10', rowsOut: '10', reviewedFraction: 0.5 }] }, 'input.provenance.curation.0.reviewedFraction'],
+      [
+        { curation: [{ kind: 'DEDUP', rowsIn: '10', rowsOut: '10', reviewedFraction: 0.5 }] },
+        'input.provenance.curation.0.reviewedFraction',
+      ],
       [{ generator: { model: '' } }, 'input.provenance.generator.model'],
       [{ generator: { model: 'm', parameters: [1, 2] } }, 'input.provenance.generator.parameters'],
     ];
     for (const [provenance, field] of cases) {
       expectError(
-        await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { provenance: { method: 'SIMULATION', ...provenance } }) }, alpha.key),
+        await app.gql(
+          CREATE_VERSION,
+          { input: versionInput(datasetId, { provenance: { method: 'SIMULATION', ...provenance } }) },
+          alpha.key,
+        ),
         'BAD_USER_INPUT',
         field,
       );
@@ -586,16 +656,28 @@ describe('retraction', () => {
       parent = await publish(
         alpha,
         { title: `Transcripts gen ${n}`, kind: 'HYBRID', tags: ['lineage-retract'] },
-        { method: 'SIMULATION', realFraction: 0.5, sources: [{ versionId: parent, role: 'SEED', rowsUsed: '10' }], curation: [{ kind: 'DEDUP', rowsIn: '10', rowsOut: '9' }] },
+        {
+          method: 'SIMULATION',
+          realFraction: 0.5,
+          sources: [{ versionId: parent, role: 'SEED', rowsUsed: '10' }],
+          curation: [{ kind: 'DEDUP', rowsIn: '10', rowsOut: '9' }],
+        },
       );
       chain.push(parent);
     }
-    const unrelated = await publish(alpha, { title: 'Unrelated', kind: 'SYNTHETIC', tags: ['lineage-retract'] }, { method: 'SIMULATION', sources: [{ versionId: other, role: 'SEED', rowsUsed: '5' }] });
+    const unrelated = await publish(
+      alpha,
+      { title: 'Unrelated', kind: 'SYNTHETIC', tags: ['lineage-retract'] },
+      { method: 'SIMULATION', sources: [{ versionId: other, role: 'SEED', rowsUsed: '5' }] },
+    );
     const before = await lineageOf(chain[2]!, buyer.key);
     expect(before.lineage.retractedAncestors).toEqual([]);
     const beforeLevel = before.lineage.collapseRisk.level;
 
-    expect(ok(await app.gql(RETRACT, { input: { id: root, reason: 'Contains unredacted phone numbers' } }, alpha.key)).retractDatasetVersion.datasetVersion).toEqual({
+    expect(
+      ok(await app.gql(RETRACT, { input: { id: root, reason: 'Contains unredacted phone numbers' } }, alpha.key)).retractDatasetVersion
+        .datasetVersion,
+    ).toEqual({
       id: root,
       status: 'RETRACTED',
     });
@@ -603,22 +685,30 @@ describe('retraction', () => {
       const v = await lineageOf(id, buyer.key);
       expect(v.lineage.retractedAncestors).toEqual([{ id: root }]);
       expect(v.lineage.collapseRisk.level).toBe('HIGH');
-      expect(v.lineage.collapseRisk.reasons[0]).toBe(`Ancestor "Call transcripts" 1.0.0 (${root}) was retracted: Contains unredacted phone numbers`);
+      expect(v.lineage.collapseRisk.reasons[0]).toBe(
+        `Ancestor "Call transcripts" 1.0.0 (${root}) was retracted: Contains unredacted phone numbers`,
+      );
     }
     expect(beforeLevel).not.toBe('HIGH');
     expect((await lineageOf(unrelated, buyer.key)).lineage.retractedAncestors).toEqual([]);
     const self = await lineageOf(root, buyer.key);
     expect(self.status).toBe('RETRACTED');
-    expect(self.lineage.collapseRisk).toMatchObject({ level: 'HIGH', reasons: ['This version was retracted: Contains unredacted phone numbers', expect.any(String)] });
+    expect(self.lineage.collapseRisk).toMatchObject({
+      level: 'HIGH',
+      reasons: ['This version was retracted: Contains unredacted phone numbers', expect.any(String)],
+    });
     // Its listing has no published version left: no latest version, and lineage filters no longer match it.
-    const listing = ok(await app.gql(`{ datasets(filter: { tags: ["lineage-retract"], maxGenerationDepth: 0 }, orderBy: TITLE) { nodes { title } } }`)).datasets;
+    const listing = ok(
+      await app.gql(`{ datasets(filter: { tags: ["lineage-retract"], maxGenerationDepth: 0 }, orderBy: TITLE) { nodes { title } } }`),
+    ).datasets;
     expect(listing.nodes).toEqual([{ title: 'Other root' }]);
     expectError(await app.gql(RETRACT, { input: { id: root, reason: 'again' } }, alpha.key), 'CONFLICT', 'input.id');
   });
 
   it("falls back to the dataset's newest remaining version", async () => {
     const { datasetId, versionId: v1 } = await publishDataset(app, alpha, { kind: 'REAL', tags: ['lineage-misc'] });
-    const v2 = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { version: '1.1.0' }) }, alpha.key)).createDatasetVersion.datasetVersion.id;
+    const v2 = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { version: '1.1.0' }) }, alpha.key)).createDatasetVersion
+      .datasetVersion.id;
     await uploadFiles(app, alpha.key, v2);
     ok(await app.gql(PUBLISH_VERSION, { id: v2 }, alpha.key));
     ok(await app.gql(RETRACT, { input: { id: v2, reason: 'bad labels' } }, alpha.key));
@@ -631,7 +721,11 @@ describe('retraction', () => {
     const hidden = await draft(alpha, 'REAL');
     const member = await addMember(app, alpha, 'MEMBER');
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "Aud", email: "aud-lineage@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "Aud", email: "aud-lineage@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret;
     const input = (id: string) => ({ input: { id, reason: 'PII' } });
     expectError(await app.gql(RETRACT, input(target)), 'UNAUTHENTICATED');
@@ -670,12 +764,16 @@ describe('quality reports', () => {
     const first = ok(await app.gql(ATTACH, report(v), alpha.key)).attachQualityReport.qualityReport;
     expect(first).toMatchObject({ id: expect.stringMatching(/^qr_/), attestation: 'THIRD_PARTY', fidelity: 0.91, version: { id: v } });
     expect(first.privacy).toEqual({ distanceToClosestRecord: 0.42, membershipInferenceRisk: 0.03 });
-    const second = ok(await app.gql(ATTACH, report(v, { attestation: 'VENDOR', producedBy: 'Alpha QA', privacy: null, fidelity: null }), alpha.key))
-      .attachQualityReport.qualityReport;
-    const listed = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { qualityReports { id producedBy } } }`, { id: v }, buyer.key)).datasetVersion
-      .qualityReports;
+    const second = ok(
+      await app.gql(ATTACH, report(v, { attestation: 'VENDOR', producedBy: 'Alpha QA', privacy: null, fidelity: null }), alpha.key),
+    ).attachQualityReport.qualityReport;
+    const listed = ok(
+      await app.gql(`query($id: ID!) { datasetVersion(id: $id) { qualityReports { id producedBy } } }`, { id: v }, buyer.key),
+    ).datasetVersion.qualityReports;
     expect(listed.map((r: { id: string }) => r.id)).toEqual([second.id, first.id]);
-    const node = ok(await app.gql(`query($id: ID!) { node(id: $id) { __typename ... on QualityReport { producedBy } } }`, { id: first.id }, buyer.key)).node;
+    const node = ok(
+      await app.gql(`query($id: ID!) { node(id: $id) { __typename ... on QualityReport { producedBy } } }`, { id: first.id }, buyer.key),
+    ).node;
     expect(node).toEqual({ __typename: 'QualityReport', producedBy: 'Evals Inc.' });
   });
 
@@ -683,7 +781,11 @@ describe('quality reports', () => {
     const v = await publish(alpha, { title: 'Evaluated 2', kind: 'REAL', tags: ['lineage-misc'] });
     const hidden = await draft(alpha, 'SYNTHETIC', { method: 'SIMULATION' });
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "Aud2", email: "aud-quality@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "Aud2", email: "aud-quality@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret;
     expectError(await app.gql(ATTACH, report(v)), 'UNAUTHENTICATED');
     for (const key of [beta.key, buyer.key, auditor]) expectError(await app.gql(ATTACH, report(v), key), 'FORBIDDEN');
@@ -698,15 +800,12 @@ describe('quality reports', () => {
       [{ privacy: { distanceToClosestRecord: -1 } }, 'input.privacy.distanceToClosestRecord'],
       [{ reportUrl: 'ftp://evals.example/x' }, 'input.reportUrl'],
       [{ producedBy: '' }, 'input.producedBy'],
-      [
-        { fidelity: null, privacy: null, dedupPassRate: null, filterPassRate: null, factCheckRate: null, hallucinationRate: null },
-        'input',
-      ],
+      [{ fidelity: null, privacy: null, dedupPassRate: null, filterPassRate: null, factCheckRate: null, hallucinationRate: null }, 'input'],
     ];
     for (const [extra, field] of cases) expectError(await app.gql(ATTACH, report(v, extra), alpha.key), 'BAD_USER_INPUT', field);
     // The hidden draft's reports stay hidden.
-    const node = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { qualityReports { id } } }`, { id: hidden.id }, alpha.key)).datasetVersion
-      .qualityReports[0].id;
+    const node = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { qualityReports { id } } }`, { id: hidden.id }, alpha.key))
+      .datasetVersion.qualityReports[0].id;
     expect(ok(await app.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: node }, buyer.key)).node).toBeNull();
   });
 });
@@ -729,7 +828,13 @@ describe('draft provenance and lineage', () => {
     expect(mine.lineage).toMatchObject({ generationDepth: 1, realFraction: 0.4, roots: [{ id: source }], descendants: [] });
     expect(links(mine.lineage.ancestors)).toEqual([[source, 1]]);
     // Removing the provenance makes it unpublishable again.
-    ok(await app.gql(`mutation($input: UpdateDatasetVersionInput!) { updateDatasetVersion(input: $input) { datasetVersion { id } } }`, { input: { id: v.id, provenance: null } }, alpha.key));
+    ok(
+      await app.gql(
+        `mutation($input: UpdateDatasetVersionInput!) { updateDatasetVersion(input: $input) { datasetVersion { id } } }`,
+        { input: { id: v.id, provenance: null } },
+        alpha.key,
+      ),
+    );
     expect((await lineageOf(v.id, alpha.key)).provenance).toBeNull();
     expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key), 'BAD_USER_INPUT', 'provenance');
   });

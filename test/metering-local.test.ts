@@ -50,7 +50,10 @@ const range = () => ({ from: new Date(h0.getTime() - 2 * HOUR).toISOString(), to
 
 describe('local billing mode', () => {
   it('runs the same pipeline into the local meter ledger, and reconciliation compares against it', async () => {
-    const ledger = await app.database.pool.query('SELECT identifier, event_name, organization_id, value, event_at FROM local_meter_events WHERE license_id = $1', [licenseId]);
+    const ledger = await app.database.pool.query(
+      'SELECT identifier, event_name, organization_id, value, event_at FROM local_meter_events WHERE license_id = $1',
+      [licenseId],
+    );
     expect(ledger.rows).toEqual([
       {
         identifier: `assay_${licenseId}_${h0.toISOString().slice(0, 13).replace(/[-T]/g, '')}_1`,
@@ -71,7 +74,11 @@ describe('local billing mode', () => {
     expect(row.difference).toBeCloseTo(0, 12);
 
     const current = ok(
-      await app.gql(`query($id: ID!) { license(id: $id) { currentUsage { unit billingMode used includedUnits usageCap billedUnits pendingUnits resetsAt } } }`, { id: licenseId }, buyer.key),
+      await app.gql(
+        `query($id: ID!) { license(id: $id) { currentUsage { unit billingMode used includedUnits usageCap billedUnits pendingUnits resetsAt } } }`,
+        { id: licenseId },
+        buyer.key,
+      ),
     ).license.currentUsage;
     expect(current).toMatchObject({ unit: 'GIGABYTE', billingMode: 'LOCAL', includedUnits: 5, usageCap: 100, pendingUnits: 0 });
     expect(current.used).toBeCloseTo(0.00006, 12);
@@ -93,13 +100,21 @@ describe('local billing mode', () => {
     expect(days.reduce((n: number, p: any) => n + p.requests, 0)).toBe(3);
     expect(days.every((p: any) => p.start.endsWith('T00:00:00.000Z'))).toBe(true);
     expectError(await app.gql(USAGE, { id: licenseId, from: to, to: from }, buyer.key), 'BAD_USER_INPUT', 'to');
-    expectError(await app.gql(USAGE, { id: licenseId, from: '2020-01-01T00:00:00Z', to: '2020-03-01T00:00:00Z', g: 'HOUR' }, buyer.key), 'BAD_USER_INPUT', 'to');
+    expectError(
+      await app.gql(USAGE, { id: licenseId, from: '2020-01-01T00:00:00Z', to: '2020-03-01T00:00:00Z', g: 'HOUR' }, buyer.key),
+      'BAD_USER_INPUT',
+      'to',
+    );
   });
 
   it('shows usage to the licensee, the selling vendor and staff only', async () => {
     const member = await addMember(app, buyer);
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "A", email: "aud-metering@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "A", email: "aud-metering@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret as string;
     const outsiderBuyer = await signUp(app, 'BUYER');
     const vars = { id: licenseId, ...range() };
@@ -113,7 +128,16 @@ describe('local billing mode', () => {
 
     // Vendors see usage of their datasets by licensee; nobody else's.
     const vendorRows = ok(await app.gql(VENDOR_USAGE, range(), vendor.key)).vendorUsage;
-    expect(vendorRows).toEqual([expect.objectContaining({ licensee: { id: buyer.id }, dataset: { id: datasetId }, unit: 'GIGABYTE', licenses: 1, requests: 3, bytes: String(3 * FILE.length) })]);
+    expect(vendorRows).toEqual([
+      expect.objectContaining({
+        licensee: { id: buyer.id },
+        dataset: { id: datasetId },
+        unit: 'GIGABYTE',
+        licenses: 1,
+        requests: 3,
+        bytes: String(3 * FILE.length),
+      }),
+    ]);
     expect(ok(await app.gql(VENDOR_USAGE, range(), otherVendor.key)).vendorUsage).toEqual([]);
     expect(ok(await app.gql(VENDOR_USAGE, range(), buyer.key)).vendorUsage).toEqual([]);
     expect(ok(await app.gql(VENDOR_USAGE, range(), ADMIN_KEY)).vendorUsage.length).toBeGreaterThanOrEqual(1);
@@ -129,7 +153,9 @@ describe('local billing mode', () => {
     expectError(await app.gql(RECON, { ...range(), id: licenseId }, otherVendor.key), 'NOT_FOUND');
     expectError(await app.gql(RECON, range()), 'UNAUTHENTICATED');
     // currentUsage travels with the license, so only its parties ever see it.
-    expect(ok(await app.gql(`query($id: ID!) { license(id: $id) { id currentUsage { used } } }`, { id: licenseId }, otherVendor.key)).license).toBeNull();
+    expect(
+      ok(await app.gql(`query($id: ID!) { license(id: $id) { id currentUsage { used } } }`, { id: licenseId }, otherVendor.key)).license,
+    ).toBeNull();
   });
 });
 
@@ -146,9 +172,14 @@ describe('caps and license state at the download gate', () => {
     await settle();
     const refused = await download(token);
     expect(refused.status).toBe(402);
-    const resetsAt = ok(await app.gql(`query($id: ID!) { license(id: $id) { currentUsage { resetsAt used } } }`, { id: capped.licenseId }, b.key)).license.currentUsage;
+    const resetsAt = ok(
+      await app.gql(`query($id: ID!) { license(id: $id) { currentUsage { resetsAt used } } }`, { id: capped.licenseId }, b.key),
+    ).license.currentUsage;
     expect(resetsAt.used).toBe(served);
-    expect(refused.body).toEqual({ error: 'USAGE_CAP_REACHED', message: `Usage cap of 5 request(s) reached for this period; it resets at ${resetsAt.resetsAt}` });
+    expect(refused.body).toEqual({
+      error: 'USAGE_CAP_REACHED',
+      message: `Usage cap of 5 request(s) reached for this period; it resets at ${resetsAt.resetsAt}`,
+    });
   });
 
   it('stops accepting usage of a canceled or revoked license', async () => {
@@ -168,7 +199,17 @@ describe('caps and license state at the download gate', () => {
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ error: 'LICENSE_NOT_ACTIVE' });
       await settle();
-      const usage = ok(await app.gql(USAGE, { id: lic.licenseId, from: new Date(app.clock.now().getTime() - 2 * HOUR).toISOString(), to: new Date(app.clock.now().getTime() + HOUR).toISOString() }, ADMIN_KEY)).usage;
+      const usage = ok(
+        await app.gql(
+          USAGE,
+          {
+            id: lic.licenseId,
+            from: new Date(app.clock.now().getTime() - 2 * HOUR).toISOString(),
+            to: new Date(app.clock.now().getTime() + HOUR).toISOString(),
+          },
+          ADMIN_KEY,
+        ),
+      ).usage;
       expect(usage.reduce((n: number, p: any) => n + p.requests, 0)).toBe(1);
       const denials = await app.database.pool.query(`SELECT reason FROM access_denials WHERE license_id = $1`, [lic.licenseId]);
       expect(denials.rows).toEqual([{ reason: 'LICENSE_NOT_ACTIVE' }]);

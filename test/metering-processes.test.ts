@@ -73,9 +73,19 @@ async function seedWindows(hours: number[]): Promise<Map<string, string>> {
         const bytes = 1_000_000 + 137 * k + i;
         usage.bytes += bytes;
         usage.rows += 250;
-        rows.push({ licenseId: lic.licenseId, organizationId: lic.buyerId, versionId, servedAt: new Date(start + i * 60_000), bytes, rows: 250 });
+        rows.push({
+          licenseId: lic.licenseId,
+          organizationId: lic.buyerId,
+          versionId,
+          servedAt: new Date(start + i * 60_000),
+          bytes,
+          rows: 250,
+        });
       }
-      expected.set(`assay_${lic.licenseId}_${new Date(start).toISOString().slice(0, 13).replace(/[-T]/g, '')}_1`, unitsOf(lic.unit, usage).value);
+      expected.set(
+        `assay_${lic.licenseId}_${new Date(start).toISOString().slice(0, 13).replace(/[-T]/g, '')}_1`,
+        unitsOf(lic.unit, usage).value,
+      );
     }
   }
   await insertUsage(app, rows);
@@ -117,7 +127,8 @@ beforeAll(async () => {
     [b2, 'THOUSAND_ROWS'],
   ] as const) {
     const lic = await usageLicense(app, vendor, buyer, published.datasetId, { usageUnit: unit });
-    const customer = (await app.database.pool.query('SELECT stripe_customer_id FROM licenses WHERE id = $1', [lic.licenseId])).rows[0].stripe_customer_id;
+    const customer = (await app.database.pool.query('SELECT stripe_customer_id FROM licenses WHERE id = $1', [lic.licenseId])).rows[0]
+      .stripe_customer_id;
     licenses.push({ ...lic, unit, customer, buyerId: buyer.id });
   }
 }, 120_000);
@@ -136,9 +147,15 @@ describe('metering across real server processes', () => {
     for (let round = 0; round < 5; round++) {
       const seen = fake.requests.filter((r) => r.path === METER_PATH).length;
       const server = startServer();
-      await until(async () => fake.requests.filter((r) => r.path === METER_PATH).length >= seen + 5 + 3 * round, 30_000, `meter calls in round ${round}`).catch(async (err) => {
+      await until(
+        async () => fake.requests.filter((r) => r.path === METER_PATH).length >= seen + 5 + 3 * round,
+        30_000,
+        `meter calls in round ${round}`,
+      ).catch(async (err) => {
         const statuses = [...(await reportStatuses()).values()];
-        throw new Error(`${(err as Error).message}: seen ${seen}, now ${fake.requests.filter((r) => r.path === METER_PATH).length}, reports ${statuses.length}, sent ${statuses.filter((x) => x === 'SENT').length}`);
+        throw new Error(
+          `${(err as Error).message}: seen ${seen}, now ${fake.requests.filter((r) => r.path === METER_PATH).length}, reports ${statuses.length}, sent ${statuses.filter((x) => x === 'SENT').length}`,
+        );
       });
       server.child.kill('SIGKILL');
       await server.exited;
@@ -148,10 +165,14 @@ describe('metering across real server processes', () => {
 
     const last = startServer();
     await last.ready();
-    await until(async () => {
-      const statuses = await reportStatuses();
-      return statuses.size === 180 && [...statuses.values()].every((s) => s === 'SENT');
-    }, 60_000, 'every report sent');
+    await until(
+      async () => {
+        const statuses = await reportStatuses();
+        return statuses.size === 180 && [...statuses.values()].every((s) => s === 'SENT');
+      },
+      60_000,
+      'every report sent',
+    );
     last.child.kill('SIGTERM');
     await last.exited;
     fake.heal();
@@ -175,10 +196,14 @@ describe('metering across real server processes', () => {
     fake.delayNext('POST', METER_PATH, 10, 1_000_000);
     const [a, b] = [startServer(), startServer()];
     await Promise.all([a.ready(), b.ready()]);
-    await until(async () => {
-      const statuses = await reportStatuses();
-      return [...expected.keys()].every((id) => statuses.get(id) === 'SENT');
-    }, 60_000, 'every report sent');
+    await until(
+      async () => {
+        const statuses = await reportStatuses();
+        return [...expected.keys()].every((id) => statuses.get(id) === 'SENT');
+      },
+      60_000,
+      'every report sent',
+    );
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
     await Promise.all([a.exited, b.exited]);

@@ -32,10 +32,18 @@ const env = (fake: FakeStripe, extra: Record<string, string> = {}) => ({
 const hourId = (d: Date) => d.toISOString().slice(0, 13).replace(/[-T]/g, '');
 const identifier = (licenseId: string, window: Date, seq: number) => `assay_${licenseId}_${hourId(window)}_${seq}`;
 const download = (token: string) =>
-  fetch(`${app.url}/data/${versionId}/data/part.bin`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, bytes: (await r.arrayBuffer()).byteLength }));
+  fetch(`${app.url}/data/${versionId}/data/part.bin`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+    status: r.status,
+    bytes: (await r.arrayBuffer()).byteLength,
+  }));
 
-async function reportStatuses(licenseId: string): Promise<{ identifier: string; status: string; attempts: number; last_error: string | null }[]> {
-  const res = await app.database.pool.query('SELECT identifier, status, attempts, last_error FROM usage_reports WHERE license_id = $1 ORDER BY identifier', [licenseId]);
+async function reportStatuses(
+  licenseId: string,
+): Promise<{ identifier: string; status: string; attempts: number; last_error: string | null }[]> {
+  const res = await app.database.pool.query(
+    'SELECT identifier, status, attempts, last_error FROM usage_reports WHERE license_id = $1 ORDER BY identifier',
+    [licenseId],
+  );
   return res.rows;
 }
 
@@ -85,9 +93,24 @@ describe('usage to Stripe Billing Meters', () => {
     const sent = fake.calls('POST', METER_PATH);
     expect(sent.map((c) => c.params).sort((a, b) => a.identifier.localeCompare(b.identifier))).toEqual(
       [
-        { event_name: `assay_usage_${gb.offerId}`, identifier: identifier(gb.licenseId, h0, 1), payload: { stripe_customer_id: customer, value: '0.00003' }, timestamp: String(h0.getTime() / 1000) },
-        { event_name: `assay_usage_${req.offerId}`, identifier: identifier(req.licenseId, h0, 1), payload: { stripe_customer_id: customer, value: '2' }, timestamp: String(h0.getTime() / 1000) },
-        { event_name: `assay_usage_${rows.offerId}`, identifier: identifier(rows.licenseId, h0, 1), payload: { stripe_customer_id: customer, value: '0.1' }, timestamp: String(h0.getTime() / 1000) },
+        {
+          event_name: `assay_usage_${gb.offerId}`,
+          identifier: identifier(gb.licenseId, h0, 1),
+          payload: { stripe_customer_id: customer, value: '0.00003' },
+          timestamp: String(h0.getTime() / 1000),
+        },
+        {
+          event_name: `assay_usage_${req.offerId}`,
+          identifier: identifier(req.licenseId, h0, 1),
+          payload: { stripe_customer_id: customer, value: '2' },
+          timestamp: String(h0.getTime() / 1000),
+        },
+        {
+          event_name: `assay_usage_${rows.offerId}`,
+          identifier: identifier(rows.licenseId, h0, 1),
+          payload: { stripe_customer_id: customer, value: '0.1' },
+          timestamp: String(h0.getTime() / 1000),
+        },
       ].sort((a, b) => a.identifier.localeCompare(b.identifier)),
     );
     expect(sent.every((c) => c.idempotencyKey === c.params.identifier)).toBe(true);
@@ -96,11 +119,24 @@ describe('usage to Stripe Billing Meters', () => {
     app.clock.advance(HOUR);
     expect(await worker.flush()).toMatchObject({ newReports: 2, sent: 2 });
     // A late batch for h0 (written after h0 was reported) becomes report 2 of h0 with only the difference.
-    await insertUsage(app, [{ licenseId: gb.licenseId, organizationId: buyer.id, versionId, servedAt: new Date(h0.getTime() + 10 * 60_000), bytes: 5000, rows: 0 }]);
+    await insertUsage(app, [
+      {
+        licenseId: gb.licenseId,
+        organizationId: buyer.id,
+        versionId,
+        servedAt: new Date(h0.getTime() + 10 * 60_000),
+        bytes: 5000,
+        rows: 0,
+      },
+    ]);
     expect(await worker.flush()).toMatchObject({ newReports: 1, sent: 1 });
     expect(await worker.flush()).toMatchObject({ newReports: 0, sent: 0 });
 
-    const events = (id: string) => [...fake.meterEvents.values()].filter((e) => e.identifier.startsWith(`assay_${id}_`)).map((e) => [e.identifier, e.value]).sort();
+    const events = (id: string) =>
+      [...fake.meterEvents.values()]
+        .filter((e) => e.identifier.startsWith(`assay_${id}_`))
+        .map((e) => [e.identifier, e.value])
+        .sort();
     expect(events(gb.licenseId)).toEqual([
       [identifier(gb.licenseId, h0, 1), '0.00003'],
       [identifier(gb.licenseId, h0, 2), '0.000005'],
@@ -134,7 +170,13 @@ describe('usage to Stripe Billing Meters', () => {
       ),
     ).usageReconciliation;
     expect(recon).toHaveLength(1);
-    expect(recon[0]).toMatchObject({ license: { id: gb.licenseId }, invoicedUnits: null, invoicedSource: 'NOT_AVAILABLE', flags: [], ok: true });
+    expect(recon[0]).toMatchObject({
+      license: { id: gb.licenseId },
+      invoicedUnits: null,
+      invoicedSource: 'NOT_AVAILABLE',
+      flags: [],
+      ok: true,
+    });
     expect(recon[0].recordedUnits).toBeCloseTo(0.000055, 12);
     expect(recon[0].reportedUnits).toBeCloseTo(0.000055, 12);
     expect(recon[0].invoicedNote).toMatch(/Stripe/);
@@ -147,7 +189,16 @@ describe('usage to Stripe Billing Meters', () => {
     const windows = [2, 3, 4, 5, 6, 7].map((k) => ({ start: new Date(current - k * HOUR), count: k }));
     await insertUsage(
       app,
-      windows.flatMap((w) => Array.from({ length: w.count }, (_, i) => ({ licenseId: lic.licenseId, organizationId: b2.id, versionId, servedAt: new Date(w.start.getTime() + i * 60_000), bytes: 1, rows: 0 }))),
+      windows.flatMap((w) =>
+        Array.from({ length: w.count }, (_, i) => ({
+          licenseId: lic.licenseId,
+          organizationId: b2.id,
+          versionId,
+          servedAt: new Date(w.start.getTime() + i * 60_000),
+          bytes: 1,
+          rows: 0,
+        })),
+      ),
     );
     const before = fake.requests.filter((r) => r.path === METER_PATH).length;
     fake.failNext('POST', METER_PATH, 500, 3);
@@ -170,7 +221,9 @@ describe('usage to Stripe Billing Meters', () => {
     const attempts = fake.requests.filter((r) => r.path === METER_PATH).length - before;
     expect(attempts).toBeGreaterThanOrEqual(6 + 7);
     const accepted = [...fake.meterEvents.values()].filter((e) => e.identifier.startsWith(`assay_${lic.licenseId}_`));
-    expect(accepted.map((e) => [e.identifier, e.value]).sort()).toEqual(windows.map((w) => [identifier(lic.licenseId, w.start, 1), String(w.count)]).sort());
+    expect(accepted.map((e) => [e.identifier, e.value]).sort()).toEqual(
+      windows.map((w) => [identifier(lic.licenseId, w.start, 1), String(w.count)]).sort(),
+    );
     expect(fake.meterTotals(`assay_usage_${lic.offerId}`).get(await customerOf(lic.licenseId))).toBe(2 + 3 + 4 + 5 + 6 + 7);
   });
 
@@ -193,13 +246,21 @@ describe('usage to Stripe Billing Meters', () => {
     expect(recon).toEqual([
       expect.objectContaining({ recordedUnits: 1, reportedUnits: 0, tooOldUnits: 1, difference: 1, flags: ['TOO_OLD'], ok: false }),
     ]);
-    expect(recon[0].unsentReports).toEqual([expect.objectContaining({ status: 'TOO_OLD', windowStart: windowStartOf(old).toISOString(), lastError: expect.stringMatching(/35 days/) })]);
+    expect(recon[0].unsentReports).toEqual([
+      expect.objectContaining({
+        status: 'TOO_OLD',
+        windowStart: windowStartOf(old).toISOString(),
+        lastError: expect.stringMatching(/35 days/),
+      }),
+    ]);
   });
 });
 
 describe('outbox lag on /metrics', () => {
   it('shows unsent reports and the oldest one’s age while Stripe is down, and zero once it caught up', async () => {
-    const app2 = await startTestApp(env(fake, { ASSAY_METERING_INTERVAL_MS: '50', ASSAY_METERING_RETRY_BASE_MS: '600000', ASSAY_METERING_RETRY_MAX_MS: '600000' }));
+    const app2 = await startTestApp(
+      env(fake, { ASSAY_METERING_INTERVAL_MS: '50', ASSAY_METERING_RETRY_BASE_MS: '600000', ASSAY_METERING_RETRY_MAX_MS: '600000' }),
+    );
     try {
       const [v, b] = await Promise.all([signUp(app2, 'VENDOR'), signUp(app2, 'BUYER')]);
       await connectVendor(app2, v, fake);
@@ -207,7 +268,17 @@ describe('outbox lag on /metrics', () => {
       const lic = await usageLicense(app2, v, b, published.datasetId, { usageUnit: 'REQUEST' });
       const start = windowStartOf(app2.clock.now()).getTime();
       fake.failNext('POST', METER_PATH, 503, 100_000);
-      await insertUsage(app2, [3, 4, 5].map((k) => ({ licenseId: lic.licenseId, organizationId: b.id, versionId: published.versionId, servedAt: new Date(start - k * HOUR), bytes: 1, rows: 0 })));
+      await insertUsage(
+        app2,
+        [3, 4, 5].map((k) => ({
+          licenseId: lic.licenseId,
+          organizationId: b.id,
+          versionId: published.versionId,
+          servedAt: new Date(start - k * HOUR),
+          bytes: 1,
+          rows: 0,
+        })),
+      );
       const gauge = async (name: string) => {
         const text = await (await fetch(`${app2.url}/metrics`)).text();
         return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
@@ -234,7 +305,9 @@ describe('metering rules', () => {
     expect(windowStartOf(new Date('2026-11-25T09:59:59.999Z')).toISOString()).toBe('2026-11-25T09:00:00.000Z');
     expect(closedBefore(new Date('2026-11-25T10:04:59Z'), 5 * 60_000).toISOString()).toBe('2026-11-25T09:00:00.000Z');
     expect(closedBefore(new Date('2026-11-25T10:05:00Z'), 5 * 60_000).toISOString()).toBe('2026-11-25T10:00:00.000Z');
-    expect(reportIdentifier('lic_01jd5kxyz0000000000000000a', new Date('2026-11-25T09:00:00Z'), 2)).toBe('assay_lic_01jd5kxyz0000000000000000a_2026112509_2');
+    expect(reportIdentifier('lic_01jd5kxyz0000000000000000a', new Date('2026-11-25T09:00:00Z'), 2)).toBe(
+      'assay_lic_01jd5kxyz0000000000000000a_2026112509_2',
+    );
   });
 
   it('converts usage to the unit exactly, and knows Stripe’s 35-day bound', () => {

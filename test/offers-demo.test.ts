@@ -15,7 +15,9 @@ afterAll(async () => {
 
 describe('demo offers and licenses', () => {
   it('sells every pricing model, some needing approval, some asking a derivative royalty', async () => {
-    const data = ok(await app.gql(`query { datasets(first: 100) { nodes { offers { pricingModel requiresApproval royaltyBps active } } } }`));
+    const data = ok(
+      await app.gql(`query { datasets(first: 100) { nodes { offers { pricingModel requiresApproval royaltyBps active } } } }`),
+    );
     const offers = data.datasets.nodes.flatMap((d: any) => d.offers);
     expect(new Set(offers.map((o: any) => o.pricingModel))).toEqual(new Set(['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']));
     expect(offers.some((o: any) => o.requiresApproval)).toBe(true);
@@ -24,12 +26,18 @@ describe('demo offers and licenses', () => {
 
   it('gives the demo buyer licenses in several states, all in local billing mode', async () => {
     const data = ok(
-      await app.gql(`query { licenses(first: 100) { nodes { status billingMode pricingModel waitingSeconds rejectionReason revocationReason payments { amountCents } } } }`, {}, DEMO_KEYS.buyer),
+      await app.gql(
+        `query { licenses(first: 100) { nodes { status billingMode pricingModel waitingSeconds rejectionReason revocationReason payments { amountCents } } } }`,
+        {},
+        DEMO_KEYS.buyer,
+      ),
     );
     const licenses = data.licenses.nodes;
     expect(new Set(licenses.map((l: any) => l.status))).toEqual(new Set(['ACTIVE', 'PENDING_APPROVAL', 'CANCELED', 'EXPIRED', 'REVOKED']));
     expect(licenses.every((l: any) => l.billingMode === 'LOCAL')).toBe(true);
-    expect(new Set(licenses.filter((l: any) => l.status === 'ACTIVE').map((l: any) => l.pricingModel))).toEqual(new Set(['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']));
+    expect(new Set(licenses.filter((l: any) => l.status === 'ACTIVE').map((l: any) => l.pricingModel))).toEqual(
+      new Set(['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']),
+    );
     expect(licenses.find((l: any) => l.status === 'PENDING_APPROVAL').waitingSeconds).toBeGreaterThan(0);
     expect(licenses.some((l: any) => l.rejectionReason)).toBe(true);
     expect(licenses.some((l: any) => l.revocationReason)).toBe(true);

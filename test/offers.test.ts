@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { ARCHIVE_OFFER, CREATE_OFFER, PRICES, createOffer, offerInput } from './support/commerce.js';
-import { CREATE_VERSION, OPEN_TERMS, addMember, createDataset, expectError, ok, publishDataset, signUp, versionInput, type Org } from './support/fixtures.js';
+import {
+  CREATE_VERSION,
+  OPEN_TERMS,
+  addMember,
+  createDataset,
+  expectError,
+  ok,
+  publishDataset,
+  signUp,
+  versionInput,
+  type Org,
+} from './support/fixtures.js';
 
 let app: TestApp;
 let vendor: Org;
@@ -22,10 +33,16 @@ describe('createOffer', () => {
   it('creates offers of every pricing model, with exactly the fields each takes', async () => {
     const { datasetId } = await publishDataset(app, vendor);
     for (const [model, price] of Object.entries(PRICES)) {
-      const offer = ok(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, { ...price, name: `${model} offer` }) }, vendor.key)).createOffer.offer;
+      const offer = ok(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, { ...price, name: `${model} offer` }) }, vendor.key))
+        .createOffer.offer;
       expect(offer).toMatchObject({ ...price, active: true, versionScope: 'ALL', requiresApproval: false });
     }
-    expect(ok(await app.gql(OFFERS, { id: datasetId })).dataset.offers.map((o: any) => o.pricingModel)).toEqual(['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']);
+    expect(ok(await app.gql(OFFERS, { id: datasetId })).dataset.offers.map((o: any) => o.pricingModel)).toEqual([
+      'FREE',
+      'ONE_TIME',
+      'SUBSCRIPTION',
+      'USAGE',
+    ]);
   });
 
   it('validates prices, currencies and fields per pricing model, naming the field', async () => {
@@ -59,12 +76,29 @@ describe('createOffer', () => {
   it('pins only published versions of the same dataset', async () => {
     const { datasetId, versionId } = await publishDataset(app, vendor);
     const other = await publishDataset(app, vendor);
-    const draft = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { version: '2.0.0' }) }, vendor.key)).createDatasetVersion.datasetVersion.id;
+    const draft = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { version: '2.0.0' }) }, vendor.key))
+      .createDatasetVersion.datasetVersion.id;
     const pin = (versionIds: string[] | null, scope = 'PINNED') => ({ versions: { scope, versionIds } });
-    expectError(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([])) }, vendor.key), 'BAD_USER_INPUT', 'input.versions.versionIds');
-    expectError(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([other.versionId])) }, vendor.key), 'BAD_USER_INPUT', 'input.versions.versionIds.0');
-    expectError(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([versionId, draft])) }, vendor.key), 'BAD_USER_INPUT', 'input.versions.versionIds.1');
-    expectError(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([versionId], 'ALL')) }, vendor.key), 'BAD_USER_INPUT', 'input.versions.versionIds');
+    expectError(
+      await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([])) }, vendor.key),
+      'BAD_USER_INPUT',
+      'input.versions.versionIds',
+    );
+    expectError(
+      await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([other.versionId])) }, vendor.key),
+      'BAD_USER_INPUT',
+      'input.versions.versionIds.0',
+    );
+    expectError(
+      await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([versionId, draft])) }, vendor.key),
+      'BAD_USER_INPUT',
+      'input.versions.versionIds.1',
+    );
+    expectError(
+      await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([versionId], 'ALL')) }, vendor.key),
+      'BAD_USER_INPUT',
+      'input.versions.versionIds',
+    );
     const offer = ok(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, pin([versionId])) }, vendor.key)).createOffer.offer;
     expect(offer.versionScope).toBe('PINNED');
   });
@@ -116,9 +150,13 @@ describe('archiveOffer', () => {
     expect(ok(await app.gql(ARCHIVE_OFFER, { id: offerId }, vendor.key)).archiveOffer.offer.active).toBe(false);
     expect(ok(await app.gql(ARCHIVE_OFFER, { id: offerId }, vendor.key)).archiveOffer.offer.active).toBe(false);
     expect(ok(await app.gql(OFFERS, { id: datasetId }, buyer.key)).dataset.offers).toEqual([]);
-    expect(ok(await app.gql(OFFERS, { id: datasetId }, vendor.key)).dataset.offers).toEqual([{ id: offerId, active: false, pricingModel: 'FREE' }]);
+    expect(ok(await app.gql(OFFERS, { id: datasetId }, vendor.key)).dataset.offers).toEqual([
+      { id: offerId, active: false, pricingModel: 'FREE' },
+    ]);
     expect(ok(await app.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: offerId }, buyer.key)).node).toBeNull();
-    expect(ok(await app.gql(`query($id: ID!) { node(id: $id) { ... on Offer { id active } } }`, { id: offerId }, vendor.key)).node).toEqual({ id: offerId, active: false });
+    expect(ok(await app.gql(`query($id: ID!) { node(id: $id) { ... on Offer { id active } } }`, { id: offerId }, vendor.key)).node).toEqual(
+      { id: offerId, active: false },
+    );
   });
 });
 
@@ -127,7 +165,11 @@ describe('Dataset.offers', () => {
     const tagged = `offers-batch-${process.pid}`;
     const page = `query { datasets(filter: { tags: ["${tagged}"] }, first: 50) { nodes { id offers { id name } } } }`;
     const statementsFor = async () => {
-      const res = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: page }) });
+      const res = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: page }),
+      });
       await res.json();
       return Number(res.headers.get('x-sql-statements'));
     };

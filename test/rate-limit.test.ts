@@ -133,7 +133,10 @@ describe('rate limit configuration', () => {
   it('defaults to 600 a minute with a burst of 100, turns off with 0 and refuses nonsense', () => {
     expect(loadConfig(base).limits.rateLimit).toEqual({ perMinute: 600, burst: 100 });
     expect(loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: '0' }).limits.rateLimit).toBeUndefined();
-    expect(loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: '30', ASSAY_RATE_LIMIT_BURST: '5' }).limits.rateLimit).toEqual({ perMinute: 30, burst: 5 });
+    expect(loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: '30', ASSAY_RATE_LIMIT_BURST: '5' }).limits.rateLimit).toEqual({
+      perMinute: 30,
+      burst: 5,
+    });
     expect(() => loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ASSAY_RATE_LIMIT_BURST: '0' })).toThrow(/ASSAY_RATE_LIMIT_BURST/);
   });

@@ -37,12 +37,20 @@ describe('signing keys', () => {
     const before = (await jwks()).keys.map((k) => k.kid);
     const vendor = await signUp(app, 'VENDOR');
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "A", email: "aud-keys@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "A", email: "aud-keys@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret;
     expectError(await app.gql(ROTATE, {}, vendor.key), 'FORBIDDEN');
     expectError(await app.gql(ROTATE, {}, auditor), 'FORBIDDEN');
     expectError(await app.gql(ROTATE), 'UNAUTHENTICATED');
-    expectError(await app.gql(`mutation { rotateSigningKey(input: { reason: "${'x'.repeat(501)}" }) { signingKey { kid } } }`, {}, ADMIN_KEY), 'BAD_USER_INPUT', 'input.reason');
+    expectError(
+      await app.gql(`mutation { rotateSigningKey(input: { reason: "${'x'.repeat(501)}" }) { signingKey { kid } } }`, {}, ADMIN_KEY),
+      'BAD_USER_INPUT',
+      'input.reason',
+    );
 
     const rotated = ok(await app.gql(ROTATE, {}, ADMIN_KEY)).rotateSigningKey.signingKey;
     expect(rotated.algorithm).toBe('EdDSA');

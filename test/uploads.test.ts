@@ -1,7 +1,17 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
-import { CREATE_VERSION, PUBLISH_VERSION, createDataset, dataFile, expectError, ok, signUp, versionInput, type Org } from './support/fixtures.js';
+import {
+  CREATE_VERSION,
+  PUBLISH_VERSION,
+  createDataset,
+  dataFile,
+  expectError,
+  ok,
+  signUp,
+  versionInput,
+  type Org,
+} from './support/fixtures.js';
 
 let app: TestApp;
 let vendor: Org;
@@ -21,8 +31,8 @@ const FILES = `query($id: ID!) { datasetVersion(id: $id) { files { path uploaded
 async function draftWith(content: string): Promise<{ versionId: string; file: ReturnType<typeof dataFile> }> {
   const datasetId = await createDataset(app, vendor);
   const file = dataFile('data/part-0.csv', content, 3);
-  const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { files: [file] }) }, vendor.key)).createDatasetVersion
-    .datasetVersion.id;
+  const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { files: [file] }) }, vendor.key))
+    .createDatasetVersion.datasetVersion.id;
   return { versionId, file };
 }
 
@@ -69,10 +79,14 @@ describe('uploads', () => {
 
     // Without Content-Length (chunked), the stream is cut off once it exceeds the declared size.
     const tooLarge = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${app.url}${upload.url}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = http.request(
+        `${app.url}${upload.url}`,
+        { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.write(content);
       req.end('more bytes than declared');
@@ -86,10 +100,12 @@ describe('uploads', () => {
         headers: { authorization: `Bearer ${vendor.key}`, 'content-length': String(Buffer.byteLength(content)) },
       });
       req.on('error', () => resolve());
-      req.write(content.slice(0, 5), () => setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 50));
+      req.write(content.slice(0, 5), () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 50),
+      );
     });
     await new Promise((r) => setTimeout(r, 100));
 
@@ -107,7 +123,11 @@ describe('uploads', () => {
     expectError(await app.gql(CREATE_UPLOAD, { input: { versionId, path: file.path } }, buyer.key), 'NOT_FOUND', 'input.versionId');
     expectError(await app.gql(CREATE_UPLOAD, { input: { versionId, path: 'data/other.csv' } }, vendor.key), 'BAD_USER_INPUT', 'input.path');
     expectError(await app.gql(CREATE_UPLOAD, { input: { versionId, path: '../escape' } }, vendor.key), 'BAD_USER_INPUT', 'input.path');
-    expectError(await app.gql(CREATE_UPLOAD, { input: { versionId: 'dsv_x', path: file.path } }, vendor.key), 'BAD_USER_INPUT', 'input.versionId');
+    expectError(
+      await app.gql(CREATE_UPLOAD, { input: { versionId: 'dsv_x', path: file.path } }, vendor.key),
+      'BAD_USER_INPUT',
+      'input.versionId',
+    );
 
     expect((await fetch(`${app.url}${upload.url}`, { method: 'PUT', body: content })).status).toBe(401);
     expect((await put(upload.url, content, 'ak_not_a_key_000000000000000000000')).status).toBe(401);

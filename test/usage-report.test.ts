@@ -27,13 +27,23 @@ async function licenseFor(who: Org, datasetId: string): Promise<string> {
       vendor.key,
     ),
   ).createOffer.offer.id;
-  return ok(await app.gql(`mutation($input: PurchaseLicenseInput!) { purchaseLicense(input: $input) { license { id } } }`, { input: { offerId, idempotencyKey: `report-${who.slug}` } }, who.key))
-    .purchaseLicense.license.id;
+  return ok(
+    await app.gql(
+      `mutation($input: PurchaseLicenseInput!) { purchaseLicense(input: $input) { license { id } } }`,
+      { input: { offerId, idempotencyKey: `report-${who.slug}` } },
+      who.key,
+    ),
+  ).purchaseLicense.license.id;
 }
 
 async function token(who: Org, licenseId: string): Promise<{ token: string; id: string }> {
-  const r = ok(await app.gql(`mutation($l: ID!) { issueAccessToken(input: { licenseId: $l }) { token accessToken { id } } }`, { l: licenseId }, who.key))
-    .issueAccessToken;
+  const r = ok(
+    await app.gql(
+      `mutation($l: ID!) { issueAccessToken(input: { licenseId: $l }) { token accessToken { id } } }`,
+      { l: licenseId },
+      who.key,
+    ),
+  ).issueAccessToken;
   return { token: r.token, id: r.accessToken.id };
 }
 
@@ -41,11 +51,14 @@ async function token(who: Org, licenseId: string): Promise<{ token: string; id: 
 function download(path: string, bearer: string, localAddress = '127.0.0.1'): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const u = new URL(app.url);
-    const req = http.request({ host: u.hostname, port: u.port, path, localAddress, headers: { authorization: `Bearer ${bearer}` } }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => resolve({ status: res.statusCode!, bytes }));
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, path, localAddress, headers: { authorization: `Bearer ${bearer}` } },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => resolve({ status: res.statusCode!, bytes }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -84,10 +97,13 @@ afterAll(async () => {
   await app?.close();
 });
 
-const window = () => ({ from: new Date(app.clock.now().getTime() - 3600_000).toISOString(), to: new Date(app.clock.now().getTime() + 3600_000).toISOString() });
+const window = () => ({
+  from: new Date(app.clock.now().getTime() - 3600_000).toISOString(),
+  to: new Date(app.clock.now().getTime() + 3600_000).toISOString(),
+});
 
 describe('license usage report', () => {
-  it("adds up to exactly the usage the test generated, and flags only the crafted traffic", async () => {
+  it('adds up to exactly the usage the test generated, and flags only the crafted traffic', async () => {
     const rows = ok(await app.gql(REPORT, window(), ADMIN_KEY)).licenseUsageReport as any[];
     const steadyRow = rows.find((r) => r.license.id === steadyLicense);
     const noisyRow = rows.find((r) => r.license.id === noisyLicense);
@@ -104,20 +120,37 @@ describe('license usage report', () => {
       anomalies: [],
     });
     expect(served.steady).toBe(3 * FILE.length);
-    expect(noisyRow).toMatchObject({ downloads: 22, bytes: String(served.noisy), distinctAddresses: 7, distinctTokens: 1, attemptsWhileInactive: 2, outsideLicensedVersions: 1 });
-    expect(noisyRow.refusals).toEqual(expect.arrayContaining([{ reason: 'TOKEN_REVOKED', count: 2 }, { reason: 'VERSION_NOT_COVERED', count: 1 }]));
+    expect(noisyRow).toMatchObject({
+      downloads: 22,
+      bytes: String(served.noisy),
+      distinctAddresses: 7,
+      distinctTokens: 1,
+      attemptsWhileInactive: 2,
+      outsideLicensedVersions: 1,
+    });
+    expect(noisyRow.refusals).toEqual(
+      expect.arrayContaining([
+        { reason: 'TOKEN_REVOKED', count: 2 },
+        { reason: 'VERSION_NOT_COVERED', count: 1 },
+      ]),
+    );
     expect(noisyRow.anomalies.map((a: { kind: string }) => a.kind).sort()).toEqual(['REPEATED_FILE_DOWNLOADS', 'TOKEN_MANY_ADDRESSES']);
   });
 
   it('shows each role exactly the licenses it holds or sells', async () => {
-    const ids = async (key: string) => (ok(await app.gql(REPORT, window(), key)).licenseUsageReport as any[]).map((r) => r.license.id).sort();
+    const ids = async (key: string) =>
+      (ok(await app.gql(REPORT, window(), key)).licenseUsageReport as any[]).map((r) => r.license.id).sort();
     expect(await ids(vendor.key)).toEqual([steadyLicense, noisyLicense].sort());
     expect(await ids(steady.key)).toEqual([steadyLicense]);
     expect(await ids(noisy.key)).toEqual([noisyLicense]);
     const outsider = await signUp(app, 'VENDOR');
     expect(await ids(outsider.key)).toEqual([]);
     const auditor = ok(
-      await app.gql(`mutation { createStaffUser(input: { name: "A", email: "aud-report@assay.example", role: AUDITOR }) { secret } }`, {}, ADMIN_KEY),
+      await app.gql(
+        `mutation { createStaffUser(input: { name: "A", email: "aud-report@assay.example", role: AUDITOR }) { secret } }`,
+        {},
+        ADMIN_KEY,
+      ),
     ).createStaffUser.secret;
     expect(await ids(auditor)).toEqual([steadyLicense, noisyLicense].sort());
     const scoped = ok(await app.gql(REPORT, { ...window(), filter: { organizationId: steady.id } }, auditor)).licenseUsageReport;
@@ -129,9 +162,13 @@ describe('license usage report', () => {
   });
 
   it('records every served and refused download in the audit trail', async () => {
-    const events = ok(await app.gql(`{ auditEvents(first: 100, filter: { action: "download.served" }) { totalCount } }`, {}, ADMIN_KEY)).auditEvents;
+    const events = ok(
+      await app.gql(`{ auditEvents(first: 100, filter: { action: "download.served" }) { totalCount } }`, {}, ADMIN_KEY),
+    ).auditEvents;
     expect(events.totalCount).toBe(25);
-    const denied = ok(await app.gql(`{ auditEvents(first: 100, filter: { action: "download.denied" }) { totalCount } }`, {}, ADMIN_KEY)).auditEvents;
+    const denied = ok(
+      await app.gql(`{ auditEvents(first: 100, filter: { action: "download.denied" }) { totalCount } }`, {}, ADMIN_KEY),
+    ).auditEvents;
     expect(denied.totalCount).toBe(3);
     expect(ok(await app.gql(`{ verifyAuditLog { ok } }`, {}, ADMIN_KEY)).verifyAuditLog.ok).toBe(true);
   });
@@ -141,15 +178,19 @@ describe('anomaly rules', () => {
   const quiet = { bytes: 0, windowDays: 1, history: undefined, tokenAddresses: [], fileRepeats: [] };
   it('flags a sudden jump against the license history, not a steady or small one', () => {
     const big = ANOMALY_RULES.spikeMinBytes * 2;
-    expect(detectAnomalies({ ...quiet, bytes: big, history: { bytes: (big / ANOMALY_RULES.spikeFactor / 2) * 30, days: 30 } }).map((a) => a.kind)).toEqual([
-      'USAGE_SPIKE',
-    ]);
+    expect(
+      detectAnomalies({ ...quiet, bytes: big, history: { bytes: (big / ANOMALY_RULES.spikeFactor / 2) * 30, days: 30 } }).map(
+        (a) => a.kind,
+      ),
+    ).toEqual(['USAGE_SPIKE']);
     expect(detectAnomalies({ ...quiet, bytes: big, history: { bytes: big * 30, days: 30 } })).toEqual([]);
     expect(detectAnomalies({ ...quiet, bytes: ANOMALY_RULES.spikeMinBytes - 1, history: { bytes: 1, days: 30 } })).toEqual([]);
     expect(detectAnomalies({ ...quiet, bytes: big })).toEqual([]);
   });
   it('flags thresholds strictly above their limits', () => {
     expect(detectAnomalies({ ...quiet, tokenAddresses: [{ tokenId: 't', addresses: ANOMALY_RULES.tokenAddresses }] })).toEqual([]);
-    expect(detectAnomalies({ ...quiet, fileRepeats: [{ versionId: 'v', filePath: 'f', downloads: ANOMALY_RULES.fileRepeats }] })).toEqual([]);
+    expect(detectAnomalies({ ...quiet, fileRepeats: [{ versionId: 'v', filePath: 'f', downloads: ANOMALY_RULES.fileRepeats }] })).toEqual(
+      [],
+    );
   });
 });

@@ -35,7 +35,7 @@ async function paidCheckout() {
 /** A tiny seeded PRNG, so a failing order can be replayed. */
 function random(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1_664_525 + 1_013_904_223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1_664_525 + 1_013_904_223) >>> 0) / 2 ** 32;
 }
 function shuffle<T>(items: T[], rand: () => number): T[] {
   const a = [...items];
@@ -108,7 +108,11 @@ describe('out-of-order delivery', () => {
       const sessionId = fake.created('cs_test').find((s) => s.client_reference_id === pending.id)!.id;
       // Stripe's side moves through its whole history first; the events about it then arrive in any order.
       const { session, subscription, invoice } = fake.completeCheckout(sessionId);
-      const events = [fake.event('checkout.session.completed', session), fake.event('customer.subscription.created', subscription!), fake.event('invoice.paid', invoice!)];
+      const events = [
+        fake.event('checkout.session.completed', session),
+        fake.event('customer.subscription.created', subscription!),
+        fake.event('invoice.paid', invoice!),
+      ];
       events.push(fake.event('invoice.payment_failed', fake.renew(subscription!.id, 'failed')));
       events.push(fake.event('customer.subscription.updated', fake.get(subscription!.id)));
       events.push(fake.event('invoice.paid', fake.renew(subscription!.id, 'paid')));
@@ -127,7 +131,9 @@ describe('out-of-order delivery', () => {
   it('keeps a PAST_DUE license past due when the older "paid" event arrives last', async () => {
     const offerId = await createOffer(app, vendor, datasetId, PRICES.SUBSCRIPTION);
     const pending = ok(await purchase(app, buyer, offerId)).purchaseLicense.license;
-    const { session, subscription, invoice } = fake.completeCheckout(fake.created('cs_test').find((s) => s.client_reference_id === pending.id)!.id);
+    const { session, subscription, invoice } = fake.completeCheckout(
+      fake.created('cs_test').find((s) => s.client_reference_id === pending.id)!.id,
+    );
     const failed = fake.renew(subscription!.id, 'failed');
     await sendEvent(app, fake, 'invoice.payment_failed', failed);
     await sendEvent(app, fake, 'invoice.paid', invoice!);

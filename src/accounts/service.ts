@@ -78,10 +78,7 @@ export class AccountsService {
   /**
    * Signs up an organization with its first owner and an API key (shown once). Anonymous callers and admins may.
    */
-  async createOrganization(
-    viewer: Viewer,
-    raw: unknown,
-  ): Promise<{ organization: OrganizationRow; owner: UserRow } & IssuedKey> {
+  async createOrganization(viewer: Viewer, raw: unknown): Promise<{ organization: OrganizationRow; owner: UserRow } & IssuedKey> {
     if (viewer.principal && !viewer.isAdmin) {
       throw new ForbiddenError('You already belong to an account; only admins create organizations for others');
     }
@@ -136,7 +133,12 @@ export class AccountsService {
     if (org.vendorStatus === 'APPROVED') return org;
     return this.stores.transaction(async (tx) => {
       const approved = await tx.accounts.updateOrganization(org.id, { vendorStatus: 'APPROVED', approvedAt: this.clock.now() });
-      await this.audit(tx, viewer, { action: 'vendor.approved', subjectType: 'Organization', subjectId: org.id, organizationIds: [org.id] });
+      await this.audit(tx, viewer, {
+        action: 'vendor.approved',
+        subjectType: 'Organization',
+        subjectId: org.id,
+        organizationIds: [org.id],
+      });
       return approved;
     });
   }
@@ -187,7 +189,12 @@ export class AccountsService {
         createdAt: this.clock.now(),
       });
       const key = await this.issueKey(tx, user.id, 'default');
-      await this.audit(tx, viewer, { action: 'staff.created', subjectType: 'User', subjectId: user.id, details: { role: input.role, apiKeyId: key.apiKey.id } });
+      await this.audit(tx, viewer, {
+        action: 'staff.created',
+        subjectType: 'User',
+        subjectId: user.id,
+        details: { role: input.role, apiKeyId: key.apiKey.id },
+      });
       return { user, ...key };
     });
   }
@@ -200,7 +207,12 @@ export class AccountsService {
     }
     return this.stores.transaction(async (tx) => {
       const key = await this.issueKey(tx, principal.userId, input.name, input.expiresAt ?? null);
-      await this.audit(tx, viewer, { action: 'api_key.created', subjectType: 'ApiKey', subjectId: key.apiKey.id, details: { name: input.name } });
+      await this.audit(tx, viewer, {
+        action: 'api_key.created',
+        subjectType: 'ApiKey',
+        subjectId: key.apiKey.id,
+        details: { name: input.name },
+      });
       return key;
     });
   }
@@ -213,8 +225,7 @@ export class AccountsService {
     if (!key) throw new NotFoundError('No such API key', { field: 'input.id' });
     if (key.userId !== principal.userId && !viewer.isAdmin) {
       const owner = await this.stores.accounts.userById.load(key.userId);
-      const ownsOrg =
-        principal.orgRole === 'OWNER' && owner?.organizationId != null && owner.organizationId === principal.organizationId;
+      const ownsOrg = principal.orgRole === 'OWNER' && owner?.organizationId != null && owner.organizationId === principal.organizationId;
       if (!ownsOrg) {
         // Another tenant's key: do not confirm that it exists.
         if (owner?.organizationId !== principal.organizationId) throw new NotFoundError('No such API key', { field: 'input.id' });

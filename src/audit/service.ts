@@ -42,7 +42,10 @@ const AuditFilterInput = z
     organizationId: nodeId('org').nullish(),
     datasetId: nodeId('ds').nullish(),
     licenseId: nodeId('lic').nullish(),
-    action: z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'must look like noun.verb, e.g. license.revoked').nullish(),
+    action: z
+      .string()
+      .regex(/^[a-z_]+\.[a-z_]+$/, 'must look like noun.verb, e.g. license.revoked')
+      .nullish(),
     from: z.date().nullish(),
     to: z.date().nullish(),
   })
@@ -125,7 +128,13 @@ export class AuditLog {
     const limit = pageSize(args.first);
     const beforeSeq = args.after ? Number(decodeCursor(args.after, 'AUDIT', 1)[0]) : undefined;
     const own = viewer.isStaff ? undefined : principal.organizationId;
-    if (!viewer.isStaff && !own) return toConnection([], limit, () => '', async () => 0);
+    if (!viewer.isStaff && !own)
+      return toConnection(
+        [],
+        limit,
+        () => '',
+        async () => 0,
+      );
     const q = {
       organizationId: own ?? filter?.organizationId ?? undefined,
       actorUserId: filter?.actorId ?? undefined,
@@ -136,9 +145,20 @@ export class AuditLog {
       to: filter?.to ?? undefined,
     };
     // A member filtering by another organization sees nothing rather than an error.
-    if (own && filter?.organizationId && filter.organizationId !== own) return toConnection([], limit, () => '', async () => 0);
+    if (own && filter?.organizationId && filter.organizationId !== own)
+      return toConnection(
+        [],
+        limit,
+        () => '',
+        async () => 0,
+      );
     const rows = await stores.audit.list({ ...q, beforeSeq, limit });
-    return toConnection(rows, limit, (r) => encodeCursor('AUDIT', [r.seq]), () => stores.audit.count(q));
+    return toConnection(
+      rows,
+      limit,
+      (r) => encodeCursor('AUDIT', [r.seq]),
+      () => stores.audit.count(q),
+    );
   }
 
   /**
@@ -153,7 +173,7 @@ export class AuditLog {
     let prevHash = first === 1 ? GENESIS_HASH : await stores.audit.hashAt(first - 1);
     let expectedSeq = first;
     const hashes = new Map<number, { id: string; hash: string }>();
-    for (let from = first; from <= last; ) {
+    for (let from = first; from <= last;) {
       const batch = await stores.audit.bySeq(from, last, VERIFY_BATCH);
       if (batch.length === 0) break;
       for (const row of batch) {
@@ -204,11 +224,7 @@ export class AuditLog {
    * tokens, refusals and why, attempts after it stopped being active, use outside its versions, and anomaly flags.
    * Staff see every license; an organization sees the licenses it holds or sells.
    */
-  async licenseUsageReport(
-    stores: Stores,
-    viewer: Viewer,
-    args: { from: Date; to: Date; filter?: unknown },
-  ): Promise<LicenseUsageRow[]> {
+  async licenseUsageReport(stores: Stores, viewer: Viewer, args: { from: Date; to: Date; filter?: unknown }): Promise<LicenseUsageRow[]> {
     const principal = viewer.assertAuthenticated();
     if (args.to.getTime() <= args.from.getTime()) throw new BadUserInputError('to: must be after from', 'to');
     if (args.to.getTime() - args.from.getTime() > 366 * DAY_MS) throw new BadUserInputError('to: the window is at most 366 days', 'to');
@@ -248,7 +264,9 @@ export class AuditLog {
             history && historyStart !== undefined
               ? { bytes: Number(history.bytes), days: Math.max(1, (args.from.getTime() - historyStart) / DAY_MS) }
               : undefined,
-          tokenAddresses: facts.tokenAddresses.filter((r) => r.license_id === licenseId).map((r) => ({ tokenId: r.token_id, addresses: r.addresses })),
+          tokenAddresses: facts.tokenAddresses
+            .filter((r) => r.license_id === licenseId)
+            .map((r) => ({ tokenId: r.token_id, addresses: r.addresses })),
           fileRepeats: facts.fileRepeats
             .filter((r) => r.license_id === licenseId)
             .map((r) => ({ versionId: r.version_id, filePath: r.file_path, downloads: r.n })),

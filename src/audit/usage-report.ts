@@ -40,7 +40,10 @@ export function detectAnomalies(f: LicenseFacts): Anomaly[] {
     const before = f.history.bytes / f.history.days;
     const now = f.bytes / f.windowDays;
     if (now > ANOMALY_RULES.spikeFactor * Math.max(before, 1)) {
-      out.push({ kind: 'USAGE_SPIKE', detail: `${Math.round(now)} bytes/day against ${Math.round(before)} bytes/day over the prior ${f.history.days} days` });
+      out.push({
+        kind: 'USAGE_SPIKE',
+        detail: `${Math.round(now)} bytes/day against ${Math.round(before)} bytes/day over the prior ${f.history.days} days`,
+      });
     }
   }
   for (const r of f.fileRepeats) {

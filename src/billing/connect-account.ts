@@ -2,7 +2,11 @@ import type Stripe from 'stripe';
 import { stripeIdempotencyKey } from './stripe-client.js';
 
 /** A vendor's Express account, created once per organization. */
-export function createConnectAccount(stripe: Stripe, org: { id: string; name: string }, email: string | undefined): Promise<Stripe.Account> {
+export function createConnectAccount(
+  stripe: Stripe,
+  org: { id: string; name: string },
+  email: string | undefined,
+): Promise<Stripe.Account> {
   return stripe.accounts.create(
     {
       type: 'express',
@@ -16,7 +20,11 @@ export function createConnectAccount(stripe: Stripe, org: { id: string; name: st
 }
 
 /** A fresh onboarding link (links are single-use and short-lived, so each call makes a new one). */
-export function createOnboardingLink(stripe: Stripe, accountId: string, urls: { returnUrl: string; refreshUrl: string }): Promise<Stripe.AccountLink> {
+export function createOnboardingLink(
+  stripe: Stripe,
+  accountId: string,
+  urls: { returnUrl: string; refreshUrl: string },
+): Promise<Stripe.AccountLink> {
   return stripe.accountLinks.create({
     account: accountId,
     type: 'account_onboarding',

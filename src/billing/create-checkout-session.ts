@@ -55,7 +55,10 @@ export function checkoutSessionParams(req: CheckoutRequest): Stripe.Checkout.Ses
     ...common,
     mode: 'payment',
     line_items: [
-      { quantity: 1, price_data: { currency: license.currency!, unit_amount: license.amountCents!, product_data: { name: req.productName } } },
+      {
+        quantity: 1,
+        price_data: { currency: license.currency!, unit_amount: license.amountCents!, product_data: { name: req.productName } },
+      },
     ],
     payment_intent_data: {
       application_fee_amount: req.applicationFeeAmount,

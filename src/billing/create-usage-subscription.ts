@@ -14,7 +14,11 @@ export function meterEventName(offerId: string): string {
  * The USAGE offer's Billing Meter and metered monthly price (included units free, as a graduated first tier), created
  * once per offer: idempotency keys are derived from the offer, so concurrent first purchases get the same objects.
  */
-export async function createUsagePrice(stripe: Stripe, offer: OfferRow, productName: string): Promise<{ meterId: string; priceId: string }> {
+export async function createUsagePrice(
+  stripe: Stripe,
+  offer: OfferRow,
+  productName: string,
+): Promise<{ meterId: string; priceId: string }> {
   const meter = await stripe.billing.meters.create(
     {
       display_name: `${productName} (${UNIT_NAMES[offer.usageUnit!]})`.slice(0, 250),

@@ -4,7 +4,13 @@ import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { LineageView } from '../offers/lineage-port.js';
 import { changeLicense, type LicenseActor } from '../licensing/audit.js';
 import { addDays } from '../licensing/status.js';
-import { licenseIdOf, licensePatchFromSubscription, payoutFlagsFromAccount, subscriptionIdOfInvoice, TERMINAL_STATUSES } from './mappers.js';
+import {
+  licenseIdOf,
+  licensePatchFromSubscription,
+  payoutFlagsFromAccount,
+  subscriptionIdOfInvoice,
+  TERMINAL_STATUSES,
+} from './mappers.js';
 import { settlePayment } from './settle-payment.js';
 
 /** A state change to apply, decided from Stripe's current objects, to run in the event's transaction. */
@@ -29,7 +35,10 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
   const type = event.type as string;
   if (type.startsWith('checkout.session.')) {
     const session = await stripe.checkout.sessions.retrieve(object.id!, { expand: ['payment_intent'] });
-    const sub = session.mode === 'subscription' && session.subscription ? await stripe.subscriptions.retrieve(idOf(session.subscription)!) : undefined;
+    const sub =
+      session.mode === 'subscription' && session.subscription
+        ? await stripe.subscriptions.retrieve(idOf(session.subscription)!)
+        : undefined;
     return async (tx, now) => {
       const license = await licenseFor(tx, licenseIdOf(session));
       if (!license) return;

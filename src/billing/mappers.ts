@@ -33,7 +33,10 @@ export function licenseStatusOfSubscription(status: Stripe.Subscription.Status):
  */
 export function licensePatchFromSubscription(license: LicenseRow, sub: Stripe.Subscription): Partial<LicenseRow> {
   const status = licenseStatusOfSubscription(sub.status);
-  const periodEnd = sub.items.data.map((i) => i.current_period_end).filter((n) => typeof n === 'number').sort((a, b) => b - a)[0];
+  const periodEnd = sub.items.data
+    .map((i) => i.current_period_end)
+    .filter((n) => typeof n === 'number')
+    .sort((a, b) => b - a)[0];
   const patch: Partial<LicenseRow> = {
     stripeSubscriptionId: sub.id,
     stripeCustomerId: typeof sub.customer === 'string' ? sub.customer : sub.customer.id,

@@ -32,7 +32,12 @@ export class BillingService {
     private readonly stores: Stores,
     private readonly clock: Clock,
     private readonly stripe: Stripe | null,
-    private readonly settings: { stripe: Config['stripe']; platformFeeBps: number; lineage: LineageView; log: (err: unknown, msg: string) => void },
+    private readonly settings: {
+      stripe: Config['stripe'];
+      platformFeeBps: number;
+      lineage: LineageView;
+      log: (err: unknown, msg: string) => void;
+    },
   ) {}
 
   get mode(): 'LOCAL' | 'STRIPE' {
@@ -61,7 +66,8 @@ export class BillingService {
       });
       return { account, onboardingUrl: null };
     }
-    if (!input.returnUrl) throw new BadUserInputError('input.returnUrl: required to send the vendor through Stripe onboarding', 'input.returnUrl');
+    if (!input.returnUrl)
+      throw new BadUserInputError('input.returnUrl: required to send the vendor through Stripe onboarding', 'input.returnUrl');
     let account = await this.stores.billing.payoutAccount(orgId);
     if (!account?.stripeAccountId) {
       const org = (await this.stores.accounts.organizationById.load(orgId))!;
@@ -101,7 +107,10 @@ export class BillingService {
    */
   async receiveWebhook(payload: Buffer, signature: string | undefined): Promise<WebhookOutcome> {
     if (!this.stripe || !this.settings.stripe) {
-      return { status: 404, body: { error: 'Not Found', message: 'Stripe webhooks are off: the server runs in local billing mode (no STRIPE_SECRET_KEY)' } };
+      return {
+        status: 404,
+        body: { error: 'Not Found', message: 'Stripe webhooks are off: the server runs in local billing mode (no STRIPE_SECRET_KEY)' },
+      };
     }
     let event: Stripe.Event;
     try {
@@ -110,7 +119,10 @@ export class BillingService {
     } catch {
       return { status: 400, body: { error: 'Bad Request', message: 'Invalid or expired Stripe-Signature' } };
     }
-    const effect = await effectOfEvent({ stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps }, event);
+    const effect = await effectOfEvent(
+      { stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps },
+      event,
+    );
     const now = this.clock.now();
     const fresh = await this.stores.transaction(async (tx) => {
       const recorded = await tx.billing.recordEvent({

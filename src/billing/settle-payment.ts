@@ -45,8 +45,24 @@ export async function settlePayment(
   const local = payment.mode === 'LOCAL';
   const base = { paymentId: payment.id, currency: payment.currency, createdAt: payment.settledAt, updatedAt: payment.settledAt };
   await tx.billing.insertLedgerEntries([
-    { ...base, id: randomUUID(), kind: 'PLATFORM_FEE', organizationId: null, basisPoints: split.platformFee.basisPoints, amountCents: split.platformFee.amountCents, status: local ? 'LOCAL' : 'RETAINED' },
-    { ...base, id: randomUUID(), kind: 'VENDOR_SHARE', organizationId: license.vendorId, basisPoints: split.vendorShare.basisPoints, amountCents: split.vendorShare.amountCents, status: local ? 'LOCAL' : 'PAID_BY_CHARGE' },
+    {
+      ...base,
+      id: randomUUID(),
+      kind: 'PLATFORM_FEE',
+      organizationId: null,
+      basisPoints: split.platformFee.basisPoints,
+      amountCents: split.platformFee.amountCents,
+      status: local ? 'LOCAL' : 'RETAINED',
+    },
+    {
+      ...base,
+      id: randomUUID(),
+      kind: 'VENDOR_SHARE',
+      organizationId: license.vendorId,
+      basisPoints: split.vendorShare.basisPoints,
+      amountCents: split.vendorShare.amountCents,
+      status: local ? 'LOCAL' : 'PAID_BY_CHARGE',
+    },
     ...split.royalties.map((r) => {
       const account = accounts.get(r.organizationId);
       const payable = account && (local ? account.mode === 'LOCAL' : account.mode === 'STRIPE' && account.payoutsEnabled);
@@ -58,7 +74,13 @@ export async function settlePayment(
         sourceDatasetId: r.sourceDatasetId,
         basisPoints: r.basisPoints,
         amountCents: r.amountCents,
-        status: !payable ? ('BALANCE' as const) : local ? ('LOCAL' as const) : r.amountCents === 0 ? ('TRANSFERRED' as const) : ('TRANSFER_PENDING' as const),
+        status: !payable
+          ? ('BALANCE' as const)
+          : local
+            ? ('LOCAL' as const)
+            : r.amountCents === 0
+              ? ('TRANSFERRED' as const)
+              : ('TRANSFER_PENDING' as const),
       };
     }),
   ]);

@@ -24,7 +24,11 @@ export function splitByBasisPoints(amountCents: number, shares: ShareRequest[]):
   if (total !== 10_000 || shares.some((r) => !Number.isInteger(r.basisPoints) || r.basisPoints < 0)) {
     throw new RangeError('shares must be non-negative integer basis points adding up to 10000');
   }
-  const exact = shares.map((r) => ({ ...r, floor: Math.floor((amountCents * r.basisPoints) / 10_000), rem: (amountCents * r.basisPoints) % 10_000 }));
+  const exact = shares.map((r) => ({
+    ...r,
+    floor: Math.floor((amountCents * r.basisPoints) / 10_000),
+    rem: (amountCents * r.basisPoints) % 10_000,
+  }));
   let left = amountCents - exact.reduce((s, e) => s + e.floor, 0);
   const order = exact.map((e, i) => ({ i, rem: e.rem })).sort((a, b) => b.rem - a.rem || a.i - b.i);
   const extra = new Array<number>(shares.length).fill(0);

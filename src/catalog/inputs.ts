@@ -150,7 +150,11 @@ export const DatasetFilterInput = z
       .array(z.enum(['COMMERCIAL_USE', 'MODEL_TRAINING', 'DERIVATIVES', 'SYNTHETIC_GENERATION', 'REDISTRIBUTION', 'NO_ATTRIBUTION']))
       .max(6)
       .nullish(),
-    status: z.array(z.enum(['DRAFT', 'PUBLISHED', 'SUSPENDED', 'ARCHIVED'])).min(1).max(4).nullish(),
+    status: z
+      .array(z.enum(['DRAFT', 'PUBLISHED', 'SUSPENDED', 'ARCHIVED']))
+      .min(1)
+      .max(4)
+      .nullish(),
     maxGenerationDepth: z.number().int('must be a whole number').min(0, 'must not be negative').nullish(),
     minRealFraction: z.number().finite().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
     inheritedPermissions: z.array(z.enum(LICENSE_PERMISSIONS)).max(6).nullish(),

@@ -114,7 +114,13 @@ export class CatalogService {
     let vendorId: string | undefined;
     if (filter?.vendor) {
       const vendor = await this.stores.accounts.organizationBySlug(filter.vendor);
-      if (!vendor) return toConnection([], limit, () => '', async () => 0);
+      if (!vendor)
+        return toConnection(
+          [],
+          limit,
+          () => '',
+          async () => 0,
+        );
       vendorId = vendor.id;
     }
     const principal = viewer.principal;
@@ -315,7 +321,12 @@ export class CatalogService {
       }
       const now = this.clock.now();
       // Checks every cited source and freezes the lineage (closure rows, metrics) in this same transaction.
-      const lineage = await freezeLineage(tx, this.derivationLicenses, { organizationId: principal.organizationId!, dataset, version, now });
+      const lineage = await freezeLineage(tx, this.derivationLicenses, {
+        organizationId: principal.organizationId!,
+        dataset,
+        version,
+        now,
+      });
       const published = await tx.catalog.updateVersion(version.id, {
         status: 'PUBLISHED',
         publishedAt: now,

@@ -10,7 +10,14 @@ export interface LicenseTerms {
 }
 
 /** Permissions a buyer can filter on; NO_ATTRIBUTION means the terms do not ask for attribution. */
-export const LICENSE_PERMISSIONS = ['COMMERCIAL_USE', 'MODEL_TRAINING', 'DERIVATIVES', 'SYNTHETIC_GENERATION', 'REDISTRIBUTION', 'NO_ATTRIBUTION'] as const;
+export const LICENSE_PERMISSIONS = [
+  'COMMERCIAL_USE',
+  'MODEL_TRAINING',
+  'DERIVATIVES',
+  'SYNTHETIC_GENERATION',
+  'REDISTRIBUTION',
+  'NO_ATTRIBUTION',
+] as const;
 export type LicensePermission = (typeof LICENSE_PERMISSIONS)[number];
 
 const GRANTS = ['commercialUse', 'modelTraining', 'derivatives', 'syntheticGeneration', 'redistribution'] as const;

@@ -68,11 +68,7 @@ const PASSWORD = 'assay';
  * Runs as the `postgres` system user when we are root, as PostgreSQL refuses to run as root.
  * @example const pg = await startEmbeddedPostgres('./.assay/pg', 'assay'); ... await pg.stop();
  */
-export async function startEmbeddedPostgres(
-  dir: string,
-  database: string,
-  options: { durable?: boolean } = {},
-): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dir: string, database: string, options: { durable?: boolean } = {}): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   ensureDataDir(path.dirname(databaseDir));
   if (process.getuid?.() === 0) assertTraversableByOthers(path.dirname(databaseDir));

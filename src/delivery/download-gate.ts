@@ -30,7 +30,10 @@ const MAX_CACHED_TOKENS = 10_000;
 export class DownloadGate {
   private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
   private readonly state = new Map<string, { at: number; token?: AccessTokenRow; license?: LicenseRow }>();
-  private readonly versions = new Map<string, { at: number; version?: DatasetVersionRow; files: DataFileRow[]; blobs: Map<string, StoredBlobRow> }>();
+  private readonly versions = new Map<
+    string,
+    { at: number; version?: DatasetVersionRow; files: DataFileRow[]; blobs: Map<string, StoredBlobRow> }
+  >();
   /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
   private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
 
@@ -47,25 +50,34 @@ export class DownloadGate {
     if (!bearer) return { status: 401, reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
 
     const claims = await this.verify(bearer, now);
-    if ('failure' in claims) return { status: 401, reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
+    if ('failure' in claims)
+      return { status: 401, reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
     const ids = { licenseId: claims.lic, tokenId: claims.jti };
 
     const { token, license } = await this.loadState(claims.jti, claims.lic, now);
-    if (!token || !license || token.licenseId !== license.id) return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...ids };
+    if (!token || !license || token.licenseId !== license.id)
+      return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...ids };
     if (token.revokedAt) return { status: 403, reason: 'TOKEN_REVOKED', message: 'This access token was revoked', ...ids };
     if (!licenseInForce(license, now)) {
-      return { status: 403, reason: 'LICENSE_NOT_ACTIVE', message: `The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}`, ...ids };
+      return {
+        status: 403,
+        reason: 'LICENSE_NOT_ACTIVE',
+        message: `The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}`,
+        ...ids,
+      };
     }
     const entry = await this.loadVersion(versionId, now);
     const covered =
       entry.version !== undefined &&
       licenseCovers(license, entry.version) &&
       (claims.ver.includes(ALL_LICENSED_VERSIONS) || claims.ver.includes(versionId));
-    if (!covered) return { status: 403, reason: 'VERSION_NOT_COVERED', message: 'The token or license does not cover this version', ...ids };
+    if (!covered)
+      return { status: 403, reason: 'VERSION_NOT_COVERED', message: 'The token or license does not cover this version', ...ids };
     if (entry.version!.status !== 'PUBLISHED') {
       return { status: 403, reason: 'VERSION_RETRACTED', message: 'This version was retracted and is no longer served', ...ids };
     }
-    if (!claims.scope.split(' ').includes('data:read')) return { status: 403, reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
+    if (!claims.scope.split(' ').includes('data:read'))
+      return { status: 403, reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
     const cap = await this.capReached(license, now);
     if (cap) return { status: 402, reason: 'USAGE_CAP_REACHED', message: cap, ...ids };
 
@@ -146,7 +158,17 @@ export function currentPeriodStart(anchor: Date, now: Date): Date {
 
 /** The next period start after `from`: one calendar month later, at the anchor's day (clamped) and time of day (UTC). */
 export function nextMonth(from: Date, anchor: Date): Date {
-  const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1, anchor.getUTCHours(), anchor.getUTCMinutes(), anchor.getUTCSeconds(), anchor.getUTCMilliseconds()));
+  const d = new Date(
+    Date.UTC(
+      from.getUTCFullYear(),
+      from.getUTCMonth() + 1,
+      1,
+      anchor.getUTCHours(),
+      anchor.getUTCMinutes(),
+      anchor.getUTCSeconds(),
+      anchor.getUTCMilliseconds(),
+    ),
+  );
   // Clamp the anchor day to the month's length (Jan 31 -> Feb 28).
   const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
   d.setUTCDate(Math.min(anchor.getUTCDate(), lastDay));

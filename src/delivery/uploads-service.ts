@@ -17,8 +17,7 @@ const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath })
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type UploadOutcome =
-  | { ok: true; upload: UploadRow }
-  | { ok: false; status: 400 | 401 | 404 | 409 | 410 | 413; code: string; message: string };
+  { ok: true; upload: UploadRow } | { ok: false; status: 400 | 401 | 404 | 409 | 410 | 413; code: string; message: string };
 
 /** Vendors upload the declared files of draft versions; publishing needs every one of them stored. */
 export class UploadsService {
@@ -69,7 +68,12 @@ export class UploadsService {
     }
     if (version.status !== 'DRAFT') return { ok: false, status: 409, code: 'CONFLICT', message: 'The version is no longer a draft' };
     if (declaredLength !== undefined && BigInt(declaredLength) !== upload.byteSize) {
-      return { ok: false, status: 400, code: 'SIZE_MISMATCH', message: `Content-Length ${declaredLength} differs from the declared ${upload.byteSize} bytes` };
+      return {
+        ok: false,
+        status: 400,
+        code: 'SIZE_MISMATCH',
+        message: `Content-Length ${declaredLength} differs from the declared ${upload.byteSize} bytes`,
+      };
     }
     const key = blobKey(version.id, upload.sha256);
     try {
@@ -83,7 +87,13 @@ export class UploadsService {
     }
     const now = this.clock.now();
     await this.stores.transaction(async (tx) => {
-      await tx.delivery.recordBlob({ versionId: version.id, sha256: upload.sha256, byteSize: upload.byteSize, storageKey: key, storedAt: now });
+      await tx.delivery.recordBlob({
+        versionId: version.id,
+        sha256: upload.sha256,
+        byteSize: upload.byteSize,
+        storageKey: key,
+        storedAt: now,
+      });
       await tx.delivery.completeUpload(upload.id, now);
     });
     return { ok: true, upload: { ...upload, completedAt: upload.completedAt ?? now } };

@@ -77,7 +77,8 @@ export interface DemoProvenance {
     | 'MANUAL_CURATION'
     | 'OTHER';
   collectionDescription?: string;
-  consentBasis?: 'EXPLICIT_CONSENT' | 'CONTRACT' | 'LEGITIMATE_INTEREST' | 'PUBLIC_DATA' | 'OPEN_LICENSE' | 'ANONYMIZED' | 'NOT_PERSONAL_DATA';
+  consentBasis?:
+    'EXPLICIT_CONSENT' | 'CONTRACT' | 'LEGITIMATE_INTEREST' | 'PUBLIC_DATA' | 'OPEN_LICENSE' | 'ANONYMIZED' | 'NOT_PERSONAL_DATA';
 }
 
 export interface DemoVersion {
@@ -174,7 +175,14 @@ function file(path: string, rows: number, bytesPerRow: number): DemoFile {
 }
 
 /** Hive-style partitions (`data/issue_year=2019/part-00000-of-00002.parquet`), `rows` per partition value. */
-function partitions(dir: string, key: string, parts: [string | number, number][], shardsEach: number, ext: string, bytesPerRow: number): DemoFile[] {
+function partitions(
+  dir: string,
+  key: string,
+  parts: [string | number, number][],
+  shardsEach: number,
+  ext: string,
+  bytesPerRow: number,
+): DemoFile[] {
   return parts.flatMap(([value, rows]) => shards(`${dir}/${key}=${value}/part`, shardsEach, ext, rows, bytesPerRow));
 }
 
@@ -250,11 +258,17 @@ const NORTHWIND: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       collectionMethod: 'USER_GENERATED_CONTENT',
-      collectionDescription: 'Help-desk exports (Zendesk, Freshdesk) from 37 B2B software companies whose customer terms allow anonymised secondary use.',
+      collectionDescription:
+        'Help-desk exports (Zendesk, Freshdesk) from 37 B2B software companies whose customer terms allow anonymised secondary use.',
       consentBasis: 'CONTRACT',
       curation: [
         { kind: 'DEDUP', rowsIn: 1_341_000, rowsOut: 1_318_000 },
-        { kind: 'PII_SCRUB', rowsIn: 1_318_000, rowsOut: 1_302_400, notes: 'Presidio plus account-number, IBAN and licence-key rules; rows with residual PII dropped.' },
+        {
+          kind: 'PII_SCRUB',
+          rowsIn: 1_318_000,
+          rowsOut: 1_302_400,
+          notes: 'Presidio plus account-number, IBAN and licence-key rules; rows with residual PII dropped.',
+        },
         { kind: 'HUMAN_REVIEW', rowsIn: 1_302_400, rowsOut: 1_302_400, reviewedFraction: 0.02, notes: 'PII audit of a 2% random sample.' },
       ],
     },
@@ -274,7 +288,8 @@ const NORTHWIND: DemoDataset[] = [
         created_at: '2024-03-11T09:42:17Z',
         subject: 'Invoice shows the wrong VAT number',
         body: 'Hi, our March invoice lists our old VAT ID. We updated it under Settings > Billing last month. Can you reissue it? [PERSON_NAME], [ORG_NAME] finance',
-        agent_reply: 'Thanks for flagging this. I have regenerated invoice [INVOICE_ID] with the VAT ID on file; it is under Billing > Invoices and future invoices will use it.',
+        agent_reply:
+          'Thanks for flagging this. I have regenerated invoice [INVOICE_ID] with the VAT ID on file; it is under Billing > Invoices and future invoices will use it.',
         category: 'billing',
         priority: 'normal',
         resolution: 'solved_by_agent',
@@ -284,7 +299,8 @@ const NORTHWIND: DemoDataset[] = [
         created_at: '2023-11-02T16:05:51Z',
         subject: 'SSO login loops back to the sign-in page',
         body: 'Since this morning all our users are redirected back to the login screen after authenticating with Okta. Nothing changed on our side.',
-        agent_reply: 'Engineering found an expired SAML signing certificate on your tenant and rotated it at 16:40 UTC. Please ask users to clear cookies and sign in again.',
+        agent_reply:
+          'Engineering found an expired SAML signing certificate on your tenant and rotated it at 16:40 UTC. Please ask users to clear cookies and sign in again.',
         category: 'authentication',
         priority: 'urgent',
         resolution: 'solved_by_engineering',
@@ -294,7 +310,8 @@ const NORTHWIND: DemoDataset[] = [
         created_at: '2022-06-20T13:18:02Z',
         subject: 'Export to CSV drops accented characters',
         body: 'When I export the contacts list, names like Müller come out as M?ller in Excel.',
-        agent_reply: 'Exports are UTF-8; Excel needs the UTF-8 import option (Data > From Text/CSV). I have also enabled the "UTF-8 with BOM" export for your workspace.',
+        agent_reply:
+          'Exports are UTF-8; Excel needs the UTF-8 import option (Data > From Text/CSV). I have also enabled the "UTF-8 with BOM" export for your workspace.',
         category: 'data-export',
         priority: 'low',
         resolution: 'solved_by_agent',
@@ -407,9 +424,17 @@ const NORTHWIND: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       collectionMethod: 'WEB_API',
-      collectionDescription: 'Pulled through accounting-software integrations of 18,000 businesses that opted in under a data processing agreement.',
+      collectionDescription:
+        'Pulled through accounting-software integrations of 18,000 businesses that opted in under a data processing agreement.',
       consentBasis: 'CONTRACT',
-      curation: [{ kind: 'PII_SCRUB', rowsIn: 43_700_000, rowsOut: 43_700_000, notes: 'Counterparty VAT IDs hashed, free-text line descriptions removed.' }],
+      curation: [
+        {
+          kind: 'PII_SCRUB',
+          rowsIn: 43_700_000,
+          rowsOut: 43_700_000,
+          notes: 'Counterparty VAT IDs hashed, free-text line descriptions removed.',
+        },
+      ],
     },
     columns: [
       { name: 'invoice_id', type: 'string' },
@@ -507,7 +532,7 @@ const NORTHWIND: DemoDataset[] = [
     title: 'Convenience Store Point-of-Sale Baskets (UK)',
     summary: '210M basket line items from 1,400 UK convenience stores with time, category and promotion flags.',
     description:
-      "Point-of-sale exports from a UK convenience-store franchise group, shared with Northwind under a data partnership agreement. " +
+      'Point-of-sale exports from a UK convenience-store franchise group, shared with Northwind under a data partnership agreement. ' +
       'The data contains no customer identifiers: loyalty card numbers and payment references were dropped at source, and store ' +
       'locations are coarsened to the postcode district. Each row is one line of a basket with a timestamp, product, quantity, unit ' +
       'price and whether a promotion applied; products carry GS1 GPC brick categories. About 210 million lines (4.6 GB of Parquet) ' +
@@ -524,7 +549,14 @@ const NORTHWIND: DemoDataset[] = [
       collectionMethod: 'SOFTWARE_LOGS',
       collectionDescription: 'Point-of-sale exports of a UK convenience-store franchise group under a data partnership agreement.',
       consentBasis: 'ANONYMIZED',
-      curation: [{ kind: 'PII_SCRUB', rowsIn: 207_700_000, rowsOut: 207_700_000, notes: 'Loyalty and payment references dropped at source; store locations coarsened.' }],
+      curation: [
+        {
+          kind: 'PII_SCRUB',
+          rowsIn: 207_700_000,
+          rowsOut: 207_700_000,
+          notes: 'Loyalty and payment references dropped at source; store locations coarsened.',
+        },
+      ],
     },
     columns: [
       { name: 'basket_id', type: 'string' },
@@ -697,11 +729,22 @@ const NORTHWIND: DemoDataset[] = [
     format: 'jsonl',
     provenance: {
       method: 'LLM_GENERATION',
-      generator: { model: 'Llama 3.1 70B Instruct', version: '3.1', provider: 'Meta (open weights, self-hosted)', parameters: { temperature: 0.4 } },
+      generator: {
+        model: 'Llama 3.1 70B Instruct',
+        version: '3.1',
+        provider: 'Meta (open weights, self-hosted)',
+        parameters: { temperature: 0.4 },
+      },
       realFraction: 0.23,
       curation: [
         { kind: 'DEDUP', rowsIn: 92_700, rowsOut: 91_700 },
-        { kind: 'HUMAN_REVIEW', rowsIn: 91_700, rowsOut: 86_200, reviewedFraction: 1, notes: 'Every pair reviewed by a data analyst; 23% of questions rewritten, 6% of pairs discarded.' },
+        {
+          kind: 'HUMAN_REVIEW',
+          rowsIn: 91_700,
+          rowsOut: 86_200,
+          reviewedFraction: 1,
+          notes: 'Every pair reviewed by a data analyst; 23% of questions rewritten, 6% of pairs discarded.',
+        },
       ],
     },
     columns: [
@@ -792,11 +835,21 @@ const NORTHWIND: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       method: 'LLM_GENERATION',
-      generator: { model: 'Mixtral 8x22B Instruct', version: 'v0.1', provider: 'Mistral AI (open weights, self-hosted)', parameters: { temperature: 0.9, dialogues_per_seed: 8 } },
+      generator: {
+        model: 'Mixtral 8x22B Instruct',
+        version: 'v0.1',
+        provider: 'Mistral AI (open weights, self-hosted)',
+        parameters: { temperature: 0.9, dialogues_per_seed: 8 },
+      },
       sources: [{ dataset: 'northwind-data/support-tickets-en', version: '2.0.0', role: 'SEED', rowsUsed: 60_000 }],
       realFraction: 0,
       curation: [
-        { kind: 'QUALITY_CLASSIFIER', rowsIn: 468_000, rowsOut: 431_000, notes: 'Classifier trained on agent-rated transcripts, threshold 0.7.' },
+        {
+          kind: 'QUALITY_CLASSIFIER',
+          rowsIn: 468_000,
+          rowsOut: 431_000,
+          notes: 'Classifier trained on agent-rated transcripts, threshold 0.7.',
+        },
         { kind: 'TOXICITY_FILTER', rowsIn: 431_000, rowsOut: 420_000 },
         { kind: 'DEDUP', rowsIn: 420_000, rowsOut: 405_000, notes: 'MinHash, Jaccard 0.8.' },
         { kind: 'DECONTAMINATION', rowsIn: 405_000, rowsOut: 400_000, notes: 'No run of more than 20 tokens copied from a seed ticket.' },
@@ -991,7 +1044,13 @@ const LUMEN: DemoDataset[] = [
       consentBasis: 'LEGITIMATE_INTEREST',
       curation: [
         { kind: 'PII_SCRUB', rowsIn: 92_000, rowsOut: 92_000, notes: 'Faces and licence plates blurred.' },
-        { kind: 'HUMAN_REVIEW', rowsIn: 92_000, rowsOut: 92_000, reviewedFraction: 1, notes: 'Every frame checked for missed blurs before annotation.' },
+        {
+          kind: 'HUMAN_REVIEW',
+          rowsIn: 92_000,
+          rowsOut: 92_000,
+          reviewedFraction: 1,
+          notes: 'Every frame checked for missed blurs before annotation.',
+        },
       ],
     },
     columns: [
@@ -1067,7 +1126,8 @@ const LUMEN: DemoDataset[] = [
       },
       {
         version: '1.1.0',
-        changelog: 'Relabelled e-scooters and cargo bikes as their own classes (were "bicycle"); fixed 1,312 masks with swapped instance IDs.',
+        changelog:
+          'Relabelled e-scooters and cargo bikes as their own classes (were "bicycle"); fixed 1,312 masks with swapped instance IDs.',
         columns: [
           { name: 'image_id', type: 'string' },
           { name: 'image', type: 'image' },
@@ -1130,7 +1190,8 @@ const LUMEN: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       collectionMethod: 'DIRECT_MEASUREMENT',
-      collectionDescription: 'Store-audit photos taken by merchandising staff of three grocery chains, licensed under a commercial data agreement.',
+      collectionDescription:
+        'Store-audit photos taken by merchandising staff of three grocery chains, licensed under a commercial data agreement.',
       consentBasis: 'CONTRACT',
       curation: [
         { kind: 'PII_SCRUB', rowsIn: 38_000, rowsOut: 38_000, notes: 'Remaining people in frame blurred.' },
@@ -1202,9 +1263,16 @@ const LUMEN: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       method: 'SIMULATION',
-      generator: { model: 'CARLA', version: '0.9.15', provider: 'CARLA Team (open source)', parameters: { maps: 12, fps: 10, resolution: '1920x1080' } },
+      generator: {
+        model: 'CARLA',
+        version: '0.9.15',
+        provider: 'CARLA Team (open source)',
+        parameters: { maps: 12, fps: 10, resolution: '1920x1080' },
+      },
       realFraction: 0,
-      curation: [{ kind: 'QUALITY_CLASSIFIER', rowsIn: 25_600, rowsOut: 25_000, notes: 'Dropped clips with rendering glitches or stalled traffic.' }],
+      curation: [
+        { kind: 'QUALITY_CLASSIFIER', rowsIn: 25_600, rowsOut: 25_000, notes: 'Dropped clips with rendering glitches or stalled traffic.' },
+      ],
     },
     columns: [
       { name: 'clip_id', type: 'string' },
@@ -1269,7 +1337,9 @@ const LUMEN: DemoDataset[] = [
       collectionMethod: 'DIRECT_MEASUREMENT',
       collectionDescription: 'Head-mounted cameras worn by 212 paid operators in 9 fulfilment centres during normal shifts.',
       consentBasis: 'EXPLICIT_CONSENT',
-      curation: [{ kind: 'PII_SCRUB', rowsIn: 22_200, rowsOut: 22_200, notes: 'Non-consenting co-workers blurred; withdrawn operators removed.' }],
+      curation: [
+        { kind: 'PII_SCRUB', rowsIn: 22_200, rowsOut: 22_200, notes: 'Non-consenting co-workers blurred; withdrawn operators removed.' },
+      ],
     },
     columns: [
       { name: 'clip_id', type: 'string' },
@@ -1365,7 +1435,8 @@ const LUMEN: DemoDataset[] = [
       },
       {
         version: '2.0.0',
-        changelog: 'Breaking: action segments gained a `narration` field. Added 2 more sites (1,850 hours) and a site-disjoint validation split.',
+        changelog:
+          'Breaking: action segments gained a `narration` field. Added 2 more sites (1,850 hours) and a site-disjoint validation split.',
         files: [...shards('shards/train', 86, 'tar', 21_000, 83 * MB), ...shards('shards/validation', 5, 'tar', 1_200, 83 * MB)],
       },
     ],
@@ -1391,7 +1462,15 @@ const LUMEN: DemoDataset[] = [
       method: 'AUGMENTATION',
       generator: { model: 'Stable Diffusion 2 Inpainting, fine-tuned on real defect crops', version: '2.0', provider: 'Lumen Vision Labs' },
       realFraction: 0.22,
-      curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 53_200, rowsOut: 50_000, reviewedFraction: 0.1, notes: 'A process engineer reviewed generated images; 6% rejected.' }],
+      curation: [
+        {
+          kind: 'HUMAN_REVIEW',
+          rowsIn: 53_200,
+          rowsOut: 50_000,
+          reviewedFraction: 0.1,
+          notes: 'A process engineer reviewed generated images; 6% rejected.',
+        },
+      ],
     },
     columns: [
       { name: 'image_id', type: 'string' },
@@ -1402,9 +1481,30 @@ const LUMEN: DemoDataset[] = [
       { name: 'is_synthetic', type: 'bool' },
     ],
     sample: [
-      { image_id: 'pcb-r-004417', image: 'pcb-r-004417.png', board_type: 'motor-driver', defect_class: 'solder_bridge', bbox: [612, 388, 660, 421], is_synthetic: false },
-      { image_id: 'pcb-s-031870', image: 'pcb-s-031870.png', board_type: 'iot-gateway', defect_class: 'tombstoning', bbox: [1020, 744, 1051, 790], is_synthetic: true },
-      { image_id: 'pcb-r-009935', image: 'pcb-r-009935.png', board_type: 'iot-gateway', defect_class: 'none', bbox: [], is_synthetic: false },
+      {
+        image_id: 'pcb-r-004417',
+        image: 'pcb-r-004417.png',
+        board_type: 'motor-driver',
+        defect_class: 'solder_bridge',
+        bbox: [612, 388, 660, 421],
+        is_synthetic: false,
+      },
+      {
+        image_id: 'pcb-s-031870',
+        image: 'pcb-s-031870.png',
+        board_type: 'iot-gateway',
+        defect_class: 'tombstoning',
+        bbox: [1020, 744, 1051, 790],
+        is_synthetic: true,
+      },
+      {
+        image_id: 'pcb-r-009935',
+        image: 'pcb-r-009935.png',
+        board_type: 'iot-gateway',
+        defect_class: 'none',
+        bbox: [],
+        is_synthetic: false,
+      },
     ],
     versions: [
       {
@@ -1439,9 +1539,12 @@ const LUMEN: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       collectionMethod: 'MANUAL_CURATION',
-      collectionDescription: "Photos licensed from a stock agency with AI-training rights; captions and alt text written by Lumen's annotators.",
+      collectionDescription:
+        "Photos licensed from a stock agency with AI-training rights; captions and alt text written by Lumen's annotators.",
       consentBasis: 'CONTRACT',
-      curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 1_100_000, rowsOut: 1_100_000, reviewedFraction: 0.05, notes: 'Editorial review of captions.' }],
+      curation: [
+        { kind: 'HUMAN_REVIEW', rowsIn: 1_100_000, rowsOut: 1_100_000, reviewedFraction: 0.05, notes: 'Editorial review of captions.' },
+      ],
     },
     columns: [
       { name: 'photo_id', type: 'string' },
@@ -1499,7 +1602,8 @@ const LUMEN: DemoDataset[] = [
           {
             photo_id: 'spc-0044718',
             image: 'spc-0044718.jpg',
-            caption: 'Two cyclists in rain jackets ride along a cobbled harbour street at dusk, shop windows lit on the right and fishing boats moored on the left.',
+            caption:
+              'Two cyclists in rain jackets ride along a cobbled harbour street at dusk, shop windows lit on the right and fishing boats moored on the left.',
             alt_text: 'Two cyclists on a wet harbour street at dusk.',
             width: 1024,
             height: 768,
@@ -1538,9 +1642,16 @@ const LUMEN: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       method: 'SIMULATION',
-      generator: { model: 'Blender with Lumen CityGen', version: '4.1', provider: 'Lumen Vision Labs', parameters: { gsd_m: 0.3, tile_px: 1024 } },
+      generator: {
+        model: 'Blender with Lumen CityGen',
+        version: '4.1',
+        provider: 'Lumen Vision Labs',
+        parameters: { gsd_m: 0.3, tile_px: 1024 },
+      },
       realFraction: 0,
-      curation: [{ kind: 'QUALITY_CLASSIFIER', rowsIn: 121_500, rowsOut: 120_000, notes: 'Dropped tiles with fewer than three buildings.' }],
+      curation: [
+        { kind: 'QUALITY_CLASSIFIER', rowsIn: 121_500, rowsOut: 120_000, notes: 'Dropped tiles with fewer than three buildings.' },
+      ],
     },
     columns: [
       { name: 'tile_id', type: 'string' },
@@ -1551,8 +1662,22 @@ const LUMEN: DemoDataset[] = [
       { name: 'sun_elevation_deg', type: 'float32' },
     ],
     sample: [
-      { tile_id: 'sab-000412', image: 'sab-000412.png', mask: 'sab-000412.mask.png', roof_types: ['gable', 'hip'], gsd_m: 0.3, sun_elevation_deg: 41.5 },
-      { tile_id: 'sab-087301', image: 'sab-087301.png', mask: 'sab-087301.mask.png', roof_types: ['flat'], gsd_m: 0.3, sun_elevation_deg: 18.2 },
+      {
+        tile_id: 'sab-000412',
+        image: 'sab-000412.png',
+        mask: 'sab-000412.mask.png',
+        roof_types: ['gable', 'hip'],
+        gsd_m: 0.3,
+        sun_elevation_deg: 41.5,
+      },
+      {
+        tile_id: 'sab-087301',
+        image: 'sab-087301.png',
+        mask: 'sab-087301.mask.png',
+        roof_types: ['flat'],
+        gsd_m: 0.3,
+        sun_elevation_deg: 18.2,
+      },
     ],
     versions: [
       {
@@ -1605,7 +1730,9 @@ const CADENCE: DemoDataset[] = [
       collectionMethod: 'CROWDSOURCING',
       collectionDescription: 'Paid participants in the US, Mexico and Spain recorded free conversations over phone and VoIP lines.',
       consentBasis: 'EXPLICIT_CONSENT',
-      curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 480_000, rowsOut: 480_000, reviewedFraction: 0.05, notes: 'Double transcription of a 5% subset.' }],
+      curation: [
+        { kind: 'HUMAN_REVIEW', rowsIn: 480_000, rowsOut: 480_000, reviewedFraction: 0.05, notes: 'Double transcription of a 5% subset.' },
+      ],
     },
     columns: [
       { name: 'utterance_id', type: 'string' },
@@ -1690,7 +1817,15 @@ const CADENCE: DemoDataset[] = [
       collectionMethod: 'CROWDSOURCING',
       collectionDescription: 'Paid speakers reading public-domain and CC0 prompts in a browser app, released by them under CC BY 4.0.',
       consentBasis: 'EXPLICIT_CONSENT',
-      curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 2_230_000, rowsOut: 2_216_000, reviewedFraction: 1, notes: 'Every clip validated by two listeners.' }],
+      curation: [
+        {
+          kind: 'HUMAN_REVIEW',
+          rowsIn: 2_230_000,
+          rowsOut: 2_216_000,
+          reviewedFraction: 1,
+          notes: 'Every clip validated by two listeners.',
+        },
+      ],
     },
     columns: [
       { name: 'clip_id', type: 'string' },
@@ -1734,7 +1869,9 @@ const CADENCE: DemoDataset[] = [
       {
         version: '1.0.0',
         changelog: 'First release: 8 European languages, 1,900 hours.',
-        files: READ_SPEECH_LANGUAGES.slice(0, 8).flatMap(([lang, clips]) => shards(`audio/${lang}/train`, 3, 'tar', Math.round(clips * 0.82), 78 * KB)),
+        files: READ_SPEECH_LANGUAGES.slice(0, 8).flatMap(([lang, clips]) =>
+          shards(`audio/${lang}/train`, 3, 'tar', Math.round(clips * 0.82), 78 * KB),
+        ),
       },
       {
         version: '2.0.0',
@@ -1744,7 +1881,9 @@ const CADENCE: DemoDataset[] = [
       {
         version: '2.1.0',
         changelog: 'Removed 0.3% of clips flagged by a third listener pass (truncated recordings, wrong prompt read).',
-        files: READ_SPEECH_LANGUAGES.flatMap(([lang, clips]) => shards(`audio/${lang}/train`, 4, 'tar', Math.round(clips * 0.997), 78 * KB)),
+        files: READ_SPEECH_LANGUAGES.flatMap(([lang, clips]) =>
+          shards(`audio/${lang}/train`, 4, 'tar', Math.round(clips * 0.997), 78 * KB),
+        ),
       },
     ],
   },
@@ -1768,11 +1907,21 @@ const CADENCE: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       method: 'OTHER',
-      generator: { model: 'Cadence multi-speaker TTS (VITS2)', version: '3.2', provider: 'Cadence Audio', parameters: { voices: 96, accents: 18 } },
+      generator: {
+        model: 'Cadence multi-speaker TTS (VITS2)',
+        version: '3.2',
+        provider: 'Cadence Audio',
+        parameters: { voices: 96, accents: 18 },
+      },
       sources: [{ dataset: 'cadence-audio/read-speech-12-languages', version: '2.0.0', role: 'SEED', rowsUsed: 150_000 }],
       realFraction: 0,
       curation: [
-        { kind: 'QUALITY_CLASSIFIER', rowsIn: 905_000, rowsOut: 850_000, notes: 'ASR round-trip CER below 5% and predicted MOS of at least 3.8.' },
+        {
+          kind: 'QUALITY_CLASSIFIER',
+          rowsIn: 905_000,
+          rowsOut: 850_000,
+          notes: 'ASR round-trip CER below 5% and predicted MOS of at least 3.8.',
+        },
         { kind: 'HUMAN_REVIEW', rowsIn: 850_000, rowsOut: 850_000, reviewedFraction: 0.02 },
       ],
     },
@@ -1822,7 +1971,7 @@ const CADENCE: DemoDataset[] = [
           {
             clip_id: 'tts-in-0001207',
             audio: 'tts-in-0001207.flac',
-            text: 'I will call you back after lunch, around two o\'clock.',
+            text: "I will call you back after lunch, around two o'clock.",
             accent: 'indian-english',
             voice_id: 'va-12',
             duration_s: 3.1,
@@ -1932,7 +2081,15 @@ const CADENCE: DemoDataset[] = [
       collectionMethod: 'USER_GENERATED_CONTENT',
       collectionDescription: 'Episodes licensed directly from 140 independent podcast producers, who receive royalties.',
       consentBasis: 'CONTRACT',
-      curation: [{ kind: 'HUMAN_REVIEW', rowsIn: 21_600, rowsOut: 21_600, reviewedFraction: 0.3, notes: 'Editors corrected the machine transcripts of 30% of hours.' }],
+      curation: [
+        {
+          kind: 'HUMAN_REVIEW',
+          rowsIn: 21_600,
+          rowsOut: 21_600,
+          reviewedFraction: 0.3,
+          notes: 'Editors corrected the machine transcripts of 30% of hours.',
+        },
+      ],
     },
     columns: [
       { name: 'episode_id', type: 'string' },
@@ -1949,7 +2106,8 @@ const CADENCE: DemoDataset[] = [
         show: 'The Margin Call',
         audio: 'pod-0112-0238.mp3',
         duration_s: 3011.4,
-        transcript: 'Welcome back to The Margin Call. Today we are talking about why small lenders are pulling out of commercial real estate...',
+        transcript:
+          'Welcome back to The Margin Call. Today we are talking about why small lenders are pulling out of commercial real estate...',
         words: [
           { w: 'Welcome', start: 0.42, end: 0.81, speaker: 'host' },
           { w: 'back', start: 0.81, end: 1.05, speaker: 'host' },
@@ -1987,7 +2145,8 @@ const CADENCE: DemoDataset[] = [
             show: 'The Margin Call',
             audio: 'pod-0112-0238.mp3',
             duration_s: 3011.4,
-            transcript: 'Welcome back to The Margin Call. Today we are talking about why small lenders are pulling out of commercial real estate...',
+            transcript:
+              'Welcome back to The Margin Call. Today we are talking about why small lenders are pulling out of commercial real estate...',
             human_corrected: true,
           },
           {
@@ -2013,7 +2172,7 @@ const CADENCE: DemoDataset[] = [
     title: 'Noise-Augmented Far-Field Speech',
     summary: 'Real read speech kept clean, re-recorded in real rooms or simulated in 2,000 virtual rooms with real city noise.',
     description:
-      "Built from two Cadence datasets: the English, Spanish and German clips of Read Speech in 12 Languages and the noise of Urban " +
+      'Built from two Cadence datasets: the English, Spanish and German clips of Read Speech in 12 Languages and the noise of Urban ' +
       'Environmental Sound Events. Each source clip is kept once unchanged as a clean anchor (20% of rows); the rest are ' +
       'augmented copies: 15% were physically played back and re-recorded in 11 real rooms at 1 to 5 metres, and 65% were ' +
       'simulated by convolving the clean speech with room impulse responses from pyroomacoustics (2,000 shoebox rooms) and ' +
@@ -2134,7 +2293,8 @@ const CADENCE: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       collectionMethod: 'DIRECT_MEASUREMENT',
-      collectionDescription: 'Remote meetings recorded by companies in a meeting-panel programme, with per-meeting opt-in from every participant.',
+      collectionDescription:
+        'Remote meetings recorded by companies in a meeting-panel programme, with per-meeting opt-in from every participant.',
       consentBasis: 'EXPLICIT_CONSENT',
       curation: [{ kind: 'PII_SCRUB', rowsIn: 3_285, rowsOut: 3_285, notes: 'Tracks of non-consenting attendees removed, faces blurred.' }],
     },
@@ -2180,7 +2340,28 @@ const CADENCE: DemoDataset[] = [
 // --- Synthetica Labs: synthetic data and its sources -----------------------
 
 /** Languages of the multilingual instruction pairs, in the order they were added. */
-const INSTRUCTION_LANGUAGES = ['en', 'de', 'es', 'fr', 'it', 'pt', 'ja', 'ko', 'zh', 'ar', 'hi', 'id', 'tr', 'pl', 'nl', 'vi', 'th', 'uk', 'yo', 'km'];
+const INSTRUCTION_LANGUAGES = [
+  'en',
+  'de',
+  'es',
+  'fr',
+  'it',
+  'pt',
+  'ja',
+  'ko',
+  'zh',
+  'ar',
+  'hi',
+  'id',
+  'tr',
+  'pl',
+  'nl',
+  'vi',
+  'th',
+  'uk',
+  'yo',
+  'km',
+];
 
 const SYNTHETICA: DemoDataset[] = [
   {
@@ -2203,10 +2384,20 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       method: 'LLM_GENERATION',
-      generator: { model: 'Qwen2.5-72B-Instruct', version: '2.5', provider: 'Alibaba Cloud (open weights, self-hosted)', parameters: { temperature: 0.7, top_p: 0.95 } },
+      generator: {
+        model: 'Qwen2.5-72B-Instruct',
+        version: '2.5',
+        provider: 'Alibaba Cloud (open weights, self-hosted)',
+        parameters: { temperature: 0.7, top_p: 0.95 },
+      },
       realFraction: 0,
       curation: [
-        { kind: 'QUALITY_CLASSIFIER', rowsIn: 2_650_000, rowsOut: 2_180_000, notes: 'Kept when the program output matches the answer and a second model agrees.' },
+        {
+          kind: 'QUALITY_CLASSIFIER',
+          rowsIn: 2_650_000,
+          rowsOut: 2_180_000,
+          notes: 'Kept when the program output matches the answer and a second model agrees.',
+        },
         { kind: 'DEDUP', rowsIn: 2_180_000, rowsOut: 2_100_000, notes: 'MinHash near-duplicates.' },
         { kind: 'DECONTAMINATION', rowsIn: 2_100_000, rowsOut: 2_069_000, notes: '13-gram overlap with public benchmarks.' },
         { kind: 'HUMAN_REVIEW', rowsIn: 2_069_000, rowsOut: 2_069_000, reviewedFraction: 0.01 },
@@ -2234,7 +2425,8 @@ const SYNTHETICA: DemoDataset[] = [
       {
         problem_id: 'mwp-1880931',
         level: 4,
-        problem: 'A tank drains at a rate proportional to the volume left. It goes from 800 L to 200 L in 6 hours. How long until 50 L remain?',
+        problem:
+          'A tank drains at a rate proportional to the volume left. It goes from 800 L to 200 L in 6 hours. How long until 50 L remain?',
         solution: 'The volume quarters every 6 hours. From 200 L to 50 L is another quartering, so 6 more hours: 12 hours from the start.',
         program: 'import math\nk = math.log(4) / 6\nprint(round(math.log(800 / 50) / k, 2))',
         answer: '12',
@@ -2305,7 +2497,12 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       method: 'PRIVACY_PRESERVING_SYNTHESIS',
-      generator: { model: 'TabDDPM trained with DP-SGD', version: '2.0', provider: 'Synthetica Labs', parameters: { epsilon: 3, delta: 1e-6 } },
+      generator: {
+        model: 'TabDDPM trained with DP-SGD',
+        version: '2.0',
+        provider: 'Synthetica Labs',
+        parameters: { epsilon: 3, delta: 1e-6 },
+      },
       realFraction: 0,
       curation: [{ kind: 'DEDUP', rowsIn: 5_004_000, rowsOut: 5_000_000 }],
     },
@@ -2345,7 +2542,14 @@ const SYNTHETICA: DemoDataset[] = [
       {
         version: '1.0.0',
         changelog: 'First release, trained with epsilon 8.',
-        provenance: { generator: { model: 'TabDDPM trained with DP-SGD', version: '1.0', provider: 'Synthetica Labs', parameters: { epsilon: 8, delta: 1e-6 } } },
+        provenance: {
+          generator: {
+            model: 'TabDDPM trained with DP-SGD',
+            version: '1.0',
+            provider: 'Synthetica Labs',
+            parameters: { epsilon: 8, delta: 1e-6 },
+          },
+        },
         files: shards('data/encounters', 4, 'parquet', 5_000_000, 620),
       },
       {
@@ -2376,7 +2580,12 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       method: 'SIMULATION',
-      generator: { model: 'Synthetica PaySim-EU agent-based simulator', version: '2.0', provider: 'Synthetica Labs', parameters: { cardholders: 2_000_000, merchants: 80_000, fraud_patterns: 18 } },
+      generator: {
+        model: 'Synthetica PaySim-EU agent-based simulator',
+        version: '2.0',
+        provider: 'Synthetica Labs',
+        parameters: { cardholders: 2_000_000, merchants: 80_000, fraud_patterns: 18 },
+      },
       realFraction: 0,
     },
     columns: [
@@ -2468,7 +2677,8 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       collectionMethod: 'WEB_API',
-      collectionDescription: 'GitHub REST API, public repositories licensed MIT, Apache-2.0 or BSD at collection time; opt-out list applied each release.',
+      collectionDescription:
+        'GitHub REST API, public repositories licensed MIT, Apache-2.0 or BSD at collection time; opt-out list applied each release.',
       consentBasis: 'PUBLIC_DATA',
       curation: [
         { kind: 'QUALITY_CLASSIFIER', rowsIn: 5_390_000, rowsOut: 4_812_000, notes: 'Bot comments removed.' },
@@ -2489,7 +2699,8 @@ const SYNTHETICA: DemoDataset[] = [
         comment_id: 1418822093,
         repo: 'pallets/click',
         language: 'Python',
-        diff_hunk: '@@ -210,7 +210,9 @@ def resolve_envvar_value(self, ctx):\n-        rv = os.environ.get(self.envvar)\n+        rv = os.environ.get(self.envvar) or None',
+        diff_hunk:
+          '@@ -210,7 +210,9 @@ def resolve_envvar_value(self, ctx):\n-        rv = os.environ.get(self.envvar)\n+        rv = os.environ.get(self.envvar) or None',
         comment: 'An empty string is a valid value here; `or None` would turn `FOO=` into unset. Can we check `is not None` instead?',
         pr_url: 'https://github.com/pallets/click/pull/2561',
         created_at: '2023-06-12T14:03:27Z',
@@ -2542,14 +2753,24 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       method: 'LLM_GENERATION',
-      generator: { model: 'DeepSeek-Coder-V2-Instruct', version: 'V2', provider: 'DeepSeek (open weights, self-hosted)', parameters: { temperature: 0.8 } },
+      generator: {
+        model: 'DeepSeek-Coder-V2-Instruct',
+        version: 'V2',
+        provider: 'DeepSeek (open weights, self-hosted)',
+        parameters: { temperature: 0.8 },
+      },
       sources: [
         { dataset: 'synthetica-labs/code-review-comments', version: '1.1.0', role: 'SEED', rowsUsed: 40_000 },
         { dataset: 'synthetica-labs/python-functions-with-tests', version: '1.0.0', role: 'SEED', rowsUsed: 120_000 },
       ],
       realFraction: 0,
       curation: [
-        { kind: 'QUALITY_CLASSIFIER', rowsIn: 1_210_000, rowsOut: 720_000, notes: 'All tests pass, branch coverage >= 80%, mutation score >= 0.6.' },
+        {
+          kind: 'QUALITY_CLASSIFIER',
+          rowsIn: 1_210_000,
+          rowsOut: 720_000,
+          notes: 'All tests pass, branch coverage >= 80%, mutation score >= 0.6.',
+        },
         { kind: 'DEDUP', rowsIn: 720_000, rowsOut: 661_000 },
         { kind: 'DECONTAMINATION', rowsIn: 661_000, rowsOut: 650_000, notes: 'Licence scanner: verbatim GPL matches dropped.' },
       ],
@@ -2568,8 +2789,10 @@ const SYNTHETICA: DemoDataset[] = [
         task_id: 'pyf-0218841',
         signature: 'def chunked(items: list, size: int) -> list[list]:',
         docstring: 'Split items into consecutive chunks of at most size elements.',
-        solution: 'def chunked(items, size):\n    if size < 1:\n        raise ValueError("size must be positive")\n    return [items[i:i + size] for i in range(0, len(items), size)]',
-        tests: 'def test_chunked():\n    assert chunked([1, 2, 3], 2) == [[1, 2], [3]]\n    assert chunked([], 3) == []\n    with pytest.raises(ValueError):\n        chunked([1], 0)',
+        solution:
+          'def chunked(items, size):\n    if size < 1:\n        raise ValueError("size must be positive")\n    return [items[i:i + size] for i in range(0, len(items), size)]',
+        tests:
+          'def test_chunked():\n    assert chunked([1, 2, 3], 2) == [[1, 2], [3]]\n    assert chunked([], 3) == []\n    with pytest.raises(ValueError):\n        chunked([1], 0)',
         coverage: 1.0,
         mutation_score: 0.83,
       },
@@ -2577,8 +2800,10 @@ const SYNTHETICA: DemoDataset[] = [
         task_id: 'pyf-0577102',
         signature: 'def parse_duration(text: str) -> int:',
         docstring: 'Parse durations like "1h30m" or "45s" into seconds.',
-        solution: 'import re\n\ndef parse_duration(text):\n    parts = re.fullmatch(r"(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?", text)\n    if not parts or not text:\n        raise ValueError(text)\n    h, m, s = (int(p or 0) for p in parts.groups())\n    return h * 3600 + m * 60 + s',
-        tests: 'def test_parse_duration():\n    assert parse_duration("1h30m") == 5400\n    assert parse_duration("45s") == 45\n    with pytest.raises(ValueError):\n        parse_duration("")',
+        solution:
+          'import re\n\ndef parse_duration(text):\n    parts = re.fullmatch(r"(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?", text)\n    if not parts or not text:\n        raise ValueError(text)\n    h, m, s = (int(p or 0) for p in parts.groups())\n    return h * 3600 + m * 60 + s',
+        tests:
+          'def test_parse_duration():\n    assert parse_duration("1h30m") == 5400\n    assert parse_duration("45s") == 45\n    with pytest.raises(ValueError):\n        parse_duration("")',
         coverage: 0.92,
         mutation_score: 0.71,
       },
@@ -2624,7 +2849,12 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'parquet',
     provenance: {
       method: 'TRANSLATION',
-      generator: { model: 'NLLB-200 3.3B', version: '3.3B', provider: 'Meta (open weights, self-hosted)', parameters: { refinement: 'GPT-4o mini' } },
+      generator: {
+        model: 'NLLB-200 3.3B',
+        version: '3.3B',
+        provider: 'Meta (open weights, self-hosted)',
+        parameters: { refinement: 'GPT-4o mini' },
+      },
       realFraction: 0.05,
       curation: [
         { kind: 'QUALITY_CLASSIFIER', rowsIn: 1_680_000, rowsOut: 1_581_000, notes: 'COMET-Kiwi below 0.75 dropped.' },
@@ -2644,7 +2874,8 @@ const SYNTHETICA: DemoDataset[] = [
         pair_id: 'mip-en-004112',
         language: 'en',
         instruction: 'Write a polite email asking my landlord to fix a leaking kitchen tap.',
-        response: 'Subject: Leaking kitchen tap\n\nDear Ms Patel,\n\nI hope you are well. The kitchen tap in flat 4 has been dripping constantly since Monday...',
+        response:
+          'Subject: Leaking kitchen tap\n\nDear Ms Patel,\n\nI hope you are well. The kitchen tap in flat 4 has been dripping constantly since Monday...',
         origin: 'human',
         comet_kiwi: null,
       },
@@ -2652,7 +2883,8 @@ const SYNTHETICA: DemoDataset[] = [
         pair_id: 'mip-es-004112',
         language: 'es',
         instruction: 'Escribe un correo educado pidiendo a mi casero que arregle el grifo de la cocina, que gotea.',
-        response: 'Asunto: Grifo de la cocina que gotea\n\nEstimada Sra. Patel:\n\nEspero que se encuentre bien. El grifo de la cocina del piso 4 gotea sin parar desde el lunes...',
+        response:
+          'Asunto: Grifo de la cocina que gotea\n\nEstimada Sra. Patel:\n\nEspero que se encuentre bien. El grifo de la cocina del piso 4 gotea sin parar desde el lunes...',
         origin: 'post_edited',
         comet_kiwi: 0.86,
       },
@@ -2660,7 +2892,8 @@ const SYNTHETICA: DemoDataset[] = [
         pair_id: 'mip-id-019930',
         language: 'id',
         instruction: 'Jelaskan perbedaan antara cuaca dan iklim dalam dua kalimat.',
-        response: 'Cuaca adalah kondisi atmosfer dalam jangka pendek di suatu tempat. Iklim adalah pola rata-rata cuaca di wilayah itu selama puluhan tahun.',
+        response:
+          'Cuaca adalah kondisi atmosfer dalam jangka pendek di suatu tempat. Iklim adalah pola rata-rata cuaca di wilayah itu selama puluhan tahun.',
         origin: 'machine_translated',
         comet_kiwi: 0.81,
       },
@@ -2675,7 +2908,8 @@ const SYNTHETICA: DemoDataset[] = [
             pair_id: 'mip-en-004112',
             language: 'en',
             instruction: 'Write a polite email asking my landlord to fix a leaking kitchen tap.',
-            response: 'Subject: Leaking kitchen tap\n\nDear Ms Patel,\n\nI hope you are well. The kitchen tap in flat 4 has been dripping constantly since Monday...',
+            response:
+              'Subject: Leaking kitchen tap\n\nDear Ms Patel,\n\nI hope you are well. The kitchen tap in flat 4 has been dripping constantly since Monday...',
             origin: 'human',
             comet_kiwi: null,
           },
@@ -2683,7 +2917,8 @@ const SYNTHETICA: DemoDataset[] = [
             pair_id: 'mip-de-004112',
             language: 'de',
             instruction: 'Schreibe eine höfliche E-Mail, in der ich meine Vermieterin bitte, den tropfenden Küchenhahn zu reparieren.',
-            response: 'Betreff: Tropfender Küchenhahn\n\nSehr geehrte Frau Patel,\n\nich hoffe, es geht Ihnen gut. Der Küchenhahn in Wohnung 4 tropft seit Montag ununterbrochen...',
+            response:
+              'Betreff: Tropfender Küchenhahn\n\nSehr geehrte Frau Patel,\n\nich hoffe, es geht Ihnen gut. Der Küchenhahn in Wohnung 4 tropft seit Montag ununterbrochen...',
             origin: 'mt_pe',
             comet_kiwi: 0.88,
           },
@@ -2719,7 +2954,12 @@ const SYNTHETICA: DemoDataset[] = [
     format: 'webdataset',
     provenance: {
       method: 'LLM_GENERATION',
-      generator: { model: 'Llama 3.1 70B Instruct', version: '3.1', provider: 'Meta (open weights, self-hosted)', parameters: { renderers: ['vega-lite', 'matplotlib'] } },
+      generator: {
+        model: 'Llama 3.1 70B Instruct',
+        version: '3.1',
+        provider: 'Meta (open weights, self-hosted)',
+        parameters: { renderers: ['vega-lite', 'matplotlib'] },
+      },
       sources: [{ dataset: 'northwind-data/sec-financial-statements', version: '1.1.0', role: 'SEED', rowsUsed: 2_400_000 }],
       realFraction: 0,
       curation: [
@@ -2760,7 +3000,9 @@ const SYNTHETICA: DemoDataset[] = [
       {
         version: '1.0.0',
         changelog: 'First release: 500k bar and line charts, 1.5M QA pairs.',
-        provenance: { sources: [{ dataset: 'northwind-data/sec-financial-statements', version: '1.0.0', role: 'SEED', rowsUsed: 1_300_000 }] },
+        provenance: {
+          sources: [{ dataset: 'northwind-data/sec-financial-statements', version: '1.0.0', role: 'SEED', rowsUsed: 1_300_000 }],
+        },
         files: shards('shards/train', 20, 'tar', 1_500_000, 22 * KB),
       },
       {

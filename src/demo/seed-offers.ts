@@ -79,17 +79,54 @@ export async function seedOffers(
       const commercial = ceiling.commercialUse ? 'Commercial' : 'Standard';
       switch (i % 4) {
         case 0:
-          await create({ name: `${commercial} license, perpetual`, pricingModel: 'ONE_TIME', currency: 'usd', amountCents: 250_000, royaltyBps, versions: { scope: 'LATEST_AT_PURCHASE' } });
+          await create({
+            name: `${commercial} license, perpetual`,
+            pricingModel: 'ONE_TIME',
+            currency: 'usd',
+            amountCents: 250_000,
+            royaltyBps,
+            versions: { scope: 'LATEST_AT_PURCHASE' },
+          });
           break;
         case 1:
-          await create({ name: `${commercial} subscription`, pricingModel: 'SUBSCRIPTION', currency: 'usd', amountCents: 49_900, billingInterval: 'MONTHLY', royaltyBps });
+          await create({
+            name: `${commercial} subscription`,
+            pricingModel: 'SUBSCRIPTION',
+            currency: 'usd',
+            amountCents: 49_900,
+            billingInterval: 'MONTHLY',
+            royaltyBps,
+          });
           break;
         case 2:
-          await create({ name: 'Pay as you go', pricingModel: 'USAGE', currency: 'usd', usageUnit: 'GIGABYTE', unitAmountCents: 1200, includedUnits: 5, usageCap: 500, royaltyBps });
+          await create({
+            name: 'Pay as you go',
+            pricingModel: 'USAGE',
+            currency: 'usd',
+            usageUnit: 'GIGABYTE',
+            unitAmountCents: 1200,
+            includedUnits: 5,
+            usageCap: 500,
+            royaltyBps,
+          });
           break;
         default:
-          await create({ name: `${commercial} license, one year`, pricingModel: 'ONE_TIME', currency: 'eur', amountCents: 120_000, termDays: 365, royaltyBps, requiresApproval: true });
-          await create({ name: `${commercial} subscription, yearly`, pricingModel: 'SUBSCRIPTION', currency: 'eur', amountCents: 990_000, billingInterval: 'YEARLY' });
+          await create({
+            name: `${commercial} license, one year`,
+            pricingModel: 'ONE_TIME',
+            currency: 'eur',
+            amountCents: 120_000,
+            termDays: 365,
+            royaltyBps,
+            requiresApproval: true,
+          });
+          await create({
+            name: `${commercial} subscription, yearly`,
+            pricingModel: 'SUBSCRIPTION',
+            currency: 'eur',
+            amountCents: 990_000,
+            billingInterval: 'YEARLY',
+          });
       }
       i++;
     }
@@ -110,7 +147,12 @@ export async function seedOffers(
     return licensing.purchase(buyer, { offerId: offer.id, idempotencyKey: `demo-${offer.id}` });
   };
   // A paid license of a derived dataset, so its ledger shows upstream royalties.
-  const derived = await firstDerived(stores, lineage, byModel.ONE_TIME.filter((o) => !o.requiresApproval), royaltyDatasets);
+  const derived = await firstDerived(
+    stores,
+    lineage,
+    byModel.ONE_TIME.filter((o) => !o.requiresApproval),
+    royaltyDatasets,
+  );
   const licensed = [
     await buy(take(byModel.FREE, (o) => !o.requiresApproval)),
     await buy(derived ? (used.add(derived.id), derived) : take(byModel.ONE_TIME, (o) => !o.requiresApproval)),
@@ -125,7 +167,10 @@ export async function seedOffers(
   next(2 * DAY);
   await licensing.approve(ownerOf(approved.vendorId), { id: approved.id });
   next();
-  await licensing.reject(ownerOf(rejected.vendorId), { id: rejected.id, reason: 'We license this dataset for academic research only; please contact sales.' });
+  await licensing.reject(ownerOf(rejected.vendorId), {
+    id: rejected.id,
+    reason: 'We license this dataset for academic research only; please contact sales.',
+  });
   // A short-term license, long expired by now.
   const shortOffer = await offers.createOffer(ownerOf(licensed[0]!.vendorId), {
     datasetId: licensed[0]!.datasetId,

@@ -11,7 +11,15 @@ import { Stores } from '../db/stores/index.js';
 import { blobKey, type FileStorage } from '../delivery/storage.js';
 import { newId } from '../ids.js';
 import { seedOffers } from './seed-offers.js';
-import { DEMO_ADMIN, DEMO_BUYER, DEMO_VENDORS, type DemoDataset, type DemoProvenance, type DemoVendor, type DemoVersion } from './catalog-data.js';
+import {
+  DEMO_ADMIN,
+  DEMO_BUYER,
+  DEMO_VENDORS,
+  type DemoDataset,
+  type DemoProvenance,
+  type DemoVendor,
+  type DemoVersion,
+} from './catalog-data.js';
 import { DEMO_KEYS } from './keys.js';
 
 /** Serializes concurrent seeders (two processes starting on one database). */
@@ -46,7 +54,6 @@ class HistoryClock implements Clock {
     this.at = ms;
   }
 }
-
 
 export const demoDatasetCount = (): number => DEMO_VENDORS.reduce((n, v) => n + v.datasets.length, 0);
 

@@ -11,21 +11,50 @@ const ExportQuery = z.object({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
-  action: z.string().regex(/^[a-z_]+\.[a-z_]+$/).optional(),
-  organizationId: z.string().regex(/^org_[0-9a-z]{26}$/).optional(),
-  datasetId: z.string().regex(/^ds_[0-9a-z]{26}$/).optional(),
-  licenseId: z.string().regex(/^lic_[0-9a-z]{26}$/).optional(),
-  actorId: z.string().regex(/^usr_[0-9a-z]{26}$/).optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_]+\.[a-z_]+$/)
+    .optional(),
+  organizationId: z
+    .string()
+    .regex(/^org_[0-9a-z]{26}$/)
+    .optional(),
+  datasetId: z
+    .string()
+    .regex(/^ds_[0-9a-z]{26}$/)
+    .optional(),
+  licenseId: z
+    .string()
+    .regex(/^lic_[0-9a-z]{26}$/)
+    .optional(),
+  actorId: z
+    .string()
+    .regex(/^usr_[0-9a-z]{26}$/)
+    .optional(),
 });
 
 const COLUMNS = [
-  'seq', 'id', 'occurredAt', 'action', 'actorUserId', 'actorOrganizationId', 'subjectType', 'subjectId',
-  'datasetId', 'licenseId', 'clientAddress', 'requestId', 'details', 'prevHash', 'hash',
+  'seq',
+  'id',
+  'occurredAt',
+  'action',
+  'actorUserId',
+  'actorOrganizationId',
+  'subjectType',
+  'subjectId',
+  'datasetId',
+  'licenseId',
+  'clientAddress',
+  'requestId',
+  'details',
+  'prevHash',
+  'hash',
 ] as const;
 const BATCH = 1000;
 
 function csvCell(value: unknown): string {
-  const s = value == null ? '' : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const s =
+    value == null ? '' : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
   // Quote always; a leading =, +, - or @ is prefixed so spreadsheets do not run it as a formula.
   const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
   return `"${safe.replace(/"/g, '""')}"`;
@@ -44,11 +73,14 @@ export function registerAuditExport(app: FastifyInstance, deps: { database: Data
     const stores = new Stores(deps.database.db);
     const viewer = await requestViewer(request, stores, deps.clock);
     const principal = viewer?.principal;
-    if (!viewer || !principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
+    if (!viewer || !principal)
+      return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
     const parsed = ExportQuery.safeParse(request.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return reply.code(400).send({ error: 'BAD_USER_INPUT', field: issue.path.join('.'), message: `${issue.path.join('.')}: ${issue.message}` });
+      return reply
+        .code(400)
+        .send({ error: 'BAD_USER_INPUT', field: issue.path.join('.'), message: `${issue.path.join('.')}: ${issue.message}` });
     }
     const q = parsed.data;
     if (!viewer.isStaff && !principal.organizationId) return reply.code(403).send({ error: 'FORBIDDEN', message: 'No organization' });
@@ -66,7 +98,7 @@ export function registerAuditExport(app: FastifyInstance, deps: { database: Data
     }
     async function* lines() {
       if (q.format === 'csv') yield COLUMNS.join(',') + '\n';
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const batch = await stores.audit.listAscending(filter, after, BATCH);
         for (const e of batch) {
           yield q.format === 'csv' ? COLUMNS.map((c) => csvCell(toRecord(e)[c])).join(',') + '\n' : JSON.stringify(toRecord(e)) + '\n';

@@ -21,7 +21,15 @@ export function registerDownloads(
     const filePath = request.params['*'];
     const clientAddress = request.ip;
     if (!FilePath.safeParse(filePath).success) {
-      deps.recorder.deny({ id: newId('accessDenial'), status: 400, reason: 'BAD_PATH', versionId, filePath: filePath.slice(0, 512), clientAddress, deniedAt: deps.clock.now() });
+      deps.recorder.deny({
+        id: newId('accessDenial'),
+        status: 400,
+        reason: 'BAD_PATH',
+        versionId,
+        filePath: filePath.slice(0, 512),
+        clientAddress,
+        deniedAt: deps.clock.now(),
+      });
       return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
     }
     const decision = await deps.gate.check(request.headers.authorization, versionId, filePath);
@@ -63,7 +71,8 @@ export function registerDownloads(
       clientAddress,
       servedAt: deps.clock.now(),
     });
-    const record = (status: number, bytes: number, range?: { start: number; end: number }) => deps.recorder.record(event(status, bytes, range));
+    const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
+      deps.recorder.record(event(status, bytes, range));
 
     if (request.headers['if-none-match'] === etag) {
       record(304, 0);

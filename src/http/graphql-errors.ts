@@ -30,11 +30,7 @@ function fieldOfVariableError(message: string): string | undefined {
  * Shapes every error a client sees: our own codes pass through; request errors become BAD_USER_INPUT with
  * a field where one can be named; anything else is INTERNAL_SERVER_ERROR with no internals.
  */
-export function formatError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  onInternal: (err: unknown) => void,
-): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, onInternal: (err: unknown) => void): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const code = formatted.extensions?.code as string | undefined;
   const { http: _http, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
@@ -61,5 +57,10 @@ export function formatError(
     return { ...formatted, extensions: { ...extensions, code: REQUEST_ERROR_CODES[code], reason: code, field } };
   }
   onInternal(original);
-  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
 }

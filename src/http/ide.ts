@@ -81,7 +81,8 @@ function page(exampleKey: string | undefined): string {
 /** `GET /`: GraphiQL against this server; in development it is pre-filled with the demo buyer's key. */
 export function registerIde(app: FastifyInstance, options: { exampleKey: string | undefined }): void {
   const html = page(options.exampleKey);
-  const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'";
+  const csp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'";
   app.get('/', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', csp).header('cache-control', 'no-store').send(html),
   );
@@ -90,9 +91,6 @@ export function registerIde(app: FastifyInstance, options: { exampleKey: string 
     // Own keys only: `constructor` or `__proto__` must be a 404, not Object.prototype's members.
     const asset = Object.hasOwn(ASSETS, request.params.asset) ? ASSETS[request.params.asset] : undefined;
     if (!asset) return reply.code(404).send({ error: 'Not Found', message: 'No such IDE asset' });
-    return reply
-      .type(asset.type)
-      .header('cache-control', 'public, max-age=86400')
-      .send(fs.createReadStream(asset.file));
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(fs.createReadStream(asset.file));
   });
 }

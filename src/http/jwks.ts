@@ -6,6 +6,9 @@ export function registerJwks(app: FastifyInstance, keyRing: SigningKeyRing): voi
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     await keyRing.current();
     // Short cache: verifiers pick up a rotated key within minutes; unknown kids should trigger a refetch anyway.
-    return reply.header('cache-control', 'public, max-age=300').type('application/json').send(await keyRing.jwks());
+    return reply
+      .header('cache-control', 'public, max-age=300')
+      .type('application/json')
+      .send(await keyRing.jwks());
   });
 }

@@ -116,7 +116,9 @@ export class Metrics {
       `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.`,
       `# TYPE process_cpu_seconds_total counter`,
       `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
-      ...gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds.', [[{}, Math.round(this.started)]]),
+      ...gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds.', [
+        [{}, Math.round(this.started)],
+      ]),
       '',
     ].join('\n');
   }
@@ -142,7 +144,10 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
     if (options.token) {
       const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
       if (!timingSafeEqual(digest(given), digest(options.token))) {
-        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized', message: 'GET /metrics needs the metrics token' });
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .send({ error: 'Unauthorized', message: 'GET /metrics needs the metrics token' });
       }
     }
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());

@@ -177,16 +177,27 @@ export function checkQueryLimits(measures: OperationMeasures, limits: QueryLimit
   const fail = (message: string, extensions: Record<string, unknown>) =>
     new QueryTooComplexError(message, { ...extensions, cost, http: { status: 400 } });
   if (depth > limits.maxDepth) {
-    return fail(`The query is nested ${depth} levels deep; the limit is ${limits.maxDepth}`, { reason: 'DEPTH', depth, limit: limits.maxDepth });
+    return fail(`The query is nested ${depth} levels deep; the limit is ${limits.maxDepth}`, {
+      reason: 'DEPTH',
+      depth,
+      limit: limits.maxDepth,
+    });
   }
   if (aliases > limits.maxAliases) {
-    return fail(`The query uses ${aliases} aliases; the limit is ${limits.maxAliases}`, { reason: 'ALIASES', aliases, limit: limits.maxAliases });
+    return fail(`The query uses ${aliases} aliases; the limit is ${limits.maxAliases}`, {
+      reason: 'ALIASES',
+      aliases,
+      limit: limits.maxAliases,
+    });
   }
   if (cost > limits.maxCost) {
-    return fail(`The query may resolve ${cost} objects; the limit is ${limits.maxCost}. Ask for smaller pages (first) or fewer nested lists`, {
-      reason: 'COST',
-      limit: limits.maxCost,
-    });
+    return fail(
+      `The query may resolve ${cost} objects; the limit is ${limits.maxCost}. Ask for smaller pages (first) or fewer nested lists`,
+      {
+        reason: 'COST',
+        limit: limits.maxCost,
+      },
+    );
   }
   return undefined;
 }

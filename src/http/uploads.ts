@@ -16,17 +16,25 @@ export function registerUploads(app: FastifyInstance, deps: { database: Database
     scope.put<{ Params: { uploadId: string } }>('/uploads/:uploadId', { config: { rateLimit: 'json' } }, async (request, reply) => {
       const stores = new Stores(deps.database.db);
       const viewer = await requestViewer(request, stores, deps.clock);
-      if (!viewer) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
+      if (!viewer)
+        return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
       const length = request.headers['content-length'];
       const service = new UploadsService(stores, new CatalogService(stores, deps.clock), deps.storage, deps.clock);
-      const outcome = await service.receive(viewer, request.params.uploadId, request.raw, length === undefined ? undefined : Number(length));
+      const outcome = await service.receive(
+        viewer,
+        request.params.uploadId,
+        request.raw,
+        length === undefined ? undefined : Number(length),
+      );
       if (!outcome.ok) {
         // Stop reading a body we refused before it was consumed.
         if (!request.raw.readableEnded) reply.header('connection', 'close');
         return reply.code(outcome.status).send({ error: outcome.code, message: outcome.message });
       }
       const u = outcome.upload;
-      return reply.code(200).send({ uploadId: u.id, path: u.path, byteSize: String(u.byteSize), sha256: u.sha256, completedAt: u.completedAt });
+      return reply
+        .code(200)
+        .send({ uploadId: u.id, path: u.path, byteSize: String(u.byteSize), sha256: u.sha256, completedAt: u.completedAt });
     });
   });
 }

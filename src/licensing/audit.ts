@@ -57,7 +57,10 @@ export async function changeLicense(
 ): Promise<LicenseRow> {
   const updated = await tx.licensing.updateLicense(license.id, patch);
   if (updated.status !== license.status || options.action) {
-    await auditLicense(tx, actor, updated, options.action ?? ACTION_OF_STATUS[updated.status], { from: license.status, ...options.details });
+    await auditLicense(tx, actor, updated, options.action ?? ACTION_OF_STATUS[updated.status], {
+      from: license.status,
+      ...options.details,
+    });
   }
   return updated;
 }
@@ -66,7 +69,9 @@ export async function changeLicense(
 export async function expireDueLicenses(tx: Stores, clock: Clock, only?: { licenseeId: string; offerId: string }): Promise<number> {
   const expired = await tx.licensing.expireDue(clock.now(), only);
   for (const license of expired) {
-    await auditLicense(tx, { clock, viewer: null, source: 'term' }, license, 'license.expired', { expiresAt: license.expiresAt?.toISOString() ?? null });
+    await auditLicense(tx, { clock, viewer: null, source: 'term' }, license, 'license.expired', {
+      expiresAt: license.expiresAt?.toISOString() ?? null,
+    });
   }
   return expired.length;
 }

@@ -61,11 +61,22 @@ export class LicensingService {
     if (!principal) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <API key>');
     const limit = pageSize(args.first);
     const afterId = args.after ? String(decodeCursor(args.after, 'LICENSES', 1)[0]) : undefined;
-    if (!viewer.isStaff && !principal.organizationId) return toConnection([], limit, () => '', async () => 0);
+    if (!viewer.isStaff && !principal.organizationId)
+      return toConnection(
+        [],
+        limit,
+        () => '',
+        async () => 0,
+      );
     const scope = viewer.isStaff ? ({ staff: true } as const) : ({ staff: false, organizationId: principal.organizationId! } as const);
     const rows = await this.stores.licensing.listLicenses(scope, afterId, limit);
     for (const r of rows) this.stores.licensing.licenseById.prime(r.id, r);
-    return toConnection(rows, limit, (r) => encodeCursor('LICENSES', [r.id]), () => this.stores.licensing.countLicenses(scope));
+    return toConnection(
+      rows,
+      limit,
+      (r) => encodeCursor('LICENSES', [r.id]),
+      () => this.stores.licensing.countLicenses(scope),
+    );
   }
 
   /**
@@ -105,7 +116,8 @@ export class LicensingService {
     }
     if (offer.vendorId === licenseeId) throw new ForbiddenError('A vendor cannot license its own dataset');
     if (!offer.active) throw new ConflictError('This offer is archived and sells no more', { field: 'input.offerId' });
-    if (dataset.status !== 'PUBLISHED') throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}`, { field: 'input.offerId' });
+    if (dataset.status !== 'PUBLISHED')
+      throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}`, { field: 'input.offerId' });
 
     const versionIds = await this.coveredVersions(offer, dataset.latestVersionId);
     const terms = await this.grantedTerms(offer, versionIds ?? (dataset.latestVersionId ? [dataset.latestVersionId] : []));
@@ -177,7 +189,8 @@ export class LicensingService {
     if (!created) {
       // A concurrent request with the same key won the insert.
       const winner = await this.stores.licensing.licenseByIdempotencyKey(licenseeId, input.idempotencyKey);
-      if (!winner) throw new ConflictError('The purchase is being processed; retry with the same idempotencyKey', { field: 'input.idempotencyKey' });
+      if (!winner)
+        throw new ConflictError('The purchase is being processed; retry with the same idempotencyKey', { field: 'input.idempotencyKey' });
       return this.repeatPurchase(viewer, winner, input.offerId);
     }
     return this.continuePayment(viewer, created);
@@ -345,11 +358,18 @@ export class LicensingService {
     const license = await this.stores.transaction(async (tx) => {
       const row = await this.lockVisible(tx, viewer, id);
       viewer.assertOrgMember(row.vendorId);
-      if (row.status !== 'PENDING_APPROVAL') throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
+      if (row.status !== 'PENDING_APPROVAL')
+        throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
       const now = this.clock.now();
-      const decided = await changeLicense(tx, { clock: this.clock, viewer }, row, { decidedAt: now, decidedBy: principal.userId, updatedAt: now }, {
-        action: 'license.approved',
-      });
+      const decided = await changeLicense(
+        tx,
+        { clock: this.clock, viewer },
+        row,
+        { decidedAt: now, decidedBy: principal.userId, updatedAt: now },
+        {
+          action: 'license.approved',
+        },
+      );
       return this.proceed(tx, viewer, decided, now);
     });
     return this.continuePayment(viewer, license);
@@ -362,7 +382,8 @@ export class LicensingService {
     return this.stores.transaction(async (tx) => {
       const row = await this.lockVisible(tx, viewer, id);
       viewer.assertOrgMember(row.vendorId);
-      if (row.status !== 'PENDING_APPROVAL') throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
+      if (row.status !== 'PENDING_APPROVAL')
+        throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
       const now = this.clock.now();
       return changeLicense(
         tx,
@@ -394,21 +415,35 @@ export class LicensingService {
     if (license.cancelAtPeriodEnd) return license;
     try {
       if (stripe && license.stripeSubscriptionId && status === 'ACTIVE') {
-        await stripe.subscriptions.update(license.stripeSubscriptionId, { cancel_at_period_end: true }, {
-          idempotencyKey: stripeIdempotencyKey('cancel-at-period-end', license.id),
-        });
+        await stripe.subscriptions.update(
+          license.stripeSubscriptionId,
+          { cancel_at_period_end: true },
+          {
+            idempotencyKey: stripeIdempotencyKey('cancel-at-period-end', license.id),
+          },
+        );
         return this.stores.transaction((tx) =>
-          changeLicense(tx, { clock: this.clock, viewer }, license, { cancelAtPeriodEnd: true, updatedAt: this.clock.now() }, {
-            action: 'license.cancel_scheduled',
-          }),
+          changeLicense(
+            tx,
+            { clock: this.clock, viewer },
+            license,
+            { cancelAtPeriodEnd: true, updatedAt: this.clock.now() },
+            {
+              action: 'license.cancel_scheduled',
+            },
+          ),
         );
       }
       if (stripe && license.stripeSubscriptionId) {
         await stripe.subscriptions.cancel(license.stripeSubscriptionId, {}, { idempotencyKey: stripeIdempotencyKey('cancel', license.id) });
       } else if (stripe && license.stripeCheckoutSessionId && status === 'PENDING_PAYMENT') {
-        await stripe.checkout.sessions.expire(license.stripeCheckoutSessionId, {}, {
-          idempotencyKey: stripeIdempotencyKey('expire-checkout', license.id),
-        });
+        await stripe.checkout.sessions.expire(
+          license.stripeCheckoutSessionId,
+          {},
+          {
+            idempotencyKey: stripeIdempotencyKey('expire-checkout', license.id),
+          },
+        );
       }
     } catch (err) {
       throw this.stripeFailure(err);
@@ -425,9 +460,13 @@ export class LicensingService {
     if (license.status === 'REVOKED') return license;
     if (this.deps.stripe && license.stripeSubscriptionId && license.status !== 'CANCELED') {
       try {
-        await this.deps.stripe.subscriptions.cancel(license.stripeSubscriptionId, {}, {
-          idempotencyKey: stripeIdempotencyKey('revoke', license.id),
-        });
+        await this.deps.stripe.subscriptions.cancel(
+          license.stripeSubscriptionId,
+          {},
+          {
+            idempotencyKey: stripeIdempotencyKey('revoke', license.id),
+          },
+        );
       } catch (err) {
         throw this.stripeFailure(err);
       }

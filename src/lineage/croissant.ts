@@ -51,13 +51,36 @@ export const CROISSANT_CONTEXT = {
 export interface CroissantInput {
   /** Absolute origin of this server, e.g. https://assay.example. */
   origin: string;
-  dataset: { title: string; summary: string | null; description: string | null; kind: string; tags: string[]; terms: LicenseTerms; fullSlug: string };
+  dataset: {
+    title: string;
+    summary: string | null;
+    description: string | null;
+    kind: string;
+    tags: string[];
+    terms: LicenseTerms;
+    fullSlug: string;
+  };
   vendorName: string;
-  version: { id: string; version: string; format: string | null; columns: ColumnSpec[]; publishedAt: Date | null; status: string; manifestSha256: string | null };
+  version: {
+    id: string;
+    version: string;
+    format: string | null;
+    columns: ColumnSpec[];
+    publishedAt: Date | null;
+    status: string;
+    manifestSha256: string | null;
+  };
   files: { path: string; byteSize: bigint; sha256: string }[];
   provenance: Provenance | null;
   lineage: LineageSummary;
-  sources: { versionId: string; role: SourceRole; rowsUsed: number; name: string | null; fullSlug: string | null; version: string | null }[];
+  sources: {
+    versionId: string;
+    role: SourceRole;
+    rowsUsed: number;
+    name: string | null;
+    fullSlug: string | null;
+    version: string | null;
+  }[];
 }
 
 /** Croissant RAI's recommended `dataCollectionType` values. */
@@ -148,10 +171,7 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
     sha256: f.sha256,
   }));
   // One file is read directly; several files of a version are one set of records.
-  const fileSource =
-    files.length === 1
-      ? { fileObject: { '@id': files[0]!.path } }
-      : { fileSet: { '@id': 'data-files' } };
+  const fileSource = files.length === 1 ? { fileObject: { '@id': files[0]!.path } } : { fileSet: { '@id': 'data-files' } };
   if (files.length > 1) {
     distribution.push({
       '@type': 'cr:FileSet',
@@ -179,11 +199,16 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
 
   const synthetic = dataset.kind !== 'REAL';
   const collection: string[] = [];
-  if (p?.collectionMethod) collection.push(`Real records collected by ${p.collectionMethod.toLowerCase().replace(/_/g, ' ')}${p.consentBasis ? ` (consent basis: ${p.consentBasis.toLowerCase().replace(/_/g, ' ')})` : ''}.`);
+  if (p?.collectionMethod)
+    collection.push(
+      `Real records collected by ${p.collectionMethod.toLowerCase().replace(/_/g, ' ')}${p.consentBasis ? ` (consent basis: ${p.consentBasis.toLowerCase().replace(/_/g, ' ')})` : ''}.`,
+    );
   if (p?.collectionDescription) collection.push(p.collectionDescription);
   if (synthetic && p?.method) {
     const gen = p.generator ? ` with ${[p.generator.provider, p.generator.model, p.generator.version].filter(Boolean).join(' ')}` : '';
-    collection.push(`Rows produced by ${p.method.toLowerCase().replace(/_/g, ' ')}${gen} from ${p.sources.length} source version(s); ${percent(lineage.realFraction)} of rows trace back to real records, generation depth ${lineage.generationDepth}.`);
+    collection.push(
+      `Rows produced by ${p.method.toLowerCase().replace(/_/g, ' ')}${gen} from ${p.sources.length} source version(s); ${percent(lineage.realFraction)} of rows trace back to real records, generation depth ${lineage.generationDepth}.`,
+    );
   }
 
   return {
@@ -206,11 +231,16 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
     recordSet,
     'rai:hasSyntheticData': synthetic,
     ...(collection.length ? { 'rai:dataCollection': collection.join(' ') } : {}),
-    'rai:dataCollectionType': p?.collectionMethod ? [COLLECTION_TYPES[p.collectionMethod]] : synthetic ? ['Software Collection'] : ['Others'],
+    'rai:dataCollectionType': p?.collectionMethod
+      ? [COLLECTION_TYPES[p.collectionMethod]]
+      : synthetic
+        ? ['Software Collection']
+        : ['Others'],
     ...(p?.curation.length
       ? {
           'rai:dataPreprocessingProtocol': p.curation.map(
-            (c) => `${c.kind}: ${c.rowsIn} → ${c.rowsOut} rows${c.reviewedFraction != null ? `, ${percent(c.reviewedFraction)} reviewed` : ''}${c.notes ? ` (${c.notes})` : ''}`,
+            (c) =>
+              `${c.kind}: ${c.rowsIn} → ${c.rowsOut} rows${c.reviewedFraction != null ? `, ${percent(c.reviewedFraction)} reviewed` : ''}${c.notes ? ` (${c.notes})` : ''}`,
           ),
         }
       : {}),

@@ -22,14 +22,19 @@ export function assertProvenanceComplete(kind: DatasetKind, provenance: Provenan
     // A REAL version may publish without provenance; when it declares one, it records how and on what basis.
     if (!provenance) return;
     if (provenance.method && generatesRows(provenance.method)) {
-      fail('provenance.method', `a REAL version's rows are collected, not generated (${provenance.method}); make the dataset SYNTHETIC or HYBRID`);
+      fail(
+        'provenance.method',
+        `a REAL version's rows are collected, not generated (${provenance.method}); make the dataset SYNTHETIC or HYBRID`,
+      );
     }
-    if (provenance.realFraction != null && provenance.realFraction !== 1) fail('provenance.realFraction', 'every row of a REAL version is real: leave it out or set 1');
+    if (provenance.realFraction != null && provenance.realFraction !== 1)
+      fail('provenance.realFraction', 'every row of a REAL version is real: leave it out or set 1');
     if (!provenance.collectionMethod) fail('provenance.collectionMethod', 'a REAL version records how its records were collected');
     if (!provenance.consentBasis) fail('provenance.consentBasis', 'a REAL version records the consent basis of its records');
     return;
   }
-  if (!provenance) fail('provenance', `a ${kind} version must declare its provenance (method, sources, real fraction, curation) to publish`);
+  if (!provenance)
+    fail('provenance', `a ${kind} version must declare its provenance (method, sources, real fraction, curation) to publish`);
   const p = provenance!;
   if (!p.method) fail('provenance.method', `a ${kind} version states how its rows were made`);
   if (p.method === 'HUMAN_COLLECTION') fail('provenance.method', 'HUMAN_COLLECTION is for REAL versions');
@@ -103,7 +108,8 @@ export async function freezeLineage(
       throw new NotFoundError(`${field}: no published dataset version ${source.versionId}`, { field });
     }
     if (row.status === 'DRAFT') throw new BadUserInputError(`${field}: ${source.versionId} is a draft; publish it first`, field);
-    if (row.status === 'RETRACTED') throw new BadUserInputError(`${field}: ${source.versionId} was retracted and cannot be a source`, field);
+    if (row.status === 'RETRACTED')
+      throw new BadUserInputError(`${field}: ${source.versionId} was retracted and cannot be a source`, field);
     const right = await derivationRight(stores, licenses, organizationId, {
       datasetId: sourceDataset.id,
       versionId: source.versionId,
@@ -121,10 +127,21 @@ export async function freezeLineage(
       throw new BadUserInputError(`${field}: a REAL version cannot carry rows from synthetic data (${source.versionId})`, field);
     }
     sources.push({ versionId: source.versionId, role: source.role, rowsUsed: source.rowsUsed, summary });
-    edges.push({ sourceVersionId: source.versionId, role: source.role, rowsUsed: source.rowsUsed, basis: right.basis, licenseId: right.licenseId });
+    edges.push({
+      sourceVersionId: source.versionId,
+      role: source.role,
+      rowsUsed: source.rowsUsed,
+      basis: right.basis,
+      licenseId: right.licenseId,
+    });
   }
   // Sources are published and a version is published once, so a cycle cannot form; the guard keeps it that way.
-  if (await stores.lineage.isAncestorOfAny(version.id, declared.map((s) => s.versionId))) {
+  if (
+    await stores.lineage.isAncestorOfAny(
+      version.id,
+      declared.map((s) => s.versionId),
+    )
+  ) {
     throw new ConflictError('provenance.sources: citing these sources would make a cycle', { field: 'provenance.sources' });
   }
 

@@ -26,7 +26,10 @@ export const AttachQualityReportInput = z
         /** Attack advantage of a membership-inference test (0 = none). */
         membershipInferenceRisk: Rate.nullish(),
       })
-      .refine((p) => p.distanceToClosestRecord != null || p.membershipInferenceRisk != null, 'give distanceToClosestRecord or membershipInferenceRisk')
+      .refine(
+        (p) => p.distanceToClosestRecord != null || p.membershipInferenceRisk != null,
+        'give distanceToClosestRecord or membershipInferenceRisk',
+      )
       .nullish(),
     dedupPassRate: Rate.nullish(),
     filterPassRate: Rate.nullish(),

@@ -172,7 +172,9 @@ export function assessCollapseRisk(m: {
   }
   if (d >= 2 && e < REPLACED_REAL_BELOW) {
     raise('HIGH');
-    reasons.push(`${d} generations of synthetic data with only ${percent(e)} real records: generated data that replaced the real data degrades with every generation`);
+    reasons.push(
+      `${d} generations of synthetic data with only ${percent(e)} real records: generated data that replaced the real data degrades with every generation`,
+    );
   } else if (d >= DEEP_CHAIN && e < THIN_REAL_BELOW) {
     raise('HIGH');
     reasons.push(`${d} generations deep with only ${percent(e)} real records: too little real data kept for a chain this deep`);
@@ -180,7 +182,9 @@ export function assessCollapseRisk(m: {
     raise('MEDIUM');
     reasons.push(`Synthetic data generated from synthetic data (${d} generations) with only ${percent(e)} real records kept`);
   } else if (d >= 2) {
-    reasons.push(`${d} generations deep, but ${percent(e)} real records kept mixed in: accumulating real data keeps repeated generation stable`);
+    reasons.push(
+      `${d} generations deep, but ${percent(e)} real records kept mixed in: accumulating real data keeps repeated generation stable`,
+    );
   } else {
     reasons.push(`One generation from its sources, ${percent(e)} real records`);
   }

@@ -170,7 +170,11 @@ export const ProvenanceInput = z
     });
     p.curation.forEach((step, i) => {
       if (step.rowsOut > step.rowsIn) {
-        issue(ctx, ['curation', i, 'rowsOut'], `a curation step only removes rows: rowsOut (${step.rowsOut}) exceeds rowsIn (${step.rowsIn})`);
+        issue(
+          ctx,
+          ['curation', i, 'rowsOut'],
+          `a curation step only removes rows: rowsOut (${step.rowsOut}) exceeds rowsIn (${step.rowsIn})`,
+        );
       }
       if (step.kind === 'HUMAN_REVIEW' && step.reviewedFraction == null) {
         issue(ctx, ['curation', i, 'reviewedFraction'], 'a HUMAN_REVIEW step states the share of rows reviewed');
@@ -180,23 +184,30 @@ export const ProvenanceInput = z
       }
     });
     if (p.method && !generatesRows(p.method) && p.realFraction != null && p.realFraction !== 1) {
-      issue(ctx, ['realFraction'], `${p.method} writes no new rows, so every row is carried from a source: leave realFraction out or set 1`);
+      issue(
+        ctx,
+        ['realFraction'],
+        `${p.method} writes no new rows, so every row is carried from a source: leave realFraction out or set 1`,
+      );
     }
   })
-  .transform(
-    (p): Provenance => ({
-      method: p.method ?? null,
-      generator: p.generator
-        ? { model: p.generator.model, version: p.generator.version ?? null, provider: p.generator.provider ?? null, parameters: p.generator.parameters ?? null }
-        : null,
-      sources: p.sources,
-      realFraction: p.realFraction ?? null,
-      curation: p.curation.map((c) => ({ ...c, reviewedFraction: c.reviewedFraction ?? null, notes: c.notes ?? null })),
-      collectionMethod: p.collectionMethod ?? null,
-      collectionDescription: p.collectionDescription ?? null,
-      consentBasis: p.consentBasis ?? null,
-    }),
-  );
+  .transform((p): Provenance => ({
+    method: p.method ?? null,
+    generator: p.generator
+      ? {
+          model: p.generator.model,
+          version: p.generator.version ?? null,
+          provider: p.generator.provider ?? null,
+          parameters: p.generator.parameters ?? null,
+        }
+      : null,
+    sources: p.sources,
+    realFraction: p.realFraction ?? null,
+    curation: p.curation.map((c) => ({ ...c, reviewedFraction: c.reviewedFraction ?? null, notes: c.notes ?? null })),
+    collectionMethod: p.collectionMethod ?? null,
+    collectionDescription: p.collectionDescription ?? null,
+    consentBasis: p.consentBasis ?? null,
+  }));
 
 /** A version cannot cite itself (the smallest cycle); `root` names the input, e.g. `input.provenance`. */
 export function assertNotOwnSource(versionId: string, provenance: Provenance, root: string): void {

@@ -11,7 +11,14 @@ import { parseInput } from '../validation.js';
 import { toCroissant } from './croissant.js';
 import { catalogLineageColumns, sourceSummary } from './freeze.js';
 import { AttachQualityReportInput, MAX_LINEAGE_DEPTH, RetractDatasetVersionInput } from './inputs.js';
-import { attributionLabel, computeLineage, withRetractions, type CollapseRisk, type LineageSummary, type SourceLineage } from './metrics.js';
+import {
+  attributionLabel,
+  computeLineage,
+  withRetractions,
+  type CollapseRisk,
+  type LineageSummary,
+  type SourceLineage,
+} from './metrics.js';
 import type { Provenance } from './provenance.js';
 import { termsOf } from '../catalog/terms.js';
 
@@ -124,7 +131,11 @@ export class LineageService {
       }),
     );
     const self = view.version.status === 'RETRACTED' ? { reason: view.version.retractionReason } : null;
-    return withRetractions(base, labels.filter((l) => l !== null), self);
+    return withRetractions(
+      base,
+      labels.filter((l) => l !== null),
+      self,
+    );
   }
 
   async qualityReports(version: DatasetVersionRow): Promise<QualityReportRow[]> {
@@ -223,22 +234,22 @@ export class LineageService {
     const now = this.clock.now();
     const report = await this.stores.transaction(async (tx) => {
       const row = await tx.lineage.insertQualityReport({
-      id: newId('qualityReport', now.getTime()),
-      versionId: version.id,
-      fidelity: input.fidelity ?? null,
-      distanceToClosestRecord: input.privacy?.distanceToClosestRecord ?? null,
-      membershipInferenceRisk: input.privacy?.membershipInferenceRisk ?? null,
-      dedupPassRate: input.dedupPassRate ?? null,
-      filterPassRate: input.filterPassRate ?? null,
-      factCheckRate: input.factCheckRate ?? null,
-      hallucinationRate: input.hallucinationRate ?? null,
-      producedBy: input.producedBy,
-      attestation: input.attestation,
-      reportUrl: input.reportUrl ?? null,
-      notes: input.notes ?? null,
-      attachedBy: principal.userId,
-      createdAt: now,
-    });
+        id: newId('qualityReport', now.getTime()),
+        versionId: version.id,
+        fidelity: input.fidelity ?? null,
+        distanceToClosestRecord: input.privacy?.distanceToClosestRecord ?? null,
+        membershipInferenceRisk: input.privacy?.membershipInferenceRisk ?? null,
+        dedupPassRate: input.dedupPassRate ?? null,
+        filterPassRate: input.filterPassRate ?? null,
+        factCheckRate: input.factCheckRate ?? null,
+        hallucinationRate: input.hallucinationRate ?? null,
+        producedBy: input.producedBy,
+        attestation: input.attestation,
+        reportUrl: input.reportUrl ?? null,
+        notes: input.notes ?? null,
+        attachedBy: principal.userId,
+        createdAt: now,
+      });
       await new AuditLog(this.clock).record(tx, viewer, {
         action: 'quality_report.attached',
         subjectType: 'QualityReport',

@@ -30,7 +30,15 @@ export async function rollUp(db: Db, now: Date, settings: { graceMs: number; loo
       const units = unitsOf(c.usageUnit, delta);
       const report = units.quantity > 0;
       const sequence = report ? c.sequence + 1 : c.sequence;
-      windows.push({ licenseId: c.licenseId, windowStart: c.windowStart, bytes: c.bytes, rows: c.rows, requests: c.requests, sequence, updatedAt: now });
+      windows.push({
+        licenseId: c.licenseId,
+        windowStart: c.windowStart,
+        bytes: c.bytes,
+        rows: c.rows,
+        requests: c.requests,
+        sequence,
+        updatedAt: now,
+      });
       if (!report) continue;
       const tooOld = c.billingMode === 'STRIPE' && beyondBackdateLimit(c.windowStart, now);
       reports.push({

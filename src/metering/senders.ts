@@ -47,7 +47,8 @@ export class StripeMeterSender implements MeterSender {
   constructor(private readonly stripe: Stripe) {}
 
   async send(_tx: Stores, report: ClaimedReport, now: Date): Promise<SendOutcome> {
-    if (beyondBackdateLimit(report.windowStart, now)) return { kind: 'TOO_OLD', error: 'The window is older than Stripe accepts meter events for (35 days)' };
+    if (beyondBackdateLimit(report.windowStart, now))
+      return { kind: 'TOO_OLD', error: 'The window is older than Stripe accepts meter events for (35 days)' };
     if (!report.stripeCustomerId) return { kind: 'FAILED', error: 'The license has no Stripe customer to bill' };
     try {
       await this.stripe.billing.meterEvents.create(
@@ -70,8 +71,15 @@ export class StripeMeterSender implements MeterSender {
 export function stripeOutcome(err: unknown): SendOutcome {
   const e = err as { type?: string; statusCode?: number; code?: string; message?: string };
   const error = `${e.type ?? 'Error'}${e.statusCode ? ` ${e.statusCode}` : ''}: ${e.message ?? String(err)}`.slice(0, 500);
-  if (e.statusCode === 400 && (e.code === 'resource_already_exists' || /identifier.*already/i.test(e.message ?? ''))) return { kind: 'SENT' };
-  if (e.statusCode === undefined || e.statusCode === 429 || e.statusCode === 409 || e.statusCode >= 500 || e.type === 'StripeConnectionError') {
+  if (e.statusCode === 400 && (e.code === 'resource_already_exists' || /identifier.*already/i.test(e.message ?? '')))
+    return { kind: 'SENT' };
+  if (
+    e.statusCode === undefined ||
+    e.statusCode === 429 ||
+    e.statusCode === 409 ||
+    e.statusCode >= 500 ||
+    e.type === 'StripeConnectionError'
+  ) {
     return { kind: 'RETRY', error };
   }
   return { kind: 'FAILED', error };
@@ -94,7 +102,10 @@ export function createMeterStripeClient(settings: NonNullable<Config['stripe']>,
 }
 
 /** Picks the meter by the license's billing mode; Stripe licenses wait (retrying) while the server has no Stripe keys. */
-export function senderFor(stripe: MeterSender | null, local: MeterSender): (report: ClaimedReport) => MeterSender | { unavailable: string } {
+export function senderFor(
+  stripe: MeterSender | null,
+  local: MeterSender,
+): (report: ClaimedReport) => MeterSender | { unavailable: string } {
   return (report) => {
     if (report.billingMode === 'LOCAL') return local;
     return stripe ?? { unavailable: 'The license bills through Stripe but the server has no Stripe keys' };

@@ -77,7 +77,10 @@ export class MeteringService {
   ) {}
 
   /** Usage of one license in UTC buckets over [from, to); empty buckets are included as zeros. */
-  async usage(viewer: Viewer, args: { licenseId: string; from: Date; to: Date; granularity?: UsageGranularity | null }): Promise<UsagePoint[]> {
+  async usage(
+    viewer: Viewer,
+    args: { licenseId: string; from: Date; to: Date; granularity?: UsageGranularity | null },
+  ): Promise<UsagePoint[]> {
     const license = await this.partyLicense(viewer, args.licenseId);
     checkWindow(args.from, args.to);
     const granularity = args.granularity ?? 'HOUR';
@@ -156,7 +159,10 @@ export class MeteringService {
     if (!viewer.isStaff && !vendorId) return [];
     const now = this.clock.now();
     const closed = closedBefore(now, this.settings.graceMs).getTime();
-    const ledger = await this.stores.metering.windowLedger(args.from, args.to, { vendorId: vendorId ?? undefined, licenseId: args.licenseId ?? undefined });
+    const ledger = await this.stores.metering.windowLedger(args.from, args.to, {
+      vendorId: vendorId ?? undefined,
+      licenseId: args.licenseId ?? undefined,
+    });
     const licenses = new Map<string, LicenseRow>();
     for (const l of await this.stores.licensing.licenseById.loadMany([...new Set(ledger.map((w) => w.licenseId))])) {
       if (l && !(l instanceof Error)) licenses.set(l.id, l);
@@ -202,8 +208,14 @@ export class MeteringService {
       row.tooOldUnits += w.tooOld;
       if (row.invoicedUnits !== null) row.invoicedUnits += w.localLedger;
     }
-    const result = [...rows.values()].sort((a, b) => a.licenseId.localeCompare(b.licenseId) || a.periodStart.getTime() - b.periodStart.getTime());
-    const unsent = await this.stores.metering.unsentReports([...new Set(result.filter((r) => !same(r.reportedUnits, r.recordedUnits)).map((r) => r.licenseId))], args.from, args.to);
+    const result = [...rows.values()].sort(
+      (a, b) => a.licenseId.localeCompare(b.licenseId) || a.periodStart.getTime() - b.periodStart.getTime(),
+    );
+    const unsent = await this.stores.metering.unsentReports(
+      [...new Set(result.filter((r) => !same(r.reportedUnits, r.recordedUnits)).map((r) => r.licenseId))],
+      args.from,
+      args.to,
+    );
     for (const row of result) {
       const rolledUp = row.reportedUnits + row.pendingUnits + row.failedUnits + row.tooOldUnits;
       const closedRecorded = row.recordedUnits - row.openUnits;
@@ -217,7 +229,9 @@ export class MeteringService {
       row.ok = row.flags.length === 0;
       const license = licenses.get(row.licenseId)!;
       const anchor = license.startsAt ?? license.createdAt;
-      row.unsentReports = unsent.filter((r) => r.licenseId === row.licenseId && currentPeriodStart(anchor, r.windowStart).getTime() === row.periodStart.getTime());
+      row.unsentReports = unsent.filter(
+        (r) => r.licenseId === row.licenseId && currentPeriodStart(anchor, r.windowStart).getTime() === row.periodStart.getTime(),
+      );
     }
     return result;
   }

@@ -41,14 +41,15 @@ export function reportIdentifier(licenseId: string, windowStart: Date, sequence:
  * @example unitsOf('GIGABYTE', { bytes: 1_500_000_000, rows: 0, requests: 3 }) // { value: '1.5', quantity: 1.5 }
  */
 export function unitsOf(unit: UsageUnit, usage: UsageTotals): { value: string; quantity: number } {
-  const value =
-    unit === 'GIGABYTE' ? decimal(usage.bytes, 9) : unit === 'THOUSAND_ROWS' ? decimal(usage.rows, 3) : String(usage.requests);
+  const value = unit === 'GIGABYTE' ? decimal(usage.bytes, 9) : unit === 'THOUSAND_ROWS' ? decimal(usage.rows, 3) : String(usage.requests);
   return { value, quantity: Number(value) };
 }
 
 /** `n / 10^scale` written out exactly, trailing zeros trimmed. */
 function decimal(n: number, scale: number): string {
-  const digits = BigInt(Math.round(n)).toString().padStart(scale + 1, '0');
+  const digits = BigInt(Math.round(n))
+    .toString()
+    .padStart(scale + 1, '0');
   const whole = digits.slice(0, -scale);
   const frac = digits.slice(-scale).replace(/0+$/, '');
   return frac ? `${whole}.${frac}` : whole;

@@ -48,7 +48,12 @@ export class MeteringWorker {
   private stopping = false;
   private readonly pacer: CallPacer;
   private readonly pick: (report: ClaimedReport) => MeterSender | { unavailable: string };
-  private lag: { unsent: number; oldestCreatedAt: Date | null; failed: number; tooOld: number } = { unsent: 0, oldestCreatedAt: null, failed: 0, tooOld: 0 };
+  private lag: { unsent: number; oldestCreatedAt: Date | null; failed: number; tooOld: number } = {
+    unsent: 0,
+    oldestCreatedAt: null,
+    failed: 0,
+    tooOld: 0,
+  };
 
   constructor(
     private readonly db: Db,

@@ -3,7 +3,25 @@ import { LicenseTermsInput } from '../catalog/inputs.js';
 import { line, nodeId } from '../validation.js';
 
 /** Currencies offers may be priced in (ISO 4217, lowercase as Stripe takes them). */
-export const SUPPORTED_CURRENCIES = ['usd', 'eur', 'gbp', 'chf', 'cad', 'aud', 'nzd', 'jpy', 'sek', 'nok', 'dkk', 'pln', 'sgd', 'hkd', 'inr', 'brl', 'mxn'] as const;
+export const SUPPORTED_CURRENCIES = [
+  'usd',
+  'eur',
+  'gbp',
+  'chf',
+  'cad',
+  'aud',
+  'nzd',
+  'jpy',
+  'sek',
+  'nok',
+  'dkk',
+  'pln',
+  'sgd',
+  'hkd',
+  'inr',
+  'brl',
+  'mxn',
+] as const;
 
 /** Stripe's smallest charge is around 50 minor units; its largest eight digits. */
 export const MIN_AMOUNT_CENTS = 50;
@@ -33,7 +51,12 @@ export const CreateOfferInput = z.object({
     .refine((c) => (SUPPORTED_CURRENCIES as readonly string[]).includes(c), `must be one of ${SUPPORTED_CURRENCIES.join(', ')}`)
     .nullish(),
   amountCents: cents(MIN_AMOUNT_CENTS).nullish(),
-  termDays: z.number().int('must be a whole number of days').min(1, 'must be at least 1').max(MAX_TERM_DAYS, `must be at most ${MAX_TERM_DAYS}`).nullish(),
+  termDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(MAX_TERM_DAYS, `must be at most ${MAX_TERM_DAYS}`)
+    .nullish(),
   billingInterval: z.enum(['MONTHLY', 'YEARLY']).nullish(),
   usageUnit: z.enum(['GIGABYTE', 'THOUSAND_ROWS', 'REQUEST']).nullish(),
   unitAmountCents: cents(1).nullish(),
@@ -47,11 +70,17 @@ export const CreateOfferInput = z.object({
     })
     .default({ scope: 'ALL' }),
   requiresApproval: z.boolean().default(false),
-  royaltyBps: z.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_ROYALTY_BPS, `must be at most ${MAX_ROYALTY_BPS}`).nullish(),
+  royaltyBps: z
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_ROYALTY_BPS, `must be at most ${MAX_ROYALTY_BPS}`)
+    .nullish(),
 });
 export type CreateOfferInput = z.output<typeof CreateOfferInput>;
 
-type PriceField = 'currency' | 'amountCents' | 'termDays' | 'billingInterval' | 'usageUnit' | 'unitAmountCents' | 'includedUnits' | 'usageCap';
+type PriceField =
+  'currency' | 'amountCents' | 'termDays' | 'billingInterval' | 'usageUnit' | 'unitAmountCents' | 'includedUnits' | 'usageCap';
 
 /** Which price fields each pricing model requires and which it accepts. */
 export const PRICE_FIELDS: Record<z.output<typeof PricingModelInput>, { required: PriceField[]; optional: PriceField[] }> = {
@@ -60,6 +89,15 @@ export const PRICE_FIELDS: Record<z.output<typeof PricingModelInput>, { required
   SUBSCRIPTION: { required: ['currency', 'amountCents', 'billingInterval'], optional: [] },
   USAGE: { required: ['currency', 'usageUnit', 'unitAmountCents'], optional: ['includedUnits', 'usageCap'] },
 };
-export const ALL_PRICE_FIELDS: PriceField[] = ['currency', 'amountCents', 'termDays', 'billingInterval', 'usageUnit', 'unitAmountCents', 'includedUnits', 'usageCap'];
+export const ALL_PRICE_FIELDS: PriceField[] = [
+  'currency',
+  'amountCents',
+  'termDays',
+  'billingInterval',
+  'usageUnit',
+  'unitAmountCents',
+  'includedUnits',
+  'usageCap',
+];
 
 export const OfferIdInput = z.object({ id: nodeId('off') });

@@ -64,28 +64,28 @@ export class OffersService {
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
       const offer = await tx.offers.insertOffer({
-      id: newId('offer', now.getTime()),
-      datasetId: dataset.id,
-      vendorId: dataset.vendorId,
-      name: input.name,
-      pricingModel: input.pricingModel,
-      currency: input.currency ?? null,
-      amountCents: input.amountCents ?? null,
-      termDays: input.termDays ?? null,
-      billingInterval: input.billingInterval ?? null,
-      usageUnit: input.usageUnit ?? null,
-      unitAmountCents: input.unitAmountCents ?? null,
-      includedUnits: input.pricingModel === 'USAGE' ? (input.includedUnits ?? 0) : null,
-      usageCap: input.usageCap ?? null,
-      ...input.terms,
-      spdxId: input.terms.spdxId ?? dataset.spdxId ?? null,
-      versionScope: input.versions.scope,
-      pinnedVersionIds: pinned,
-      requiresApproval: input.requiresApproval,
-      royaltyBps: input.royaltyBps ?? null,
-      createdAt: now,
-      updatedAt: now,
-    });
+        id: newId('offer', now.getTime()),
+        datasetId: dataset.id,
+        vendorId: dataset.vendorId,
+        name: input.name,
+        pricingModel: input.pricingModel,
+        currency: input.currency ?? null,
+        amountCents: input.amountCents ?? null,
+        termDays: input.termDays ?? null,
+        billingInterval: input.billingInterval ?? null,
+        usageUnit: input.usageUnit ?? null,
+        unitAmountCents: input.unitAmountCents ?? null,
+        includedUnits: input.pricingModel === 'USAGE' ? (input.includedUnits ?? 0) : null,
+        usageCap: input.usageCap ?? null,
+        ...input.terms,
+        spdxId: input.terms.spdxId ?? dataset.spdxId ?? null,
+        versionScope: input.versions.scope,
+        pinnedVersionIds: pinned,
+        requiresApproval: input.requiresApproval,
+        royaltyBps: input.royaltyBps ?? null,
+        createdAt: now,
+        updatedAt: now,
+      });
       await this.audit(tx, viewer, offer, 'offer.created', { pricingModel: offer.pricingModel, name: offer.name });
       return offer;
     });
@@ -121,17 +121,22 @@ export class OffersService {
   private async coveredVersions(dataset: DatasetRow, versions: CreateOfferInput['versions']): Promise<string[]> {
     const ids = [...new Set(versions.versionIds ?? [])];
     if (versions.scope !== 'PINNED') {
-      if (ids.length > 0) throw new BadUserInputError(`input.versions.versionIds: only PINNED offers name versions`, 'input.versions.versionIds');
+      if (ids.length > 0)
+        throw new BadUserInputError(`input.versions.versionIds: only PINNED offers name versions`, 'input.versions.versionIds');
       return [];
     }
-    if (ids.length === 0) throw new BadUserInputError('input.versions.versionIds: PINNED offers need at least one version', 'input.versions.versionIds');
+    if (ids.length === 0)
+      throw new BadUserInputError('input.versions.versionIds: PINNED offers need at least one version', 'input.versions.versionIds');
     const rows = await this.stores.catalog.versionById.loadMany(ids);
     rows.forEach((v, i) => {
       if (v instanceof Error || !v || v.datasetId !== dataset.id) {
         throw new BadUserInputError(`input.versions.versionIds.${i}: not a version of this dataset`, `input.versions.versionIds.${i}`);
       }
       if (v.status !== 'PUBLISHED') {
-        throw new BadUserInputError(`input.versions.versionIds.${i}: version ${v.version} is not published`, `input.versions.versionIds.${i}`);
+        throw new BadUserInputError(
+          `input.versions.versionIds.${i}: version ${v.version} is not published`,
+          `input.versions.versionIds.${i}`,
+        );
       }
     });
     return ids;
@@ -142,7 +147,10 @@ export class OffersService {
     const granted = { ...terms, spdxId: terms.spdxId ?? null };
     const overDataset = termExceeding(granted, termsOf(dataset));
     if (overDataset) {
-      throw new BadUserInputError(`input.terms.${overDataset}: grants more than the dataset's own terms allow`, `input.terms.${overDataset}`);
+      throw new BadUserInputError(
+        `input.terms.${overDataset}: grants more than the dataset's own terms allow`,
+        `input.terms.${overDataset}`,
+      );
     }
     // ALL covers future versions too; their inheritance is checked by lineage at publish, so we check what exists.
     const versionIds = pinned.length > 0 ? pinned : await this.publishedVersionIds(dataset);

@@ -10,7 +10,9 @@ export function canSeeOrganization(ctx: Context, org: OrganizationRow): boolean 
 
 export function canSeeUser(ctx: Context, user: UserRow): boolean {
   const p = ctx.viewer.principal;
-  return p !== null && (p.userId === user.id || ctx.viewer.isStaff || (user.organizationId !== null && p.organizationId === user.organizationId));
+  return (
+    p !== null && (p.userId === user.id || ctx.viewer.isStaff || (user.organizationId !== null && p.organizationId === user.organizationId))
+  );
 }
 
 export function canSeeApiKey(ctx: Context, key: ApiKeyRow, owner: UserRow | undefined): boolean {

@@ -25,7 +25,8 @@ export const auditResolvers = {
       const license = await ctx.stores.licensing.licenseById.load(r.licenseId);
       return ctx.catalog.dataset(ctx.viewer, license!.datasetId);
     }) as Resolver<LicenseUsageRow>,
-    unit: (async (r, _a, ctx) => (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit ?? null) as Resolver<LicenseUsageRow>,
+    unit: (async (r, _a, ctx) =>
+      (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit ?? null) as Resolver<LicenseUsageRow>,
     units: (async (r, _a, ctx) => {
       const unit = (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit;
       if (unit === 'GIGABYTE') return Number(r.bytes) / 1e9;

@@ -6,7 +6,8 @@ import type { InputArgs, Resolver } from './types.js';
 export const billingResolvers = {
   Organization: {
     payoutAccount: ((org, _a, ctx) => ctx.billing.payoutAccountOf(ctx.viewer, org.id)) as Resolver<OrganizationRow>,
-    royaltyBalances: ((org, _a, ctx) => (ctx.viewer.canRead(org.id) ? ctx.billing.balancesOf(ctx.viewer, org.id) : null)) as Resolver<OrganizationRow>,
+    royaltyBalances: ((org, _a, ctx) =>
+      ctx.viewer.canRead(org.id) ? ctx.billing.balancesOf(ctx.viewer, org.id) : null) as Resolver<OrganizationRow>,
   },
   PayoutAccount: {
     billingMode: ((a) => a.mode) as Resolver<PayoutAccountRow>,
@@ -20,8 +21,10 @@ export const billingResolvers = {
     }) as Resolver<PaymentRow>,
   },
   LedgerEntry: {
-    organization: ((e, _a, ctx) => (e.organizationId ? ctx.stores.accounts.organizationById.load(e.organizationId) : null)) as Resolver<LedgerEntryRow>,
-    sourceDataset: ((e, _a, ctx) => (e.sourceDatasetId ? ctx.catalog.dataset(ctx.viewer, e.sourceDatasetId) : null)) as Resolver<LedgerEntryRow>,
+    organization: ((e, _a, ctx) =>
+      e.organizationId ? ctx.stores.accounts.organizationById.load(e.organizationId) : null) as Resolver<LedgerEntryRow>,
+    sourceDataset: ((e, _a, ctx) =>
+      e.sourceDatasetId ? ctx.catalog.dataset(ctx.viewer, e.sourceDatasetId) : null) as Resolver<LedgerEntryRow>,
   },
   Mutation: {
     connectPayoutAccount: (async (_p, { input }, ctx) => {

@@ -22,7 +22,8 @@ export const catalogResolvers = {
     datasetVersion: ((_p, { id }, ctx) => ctx.catalog.version(ctx.viewer, id)) as Resolver<unknown, { id: string }>,
   },
   Dataset: {
-    fullSlug: (async (d, _a, ctx) => `${(await ctx.stores.accounts.organizationById.load(d.vendorId))!.slug}/${d.slug}`) as Resolver<DatasetRow>,
+    fullSlug: (async (d, _a, ctx) =>
+      `${(await ctx.stores.accounts.organizationById.load(d.vendorId))!.slug}/${d.slug}`) as Resolver<DatasetRow>,
     vendor: (async (d, _a, ctx) => ctx.stores.accounts.organizationById.load(d.vendorId)) as Resolver<DatasetRow>,
     terms: ((d) => termsOf(d)) as Resolver<DatasetRow>,
     versions: ((d, args, ctx) => ctx.catalog.versions(ctx.viewer, d, args)) as Resolver<DatasetRow, PageArgs>,

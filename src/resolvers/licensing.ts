@@ -33,9 +33,21 @@ export const licensingResolvers = {
       const license = await ctx.licensing.purchase(ctx.viewer, input);
       return { license, checkoutUrl: license.status === 'PENDING_PAYMENT' ? license.checkoutUrl : null };
     }) as Resolver<unknown, InputArgs>,
-    approveLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.approve(ctx.viewer, input) })) as Resolver<unknown, InputArgs>,
-    rejectLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.reject(ctx.viewer, input) })) as Resolver<unknown, InputArgs>,
-    cancelLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.cancel(ctx.viewer, input) })) as Resolver<unknown, InputArgs>,
-    revokeLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.revoke(ctx.viewer, input) })) as Resolver<unknown, InputArgs>,
+    approveLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.approve(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    rejectLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.reject(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    cancelLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.cancel(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    revokeLicense: (async (_p, { input }, ctx) => ({ license: await ctx.licensing.revoke(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
   },
 };

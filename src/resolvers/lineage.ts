@@ -31,7 +31,10 @@ export const lineageResolvers = {
   },
   QualityReport: {
     version: ((r, _a, ctx) => ctx.stores.catalog.versionById.load(r.versionId)) as Resolver<QualityReportRow>,
-    privacy: ((r) => ({ distanceToClosestRecord: r.distanceToClosestRecord, membershipInferenceRisk: r.membershipInferenceRisk })) as Resolver<QualityReportRow>,
+    privacy: ((r) => ({
+      distanceToClosestRecord: r.distanceToClosestRecord,
+      membershipInferenceRisk: r.membershipInferenceRisk,
+    })) as Resolver<QualityReportRow>,
   },
   Mutation: {
     retractDatasetVersion: (async (_p, { input }, ctx) => ({

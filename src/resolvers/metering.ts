@@ -10,7 +10,10 @@ export const meteringResolvers = {
       unknown,
       { licenseId: string; from: Date; to: Date; granularity?: UsageGranularity | null }
     >,
-    vendorUsage: ((_p, args, ctx) => ctx.metering.vendorUsage(ctx.viewer, args)) as Resolver<unknown, { from: Date; to: Date; vendorId?: string | null }>,
+    vendorUsage: ((_p, args, ctx) => ctx.metering.vendorUsage(ctx.viewer, args)) as Resolver<
+      unknown,
+      { from: Date; to: Date; vendorId?: string | null }
+    >,
     usageReconciliation: ((_p, args, ctx) => ctx.metering.reconciliation(ctx.viewer, args)) as Resolver<
       unknown,
       { from: Date; to: Date; licenseId?: string | null }

@@ -16,7 +16,13 @@ export const offersResolvers = {
     }) as Resolver<OfferRow>,
   },
   Mutation: {
-    createOffer: (async (_p, { input }, ctx) => ({ offer: await ctx.offers.createOffer(ctx.viewer, input) })) as Resolver<unknown, InputArgs>,
-    archiveOffer: (async (_p, { input }, ctx) => ({ offer: await ctx.offers.archiveOffer(ctx.viewer, input) })) as Resolver<unknown, InputArgs>,
+    createOffer: (async (_p, { input }, ctx) => ({ offer: await ctx.offers.createOffer(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    archiveOffer: (async (_p, { input }, ctx) => ({ offer: await ctx.offers.archiveOffer(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
   },
 };

@@ -40,7 +40,8 @@ export const BigIntScalar: GraphQLScalarType<bigint, string> = new GraphQLScalar
     throw badValue('BigInt must be an integer (a decimal string for values beyond 2^53)');
   },
   parseLiteral(ast): bigint {
-    if (ast.kind === Kind.INT || ast.kind === Kind.STRING) return BigIntScalar.parseValue(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
+    if (ast.kind === Kind.INT || ast.kind === Kind.STRING)
+      return BigIntScalar.parseValue(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
     throw badValue('BigInt must be an integer');
   },
 });

@@ -5,7 +5,10 @@ import type { InputArgs, PageArgs, Resolver } from './types.js';
 export const tokensResolvers = {
   Query: {
     signingKeys: ((_p, _a, ctx) => ctx.tokens.signingKeys(ctx.viewer)) as Resolver<unknown>,
-    accessTokens: ((_p, args, ctx) => ctx.tokens.accessTokens(ctx.viewer, args)) as Resolver<unknown, PageArgs & { licenseId?: string | null }>,
+    accessTokens: ((_p, args, ctx) => ctx.tokens.accessTokens(ctx.viewer, args)) as Resolver<
+      unknown,
+      PageArgs & { licenseId?: string | null }
+    >,
   },
   AccessToken: {
     license: (async (t, _a, ctx) => ctx.stores.licensing.licenseById.load(t.licenseId)) as Resolver<AccessTokenRow>,

@@ -41,7 +41,8 @@ export async function signAccessToken(
     .sign(key.privateKey);
 }
 
-export type VerifyFailure = 'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'BAD_ALGORITHM' | 'BAD_ISSUER' | 'BAD_AUDIENCE' | 'EXPIRED' | 'BAD_CLAIMS';
+export type VerifyFailure =
+  'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'BAD_ALGORITHM' | 'BAD_ISSUER' | 'BAD_AUDIENCE' | 'EXPIRED' | 'BAD_CLAIMS';
 
 /**
  * Verifies a token offline: the algorithm is pinned to EdDSA (so `alg: none` and HS256-with-the-public-key fail),
@@ -65,7 +66,13 @@ export async function verifyAccessToken(
         }
         return key;
       },
-      { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, currentDate: now, requiredClaims: ['jti', 'sub', 'exp', 'iat'] },
+      {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        currentDate: now,
+        requiredClaims: ['jti', 'sub', 'exp', 'iat'],
+      },
     );
     const claims = toClaims(payload);
     return claims ? { ok: true, claims, exp: payload.exp! } : { ok: false, failure: 'BAD_CLAIMS' };

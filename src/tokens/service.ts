@@ -61,9 +61,12 @@ export class TokensService {
     }
     const now = this.clock.now();
     if (!licenseInForce(license, now)) {
-      throw new ConflictError(`The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}; tokens need an ACTIVE license`, {
-        field: 'input.licenseId',
-      });
+      throw new ConflictError(
+        `The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}; tokens need an ACTIVE license`,
+        {
+          field: 'input.licenseId',
+        },
+      );
     }
     const versionIds = input.versionIds ? [...new Set(input.versionIds)] : [ALL_LICENSED_VERSIONS];
     if (input.versionIds) {
@@ -78,17 +81,17 @@ export class TokensService {
     const key = await this.keyRing.current();
     const accessToken = await this.stores.transaction(async (tx) => {
       const row = await tx.tokens.insertAccessToken({
-      id: newId('accessToken', now.getTime()),
-      licenseId: license.id,
-      organizationId: license.licenseeId,
-      createdBy: principal.userId,
-      kid: key.kid,
-      scopes: input.scopes,
-      versionIds,
-      description: input.description ?? null,
-      createdAt: now,
-      expiresAt,
-    });
+        id: newId('accessToken', now.getTime()),
+        licenseId: license.id,
+        organizationId: license.licenseeId,
+        createdBy: principal.userId,
+        kid: key.kid,
+        scopes: input.scopes,
+        versionIds,
+        description: input.description ?? null,
+        createdAt: now,
+        expiresAt,
+      });
       await new AuditLog(this.clock).record(tx, viewer, {
         action: 'access_token.issued',
         subjectType: 'AccessToken',
@@ -101,7 +104,14 @@ export class TokensService {
       return row;
     });
     const token = await signAccessToken(
-      { jti: accessToken.id, sub: license.licenseeId, lic: license.id, ds: license.datasetId, ver: versionIds, scope: input.scopes.join(' ') },
+      {
+        jti: accessToken.id,
+        sub: license.licenseeId,
+        lic: license.id,
+        ds: license.datasetId,
+        ver: versionIds,
+        scope: input.scopes.join(' '),
+      },
       key,
       now,
       expiresAt,
@@ -132,15 +142,29 @@ export class TokensService {
   }
 
   /** Your organization's tokens (staff: everyone's), optionally of one license; never the secrets. */
-  async accessTokens(viewer: Viewer, args: { licenseId?: string | null; first?: number | null; after?: string | null }): Promise<Connection<AccessTokenRow>> {
+  async accessTokens(
+    viewer: Viewer,
+    args: { licenseId?: string | null; first?: number | null; after?: string | null },
+  ): Promise<Connection<AccessTokenRow>> {
     const principal = viewer.assertAuthenticated();
     const limit = pageSize(args.first);
     const afterId = args.after ? String(decodeCursor(args.after, 'TOKENS', 1)[0]) : undefined;
     const orgId = viewer.isStaff ? null : principal.organizationId;
-    if (!viewer.isStaff && !orgId) return toConnection([], limit, () => '', async () => 0);
+    if (!viewer.isStaff && !orgId)
+      return toConnection(
+        [],
+        limit,
+        () => '',
+        async () => 0,
+      );
     const licenseId = args.licenseId ?? undefined;
     const rows = await this.stores.tokens.listAccessTokens(orgId, licenseId, afterId, limit);
-    return toConnection(rows, limit, (r) => encodeCursor('TOKENS', [r.id]), () => this.stores.tokens.countAccessTokens(orgId, licenseId));
+    return toConnection(
+      rows,
+      limit,
+      (r) => encodeCursor('TOKENS', [r.id]),
+      () => this.stores.tokens.countAccessTokens(orgId, licenseId),
+    );
   }
 
   async accessToken(viewer: Viewer, id: string): Promise<AccessTokenRow | null> {

@@ -103,7 +103,10 @@ export class SigningKeyRing {
       const active = newest
         ? {
             kid: newest.kid,
-            privateKey: (await importJWK(JSON.parse(openPrivateKey(this.secret, newest.kid, newest.sealedPrivateJwk)), TOKEN_ALGORITHM)) as CryptoKey,
+            privateKey: (await importJWK(
+              JSON.parse(openPrivateKey(this.secret, newest.kid, newest.sealedPrivateJwk)),
+              TOKEN_ALGORITHM,
+            )) as CryptoKey,
           }
         : undefined;
       this.cache = { at: now.getTime(), keys, active, publicKeys };

@@ -71,7 +71,13 @@ export async function createTestDatabase(): Promise<string> {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
   // Rate limiting is off unless a test turns it on (`startTestApp({ ASSAY_RATE_LIMIT_PER_MINUTE: '5' })`).
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ASSAY_DEMO: '0', ASSAY_RATE_LIMIT_PER_MINUTE: '0', ...env });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ASSAY_DEMO: '0',
+    ASSAY_RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
   const database = openDatabase(databaseUrl, { max: config.limits.databasePoolMax, statementTimeoutMs: config.limits.statementTimeoutMs });
   const clock = new TestClock();
   await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);

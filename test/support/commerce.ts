@@ -35,7 +35,11 @@ let keys = 0;
 export const newKey = (base = 'purchase') => `${base}-${process.pid}-${++keys}-${Date.now()}`;
 
 export async function purchase(app: TestApp, buyer: Org | { key: string }, offerId: string, key = newKey()) {
-  return app.gql(PURCHASE, { input: { offerId, idempotencyKey: key, successUrl: 'https://buyer.example/done', cancelUrl: 'https://buyer.example/cancel' } }, buyer.key);
+  return app.gql(
+    PURCHASE,
+    { input: { offerId, idempotencyKey: key, successUrl: 'https://buyer.example/done', cancelUrl: 'https://buyer.example/cancel' } },
+    buyer.key,
+  );
 }
 
 /** Connects the vendor's payout account; with a fake Stripe, also completes onboarding (as `account.updated` would report). */
@@ -50,7 +54,13 @@ export async function connectVendor(app: TestApp, vendor: Org, fake?: FakeStripe
 }
 
 /** POSTs a signed event to the webhook route as Stripe would. */
-export async function sendEvent(app: TestApp, fake: FakeStripe, type: string, object: Record<string, any>, options: Parameters<FakeStripe['event']>[2] = {}) {
+export async function sendEvent(
+  app: TestApp,
+  fake: FakeStripe,
+  type: string,
+  object: Record<string, any>,
+  options: Parameters<FakeStripe['event']>[2] = {},
+) {
   const event = fake.event(type, object, options);
   return postWebhook(app, event.payload, event.signature);
 }

@@ -206,7 +206,11 @@ export class FakeStripe {
   }
 
   /** A Stripe event about `object` (a snapshot of it now), as a JSON payload and a valid signature header. */
-  event(type: string, object: Obj, options: { id?: string; timestamp?: number; secret?: string } = {}): { payload: string; signature: string; id: string } {
+  event(
+    type: string,
+    object: Obj,
+    options: { id?: string; timestamp?: number; secret?: string } = {},
+  ): { payload: string; signature: string; id: string } {
     const eventId = options.id ?? id('evt');
     const payload = JSON.stringify({
       id: eventId,
@@ -295,7 +299,9 @@ export class FakeStripe {
     const failure = this.failures.find((f) => f.times > 0 && f.method === method && url.pathname.startsWith(f.pathPrefix));
     if (failure) {
       failure.times--;
-      return send(failure.status, { error: { type: failure.status === 429 ? 'rate_limit_error' : 'api_error', message: 'Injected failure' } });
+      return send(failure.status, {
+        error: { type: failure.status === 429 ? 'rate_limit_error' : 'api_error', message: 'Injected failure' },
+      });
     }
     const delay = this.delays.find((d) => d.times > 0 && d.method === method && url.pathname.startsWith(d.pathPrefix));
     if (delay) {
@@ -307,7 +313,12 @@ export class FakeStripe {
       const seen = this.idempotent.get(cacheKey);
       if (seen) {
         if (seen.params !== body) {
-          return send(400, { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } });
+          return send(400, {
+            error: {
+              type: 'idempotency_error',
+              message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+            },
+          });
         }
         return send(seen.status, seen.body);
       }
@@ -346,7 +357,12 @@ export class FakeStripe {
       case 'POST /account_links':
         required(p, 'account', 'type', 'return_url', 'refresh_url');
         this.get(p.account);
-        return { object: 'account_link', url: `https://connect.stripe.test/setup/${p.account}/${randomBytes(6).toString('hex')}`, created: nowSeconds(), expires_at: nowSeconds() + 300 };
+        return {
+          object: 'account_link',
+          url: `https://connect.stripe.test/setup/${p.account}/${randomBytes(6).toString('hex')}`,
+          created: nowSeconds(),
+          expires_at: nowSeconds() + 300,
+        };
       case 'POST /checkout/sessions':
         return this.createCheckoutSession(p);
       case 'GET /checkout/sessions/:id': {
@@ -375,7 +391,15 @@ export class FakeStripe {
         }
         if (p.recurring?.meter) this.get(p.recurring.meter);
         if (p.unit_amount === undefined && p.billing_scheme !== 'tiered') required(p, 'unit_amount');
-        return this.put({ id: id('price'), object: 'price', currency: p.currency, unit_amount: p.unit_amount ?? null, recurring: p.recurring ?? null, billing_scheme: p.billing_scheme ?? 'per_unit', tiers: p.tiers ?? null });
+        return this.put({
+          id: id('price'),
+          object: 'price',
+          currency: p.currency,
+          unit_amount: p.unit_amount ?? null,
+          recurring: p.recurring ?? null,
+          billing_scheme: p.billing_scheme ?? 'per_unit',
+          tiers: p.tiers ?? null,
+        });
       }
       case 'POST /subscriptions': {
         required(p, 'customer', 'items.0.price');
@@ -403,7 +427,16 @@ export class FakeStripe {
         int(p.amount, 'amount');
         this.get(p.destination);
         if (p.source_transaction) this.get(p.source_transaction);
-        return this.put({ id: id('tr'), object: 'transfer', amount: Number(p.amount), currency: p.currency, destination: p.destination, source_transaction: p.source_transaction ?? null, transfer_group: p.transfer_group ?? null, metadata: p.metadata ?? {} });
+        return this.put({
+          id: id('tr'),
+          object: 'transfer',
+          amount: Number(p.amount),
+          currency: p.currency,
+          destination: p.destination,
+          source_transaction: p.source_transaction ?? null,
+          transfer_group: p.transfer_group ?? null,
+          metadata: p.metadata ?? {},
+        });
       default:
         throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
     }
@@ -416,17 +449,33 @@ export class FakeStripe {
       throw new StripeFailure(400, 'invalid_request_error', `No active meter found for event_name ${p.event_name}.`);
     }
     this.get(p.payload.stripe_customer_id);
-    if (!/^\d+(\.\d+)?$/.test(p.payload.value)) throw new StripeFailure(400, 'invalid_request_error', 'payload[value] must be a non-negative number.');
-    if (String(p.identifier).length > 100) throw new StripeFailure(400, 'invalid_request_error', 'identifier is longer than 100 characters.');
+    if (!/^\d+(\.\d+)?$/.test(p.payload.value))
+      throw new StripeFailure(400, 'invalid_request_error', 'payload[value] must be a non-negative number.');
+    if (String(p.identifier).length > 100)
+      throw new StripeFailure(400, 'invalid_request_error', 'identifier is longer than 100 characters.');
     const timestamp = p.timestamp === undefined ? nowSeconds() : int(p.timestamp, 'timestamp');
     const seen = this.meterEvents.get(p.identifier);
     if (seen) {
       this.meterEventRepeats++;
     } else {
-      this.meterEvents.set(p.identifier, { event_name: p.event_name, customer: p.payload.stripe_customer_id, value: p.payload.value, timestamp, identifier: p.identifier });
+      this.meterEvents.set(p.identifier, {
+        event_name: p.event_name,
+        customer: p.payload.stripe_customer_id,
+        value: p.payload.value,
+        timestamp,
+        identifier: p.identifier,
+      });
     }
     const event = this.meterEvents.get(p.identifier)!;
-    return { object: 'billing.meter_event', created: nowSeconds(), livemode: false, event_name: event.event_name, identifier: event.identifier, payload: { stripe_customer_id: event.customer, value: event.value }, timestamp: event.timestamp };
+    return {
+      object: 'billing.meter_event',
+      created: nowSeconds(),
+      livemode: false,
+      event_name: event.event_name,
+      identifier: event.identifier,
+      payload: { stripe_customer_id: event.customer, value: event.value },
+      timestamp: event.timestamp,
+    };
   }
 
   private createCheckoutSession(p: Obj): Obj {
@@ -443,9 +492,20 @@ export class FakeStripe {
       if (fee > amount) throw new StripeFailure(400, 'invalid_request_error', 'application_fee_amount exceeds the amount.');
       this.get(p.payment_intent_data.transfer_data.destination);
     } else if (p.mode === 'subscription') {
-      required(p, 'line_items.0.price_data.recurring.interval', 'subscription_data.application_fee_percent', 'subscription_data.transfer_data.destination');
+      required(
+        p,
+        'line_items.0.price_data.recurring.interval',
+        'subscription_data.application_fee_percent',
+        'subscription_data.transfer_data.destination',
+      );
       this.get(p.subscription_data.transfer_data.destination);
-      priceId = this.put({ id: id('price'), object: 'price', currency: priceData.currency, unit_amount: amount, recurring: priceData.recurring }).id;
+      priceId = this.put({
+        id: id('price'),
+        object: 'price',
+        currency: priceData.currency,
+        unit_amount: amount,
+        recurring: priceData.recurring,
+      }).id;
     } else {
       throw new StripeFailure(400, 'invalid_request_error', `Invalid mode: ${p.mode}`);
     }

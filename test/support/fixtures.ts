@@ -31,13 +31,18 @@ export function dataFile(path: string, content: string | Buffer, rowCount?: numb
 
 /** Uploads every declared file of a draft version (their bytes must come from `dataFile`). */
 export async function uploadFiles(app: TestApp, key: string, versionId: string): Promise<void> {
-  const version = ok(await app.gql(`query($id: ID!) { datasetVersion(id: $id) { files { path sha256 } } }`, { id: versionId }, key))
-    .datasetVersion;
+  const version = ok(
+    await app.gql(`query($id: ID!) { datasetVersion(id: $id) { files { path sha256 } } }`, { id: versionId }, key),
+  ).datasetVersion;
   for (const file of version.files as { path: string; sha256: string }[]) {
     const bytes = fileContents.get(file.sha256);
     if (!bytes) throw new Error(`no content known for ${file.path}; declare it with dataFile()`);
     const upload = ok(
-      await app.gql(`mutation($input: CreateUploadInput!) { createUpload(input: $input) { upload { url } } }`, { input: { versionId, path: file.path } }, key),
+      await app.gql(
+        `mutation($input: CreateUploadInput!) { createUpload(input: $input) { upload { url } } }`,
+        { input: { versionId, path: file.path } },
+        key,
+      ),
     ).createUpload.upload;
     const res = await fetch(`${app.url}${upload.url}`, { method: 'PUT', headers: { authorization: `Bearer ${key}` }, body: bytes });
     if (res.status !== 200) throw new Error(`upload of ${file.path} failed: ${res.status} ${await res.text()}`);
@@ -75,7 +80,13 @@ export async function signUp(app: TestApp, kind: 'VENDOR' | 'BUYER', options: { 
   );
   const org = data.createOrganization;
   if (kind === 'VENDOR' && options.approve !== false) {
-    ok(await app.gql(`mutation($id: ID!) { approveVendor(input: { organizationId: $id }) { organization { id } } }`, { id: org.organization.id }, ADMIN_KEY));
+    ok(
+      await app.gql(
+        `mutation($id: ID!) { approveVendor(input: { organizationId: $id }) { organization { id } } }`,
+        { id: org.organization.id },
+        ADMIN_KEY,
+      ),
+    );
   }
   return { id: org.organization.id, slug: org.organization.slug, ownerId: org.owner.id, key: org.secret };
 }
@@ -148,7 +159,11 @@ export async function publishDataset(
   // SYNTHETIC and HYBRID versions must declare provenance to publish; a source-less simulation is the simplest one.
   const provenance = versionOverrides.provenance ?? DEFAULT_PROVENANCE[overrides.kind as string];
   const versionId = ok(
-    await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { ...(provenance ? { provenance } : {}), ...versionOverrides }) }, vendor.key),
+    await app.gql(
+      CREATE_VERSION,
+      { input: versionInput(datasetId, { ...(provenance ? { provenance } : {}), ...versionOverrides }) },
+      vendor.key,
+    ),
   ).createDatasetVersion.datasetVersion.id;
   await uploadFiles(app, vendor.key, versionId);
   ok(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key));

@@ -15,9 +15,18 @@ import { buildServer } from '../../src/server.js';
 
 const config = loadConfig(process.env);
 if (!config.databaseUrl) throw new Error('DATABASE_URL is required');
-const database = openDatabase(config.databaseUrl, { max: config.limits.databasePoolMax, statementTimeoutMs: config.limits.statementTimeoutMs });
+const database = openDatabase(config.databaseUrl, {
+  max: config.limits.databasePoolMax,
+  statementTimeoutMs: config.limits.statementTimeoutMs,
+});
 const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-metering-server-'));
-const app = await buildServer({ config, database, clock: systemClock, secret: randomBytes(32).toString('base64url'), storage: new LocalFileStorage(storageDir) });
+const app = await buildServer({
+  config,
+  database,
+  clock: systemClock,
+  secret: randomBytes(32).toString('base64url'),
+  storage: new LocalFileStorage(storageDir),
+});
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`ready ${(app.server.address() as AddressInfo).port}\n`);
 

@@ -19,7 +19,17 @@ export async function usageLicense(
   const offerId = ok(
     await app.gql(
       CREATE_OFFER,
-      { input: { datasetId, name: `Metered ${price.usageUnit} ${Math.random()}`, pricingModel: 'USAGE', currency: 'usd', unitAmountCents: 5, terms: OPEN_TERMS, ...price } },
+      {
+        input: {
+          datasetId,
+          name: `Metered ${price.usageUnit} ${Math.random()}`,
+          pricingModel: 'USAGE',
+          currency: 'usd',
+          unitAmountCents: 5,
+          terms: OPEN_TERMS,
+          ...price,
+        },
+      },
       vendor.key,
     ),
   ).createOffer.offer.id as string;
@@ -29,8 +39,13 @@ export async function usageLicense(
 }
 
 export async function accessToken(app: TestApp, buyer: Org, licenseId: string): Promise<string> {
-  return ok(await app.gql(`mutation($l: ID!) { issueAccessToken(input: { licenseId: $l, ttlSeconds: 86400 }) { token } }`, { l: licenseId }, buyer.key))
-    .issueAccessToken.token;
+  return ok(
+    await app.gql(
+      `mutation($l: ID!) { issueAccessToken(input: { licenseId: $l, ttlSeconds: 86400 }) { token } }`,
+      { l: licenseId },
+      buyer.key,
+    ),
+  ).issueAccessToken.token;
 }
 
 /** Usage written straight into the table, as the recorder would (a late batch, or history for a bulk test). */

@@ -18,11 +18,23 @@ export class AccountsStore {
   constructor(private readonly db: DbOrTx) {}
 
   readonly organizationById = new DataLoader<string, OrganizationRow | undefined>(async (ids) =>
-    byId(ids, await this.db.select().from(organizations).where(inArray(organizations.id, [...ids]))),
+    byId(
+      ids,
+      await this.db
+        .select()
+        .from(organizations)
+        .where(inArray(organizations.id, [...ids])),
+    ),
   );
 
   readonly userById = new DataLoader<string, UserRow | undefined>(async (ids) =>
-    byId(ids, await this.db.select().from(users).where(inArray(users.id, [...ids]))),
+    byId(
+      ids,
+      await this.db
+        .select()
+        .from(users)
+        .where(inArray(users.id, [...ids])),
+    ),
   );
 
   /** Resolves a live API key's hash to its caller, in one statement. */

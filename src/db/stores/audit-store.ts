@@ -61,7 +61,10 @@ export class AuditStore {
   }
 
   async count(q: Omit<AuditQuery, 'limit' | 'beforeSeq'>): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(and(...this.conditions(q)));
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditEvents)
+      .where(and(...this.conditions(q)));
     return row!.n;
   }
 
@@ -117,7 +120,14 @@ export class AuditStore {
     const only = q.licenseIds?.length ? sql`AND l.id IN ${q.licenseIds}` : sql``;
     const from = q.from.toISOString();
     const to = q.to.toISOString();
-    const served = await this.db.execute<{ license_id: string; downloads: number; bytes: string; rows: string; addresses: number; tokens: number }>(sql`
+    const served = await this.db.execute<{
+      license_id: string;
+      downloads: number;
+      bytes: string;
+      rows: string;
+      addresses: number;
+      tokens: number;
+    }>(sql`
       /* licenseUsageServed */
       SELECT u.license_id, count(*)::int AS downloads, sum(u.bytes)::text AS bytes, sum(u.rows)::text AS rows,
              count(DISTINCT u.client_address)::int AS addresses, count(DISTINCT u.token_id)::int AS tokens
@@ -148,7 +158,13 @@ export class AuditStore {
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
       WHERE u.served_at >= ${q.historyFrom.toISOString()} AND u.served_at < ${from} ${scope} ${only}
       GROUP BY u.license_id`);
-    return { served: served.rows, refused: refused.rows, tokenAddresses: tokenAddresses.rows, fileRepeats: fileRepeats.rows, history: history.rows };
+    return {
+      served: served.rows,
+      refused: refused.rows,
+      tokenAddresses: tokenAddresses.rows,
+      fileRepeats: fileRepeats.rows,
+      history: history.rows,
+    };
   }
 
   /** Oldest first from `afterSeq`, for exports that stream the whole filtered trail in batches. */

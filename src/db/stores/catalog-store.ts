@@ -64,11 +64,25 @@ export class CatalogStore {
   constructor(private readonly db: DbOrTx) {}
 
   readonly datasetById = new DataLoader<string, DatasetRow | undefined>(async (ids) =>
-    byKey(ids, await this.db.select(datasetColumns).from(datasets).where(inArray(datasets.id, [...ids])), (r) => r.id),
+    byKey(
+      ids,
+      await this.db
+        .select(datasetColumns)
+        .from(datasets)
+        .where(inArray(datasets.id, [...ids])),
+      (r) => r.id,
+    ),
   );
 
   readonly versionById = new DataLoader<string, DatasetVersionRow | undefined>(async (ids) =>
-    byKey(ids, await this.db.select().from(datasetVersions).where(inArray(datasetVersions.id, [...ids])), (r) => r.id),
+    byKey(
+      ids,
+      await this.db
+        .select()
+        .from(datasetVersions)
+        .where(inArray(datasetVersions.id, [...ids])),
+      (r) => r.id,
+    ),
   );
 
   readonly filesByVersionId = new DataLoader<string, DataFileRow[]>(async (ids) =>
@@ -152,12 +166,7 @@ export class CatalogStore {
   }
 
   /** Versions of one dataset, newest first (IDs are time-ordered); drafts only when `includeDrafts`. */
-  async listVersions(
-    datasetId: string,
-    includeDrafts: boolean,
-    afterId: string | undefined,
-    limit: number,
-  ): Promise<DatasetVersionRow[]> {
+  async listVersions(datasetId: string, includeDrafts: boolean, afterId: string | undefined, limit: number): Promise<DatasetVersionRow[]> {
     return this.db
       .select()
       .from(datasetVersions)
@@ -176,9 +185,7 @@ export class CatalogStore {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(datasetVersions)
-      .where(
-        and(eq(datasetVersions.datasetId, datasetId), includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`),
-      );
+      .where(and(eq(datasetVersions.datasetId, datasetId), includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`));
     return row!.n;
   }
 

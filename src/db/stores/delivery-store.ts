@@ -14,7 +14,10 @@ export class DeliveryStore {
 
   /** The blobs stored for each version, keyed by SHA-256. */
   readonly blobsByVersionId = new DataLoader<string, Map<string, StoredBlobRow>>(async (ids) => {
-    const rows = await this.db.select().from(storedBlobs).where(inArray(storedBlobs.versionId, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(storedBlobs)
+      .where(inArray(storedBlobs.versionId, [...ids]));
     return ids.map((id) => new Map(rows.filter((r) => r.versionId === id).map((r) => [r.sha256, r])));
   });
 

@@ -14,7 +14,10 @@ export class LicensingStore {
   constructor(private readonly db: DbOrTx) {}
 
   readonly licenseById = new DataLoader<string, LicenseRow | undefined>(async (ids) => {
-    const rows = await this.db.select().from(licenses).where(inArray(licenses.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(licenses)
+      .where(inArray(licenses.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id));
   });
@@ -95,7 +98,10 @@ export class LicensingStore {
   }
 
   async countLicenses(scope: LicenseScope): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(licenses).where(this.visible(scope));
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(licenses)
+      .where(this.visible(scope));
     return row!.n;
   }
 

@@ -59,7 +59,10 @@ export class LineageStore {
   constructor(private readonly db: DbOrTx) {}
 
   readonly provenanceByVersionId = new DataLoader<string, Provenance | undefined>(async (ids) => {
-    const rows = await this.db.select().from(versionProvenance).where(inArray(versionProvenance.versionId, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(versionProvenance)
+      .where(inArray(versionProvenance.versionId, [...ids]));
     const map = new Map(rows.map((r) => [r.versionId, r.provenance]));
     return ids.map((id) => map.get(id));
   });
@@ -162,7 +165,10 @@ export class LineageStore {
   });
 
   readonly qualityReportById = new DataLoader<string, QualityReportRow | undefined>(async (ids) => {
-    const rows = await this.db.select().from(qualityReports).where(inArray(qualityReports.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(qualityReports)
+      .where(inArray(qualityReports.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id));
   });

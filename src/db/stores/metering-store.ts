@@ -63,7 +63,9 @@ export class MeteringStore {
    * caller skips this pass: the holder rolls up the same windows).
    */
   async tryRollUpLock(): Promise<boolean> {
-    const res = await this.db.execute<{ locked: boolean }>(sql`/* meteringRollUpLock */ SELECT pg_try_advisory_xact_lock(hashtext('assay.metering.rollup')) AS locked`);
+    const res = await this.db.execute<{ locked: boolean }>(
+      sql`/* meteringRollUpLock */ SELECT pg_try_advisory_xact_lock(hashtext('assay.metering.rollup')) AS locked`,
+    );
     return res.rows[0]!.locked;
   }
 
@@ -142,7 +144,10 @@ export class MeteringStore {
     return rows.map((r) => ({ ...r.report, stripeCustomerId: r.stripeCustomerId, licenseeId: r.licenseeId }));
   }
 
-  async updateReport(identifier: string, patch: Partial<Pick<UsageReportRow, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>>): Promise<void> {
+  async updateReport(
+    identifier: string,
+    patch: Partial<Pick<UsageReportRow, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>>,
+  ): Promise<void> {
     await this.db.update(usageReports).set(patch).where(eq(usageReports.identifier, identifier));
   }
 
@@ -160,7 +165,12 @@ export class MeteringStore {
              count(*) FILTER (WHERE status = 'TOO_OLD') AS too_old
       FROM usage_reports WHERE status <> 'SENT'`);
     const r = res.rows[0]!;
-    return { unsent: num(r.unsent), oldestCreatedAt: r.oldest ? new Date(r.oldest as string) : null, failed: num(r.failed), tooOld: num(r.too_old) };
+    return {
+      unsent: num(r.unsent),
+      oldestCreatedAt: r.oldest ? new Date(r.oldest as string) : null,
+      failed: num(r.failed),
+      tooOld: num(r.too_old),
+    };
   }
 
   /** Served usage of one license in UTC buckets of an hour or a day, over [from, to). */
@@ -170,7 +180,12 @@ export class MeteringStore {
       FROM usage_events
       WHERE license_id = ${licenseId} AND served_at >= ${ts(from)} AND served_at < ${ts(to)}
       GROUP BY 1 ORDER BY 1`);
-    return res.rows.map((r) => ({ bucketStart: new Date(r.bucket_start as string), bytes: num(r.bytes), rows: num(r.rows), requests: num(r.requests) }));
+    return res.rows.map((r) => ({
+      bucketStart: new Date(r.bucket_start as string),
+      bytes: num(r.bytes),
+      rows: num(r.rows),
+      requests: num(r.requests),
+    }));
   }
 
   /** Report quantities of one license for windows starting in [from, to), by status. */
@@ -210,7 +225,11 @@ export class MeteringStore {
    * Per USAGE license (sold by `vendorId`, or one license, or all) and hourly window starting in [from, to): usage
    * recorded, report quantities by status and what the local ledger holds.
    */
-  async windowLedger(from: Date, to: Date, scope: { vendorId?: string | undefined; licenseId?: string | undefined }): Promise<WindowLedger[]> {
+  async windowLedger(
+    from: Date,
+    to: Date,
+    scope: { vendorId?: string | undefined; licenseId?: string | undefined },
+  ): Promise<WindowLedger[]> {
     const licenseFilter = sql`l.pricing_model = 'USAGE' ${scope.vendorId ? sql`AND l.vendor_id = ${scope.vendorId}` : sql``} ${scope.licenseId ? sql`AND l.id = ${scope.licenseId}` : sql``}`;
     const res = await this.db.execute<Record<string, unknown>>(sql`/* meteringWindowLedger */
       WITH scoped AS (SELECT l.id FROM licenses l WHERE ${licenseFilter}),

@@ -11,7 +11,10 @@ export class OffersStore {
   constructor(private readonly db: DbOrTx) {}
 
   readonly offerById = new DataLoader<string, OfferRow | undefined>(async (ids) => {
-    const rows = await this.db.select().from(offers).where(inArray(offers.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(offers)
+      .where(inArray(offers.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id));
   });

@@ -13,12 +13,14 @@ export class TokensStore {
 
   /** Keys that may still verify a token: the current ones and those retired after `retiredSince`. */
   async verifiableKeys(retiredSince: Date): Promise<SigningKeyRow[]> {
-    return this.db
-      .select()
-      .from(signingKeys)
-      .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, retiredSince)))
-      // The current key first, then the most recently retired.
-      .orderBy(sql`${signingKeys.retiredAt} IS NOT NULL`, desc(signingKeys.retiredAt), desc(signingKeys.createdAt));
+    return (
+      this.db
+        .select()
+        .from(signingKeys)
+        .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, retiredSince)))
+        // The current key first, then the most recently retired.
+        .orderBy(sql`${signingKeys.retiredAt} IS NOT NULL`, desc(signingKeys.retiredAt), desc(signingKeys.createdAt))
+    );
   }
 
   /** Serializes key creation and rotation across processes (transaction-scoped). */
@@ -59,7 +61,12 @@ export class TokensStore {
   }
 
   /** An organization's tokens (optionally of one license), newest first, keyset-paged by ID. */
-  async listAccessTokens(organizationId: string | null, licenseId: string | undefined, afterId: string | undefined, limit: number): Promise<AccessTokenRow[]> {
+  async listAccessTokens(
+    organizationId: string | null,
+    licenseId: string | undefined,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<AccessTokenRow[]> {
     return this.db
       .select()
       .from(accessTokens)
@@ -78,7 +85,12 @@ export class TokensStore {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(accessTokens)
-      .where(and(organizationId ? eq(accessTokens.organizationId, organizationId) : undefined, licenseId ? eq(accessTokens.licenseId, licenseId) : undefined));
+      .where(
+        and(
+          organizationId ? eq(accessTokens.organizationId, organizationId) : undefined,
+          licenseId ? eq(accessTokens.licenseId, licenseId) : undefined,
+        ),
+      );
     return row!.n;
   }
 

@@ -31,8 +31,12 @@ export const auditEvents = pgTable(
     index('audit_events_time_idx').on(t.occurredAt, t.seq),
     index('audit_events_orgs_idx').using('gin', t.organizationIds),
     index('audit_events_actor_idx').on(t.actorUserId, t.seq),
-    index('audit_events_dataset_idx').on(t.datasetId, t.seq).where(sql`${t.datasetId} IS NOT NULL`),
-    index('audit_events_license_idx').on(t.licenseId, t.seq).where(sql`${t.licenseId} IS NOT NULL`),
+    index('audit_events_dataset_idx')
+      .on(t.datasetId, t.seq)
+      .where(sql`${t.datasetId} IS NOT NULL`),
+    index('audit_events_license_idx')
+      .on(t.licenseId, t.seq)
+      .where(sql`${t.licenseId} IS NOT NULL`),
     index('audit_events_action_idx').on(t.action, t.seq),
   ],
 );

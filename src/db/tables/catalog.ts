@@ -52,7 +52,10 @@ export const datasets = pgTable(
     description: text('description'),
     kind: datasetKind('kind').notNull(),
     modality: modality('modality').notNull(),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     ...termsColumns(),
     status: datasetStatus('status').notNull().default('DRAFT'),
     /** The newest PUBLISHED version, kept by publish so a catalog page needs no per-row lookup. */
@@ -75,11 +78,19 @@ export const datasets = pgTable(
     uniqueIndex('datasets_vendor_slug_key').on(t.vendorId, t.slug),
     index('datasets_search_idx').using('gin', t.search),
     index('datasets_tags_idx').using('gin', t.tags),
-    index('datasets_published_idx').on(t.publishedAt.desc(), t.id).where(sql`${t.status} = 'PUBLISHED'`),
-    index('datasets_title_idx').on(t.title, t.id).where(sql`${t.status} = 'PUBLISHED'`),
+    index('datasets_published_idx')
+      .on(t.publishedAt.desc(), t.id)
+      .where(sql`${t.status} = 'PUBLISHED'`),
+    index('datasets_title_idx')
+      .on(t.title, t.id)
+      .where(sql`${t.status} = 'PUBLISHED'`),
     index('datasets_updated_idx').on(t.updatedAt.desc(), t.id),
-    index('datasets_lineage_depth_idx').on(t.lineageGenerationDepth).where(sql`${t.status} = 'PUBLISHED'`),
-    index('datasets_lineage_real_fraction_idx').on(t.lineageRealFraction).where(sql`${t.status} = 'PUBLISHED'`),
+    index('datasets_lineage_depth_idx')
+      .on(t.lineageGenerationDepth)
+      .where(sql`${t.status} = 'PUBLISHED'`),
+    index('datasets_lineage_real_fraction_idx')
+      .on(t.lineageRealFraction)
+      .where(sql`${t.status} = 'PUBLISHED'`),
     index('datasets_lineage_permissions_idx').using('gin', t.lineagePermissions),
   ],
 );
@@ -94,7 +105,10 @@ export const datasetVersions = pgTable(
     version: text('version').notNull(),
     status: versionStatus('status').notNull().default('DRAFT'),
     format: text('format'),
-    columns: jsonb('columns').$type<ColumnSpec[]>().notNull().default(sql`'[]'::jsonb`),
+    columns: jsonb('columns')
+      .$type<ColumnSpec[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     sample: jsonb('sample').$type<Record<string, unknown>[]>(),
     changelog: text('changelog'),
     rowCount: bigint('row_count', { mode: 'bigint' }),

@@ -1,23 +1,17 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  check,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-} from 'drizzle-orm/pg-core';
+import { bigint, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import type { Provenance } from '../../lineage/provenance.js';
 import type { LicenseTerms } from '../../catalog/terms.js';
 import { users } from './accounts.js';
 import { datasetVersions } from './catalog.js';
 
-export const lineageSourceRole = pgEnum('lineage_source_role', ['SEED', 'REFERENCE', 'GENERATOR_TRAINING_DATA', 'FILTER_MODEL', 'EVALUATION']);
+export const lineageSourceRole = pgEnum('lineage_source_role', [
+  'SEED',
+  'REFERENCE',
+  'GENERATOR_TRAINING_DATA',
+  'FILTER_MODEL',
+  'EVALUATION',
+]);
 export const derivationBasis = pgEnum('derivation_basis', ['OWNER', 'OPEN_TERMS', 'LICENSE']);
 export const collapseRiskLevel = pgEnum('collapse_risk_level', ['LOW', 'MEDIUM', 'HIGH']);
 export const qualityAttestation = pgEnum('quality_attestation', ['VENDOR', 'THIRD_PARTY']);

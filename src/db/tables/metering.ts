@@ -63,7 +63,9 @@ export const usageReports = pgTable(
   },
   (t) => [
     uniqueIndex('usage_reports_window_sequence_key').on(t.licenseId, t.windowStart, t.sequence),
-    index('usage_reports_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'PENDING'`),
+    index('usage_reports_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'PENDING'`),
     index('usage_reports_license_idx').on(t.licenseId, t.windowStart),
   ],
 );

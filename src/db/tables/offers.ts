@@ -35,7 +35,10 @@ export const offers = pgTable(
     usageCap: doublePrecision('usage_cap'),
     ...grantedTermsColumns(),
     versionScope: versionScope('version_scope').notNull(),
-    pinnedVersionIds: text('pinned_version_ids').array().notNull().default(sql`'{}'::text[]`),
+    pinnedVersionIds: text('pinned_version_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     requiresApproval: boolean('requires_approval').notNull().default(false),
     /** Share of a derived dataset's sales owed back to this dataset's vendor, in basis points. */
     royaltyBps: integer('royalty_bps'),
