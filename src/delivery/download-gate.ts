@@ -7,7 +7,14 @@ import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
 import { ALL_LICENSED_VERSIONS, licenseCovers, licenseInForce, verifyAccessToken, type AccessClaims } from '../tokens/access-tokens.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
+import { TtlCache } from './ttl-cache.js';
 import type { Usage, UsageRecorder } from './usage-recorder.js';
+
+interface VersionEntry {
+  version?: DatasetVersionRow;
+  files: DataFileRow[];
+  blobs: Map<string, StoredBlobRow>;
+}
 
 export type Denial = { status: 401 | 402 | 403 | 404; reason: string; message: string; licenseId?: string; tokenId?: string };
 export interface Grant {
@@ -29,11 +36,10 @@ const MAX_CACHED_TOKENS = 10_000;
  */
 export class DownloadGate {
   private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
-  private readonly state = new Map<string, { at: number; token?: AccessTokenRow; license?: LicenseRow }>();
-  private readonly versions = new Map<
-    string,
-    { at: number; version?: DatasetVersionRow; files: DataFileRow[]; blobs: Map<string, StoredBlobRow> }
-  >();
+  // Token, license and version state is re-read at most once a second; many tokens of one license share its entry.
+  private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
+  private readonly licenses = new TtlCache<string, LicenseRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
+  private readonly versions = new TtlCache<string, VersionEntry>(STATE_TTL_MS, MAX_CACHED_TOKENS);
   /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
   private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
 
@@ -54,7 +60,10 @@ export class DownloadGate {
       return { status: 401, reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
     const ids = { licenseId: claims.lic, tokenId: claims.jti };
 
-    const { token, license } = await this.loadState(claims.jti, claims.lic, now);
+    const [token, license] = await Promise.all([
+      this.tokens.get(claims.jti, now.getTime(), () => new Stores(this.db).tokens.accessTokenById(claims.jti)),
+      this.licenses.get(claims.lic, now.getTime(), () => new Stores(this.db).licensing.licenseById.load(claims.lic)),
+    ]);
     if (!token || !license || token.licenseId !== license.id)
       return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...ids };
     if (token.revokedAt) return { status: 403, reason: 'TOKEN_REVOKED', message: 'This access token was revoked', ...ids };
@@ -100,29 +109,15 @@ export class DownloadGate {
     return result.claims;
   }
 
-  private async loadState(tokenId: string, licenseId: string, now: Date) {
-    const cached = this.state.get(tokenId);
-    if (cached && now.getTime() - cached.at < STATE_TTL_MS) return cached;
-    const stores = new Stores(this.db);
-    const [token, license] = await Promise.all([stores.tokens.accessTokenById(tokenId), stores.licensing.licenseById.load(licenseId)]);
-    const entry = { at: now.getTime(), token, license };
-    if (this.state.size >= MAX_CACHED_TOKENS) this.state.delete(this.state.keys().next().value!);
-    this.state.set(tokenId, entry);
-    return entry;
-  }
-
-  private async loadVersion(versionId: string, now: Date) {
-    const cached = this.versions.get(versionId);
-    if (cached && now.getTime() - cached.at < STATE_TTL_MS) return cached;
-    const stores = new Stores(this.db);
-    const version = /^dsv_[0-9a-z]{26}$/.test(versionId) ? await stores.catalog.versionById.load(versionId) : undefined;
-    const [files, blobs] = version
-      ? await Promise.all([stores.catalog.filesByVersionId.load(version.id), stores.delivery.blobsByVersionId.load(version.id)])
-      : [[], new Map<string, StoredBlobRow>()];
-    const entry = { at: now.getTime(), version, files, blobs };
-    if (this.versions.size >= MAX_CACHED_TOKENS) this.versions.delete(this.versions.keys().next().value!);
-    this.versions.set(versionId, entry);
-    return entry;
+  private loadVersion(versionId: string, now: Date): Promise<VersionEntry> {
+    return this.versions.get(versionId, now.getTime(), async () => {
+      const stores = new Stores(this.db);
+      const version = /^dsv_[0-9a-z]{26}$/.test(versionId) ? await stores.catalog.versionById.load(versionId) : undefined;
+      const [files, blobs] = version
+        ? await Promise.all([stores.catalog.filesByVersionId.load(version.id), stores.delivery.blobsByVersionId.load(version.id)])
+        : [[], new Map<string, StoredBlobRow>()];
+      return { version, files, blobs };
+    });
   }
 
   /** A message when a USAGE license's hard cap is used up this period, else undefined. */
