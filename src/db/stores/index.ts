@@ -15,28 +15,49 @@ import { MeteringStore } from './metering-store.js';
  * @example await stores.transaction(async (tx) => { await tx.catalog.insertDataset(...) });
  */
 export class Stores {
-  readonly accounts: AccountsStore;
-  readonly audit: AuditStore;
-  readonly catalog: CatalogStore;
-  readonly lineage: LineageStore;
-  readonly offers: OffersStore;
-  readonly licensing: LicensingStore;
-  readonly billing: BillingStore;
-  readonly tokens: TokensStore;
-  readonly delivery: DeliveryStore;
-  readonly metering: MeteringStore;
+  // Built on first use: most requests touch two or three features, and each store owns several DataLoaders.
+  #accounts?: AccountsStore;
+  #audit?: AuditStore;
+  #catalog?: CatalogStore;
+  #lineage?: LineageStore;
+  #offers?: OffersStore;
+  #licensing?: LicensingStore;
+  #billing?: BillingStore;
+  #tokens?: TokensStore;
+  #delivery?: DeliveryStore;
+  #metering?: MeteringStore;
 
-  constructor(readonly db: DbOrTx) {
-    this.accounts = new AccountsStore(db);
-    this.audit = new AuditStore(db);
-    this.catalog = new CatalogStore(db);
-    this.lineage = new LineageStore(db);
-    this.offers = new OffersStore(db);
-    this.licensing = new LicensingStore(db);
-    this.billing = new BillingStore(db);
-    this.tokens = new TokensStore(db);
-    this.delivery = new DeliveryStore(db);
-    this.metering = new MeteringStore(db);
+  constructor(readonly db: DbOrTx) {}
+
+  get accounts(): AccountsStore {
+    return (this.#accounts ??= new AccountsStore(this.db));
+  }
+  get audit(): AuditStore {
+    return (this.#audit ??= new AuditStore(this.db));
+  }
+  get catalog(): CatalogStore {
+    return (this.#catalog ??= new CatalogStore(this.db));
+  }
+  get lineage(): LineageStore {
+    return (this.#lineage ??= new LineageStore(this.db));
+  }
+  get offers(): OffersStore {
+    return (this.#offers ??= new OffersStore(this.db));
+  }
+  get licensing(): LicensingStore {
+    return (this.#licensing ??= new LicensingStore(this.db));
+  }
+  get billing(): BillingStore {
+    return (this.#billing ??= new BillingStore(this.db));
+  }
+  get tokens(): TokensStore {
+    return (this.#tokens ??= new TokensStore(this.db));
+  }
+  get delivery(): DeliveryStore {
+    return (this.#delivery ??= new DeliveryStore(this.db));
+  }
+  get metering(): MeteringStore {
+    return (this.#metering ??= new MeteringStore(this.db));
   }
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */
