@@ -116,8 +116,8 @@ export class MeteringService {
     // Hourly windows count in the period their start falls in; the first period also takes the window the license started in.
     const windowsFrom = periodStart.getTime() === anchor.getTime() ? windowStartOf(anchor) : periodStart;
     const [served, reported] = await Promise.all([
-      this.stores.delivery.usageSince(license.id, periodStart),
-      this.stores.metering.reportedSince(license.id, windowsFrom, resetsAt),
+      this.stores.delivery.usageSinceLoader.load({ licenseId: license.id, since: periodStart }),
+      this.stores.metering.reportedLoader.load({ licenseId: license.id, from: windowsFrom, to: resetsAt }),
     ]);
     return {
       unit: license.usageUnit,

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { textArray, timestampArray } from '../sql-arrays.js';
 import { accessDenials, storedBlobs, uploads, usageEvents } from '../tables/index.js';
 
 export type UploadRow = typeof uploads.$inferSelect;
@@ -50,6 +51,23 @@ export class DeliveryStore {
   }
 
   /** Totals served under a license since `since`: bytes, rows and responses. */
+  /** `usageSince` for many licenses (each with its own period start) in one statement: a page of licenses is not N+1. */
+  readonly usageSinceLoader = new DataLoader<{ licenseId: string; since: Date }, { bytes: number; rows: number; requests: number }, string>(
+    async (keys) => {
+      const res = await this.db.execute<{ i: number; bytes: number; rows: number; requests: number }>(sql`/* usageSinceBatch */
+        SELECT k.i, coalesce(sum(u.bytes), 0)::float8 AS bytes, coalesce(sum(u.rows), 0)::float8 AS rows, count(u.id)::float8 AS requests
+        FROM unnest(${textArray(keys.map((k) => k.licenseId))}, ${timestampArray(keys.map((k) => k.since))})
+          WITH ORDINALITY AS k(license_id, since, i)
+        LEFT JOIN usage_events u ON u.license_id = k.license_id AND u.served_at >= k.since
+        GROUP BY k.i`);
+      const byIndex = new Map(
+        res.rows.map((r) => [Number(r.i), { bytes: Number(r.bytes), rows: Number(r.rows), requests: Number(r.requests) }]),
+      );
+      return keys.map((_, i) => byIndex.get(i + 1)!);
+    },
+    { cacheKeyFn: (k) => `${k.licenseId}|${k.since.toISOString()}` },
+  );
+
   async usageSince(licenseId: string, since: Date): Promise<{ bytes: number; rows: number; requests: number }> {
     const [row] = await this.db
       .select({

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Provenance } from '../../lineage/provenance.js';
 import type { DbOrTx } from '../client.js';
+import { textArray } from '../sql-arrays.js';
 import {
   datasetVersions,
   datasets,
@@ -52,7 +53,6 @@ async function batchLinks(
 }
 
 /** A text[] parameter (drizzle would otherwise expand a JS array into a parenthesised list). */
-const textArray = (values: readonly string[]) => sql`${sql.param([...values])}::text[]`;
 
 /** Data access for provenance, the lineage closure, lineage summaries and quality reports; one instance per request. */
 export class LineageStore {

@@ -1,5 +1,7 @@
+import DataLoader from 'dataloader';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { textArray, timestampArray } from '../sql-arrays.js';
 import { localMeterEvents, usageReports, usageWindows } from '../tables/index.js';
 
 export type UsageReportRow = typeof usageReports.$inferSelect;
@@ -187,6 +189,28 @@ export class MeteringStore {
       requests: num(r.requests),
     }));
   }
+
+  /** `reportedSince` for many licenses in one statement (a page of licenses is not N+1). */
+  readonly reportedLoader = new DataLoader<
+    { licenseId: string; from: Date; to: Date },
+    { sent: number; pending: number; failed: number },
+    string
+  >(
+    async (keys) => {
+      const res = await this.db.execute<Record<string, unknown>>(sql`/* meteringReportedBatch */
+        SELECT k.i,
+               coalesce(sum(r.quantity) FILTER (WHERE r.status = 'SENT'), 0) AS sent,
+               coalesce(sum(r.quantity) FILTER (WHERE r.status = 'PENDING'), 0) AS pending,
+               coalesce(sum(r.quantity) FILTER (WHERE r.status IN ('FAILED', 'TOO_OLD')), 0) AS failed
+        FROM unnest(${textArray(keys.map((k) => k.licenseId))}, ${timestampArray(keys.map((k) => k.from))}, ${timestampArray(keys.map((k) => k.to))})
+          WITH ORDINALITY AS k(license_id, from_at, to_at, i)
+        LEFT JOIN usage_reports r ON r.license_id = k.license_id AND r.window_start >= k.from_at AND r.window_start < k.to_at
+        GROUP BY k.i`);
+      const byIndex = new Map(res.rows.map((r) => [Number(r.i), { sent: num(r.sent), pending: num(r.pending), failed: num(r.failed) }]));
+      return keys.map((_, i) => byIndex.get(i + 1)!);
+    },
+    { cacheKeyFn: (k) => `${k.licenseId}|${k.from.toISOString()}|${k.to.toISOString()}` },
+  );
 
   /** Report quantities of one license for windows starting in [from, to), by status. */
   async reportedSince(licenseId: string, from: Date, to: Date): Promise<{ sent: number; pending: number; failed: number }> {
