@@ -143,7 +143,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       // We give no cache hints; the default cache-control plugin would still wrap every field resolver to collect
       // them (a measurable share of a catalog page's CPU, see README "Benchmark"). GraphQL answers are no-store.
       ApolloServerPluginCacheControlDisabled(),
-      logErrorsPlugin(app),
+      operationLogPlugin(app),
       queryLimitsPlugin<Context>(limits.query),
       inputGuardPlugin<Context>(),
     ],
@@ -258,15 +258,20 @@ function meteringGauges(worker: MeteringWorker): string[] {
 /** Believes X-Forwarded-For up to `hops` proxies in front of the server. */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
-/** Logs each GraphQL operation's name, errors codes and SQL statement count in one structured line. */
-function logErrorsPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {
+/** Logs each GraphQL operation's name, error codes and SQL statement count in one structured line (debug level). */
+function operationLogPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ operationName, errors, contextValue }) {
           if (!contextValue?.requestId) return;
           app.log.debug(
-            { requestId: contextValue.requestId, operationName, errorCodes: errors?.map((e) => e.extensions?.code) },
+            {
+              requestId: contextValue.requestId,
+              operationName,
+              errorCodes: errors?.map((e) => e.extensions?.code),
+              sqlStatements: queryStats.getStore()?.statements,
+            },
             'graphql operation',
           );
         },
