@@ -120,7 +120,7 @@ describe('keyset pagination', () => {
 });
 
 describe('query cost', () => {
-  it('serves a page of 50 datasets with vendor, offers, latest version and lineage in a constant number of statements', async () => {
+  it('serves a page of 50 datasets with vendor, offers, versions, latest version and lineage in a constant number of statements', async () => {
     const vendors = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'VENDOR'), signUp(app, 'VENDOR')]);
     const tag = uniqueSlug('bulk').replace(/[^a-z0-9-]/g, '');
     for (let i = 0; i < 50; i++) {
@@ -140,6 +140,7 @@ describe('query cost', () => {
           node {
             id title fullSlug terms { commercialUse } vendor { id name slug }
             offers { id pricingModel amountCents currency }
+            versions(first: 3) { totalCount nodes { id version status } }
             latestVersion {
               id version rowCount files { path sha256 }
               lineage { generationDepth realFraction humanReviewedFraction collapseRisk { level reasons } inheritedTerms { commercialUse } }

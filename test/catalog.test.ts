@@ -93,6 +93,14 @@ describe('vendor lifecycle', () => {
     // Anonymous visitors see the two published versions, not the draft 0.9.0; the vendor sees all three.
     expect(ok(await app.gql(DATASET, { id: created.id })).dataset.versions.totalCount).toBe(2);
     expect(ok(await app.gql(DATASET, { id: created.id }, vendor.key)).dataset.versions.totalCount).toBe(3);
+    // Versions page newest first (by creation), with keyset cursors.
+    const PAGE = `query($id: ID!, $after: String) { dataset(id: $id) { versions(first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { version } } } }`;
+    const first = ok(await app.gql(PAGE, { id: created.id }, vendor.key)).dataset.versions;
+    expect(first.nodes.map((n: { version: string }) => n.version)).toEqual(['1.10.0', '0.9.0']);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = ok(await app.gql(PAGE, { id: created.id, after: first.pageInfo.endCursor }, vendor.key)).dataset.versions;
+    expect(second.nodes.map((n: { version: string }) => n.version)).toEqual(['1.0.0']);
+    expect(second.pageInfo.hasNextPage).toBe(false);
   });
 
   it('validates a version at publish: files, column schema, sample columns', async () => {

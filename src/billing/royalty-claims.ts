@@ -30,6 +30,5 @@ export async function royaltyClaimsFor(stores: Stores, lineage: LineageView, lic
 }
 
 async function coveredByAll(stores: Stores, datasetId: string): Promise<string[]> {
-  const rows = await stores.catalog.listVersions(datasetId, false, undefined, 1000);
-  return rows.filter((v) => v.status === 'PUBLISHED').map((v) => v.id);
+  return stores.catalog.publishedVersionIds(datasetId);
 }

@@ -87,12 +87,12 @@ export class CatalogService {
     const limit = pageSize(args.first);
     const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', 1)[0]) : undefined;
     const includeDrafts = viewer.canRead(dataset.vendorId);
-    const rows = await this.stores.catalog.listVersions(dataset.id, includeDrafts, afterId, limit);
+    const rows = await this.stores.catalog.versionPages.load({ datasetId: dataset.id, includeDrafts, afterId, limit });
     return toConnection(
       rows,
       limit,
       (r) => encodeCursor('VERSIONS', [r.id]),
-      () => this.stores.catalog.countVersions(dataset.id, includeDrafts),
+      () => this.stores.catalog.versionCounts.load({ datasetId: dataset.id, includeDrafts }),
     );
   }
 

@@ -167,8 +167,7 @@ export class OffersService {
   }
 
   private async publishedVersionIds(dataset: DatasetRow): Promise<string[]> {
-    const rows = await this.stores.catalog.listVersions(dataset.id, false, undefined, 1000);
-    return rows.filter((v) => v.status === 'PUBLISHED').map((v) => v.id);
+    return this.stores.catalog.publishedVersionIds(dataset.id);
   }
 }
 

@@ -48,6 +48,14 @@ export interface DatasetListQuery {
 
 export type ListedDataset = DatasetRow & { rank: number | null };
 
+export interface VersionPageKey {
+  datasetId: string;
+  includeDrafts: boolean;
+  afterId: string | undefined;
+  limit: number;
+}
+const versionPageKey = (k: VersionPageKey) => `${k.datasetId}|${k.includeDrafts}|${k.afterId ?? ''}|${k.limit}`;
+
 function byKey<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): (T | undefined)[] {
   const map = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => map.get(k));
@@ -159,35 +167,87 @@ export class CatalogStore {
     return rows.map((r) => r.version);
   }
 
+  /** IDs of a dataset's PUBLISHED versions (not drafts, not retracted), newest first. */
+  async publishedVersionIds(datasetId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: datasetVersions.id })
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.status, 'PUBLISHED')))
+      .orderBy(desc(datasetVersions.id));
+    return rows.map((r) => r.id);
+  }
+
   /** Replaces a draft version's file list. */
   async replaceFiles(versionId: string, files: Omit<typeof dataFiles.$inferInsert, 'versionId'>[]): Promise<void> {
     await this.db.delete(dataFiles).where(eq(dataFiles.versionId, versionId));
     if (files.length > 0) await this.db.insert(dataFiles).values(files.map((f) => ({ ...f, versionId })));
   }
 
-  /** Versions of one dataset, newest first (IDs are time-ordered); drafts only when `includeDrafts`. */
-  async listVersions(datasetId: string, includeDrafts: boolean, afterId: string | undefined, limit: number): Promise<DatasetVersionRow[]> {
-    return this.db
-      .select()
-      .from(datasetVersions)
-      .where(
-        and(
-          eq(datasetVersions.datasetId, datasetId),
-          includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`,
-          afterId ? sql`${datasetVersions.id} < ${afterId}` : undefined,
-        ),
-      )
-      .orderBy(desc(datasetVersions.id))
-      .limit(limit + 1);
-  }
+  /**
+   * A page of each dataset's versions, newest first (IDs are time-ordered), `limit + 1` rows each; drafts only when
+   * `includeDrafts`. Batched: the datasets of a catalog page share one statement per (drafts, after, limit).
+   */
+  readonly versionPages = new DataLoader<VersionPageKey, DatasetVersionRow[], string>(
+    async (keys) => {
+      const groups = new Map<string, VersionPageKey[]>();
+      for (const k of keys) {
+        const g = `${k.includeDrafts}|${k.afterId ?? ''}|${k.limit}`;
+        groups.set(g, [...(groups.get(g) ?? []), k]);
+      }
+      const pages = new Map<string, DatasetVersionRow[]>();
+      for (const group of groups.values()) {
+        const { includeDrafts, afterId, limit } = group[0]!;
+        // row_number per dataset keeps each page bounded however many versions a dataset has.
+        const ranked = this.db
+          .select({
+            ...getTableColumns(datasetVersions),
+            rank: sql<number>`row_number() over (partition by ${datasetVersions.datasetId} order by ${datasetVersions.id} desc)`.as('rank'),
+          })
+          .from(datasetVersions)
+          .where(
+            and(
+              inArray(
+                datasetVersions.datasetId,
+                group.map((k) => k.datasetId),
+              ),
+              includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`,
+              afterId ? sql`${datasetVersions.id} < ${afterId}` : undefined,
+            ),
+          )
+          .as('ranked');
+        const rows = await this.db
+          .select()
+          .from(ranked)
+          .where(sql`${ranked.rank} <= ${limit + 1}`)
+          .orderBy(ranked.datasetId, desc(ranked.id));
+        for (const { rank: _rank, ...row } of rows) {
+          const key = versionPageKey({ datasetId: row.datasetId, includeDrafts, afterId, limit });
+          pages.set(key, [...(pages.get(key) ?? []), row as DatasetVersionRow]);
+        }
+      }
+      return keys.map((k) => pages.get(versionPageKey(k)) ?? []);
+    },
+    { cacheKeyFn: versionPageKey },
+  );
 
-  async countVersions(datasetId: string, includeDrafts: boolean): Promise<number> {
-    const [row] = await this.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(datasetVersions)
-      .where(and(eq(datasetVersions.datasetId, datasetId), includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`));
-    return row!.n;
-  }
+  /** How many versions each dataset has (drafts only when `includeDrafts`), batched like `versionPages`. */
+  readonly versionCounts = new DataLoader<{ datasetId: string; includeDrafts: boolean }, number, string>(
+    async (keys) => {
+      const counts = new Map<string, number>();
+      for (const includeDrafts of [true, false]) {
+        const ids = keys.filter((k) => k.includeDrafts === includeDrafts).map((k) => k.datasetId);
+        if (ids.length === 0) continue;
+        const rows = await this.db
+          .select({ datasetId: datasetVersions.datasetId, n: sql<number>`count(*)::int` })
+          .from(datasetVersions)
+          .where(and(inArray(datasetVersions.datasetId, ids), includeDrafts ? undefined : sql`${datasetVersions.status} <> 'DRAFT'`))
+          .groupBy(datasetVersions.datasetId);
+        for (const r of rows) counts.set(`${r.datasetId}|${includeDrafts}`, r.n);
+      }
+      return keys.map((k) => counts.get(`${k.datasetId}|${k.includeDrafts}`) ?? 0);
+    },
+    { cacheKeyFn: (k) => `${k.datasetId}|${k.includeDrafts}` },
+  );
 
   /** The catalog query: filters, full-text relevance, keyset pagination; `limit + 1` rows. */
   async listDatasets(q: DatasetListQuery): Promise<ListedDataset[]> {
