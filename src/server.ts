@@ -75,6 +75,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: limits.bodyLimitBytes,
     // Slow clients: the whole request (headers and body) must arrive within this.
     requestTimeout: limits.receiveTimeoutMs,
+    // On shutdown, keep-alive sockets are closed at once rather than after their 72 s keep-alive timeout; an
+    // interrupted download records the bytes it sent and resumes with a Range request.
+    forceCloseConnections: true,
     trustProxy: typeof limits.trustProxy === 'number' ? trustHops(limits.trustProxy) : limits.trustProxy,
   });
 

@@ -327,5 +327,5 @@ describe('shutdown', () => {
     } finally {
       await after.close();
     }
-  }, 90_000);
+  });
 });

@@ -110,10 +110,20 @@ export class UsageRecorder {
     await this.flushing;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Writes everything, including responses that end while it runs (their sockets are being closed): it keeps
+   * flushing until nothing is buffered or in flight, for at most `drainMs`.
+   */
+  async close(drainMs = 5000): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    const deadline = Date.now() + drainMs;
+    for (;;) {
+      await this.flush();
+      const idle = this.events.length === 0 && this.denials.length === 0 && this.inflightByLicense.size === 0;
+      if (idle || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   private schedule(): void {

@@ -102,8 +102,11 @@ export function registerDownloads(
         done(null, chunk);
       },
     });
-    // Recorded once the response is over, finished or cut short: the bytes actually handed to the socket.
-    reply.raw.once('close', () => inflight.end(event(status, sent, span)));
+    // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
+    // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
+    const done = () => inflight.end(event(status, sent, span));
+    reply.raw.once('finish', done);
+    reply.raw.once('close', done);
     const source = deps.storage.read(blob.storageKey, span);
     source.on('error', (err) => counter.destroy(err));
     return reply.send(source.pipe(counter));
