@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { boolean, doublePrecision, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizations, users } from './accounts.js';
 import { datasets } from './catalog.js';
-import { billingInterval, grantedTermsColumns, offers, pricingModel, usageUnit, versionScope } from './offers.js';
+import { grantedTermsColumns, offers, priceColumns, versionScope } from './offers.js';
 
 export const licenseStatus = pgEnum('license_status', [
   'PENDING_APPROVAL',
@@ -43,15 +43,7 @@ export const licenses = pgTable(
     status: licenseStatus('status').notNull(),
     billingMode: billingMode('billing_mode').notNull(),
     // Snapshot of the offer at purchase: archiving or later offers never change a license.
-    pricingModel: pricingModel('pricing_model').notNull(),
-    currency: text('currency'),
-    amountCents: integer('amount_cents'),
-    termDays: integer('term_days'),
-    billingInterval: billingInterval('billing_interval'),
-    usageUnit: usageUnit('usage_unit'),
-    unitAmountCents: integer('unit_amount_cents'),
-    includedUnits: doublePrecision('included_units'),
-    usageCap: doublePrecision('usage_cap'),
+    ...priceColumns(),
     ...grantedTermsColumns(),
     versionScope: versionScope('version_scope').notNull(),
     /** Covered versions; null means every published version of the dataset (scope ALL). */

@@ -11,6 +11,20 @@ export const versionScope = pgEnum('version_scope', ['ALL', 'LATEST_AT_PURCHASE'
 /** The license terms an offer grants (and a license snapshots): the same columns a dataset declares. */
 export const grantedTermsColumns = termsColumns;
 
+/** How something is priced: an offer's price, and the snapshot a license keeps of it at purchase. */
+export const priceColumns = () => ({
+  pricingModel: pricingModel('pricing_model').notNull(),
+  /** ISO 4217, lowercase; null only for FREE. */
+  currency: text('currency'),
+  amountCents: integer('amount_cents'),
+  termDays: integer('term_days'),
+  billingInterval: billingInterval('billing_interval'),
+  usageUnit: usageUnit('usage_unit'),
+  unitAmountCents: integer('unit_amount_cents'),
+  includedUnits: doublePrecision('included_units'),
+  usageCap: doublePrecision('usage_cap'),
+});
+
 export const offers = pgTable(
   'offers',
   {
@@ -23,16 +37,7 @@ export const offers = pgTable(
       .notNull()
       .references(() => organizations.id),
     name: text('name').notNull(),
-    pricingModel: pricingModel('pricing_model').notNull(),
-    /** ISO 4217, lowercase; null only for FREE. */
-    currency: text('currency'),
-    amountCents: integer('amount_cents'),
-    termDays: integer('term_days'),
-    billingInterval: billingInterval('billing_interval'),
-    usageUnit: usageUnit('usage_unit'),
-    unitAmountCents: integer('unit_amount_cents'),
-    includedUnits: doublePrecision('included_units'),
-    usageCap: doublePrecision('usage_cap'),
+    ...priceColumns(),
     ...grantedTermsColumns(),
     versionScope: versionScope('version_scope').notNull(),
     pinnedVersionIds: text('pinned_version_ids')
