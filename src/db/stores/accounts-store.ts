@@ -2,38 +2,36 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Principal } from '../../accounts/viewer.js';
 import type { DbOrTx } from '../client.js';
+import { byKey } from './batch.js';
 import { apiKeys, organizations, users } from '../tables/index.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id));
-}
-
 /** Data access for organizations, users and API keys; one instance per request (its loaders cache for that request). */
 export class AccountsStore {
   constructor(private readonly db: DbOrTx) {}
 
   readonly organizationById = new DataLoader<string, OrganizationRow | undefined>(async (ids) =>
-    byId(
+    byKey(
       ids,
       await this.db
         .select()
         .from(organizations)
         .where(inArray(organizations.id, [...ids])),
+      (r) => r.id,
     ),
   );
 
   readonly userById = new DataLoader<string, UserRow | undefined>(async (ids) =>
-    byId(
+    byKey(
       ids,
       await this.db
         .select()
         .from(users)
         .where(inArray(users.id, [...ids])),
+      (r) => r.id,
     ),
   );
 

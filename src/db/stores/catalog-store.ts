@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { byKey, groupBy } from './batch.js';
 import { dataFiles, datasets, datasetVersions, organizations } from '../tables/index.js';
 
 const { search: _search, ...datasetColumns } = getTableColumns(datasets);
@@ -55,17 +56,6 @@ export interface VersionPageKey {
   limit: number;
 }
 const versionPageKey = (k: VersionPageKey) => `${k.datasetId}|${k.includeDrafts}|${k.afterId ?? ''}|${k.limit}`;
-
-function byKey<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): (T | undefined)[] {
-  const map = new Map(rows.map((r) => [keyOf(r), r]));
-  return keys.map((k) => map.get(k));
-}
-
-function groupBy<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][] {
-  const map = new Map<K, T[]>(keys.map((k) => [k, []]));
-  for (const r of rows) map.get(keyOf(r))?.push(r);
-  return keys.map((k) => map.get(k)!);
-}
 
 /** Data access for datasets, versions and files; one instance per request. */
 export class CatalogStore {

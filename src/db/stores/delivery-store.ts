@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { groupBy } from './batch.js';
 import { textArray, timestampArray } from '../sql-arrays.js';
 import { accessDenials, storedBlobs, uploads, usageEvents } from '../tables/index.js';
 
@@ -19,7 +20,7 @@ export class DeliveryStore {
       .select()
       .from(storedBlobs)
       .where(inArray(storedBlobs.versionId, [...ids]));
-    return ids.map((id) => new Map(rows.filter((r) => r.versionId === id).map((r) => [r.sha256, r])));
+    return groupBy(ids, rows, (r) => r.versionId).map((blobs) => new Map(blobs.map((r) => [r.sha256, r])));
   });
 
   async insertUpload(row: typeof uploads.$inferInsert): Promise<UploadRow> {

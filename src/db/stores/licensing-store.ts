@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { byKey } from './batch.js';
 import { licenses } from '../tables/index.js';
 
 export type LicenseRow = typeof licenses.$inferSelect;
@@ -18,8 +19,7 @@ export class LicensingStore {
       .select()
       .from(licenses)
       .where(inArray(licenses.id, [...ids]));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id));
+    return byKey(ids, rows, (r) => r.id);
   });
 
   /** Inserts a license; on a repeated idempotency key returns undefined (the caller re-reads the existing one). */

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Provenance } from '../../lineage/provenance.js';
 import type { DbOrTx } from '../client.js';
+import { byKey, groupBy } from './batch.js';
 import { textArray } from '../sql-arrays.js';
 import {
   datasetVersions,
@@ -63,8 +64,7 @@ export class LineageStore {
       .select()
       .from(versionProvenance)
       .where(inArray(versionProvenance.versionId, [...ids]));
-    const map = new Map(rows.map((r) => [r.versionId, r.provenance]));
-    return ids.map((id) => map.get(id));
+    return byKey(ids, rows, (r) => r.versionId).map((r) => r?.provenance);
   });
 
   /**
@@ -159,9 +159,7 @@ export class LineageStore {
       .from(qualityReports)
       .where(inArray(qualityReports.versionId, [...ids]))
       .orderBy(qualityReports.versionId, desc(qualityReports.id));
-    const map = new Map<string, QualityReportRow[]>(ids.map((id) => [id, []]));
-    for (const r of rows) map.get(r.versionId)?.push(r);
-    return ids.map((id) => map.get(id)!);
+    return groupBy(ids, rows, (r) => r.versionId);
   });
 
   readonly qualityReportById = new DataLoader<string, QualityReportRow | undefined>(async (ids) => {
@@ -169,8 +167,7 @@ export class LineageStore {
       .select()
       .from(qualityReports)
       .where(inArray(qualityReports.id, [...ids]));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id));
+    return byKey(ids, rows, (r) => r.id);
   });
 
   /**

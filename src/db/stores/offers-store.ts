@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { byKey, groupBy } from './batch.js';
 import { offers } from '../tables/index.js';
 
 export type OfferRow = typeof offers.$inferSelect;
@@ -15,8 +16,7 @@ export class OffersStore {
       .select()
       .from(offers)
       .where(inArray(offers.id, [...ids]));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id));
+    return byKey(ids, rows, (r) => r.id);
   });
 
   /** Every offer of each dataset (archived too; callers filter), oldest first: one query per page of datasets. */
@@ -26,9 +26,7 @@ export class OffersStore {
       .from(offers)
       .where(inArray(offers.datasetId, [...datasetIds]))
       .orderBy(offers.datasetId, offers.id);
-    const map = new Map<string, OfferRow[]>(datasetIds.map((id) => [id, []]));
-    for (const r of rows) map.get(r.datasetId)?.push(r);
-    return datasetIds.map((id) => map.get(id)!);
+    return groupBy(datasetIds, rows, (r) => r.datasetId);
   });
 
   async insertOffer(row: typeof offers.$inferInsert): Promise<OfferRow> {
