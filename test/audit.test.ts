@@ -100,6 +100,11 @@ describe('audit trail', () => {
     expectError(await app.gql(EVENTS), 'UNAUTHENTICATED');
     expectError(await app.gql(VERIFY, {}, vendor.key), 'FORBIDDEN');
     expectError(await app.gql(`mutation { signAuditCheckpoint(input: {}) { signed } }`, {}, auditor), 'FORBIDDEN');
+    expectError(
+      await app.gql(`mutation($n: String) { signAuditCheckpoint(input: { note: $n }) { signed } }`, { n: 'x'.repeat(501) }, ADMIN_KEY),
+      'BAD_USER_INPUT',
+      'input.note',
+    );
     expectError(await app.gql(EVENTS, { filter: { action: 'DROP TABLE' } }, auditor), 'BAD_USER_INPUT', 'filter.action');
   });
 

@@ -6,7 +6,7 @@ import type { AuditEventRow } from '../db/stores/audit-store.js';
 import type { Stores } from '../db/stores/index.js';
 import { newId } from '../ids.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
-import { nodeId, parseInput } from '../validation.js';
+import { nodeId, parseInput, text } from '../validation.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
 import { BadUserInputError } from '../errors.js';
 import { GENESIS_HASH, chainHash } from './chain.js';
@@ -50,6 +50,8 @@ const AuditFilterInput = z
     to: z.date().nullish(),
   })
   .nullish();
+
+const SignCheckpointInput = z.object({ note: text(500).nullish() });
 
 const VERIFY_BATCH = 2000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -273,6 +275,23 @@ export class AuditLog {
         }),
       };
     });
+  }
+
+  /** An admin signs the chain head now; the signing, with the admin's note, becomes the next event in the chain. */
+  async signCheckpoint(stores: Stores, viewer: Viewer, raw: unknown, keyRing: SigningKeyRing): Promise<boolean> {
+    viewer.assertAdmin();
+    const { note } = parseInput(SignCheckpointInput, raw);
+    const signed = await this.checkpoint(stores, keyRing);
+    if (signed) {
+      const head = await stores.audit.head();
+      await this.record(stores, viewer, {
+        action: 'audit.checkpoint_signed',
+        subjectType: 'AuditCheckpoint',
+        subjectId: String(head.seq),
+        details: { note: note ?? null },
+      });
+    }
+    return signed;
   }
 
   /** Signs the current chain head with the token-signing key, when it moved since the last checkpoint. */

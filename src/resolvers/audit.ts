@@ -45,9 +45,8 @@ export const auditResolvers = {
     totalCount: ((c) => c.totalCount()) as Resolver<Connection<AuditEventRow>>,
   },
   Mutation: {
-    signAuditCheckpoint: (async (_p, _args, ctx) => {
-      ctx.viewer.assertAdmin();
-      return { signed: await ctx.audit.checkpoint(ctx.stores, ctx.keyRing) };
-    }) as Resolver<unknown, InputArgs>,
+    signAuditCheckpoint: (async (_p, { input }, ctx) => ({
+      signed: await ctx.audit.signCheckpoint(ctx.stores, ctx.viewer, input, ctx.keyRing),
+    })) as Resolver<unknown, InputArgs>,
   },
 };
