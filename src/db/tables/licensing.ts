@@ -80,5 +80,9 @@ export const licenses = pgTable(
     index('licenses_licensee_idx').on(t.licenseeId, t.id),
     index('licenses_vendor_idx').on(t.vendorId, t.id),
     index('licenses_offer_idx').on(t.offerId),
+    // The expiry job looks only at licenses that can still expire.
+    index('licenses_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.status} IN ('ACTIVE', 'PAST_DUE') AND ${t.expiresAt} IS NOT NULL`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "licenses_expiry_idx" ON "licenses" USING btree ("expires_at") WHERE "licenses"."status" IN ('ACTIVE', 'PAST_DUE') AND "licenses"."expires_at" IS NOT NULL;
