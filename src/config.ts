@@ -10,6 +10,8 @@ export interface Config {
   bootstrapAdminKey: string | undefined;
   demo: boolean;
   production: boolean;
+  /** Answers carry `x-sql-statements` (statements the request issued); off in production unless asked for. */
+  sqlStatementsHeader: boolean;
   stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | undefined;
   platformFeeBps: number;
   secret: string | undefined;
@@ -91,6 +93,7 @@ const envSchema = z.object({
     .regex(/^ak_[A-Za-z0-9_-]{20,200}$/, 'must look like ak_ followed by at least 20 URL-safe characters')
     .optional(),
   ASSAY_DEMO: boolFlag.optional(),
+  ASSAY_SQL_STATEMENTS_HEADER: boolFlag.optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_URL: z.string().url().optional(),
@@ -177,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bootstrapAdminKey: e.ASSAY_BOOTSTRAP_ADMIN_KEY,
     demo: !production && (e.ASSAY_DEMO ?? e.DATABASE_URL === undefined),
     production,
+    sqlStatementsHeader: e.ASSAY_SQL_STATEMENTS_HEADER ?? !production,
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
         ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL }

@@ -89,7 +89,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (!config.production) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
+    if (config.sqlStatementsHeader) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
   });
 
   let rateLimiter: RateLimiter | undefined;

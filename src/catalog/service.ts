@@ -4,6 +4,8 @@ import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import {
   CatalogStore,
+  type CatalogPageIncludes,
+  type CatalogPageRow,
   type DatasetListQuery,
   type DatasetOrder,
   type DatasetRow,
@@ -103,6 +105,7 @@ export class CatalogService {
   async search(
     viewer: Viewer,
     args: { filter?: unknown; orderBy?: DatasetOrder | null; first?: number | null; after?: string | null },
+    include: CatalogPageIncludes = {},
   ): Promise<Connection<ListedDataset>> {
     const filter = parseInput(DatasetFilterInput, args.filter, 'filter');
     const limit = pageSize(args.first);
@@ -140,14 +143,27 @@ export class CatalogService {
       after: args.after ? decodeCursor(args.after, order, CatalogStore.sortArity(order)) : undefined,
       limit,
     };
-    const rows = await this.stores.catalog.listDatasets(query);
-    for (const row of rows) this.stores.catalog.datasetById.prime(row.id, row);
+    const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
     return toConnection(
       rows,
       limit,
       (r) => encodeCursor(order, CatalogStore.sortKeys(order, r)),
       () => this.stores.catalog.countDatasets(query),
     );
+  }
+
+  /** What a catalog page read alongside its listings answers the loaders later field resolvers ask. */
+  private primeLoaders({ dataset, vendor, latestVersion, lineage, offers }: CatalogPageRow): ListedDataset {
+    const { catalog, accounts, lineage: lineageStore, offers: offersStore } = this.stores;
+    catalog.datasetById.prime(dataset.id, dataset);
+    if (vendor) accounts.organizationById.prime(vendor.id, vendor);
+    if (latestVersion) catalog.versionById.prime(latestVersion.id, latestVersion);
+    if (lineage && dataset.latestVersionId) {
+      lineageStore.summaryByVersionId.prime(dataset.latestVersionId, lineage.summary);
+      lineageStore.retractedAncestorIds.prime(dataset.latestVersionId, lineage.retractedAncestorIds);
+    }
+    if (offers) offersStore.offersByDatasetId.prime(dataset.id, offers);
+    return dataset;
   }
 
   // --- writing -------------------------------------------------------------

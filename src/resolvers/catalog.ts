@@ -1,7 +1,9 @@
 import { termsOf } from '../catalog/terms.js';
-import type { DatasetOrder, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { CatalogPageIncludes, DatasetOrder, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
 import { BadUserInputError } from '../errors.js';
 import type { Connection } from '../pagination.js';
+import { selectedPaths } from './look-ahead.js';
 import type { InputArgs, PageArgs, Resolver } from './types.js';
 
 const connectionFields = {
@@ -9,9 +11,21 @@ const connectionFields = {
   totalCount: ((c) => c.totalCount()) as Resolver<Connection<unknown>>,
 };
 
+/** What the fields below a page of datasets will ask for, so the page reads it in its own statement. */
+function catalogPageIncludes(info: GraphQLResolveInfo): CatalogPageIncludes {
+  const paths = selectedPaths(info, 4);
+  const node = (path: string) => paths.has(`edges.node.${path}`) || paths.has(`nodes.${path}`);
+  return {
+    vendor: node('vendor') || node('fullSlug'),
+    latestVersion: node('latestVersion'),
+    lineage: node('latestVersion.lineage'),
+    offers: node('offers'),
+  };
+}
+
 export const catalogResolvers = {
   Query: {
-    datasets: ((_p, args, ctx) => ctx.catalog.search(ctx.viewer, args)) as Resolver<
+    datasets: ((_p, args, ctx, info) => ctx.catalog.search(ctx.viewer, args, catalogPageIncludes(info))) as Resolver<
       unknown,
       PageArgs & { filter?: unknown; orderBy?: DatasetOrder | null }
     >,

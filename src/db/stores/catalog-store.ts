@@ -1,8 +1,12 @@
 import DataLoader from 'dataloader';
-import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
-import { dataFiles, datasets, datasetVersions, organizations } from '../tables/index.js';
+import { JsonRowCodec } from '../json-rows.js';
+import { dataFiles, datasets, datasetVersions, offers, organizations, versionLineage } from '../tables/index.js';
+import type { OrganizationRow } from './accounts-store.js';
+import { retractedAncestorIdsOf, type VersionLineageRow } from './lineage-store.js';
+import type { OfferRow } from './offers-store.js';
 
 const { search: _search, ...datasetColumns } = getTableColumns(datasets);
 
@@ -48,6 +52,51 @@ export interface DatasetListQuery {
 }
 
 export type ListedDataset = DatasetRow & { rank: number | null };
+
+/** The sort keys of a listing, as columns of the table or of the page subquery. */
+interface SortColumns {
+  id: SQLWrapper;
+  rank: SQLWrapper;
+  title: SQLWrapper;
+  updatedAt: SQLWrapper;
+}
+
+/** What a catalog page reads besides the listings, in the same statement. */
+export interface CatalogPageIncludes {
+  vendor?: boolean;
+  latestVersion?: boolean;
+  /** The latest version's frozen lineage summary and its retracted ancestors. */
+  lineage?: boolean;
+  /** Every offer of the listing, archived ones too (who may see which is the offers service's call). */
+  offers?: boolean;
+}
+
+/** One listing of a catalog page and, as asked for, what belongs to it. */
+export interface CatalogPageRow {
+  dataset: ListedDataset;
+  vendor?: OrganizationRow;
+  latestVersion?: DatasetVersionRow | null;
+  /** Null when the listing has no latest version; `summary` undefined when the version has no frozen summary. */
+  lineage?: { summary: VersionLineageRow | undefined; retractedAncestorIds: string[] } | null;
+  offers?: OfferRow[];
+}
+
+type JsonRow = unknown[];
+interface CatalogPageJson extends Record<string, unknown> {
+  dataset: JsonRow;
+  rank: number | null;
+  vendor?: JsonRow;
+  latest_version?: JsonRow | null;
+  lineage?: JsonRow | null;
+  retracted_ancestor_ids?: string[] | null;
+  offers?: JsonRow[];
+}
+
+const datasetJson = new JsonRowCodec<typeof datasets, DatasetRow>(datasets, ['search']);
+const versionJson = new JsonRowCodec(datasetVersions);
+const organizationJson = new JsonRowCodec(organizations);
+const lineageJson = new JsonRowCodec(versionLineage);
+const offerJson = new JsonRowCodec(offers);
 
 export interface VersionPageKey {
   datasetId: string;
@@ -239,18 +288,58 @@ export class CatalogStore {
     { cacheKeyFn: (k) => `${k.datasetId}|${k.includeDrafts}` },
   );
 
-  /** The catalog query: filters, full-text relevance, keyset pagination; `limit + 1` rows. */
-  async listDatasets(q: DatasetListQuery): Promise<ListedDataset[]> {
+  /**
+   * The catalog query: filters, full-text relevance, keyset pagination; `limit + 1` rows. What `include` names
+   * comes back in the same statement (the vendor, the latest version with its lineage summary and retracted
+   * ancestors, every offer), so a whole catalog page is one round trip however many listings it shows.
+   */
+  async listDatasets(q: DatasetListQuery, include: CatalogPageIncludes = {}): Promise<CatalogPageRow[]> {
     const tsquery = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : undefined;
     const rank = tsquery ? sql<number>`ts_rank_cd(${datasets.search}, ${tsquery}, 32)` : sql<null>`NULL::real`;
-    const where = and(...this.filterConditions(q, tsquery), this.afterCondition(q, rank));
-    const order = this.orderBy(q.order, rank);
-    return this.db
-      .select({ ...datasetColumns, rank: rank.mapWith(Number).as('rank') })
+    // The page is chosen on its sort keys alone; the rows and what belongs to them are read for those rows only.
+    const page = this.db
+      .select({ id: datasets.id, rank: rank.as('rank'), title: datasets.title, updatedAt: datasets.updatedAt })
       .from(datasets)
-      .where(where)
-      .orderBy(...order)
-      .limit(q.limit + 1) as Promise<ListedDataset[]>;
+      .where(and(...this.filterConditions(q, tsquery), this.afterCondition(q, rank)))
+      .orderBy(...this.orderBy(q.order, { id: datasets.id, rank, title: datasets.title, updatedAt: datasets.updatedAt }))
+      .limit(q.limit + 1);
+    const withVersion = include.latestVersion || include.lineage;
+    const p = (column: string) => sql`p.${sql.identifier(column)}`;
+    const { rows } = await this.db.execute<CatalogPageJson>(sql`
+      /* catalogPage */
+      SELECT ${datasetJson.json('d')} AS dataset, p.rank
+        ${include.vendor ? sql`, ${organizationJson.json('o')} AS vendor` : sql``}
+        ${include.latestVersion ? sql`, CASE WHEN v.id IS NULL THEN NULL ELSE ${versionJson.json('v')} END AS latest_version` : sql``}
+        ${
+          include.lineage
+            ? sql`, CASE WHEN l.version_id IS NULL THEN NULL ELSE ${lineageJson.json('l')} END AS lineage,
+                CASE WHEN v.id IS NULL THEN NULL ELSE ${retractedAncestorIdsOf(sql`v.id`)} END AS retracted_ancestor_ids`
+            : sql``
+        }
+        ${
+          include.offers
+            ? sql`, (SELECT coalesce(json_agg(${offerJson.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id) AS offers`
+            : sql``
+        }
+      FROM (${page}) p
+      JOIN ${datasets} d ON d.id = p.id
+      ${include.vendor ? sql`JOIN ${organizations} o ON o.id = d.vendor_id` : sql``}
+      ${withVersion ? sql`LEFT JOIN ${datasetVersions} v ON v.id = d.latest_version_id` : sql``}
+      ${include.lineage ? sql`LEFT JOIN ${versionLineage} l ON l.version_id = v.id` : sql``}
+      ORDER BY ${sql.join(this.orderBy(q.order, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`);
+    return rows.map((r) => ({
+      dataset: { ...datasetJson.decode(r.dataset), rank: r.rank },
+      ...(include.vendor ? { vendor: organizationJson.decode(r.vendor!) } : {}),
+      ...(include.latestVersion ? { latestVersion: r.latest_version ? versionJson.decode(r.latest_version) : null } : {}),
+      ...(include.lineage
+        ? {
+            lineage: r.retracted_ancestor_ids
+              ? { summary: r.lineage ? lineageJson.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
+              : null,
+          }
+        : {}),
+      ...(include.offers ? { offers: r.offers!.map((o) => offerJson.decode(o)) } : {}),
+    }));
   }
 
   async countDatasets(q: DatasetListQuery): Promise<number> {
@@ -330,18 +419,18 @@ export class CatalogStore {
     }
   }
 
-  private orderBy(order: DatasetOrder, rank: SQL): SQL[] {
+  private orderBy(order: DatasetOrder, keys: SortColumns): SQL[] {
     switch (order) {
       case 'RELEVANCE':
-        return [sql`${rank} DESC`, asc(datasets.id)];
+        return [sql`${keys.rank} DESC`, asc(keys.id)];
       case 'NEWEST':
-        return [desc(datasets.id)];
+        return [desc(keys.id)];
       case 'OLDEST':
-        return [asc(datasets.id)];
+        return [asc(keys.id)];
       case 'TITLE':
-        return [asc(datasets.title), asc(datasets.id)];
+        return [asc(keys.title), asc(keys.id)];
       case 'RECENTLY_UPDATED':
-        return [desc(datasets.updatedAt), desc(datasets.id)];
+        return [desc(keys.updatedAt), desc(keys.id)];
     }
   }
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Provenance } from '../../lineage/provenance.js';
 import type { DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
@@ -53,7 +53,11 @@ async function batchLinks(
   return keys.map((k) => found.get(linkKey(k))!);
 }
 
-/** A text[] parameter (drizzle would otherwise expand a JS array into a parenthesised list). */
+/** The retracted ancestors of the version `versionId` names (an SQL expression), nearest first, as a text[]. */
+export const retractedAncestorIdsOf = (versionId: SQLWrapper) => sql<string[]>`ARRAY(
+  SELECT c.ancestor_id FROM ${lineageClosure} c JOIN ${datasetVersions} rv ON rv.id = c.ancestor_id
+  WHERE c.descendant_id = ${versionId} AND c.depth >= 1 AND rv.status = 'RETRACTED'
+  ORDER BY c.depth, c.ancestor_id)`;
 
 /** Data access for provenance, the lineage closure, lineage summaries and quality reports; one instance per request. */
 export class LineageStore {
@@ -74,13 +78,7 @@ export class LineageStore {
    */
   readonly summaryByVersionId = new DataLoader<string, VersionLineageRow | undefined>(async (ids) => {
     const rows = await this.db
-      .select({
-        ...getTableColumns(versionLineage),
-        retractedAncestorIds: sql<string[]>`ARRAY(
-          SELECT c.ancestor_id FROM ${lineageClosure} c JOIN ${datasetVersions} v ON v.id = c.ancestor_id
-          WHERE c.descendant_id = ${versionLineage.versionId} AND c.depth >= 1 AND v.status = 'RETRACTED'
-          ORDER BY c.depth, c.ancestor_id)`,
-      })
+      .select({ ...getTableColumns(versionLineage), retractedAncestorIds: retractedAncestorIdsOf(versionLineage.versionId) })
       .from(versionLineage)
       .where(inArray(versionLineage.versionId, [...ids]));
     const map = new Map<string, VersionLineageRow>();
