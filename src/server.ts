@@ -21,6 +21,8 @@ import { startPeriodicJobs } from './jobs.js';
 import { Stores } from './db/stores/index.js';
 import { formatError } from './http/graphql-errors.js';
 import { graphqlHandler } from './http/graphql-handler.js';
+import { compiledExecution } from './http/compiled-execution.js';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { inputGuardPlugin } from './http/input-guard.js';
 import { registerIde } from './http/ide.js';
 import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
@@ -124,8 +126,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   metering.start();
 
   const apollo = new ApolloServer<Context>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
+    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: false,

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as tables from './tables/index.js';
@@ -69,4 +71,40 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     },
   });
   return { pool, db, close: () => pool.end() };
+}
+
+/** Distinct statements prepared on every connection, at most; past it, further shapes run unprepared. */
+const MAX_PREPARED_STATEMENTS = 200;
+const preparedNames = new Map<string, string>();
+
+interface DrizzleInternals {
+  dialect: { sqlToQuery(statement: SQL): { sql: string; params: unknown[] } };
+  session: {
+    prepareQuery(
+      query: { sql: string; params: unknown[] },
+      fields: undefined,
+      name: string | undefined,
+      arrayMode: boolean,
+    ): { execute(): Promise<pg.QueryResult> };
+  };
+}
+
+/**
+ * Runs a hot, complex read as a named prepared statement: each connection parses it once, and a statement without
+ * parameters is planned once too (planning the catalog page cost PostgreSQL more than running it); with
+ * parameters PostgreSQL still plans for their values until a generic plan is as good. The name is the hash of the
+ * SQL text, so every shape of the statement (which filters, which related rows) gets its own; it is counted and
+ * bound by the request deadline like every other statement.
+ * @example const { rows } = await executePrepared<Row>(db, sql`SELECT ...`);
+ */
+export async function executePrepared<T>(db: DbOrTx, statement: SQL): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  // drizzle only names statements built by its query builders; its session does the same for raw SQL.
+  const { dialect, session } = db as unknown as DrizzleInternals;
+  const query = dialect.sqlToQuery(statement);
+  let name = preparedNames.get(query.sql);
+  if (!name && preparedNames.size < MAX_PREPARED_STATEMENTS) {
+    name = `assay_${createHash('sha256').update(query.sql).digest('hex').slice(0, 32)}`;
+    preparedNames.set(query.sql, name);
+  }
+  return (await session.prepareQuery(query, undefined, name, false).execute()) as pg.QueryResult<T & pg.QueryResultRow>;
 }
