@@ -4,7 +4,7 @@
  * walking the parents one query per level (LineageStore.parentIds), interleaved in the same run on the same data.
  * The HTTP scenarios in run.ts measure the same comparison end to end.
  */
-import { queryStats, type Database } from '../src/db/client.js';
+import type { Database, Db } from '../src/db/client.js';
 import { LineageStore } from '../src/db/stores/lineage-store.js';
 import { mean, ms, quantile, table } from './support.js';
 
@@ -17,23 +17,23 @@ export interface QueryTimes {
   statements: number;
 }
 
-/** Runs `fn` counting the SQL statements it issues, as the server counts them per request. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ ms: number; statements: number; result: T }> {
+/** Runs `fn` on a request's database handle, counting the SQL statements it issues as the server does. */
+async function measured<T>(database: Database, fn: (db: Db) => Promise<T>): Promise<{ ms: number; statements: number; result: T }> {
   const stats = { statements: 0 };
   const started = performance.now();
-  const result = await queryStats.run(stats, fn);
+  const result = await fn(database.forRequest(stats));
   return { ms: performance.now() - started, statements: stats.statements, result };
 }
 
 /** The API's path: one closure query (a fresh store per run, as per request, so no DataLoader cache helps). */
-async function viaClosure(database: Database, id: string): Promise<Map<string, number>> {
-  const links = await new LineageStore(database.db).ancestors.load({ versionId: id, maxDepth: DEPTH, limit: 1000 });
+async function viaClosure(db: Db, id: string): Promise<Map<string, number>> {
+  const links = await new LineageStore(db).ancestors.load({ versionId: id, maxDepth: DEPTH, limit: 1000 });
   return new Map(links.map((l) => [l.versionId, l.depth]));
 }
 
 /** The baseline: ask for the parents of the current frontier, one query per generation. */
-async function viaWalk(database: Database, id: string): Promise<Map<string, number>> {
-  const store = new LineageStore(database.db);
+async function viaWalk(db: Db, id: string): Promise<Map<string, number>> {
+  const store = new LineageStore(db);
   const found = new Map<string, number>();
   let frontier = [id];
   for (let depth = 1; depth <= DEPTH && frontier.length > 0; depth++) {
@@ -65,7 +65,7 @@ export async function lineageStoreBench(
     const order = i % 2 === 0 ? (['closure', 'walk'] as const) : (['walk', 'closure'] as const);
     const results = new Map<string, Map<string, number>>();
     for (const which of order) {
-      const m = await measured(() => (which === 'closure' ? viaClosure(database, id) : viaWalk(database, id)));
+      const m = await measured(database, (db) => (which === 'closure' ? viaClosure(db, id) : viaWalk(db, id)));
       results.set(which, m.result);
       if (i >= WARMUP) {
         const into = which === 'closure' ? closure : walk;

@@ -3,6 +3,7 @@ import type { Viewer } from './accounts/viewer.js';
 import type { CatalogService } from './catalog/service.js';
 import type { Clock } from './clock.js';
 import type { AuditLog } from './audit/service.js';
+import type { QueryStats } from './db/client.js';
 import type { Stores } from './db/stores/index.js';
 import type { BillingService } from './billing/service.js';
 import type { LicensingService } from './licensing/service.js';
@@ -30,4 +31,6 @@ export interface Context {
   audit: AuditLog;
   keyRing: SigningKeyRing;
   requestId: string;
+  /** Statements this request has issued so far. */
+  queryStats: QueryStats;
 }

@@ -15,7 +15,7 @@ import { LineageService } from './lineage/service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
-import { queryStats, RequestDeadlineExceededError, type Database, type QueryStats } from './db/client.js';
+import { RequestDeadlineExceededError, type Database, type QueryStats } from './db/client.js';
 import { AuditLog } from './audit/service.js';
 import { startPeriodicJobs } from './jobs.js';
 import { Stores } from './db/stores/index.js';
@@ -84,10 +84,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('queryStats', null as unknown as QueryStats);
-  // Every statement issued while serving a request is counted against it (see the x-sql-statements header).
+  // Every statement a request issues through its database handle (`database.forRequest`) is counted against it
+  // (see the x-sql-statements header) and bound by its deadline.
   app.addHook('onRequest', (request, _reply, done) => {
     request.queryStats = { statements: 0 };
-    queryStats.run(request.queryStats, done);
+    done();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -167,7 +168,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       timeoutMs: limits.requestTimeoutMs,
       onTimeout: () => metrics.graphqlError('INTERNAL_SERVER_ERROR'),
       context: async (request): Promise<Context> => {
-        const stores = new Stores(database.db);
+        const stores = new Stores(database.forRequest(request.queryStats));
         const accounts = new AccountsService(stores, clock);
         const principal = await accounts.authenticate(request.headers.authorization);
         const catalog = new CatalogService(stores, clock, derivationLicenses(clock));
@@ -186,6 +187,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           audit,
           keyRing,
           requestId: request.id,
+          queryStats: request.queryStats,
         };
       },
     }),
@@ -208,11 +210,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerJwks(app, keyRing);
   registerStripeWebhook(
     app,
-    () => commerceServices(new Stores(database.db), clock, { stripe, config, log: (err, msg) => app.log.error({ err }, msg) }).billing,
+    (request) =>
+      commerceServices(new Stores(database.forRequest(request.queryStats)), clock, {
+        stripe,
+        config,
+        log: (err, msg) => app.log.error({ err }, msg),
+      }).billing,
   );
   registerUploads(app, { database, storage: deps.storage, clock });
   registerAuditExport(app, { database, clock });
   registerDownloads(app, {
+    database,
     gate: new DownloadGate(database.db, keyRing, usageRecorder, clock),
     storage: deps.storage,
     recorder: usageRecorder,
@@ -275,7 +283,7 @@ function operationLogPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {
               requestId: contextValue.requestId,
               operationName,
               errorCodes: errors?.map((e) => e.extensions?.code),
-              sqlStatements: queryStats.getStore()?.statements,
+              sqlStatements: contextValue.queryStats.statements,
             },
             'graphql operation',
           );

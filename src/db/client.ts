@@ -1,15 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import * as tables from './tables/index.js';
 
-export type Db = NodePgDatabase<typeof tables>;
+// No relational schema: every query goes through a store's query builder or SQL, and a database handle without
+// one costs nothing to make per request.
+export type Db = NodePgDatabase;
 /** Either the pool-backed database or an open transaction; stores accept both. */
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** Counts the SQL statements issued while serving one request (exposed to tests and the benchmark). */
+/** The SQL statements issued through one request's database handle (exposed to tests and the benchmark). */
 export interface QueryStats {
   statements: number;
   /**
@@ -18,7 +18,6 @@ export interface QueryStats {
    */
   deadline?: number | undefined;
 }
-export const queryStats = new AsyncLocalStorage<QueryStats>();
 
 /** Raised instead of running a statement for a request past its deadline; the client has had its 503 already. */
 export class RequestDeadlineExceededError extends Error {
@@ -37,13 +36,28 @@ export interface DatabaseOptions {
 
 export interface Database {
   pool: pg.Pool;
+  /** For work of the server itself (jobs, caches shared by requests): counted against no request. */
   db: Db;
+  /** A handle for one request: its statements count in `stats`, and none runs past `stats.deadline`. */
+  forRequest(stats: QueryStats): Db;
   close(): Promise<void>;
 }
 
+/** A drizzle logger that counts statements and refuses any past the deadline (ROLLBACK excepted). */
+function statsLogger(stats: QueryStats) {
+  return {
+    logQuery(query: string) {
+      if (stats.deadline !== undefined && performance.now() > stats.deadline && !/^\s*rollback\b/i.test(query)) {
+        throw new RequestDeadlineExceededError();
+      }
+      stats.statements++;
+    },
+  };
+}
+
 /**
- * Opens a pool and a drizzle database on it.
- * @example const database = openDatabase('postgres://...'); await database.close();
+ * Opens a pool and drizzle handles on it.
+ * @example const database = openDatabase('postgres://...'); const db = database.forRequest({ statements: 0 }); await database.close();
  */
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
@@ -57,20 +71,12 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
-  const db = drizzle(pool, {
-    schema: tables,
-    logger: {
-      logQuery(query) {
-        const stats = queryStats.getStore();
-        if (!stats) return;
-        if (stats.deadline !== undefined && performance.now() > stats.deadline && !/^\s*rollback\b/i.test(query)) {
-          throw new RequestDeadlineExceededError();
-        }
-        stats.statements++;
-      },
-    },
-  });
-  return { pool, db, close: () => pool.end() };
+  return {
+    pool,
+    db: drizzle(pool),
+    forRequest: (stats) => drizzle(pool, { logger: statsLogger(stats) }),
+    close: () => pool.end(),
+  };
 }
 
 /** Distinct statements prepared on every connection, at most; past it, further shapes run unprepared. */

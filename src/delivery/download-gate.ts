@@ -50,7 +50,8 @@ export class DownloadGate {
     private readonly clock: Clock,
   ) {}
 
-  async check(authorization: string | undefined, versionId: string, filePath: string): Promise<Grant | Denial> {
+  /** Decides one download; `db` is the request's database handle (what it reads counts against the request). */
+  async check(authorization: string | undefined, versionId: string, filePath: string, db: Db = this.db): Promise<Grant | Denial> {
     const now = this.clock.now();
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!bearer) return { status: 401, reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
@@ -61,8 +62,8 @@ export class DownloadGate {
     const ids = { licenseId: claims.lic, tokenId: claims.jti };
 
     const [token, license] = await Promise.all([
-      this.tokens.get(claims.jti, now.getTime(), () => new Stores(this.db).tokens.accessTokenById(claims.jti)),
-      this.licenses.get(claims.lic, now.getTime(), () => new Stores(this.db).licensing.licenseById.load(claims.lic)),
+      this.tokens.get(claims.jti, now.getTime(), () => new Stores(db).tokens.accessTokenById(claims.jti)),
+      this.licenses.get(claims.lic, now.getTime(), () => new Stores(db).licensing.licenseById.load(claims.lic)),
     ]);
     if (!token || !license || token.licenseId !== license.id)
       return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...ids };
@@ -75,7 +76,7 @@ export class DownloadGate {
         ...ids,
       };
     }
-    const entry = await this.loadVersion(versionId, now);
+    const entry = await this.loadVersion(versionId, now, db);
     const covered =
       entry.version !== undefined &&
       licenseCovers(license, entry.version) &&
@@ -87,7 +88,7 @@ export class DownloadGate {
     }
     if (!claims.scope.split(' ').includes('data:read'))
       return { status: 403, reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
-    const cap = await this.capReached(license, now);
+    const cap = await this.capReached(license, now, db);
     if (cap) return { status: 402, reason: 'USAGE_CAP_REACHED', message: cap, ...ids };
 
     const file = entry.files.find((f) => f.path === filePath);
@@ -109,9 +110,9 @@ export class DownloadGate {
     return result.claims;
   }
 
-  private loadVersion(versionId: string, now: Date): Promise<VersionEntry> {
+  private loadVersion(versionId: string, now: Date, db: Db): Promise<VersionEntry> {
     return this.versions.get(versionId, now.getTime(), async () => {
-      const stores = new Stores(this.db);
+      const stores = new Stores(db);
       const version = /^dsv_[0-9a-z]{26}$/.test(versionId) ? await stores.catalog.versionById.load(versionId) : undefined;
       const [files, blobs] = version
         ? await Promise.all([stores.catalog.filesByVersionId.load(version.id), stores.delivery.blobsByVersionId.load(version.id)])
@@ -121,13 +122,13 @@ export class DownloadGate {
   }
 
   /** A message when a USAGE license's hard cap is used up this period, else undefined. */
-  private async capReached(license: LicenseRow, now: Date): Promise<string | undefined> {
+  private async capReached(license: LicenseRow, now: Date, db: Db): Promise<string | undefined> {
     if (license.usageCap == null || !license.usageUnit) return undefined;
     const periodStart = currentPeriodStart(license.startsAt ?? license.createdAt, now);
     let snapshot = this.usage.get(license.id);
     if (!snapshot || now.getTime() - snapshot.at >= STATE_TTL_MS) {
       const before = this.recorder.totals(license.id);
-      const stored = await new Stores(this.db).delivery.usageSince(license.id, periodStart);
+      const stored = await new Stores(db).delivery.usageSince(license.id, periodStart);
       snapshot = { at: now.getTime(), stored, pending: before.pending, recorded: before.recorded };
       this.usage.set(license.id, snapshot);
     }

@@ -70,7 +70,7 @@ function toRecord(e: AuditEventRow) {
  */
 export function registerAuditExport(app: FastifyInstance, deps: { database: Database; clock: Clock }): void {
   app.get('/audit/export', { config: { rateLimit: 'json' } }, async (request, reply) => {
-    const stores = new Stores(deps.database.db);
+    const stores = new Stores(deps.database.forRequest(request.queryStats));
     const viewer = await requestViewer(request, stores, deps.clock);
     const principal = viewer?.principal;
     if (!viewer || !principal)

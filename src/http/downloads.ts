@@ -2,6 +2,7 @@ import { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { FilePath } from '../catalog/inputs.js';
 import type { Clock } from '../clock.js';
+import type { Database } from '../db/client.js';
 import type { DownloadGate } from '../delivery/download-gate.js';
 import { parseRange } from '../delivery/range.js';
 import type { FileStorage } from '../delivery/storage.js';
@@ -14,7 +15,7 @@ import { newId } from '../ids.js';
  */
 export function registerDownloads(
   app: FastifyInstance,
-  deps: { gate: DownloadGate; storage: FileStorage; recorder: UsageRecorder; clock: Clock },
+  deps: { database: Database; gate: DownloadGate; storage: FileStorage; recorder: UsageRecorder; clock: Clock },
 ): void {
   app.get<{ Params: { versionId: string; '*': string } }>('/data/:versionId/*', async (request, reply) => {
     const { versionId } = request.params;
@@ -32,7 +33,12 @@ export function registerDownloads(
       });
       return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
     }
-    const decision = await deps.gate.check(request.headers.authorization, versionId, filePath);
+    const decision = await deps.gate.check(
+      request.headers.authorization,
+      versionId,
+      filePath,
+      deps.database.forRequest(request.queryStats),
+    );
     if (!('claims' in decision)) {
       deps.recorder.deny({
         id: newId('accessDenial'),

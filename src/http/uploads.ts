@@ -14,7 +14,7 @@ export function registerUploads(app: FastifyInstance, deps: { database: Database
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
     scope.put<{ Params: { uploadId: string } }>('/uploads/:uploadId', { config: { rateLimit: 'json' } }, async (request, reply) => {
-      const stores = new Stores(deps.database.db);
+      const stores = new Stores(deps.database.forRequest(request.queryStats));
       const viewer = await requestViewer(request, stores, deps.clock);
       if (!viewer)
         return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
