@@ -1,51 +1,44 @@
 import type { GatewayExecutionResult, GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { execute, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
-type Compiled = CompiledQuery | GatewayExecutionResult;
+/** Runs of one operation (document and operation name) interpreted by graphql-js before it is compiled. */
+const INTERPRETED_RUNS = 1;
+
+interface Operation {
+  runs: number;
+  compiled?: CompiledQuery | GatewayExecutionResult;
+}
 
 /**
- * Executes operations with graphql-jit: each distinct document is compiled once into a function that resolves it
- * (after Apollo has parsed, validated and run its plugins as usual), instead of graphql-js interpreting the
- * document field by field on every request. Plugged in through Apollo's gateway interface, the one place Apollo
- * Server lets another executor run operations.
- * @example new ApolloServer({ gateway: compiledExecution(schema), ... })
+ * Executes operations that clients repeat with graphql-jit: compiled once into a function that resolves that
+ * document (after Apollo has parsed, validated and run its plugins as usual) instead of graphql-js interpreting it
+ * field by field on every request. An operation's first run is interpreted, so a flood of one-off documents costs
+ * no compiling. Plugged in through Apollo's gateway interface, the one place Apollo Server takes another executor.
+ * @example new ApolloServer({ gateway: compiledExecution(makeExecutableSchema({ typeDefs, resolvers })), ... })
  */
-export function compiledExecution(schema: GraphQLSchema, maxDocuments = 1000): GatewayInterface {
-  // Documents come from Apollo's document store, so a repeated operation is the same object every time.
-  const compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
-  let count = 0;
-  const compile = (document: DocumentNode, operationName: string | null): Compiled => {
-    let byOperation = compiled.get(document);
-    if (!byOperation) {
-      if (count >= maxDocuments) return compileQuery(schema, document, operationName ?? undefined);
-      byOperation = new Map();
-      compiled.set(document, byOperation);
-      count++;
-    }
-    const key = operationName ?? '';
-    let query = byOperation.get(key);
-    if (!query) byOperation.set(key, (query = compileQuery(schema, document, operationName ?? undefined)));
-    return query;
-  };
+export function compiledExecution(schema: GraphQLSchema, interpretedRuns = INTERPRETED_RUNS): GatewayInterface {
+  // Keyed by Apollo's cached documents (a repeated operation is the same object), so a compiled operation lives
+  // exactly as long as Apollo keeps its document.
+  const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
+
   const executor: GatewayExecutor = async (request) => {
-    // Apollo could not pick the operation: say why, as graphql-js does (Apollo answers it as a bad request).
-    if (!request.operation) {
-      const { operationName } = request;
-      return {
-        errors: [
-          new GraphQLError(
-            operationName
-              ? `Unknown operation named "${operationName}".`
-              : 'Must provide operation name if query contains multiple operations.',
-          ),
-        ],
-      };
-    }
-    const query = compile(request.document, request.operationName);
-    if (!isCompiledQuery(query)) return query;
+    const { document, operationName } = request;
     const variables = request.request.variables ?? {};
+    const interpret = () =>
+      execute({ schema, document, operationName, contextValue: request.context, variableValues: variables }) as Promise<GatewayExecutionResult>;
+    // Apollo could not pick the operation: graphql-js says why (and Apollo answers it as a bad request).
+    if (!request.operation) return interpret();
+
+    let byName = operations.get(document);
+    if (!byName) operations.set(document, (byName = new Map()));
+    let operation = byName.get(operationName ?? '');
+    if (!operation) byName.set(operationName ?? '', (operation = { runs: 0 }));
+    if (!operation.compiled && ++operation.runs <= interpretedRuns) return interpret();
+    operation.compiled ??= compileQuery(schema, document, operationName ?? undefined);
+    if (!isCompiledQuery(operation.compiled)) return operation.compiled;
+
     // graphql-js words a bad variable with its path (`at "input.files.0.byteSize"`) and Apollo answers it as
     // BAD_USER_INPUT; graphql-jit's own coercion names neither, so graphql-js checks the variables first.
     const definitions = request.operation.variableDefinitions ?? [];
@@ -53,8 +46,9 @@ export function compiledExecution(schema: GraphQLSchema, maxDocuments = 1000): G
       const coerced = getVariableValues(schema, definitions, variables, { maxErrors: 50 });
       if (coerced.errors) return { errors: coerced.errors };
     }
-    return (await query.query(undefined, request.context, variables)) as GatewayExecutionResult;
+    return (await operation.compiled.query(undefined, request.context, variables)) as GatewayExecutionResult;
   };
+
   return {
     async load() {
       return { executor };

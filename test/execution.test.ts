@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './support/app.js';
+import { publishDataset, signUp, uniqueSlug, type Org } from './support/fixtures.js';
+
+// An operation's first run is interpreted by graphql-js, later runs use its compiled form (graphql-jit): a client
+// must not be able to tell which one answered.
+
+let app: TestApp;
+let vendor: Org;
+let tag: string;
+
+const post = async (body: unknown, key?: string) => {
+  const res = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
+};
+
+/** Sends the same request several times (a fresh document each test, so the first run is the interpreted one). */
+const answers = (body: unknown, key?: string) => Promise.all([1, 2, 3].map(() => post(body, key))).then(async (parallel) => {
+  // The three above may race on the first run; three more in a row are certainly compiled.
+  const sequential = [];
+  for (let i = 0; i < 3; i++) sequential.push(await post(body, key));
+  return [...parallel, ...sequential];
+});
+
+beforeAll(async () => {
+  app = await startTestApp();
+  vendor = await signUp(app, 'VENDOR');
+  tag = uniqueSlug('exec').replace(/[^a-z0-9-]/g, '');
+  for (const title of ['First listing', 'Second listing']) await publishDataset(app, vendor, { title, tags: [tag] });
+});
+
+afterAll(() => app?.close());
+
+describe('execution', () => {
+  it('answers data, aliases, fragments and variables the same on every run', async () => {
+    const query = `query Page($tag: String!, $first: Int) {
+      page: datasets(first: $first, filter: { tags: [$tag] }, orderBy: TITLE) { totalCount edges { node { ...L } } }
+    } fragment L on Dataset { title vendor { slug } latestVersion { version lineage { generationDepth } } }`;
+    const all = await answers({ query, variables: { tag, first: 5 } });
+    expect(all[0]!.body.data.page.edges.map((e: any) => e.node.title)).toEqual(['First listing', 'Second listing']);
+    for (const a of all) expect(a).toEqual(all[0]);
+  });
+
+  it('answers resolver errors, partial data and bad variables the same on every run', async () => {
+    const partial = `query($tag: String!) {
+      ok: datasets(first: 1, filter: { tags: [$tag] }) { totalCount }
+      tooMany: datasets(first: 500, filter: { tags: [$tag] }) { totalCount }
+    }`;
+    const first = await answers({ query: partial, variables: { tag } });
+    expect(first[0]!.body.data).toEqual({ ok: { totalCount: 2 }, tooMany: null });
+    expect(first[0]!.body.errors).toMatchObject([{ path: ['tooMany'], extensions: { code: 'BAD_USER_INPUT', field: 'first' } }]);
+    for (const a of first) expect(a).toEqual(first[0]);
+
+    const typed = `query($first: Int, $tag: String!) { datasets(first: $first, filter: { tags: [$tag] }) { totalCount } }`;
+    const badVariable = await answers({ query: typed, variables: { first: 'many', tag } });
+    expect(badVariable[0]!.status).toBe(400);
+    expect(badVariable[0]!.body.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT', field: 'first' } }]);
+    for (const a of badVariable) expect(a).toEqual(badVariable[0]);
+
+    const mutation = `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } } }`;
+    const nested = await answers({ query: mutation, variables: { input: { slug: 'x', title: 'X', kind: 'REAL', modality: 'NOPE' } } }, vendor.key);
+    expect(nested[0]!.body.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT', field: 'input.modality' } }]);
+    for (const a of nested) expect(a).toEqual(nested[0]);
+
+    const anonymous = await answers({ query: mutation, variables: { input: { slug: 'x', title: 'X', kind: 'REAL', modality: 'TEXT', terms: {} } } });
+    for (const a of anonymous) expect(a).toEqual(anonymous[0]);
+  });
+
+  it('names an unknown operation the same on every run', async () => {
+    const all = await answers({ query: 'query A { __typename } query B { __typename }', operationName: 'C' });
+    expect(all[0]!.status).toBe(400);
+    expect(all[0]!.body.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
+    for (const a of all) expect(a).toEqual(all[0]);
+  });
+});
