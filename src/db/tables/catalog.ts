@@ -126,6 +126,10 @@ export const datasetVersions = pgTable(
   (t) => [
     uniqueIndex('dataset_versions_dataset_version_key').on(t.datasetId, t.version),
     index('dataset_versions_dataset_idx').on(t.datasetId, t.createdAt.desc(), t.id),
+    // Retracted versions are few: "is any ancestor retracted" probes this small index instead of every ancestor's row.
+    index('dataset_versions_retracted_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'RETRACTED'`),
   ],
 );
 

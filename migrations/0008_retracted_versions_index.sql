@@ -1,0 +1,1 @@
+CREATE INDEX "dataset_versions_retracted_idx" ON "dataset_versions" USING btree ("id") WHERE "dataset_versions"."status" = 'RETRACTED';
