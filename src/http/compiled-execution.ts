@@ -24,10 +24,18 @@ export function compiledExecution(schema: GraphQLSchema, interpretedRuns = INTER
   const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
 
   const executor: GatewayExecutor = async (request) => {
+    // `request.operationName` is the operation Apollo resolved (null when none matched); graphql-js is given the name
+    // the client asked for, so that it answers an unknown one as such.
     const { document, operationName } = request;
     const variables = request.request.variables ?? {};
     const interpret = () =>
-      execute({ schema, document, operationName, contextValue: request.context, variableValues: variables }) as Promise<GatewayExecutionResult>;
+      execute({
+        schema,
+        document,
+        operationName: request.request.operationName,
+        contextValue: request.context,
+        variableValues: variables,
+      }) as Promise<GatewayExecutionResult>;
     // Apollo could not pick the operation: graphql-js says why (and Apollo answers it as a bad request).
     if (!request.operation) return interpret();
 
