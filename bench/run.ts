@@ -31,7 +31,7 @@ import { lineageStoreBench } from './lineage.js';
 import { startChild, type ChildServer } from './processes.js';
 import { printTopFunctions } from './profile-top.js';
 import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
-import { count, quantile, table } from './support.js';
+import { count, postgresCpuMs, processCpuMs, quantile, table } from './support.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -64,6 +64,9 @@ export interface ResultRow {
   p99Ms?: number;
   errors?: number;
   sqlPerRequest?: string;
+  /** CPU time per request of the server process and of PostgreSQL (all its processes), from /proc. */
+  serverCpuMs?: number;
+  dbCpuMs?: number;
   /** The row (by scenario name) this one is compared with. */
   baseline?: string;
   ratio?: number;
@@ -117,6 +120,8 @@ interface LoadTarget {
   base: string;
   req: HttpRequest;
   baseline?: string;
+  /** The server process answering, whose CPU time per request is reported. */
+  pid?: number;
 }
 
 /** One autocannon run; every response's latency goes into `latencies`. */
@@ -151,12 +156,18 @@ async function cannon(
 async function load(targets: LoadTarget[]): Promise<void> {
   const rounds = Math.max(1, Math.min(4, Math.floor(DURATION / 2)));
   for (const t of targets) await cannon(t, WARMUP);
-  const acc = new Map(targets.map((t) => [t.scenario, { latencies: [] as number[], requests: 0, errors: 0, seconds: 0 }]));
+  const acc = new Map(
+    targets.map((t) => [t.scenario, { latencies: [] as number[], requests: 0, errors: 0, seconds: 0, serverCpu: 0, dbCpu: 0 }]),
+  );
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const t of order) {
       const a = acc.get(t.scenario)!;
+      const [server0, db0] = [t.pid ? processCpuMs(t.pid) : undefined, postgresCpuMs()];
       const r = await cannon(t, DURATION / rounds, a.latencies);
+      const [server1, db1] = [t.pid ? processCpuMs(t.pid) : undefined, postgresCpuMs()];
+      a.serverCpu = server0 === undefined || server1 === undefined ? NaN : a.serverCpu + server1 - server0;
+      a.dbCpu = db0 === undefined || db1 === undefined ? NaN : a.dbCpu + db1 - db0;
       a.requests += r.requests;
       a.errors += r.errors;
       a.seconds += r.seconds;
@@ -173,11 +184,13 @@ async function load(targets: LoadTarget[]): Promise<void> {
       p99Ms: quantile(a.latencies, 0.99),
       errors: a.errors,
       sqlPerRequest: await sqlPerRequest(t.base, t.req),
+      ...(Number.isFinite(a.serverCpu) ? { serverCpuMs: a.serverCpu / a.latencies.length } : {}),
+      ...(Number.isFinite(a.dbCpu) ? { dbCpuMs: a.dbCpu / a.latencies.length } : {}),
       baseline: t.baseline,
     };
     rows.push(row);
     log(
-      `  ${t.scenario}: ${row.value.toFixed(0)} req/s, p50 ${row.p50Ms!.toFixed(1)} ms, p99 ${row.p99Ms!.toFixed(1)} ms, errors ${row.errors}, SQL/request ${row.sqlPerRequest}`,
+      `  ${t.scenario}: ${row.value.toFixed(0)} req/s, p50 ${row.p50Ms!.toFixed(1)} ms, p99 ${row.p99Ms!.toFixed(1)} ms, errors ${row.errors}, SQL/request ${row.sqlPerRequest}, CPU/request server ${row.serverCpuMs?.toFixed(2) ?? '–'} ms, PostgreSQL ${row.dbCpuMs?.toFixed(2) ?? '–'} ms`,
     );
   }
 }
@@ -462,8 +475,8 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
   const download = (file: { path: string }): HttpRequest => ({ path: `/data/${f.downloadVersionId}/${file.path}`, headers: auth });
 
   const pair = (group: string, name: string, a: HttpRequest, b: HttpRequest, bareName = 'bare node:http + pg'): LoadTarget[] => [
-    { scenario: `${name} (GraphQL)`, group, base: A, req: a, baseline: `${name} (${bareName})` },
-    { scenario: `${name} (${bareName})`, group, base: B, req: b },
+    { scenario: `${name} (GraphQL)`, group, base: A, pid: assay.process.pid, req: a, baseline: `${name} (${bareName})` },
+    { scenario: `${name} (${bareName})`, group, base: B, pid: bare.process.pid, req: b },
   ];
   if (runs('catalog')) {
     log('\ncatalog');
@@ -484,8 +497,15 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
     const hello = gqlRequest('{ __typename }');
     await assertSameAnswer('__typename', A, hello, B, { ...hello, path: '/hello' });
     await load([
-      { scenario: '{ __typename } (GraphQL)', group: 'framework', base: A, req: hello, baseline: 'hello world (bare node:http)' },
-      { scenario: 'hello world (bare node:http)', group: 'framework', base: B, req: { ...hello, path: '/hello' } },
+      {
+        scenario: '{ __typename } (GraphQL)',
+        group: 'framework',
+        base: A,
+        pid: assay.process.pid,
+        req: hello,
+        baseline: 'hello world (bare node:http)',
+      },
+      { scenario: 'hello world (bare node:http)', group: 'framework', base: B, pid: bare.process.pid, req: { ...hello, path: '/hello' } },
     ]);
   }
   if (runs('lineage')) {
@@ -498,11 +518,24 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
         scenario: 'ancestors 50 deep (GraphQL, closure table)',
         group: 'lineage',
         base: A,
+        pid: assay.process.pid,
         req: q,
         baseline: 'ancestors 50 deep (bare, walking parents)',
       },
-      { scenario: 'ancestors 50 deep (bare, walking parents)', group: 'lineage', base: B, req: { path: `/lineage/walk?id=${deepTip}` } },
-      { scenario: 'ancestors 50 deep (bare, closure table)', group: 'lineage', base: B, req: { path: `/lineage/closure?id=${deepTip}` } },
+      {
+        scenario: 'ancestors 50 deep (bare, walking parents)',
+        group: 'lineage',
+        base: B,
+        pid: bare.process.pid,
+        req: { path: `/lineage/walk?id=${deepTip}` },
+      },
+      {
+        scenario: 'ancestors 50 deep (bare, closure table)',
+        group: 'lineage',
+        base: B,
+        pid: bare.process.pid,
+        req: { path: `/lineage/closure?id=${deepTip}` },
+      },
     ]);
   }
   if (runs('delivery')) {
@@ -516,10 +549,17 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
         scenario: `download ${kib} file (/data)`,
         group: 'delivery',
         base: A,
+        pid: assay.process.pid,
         req: download(f.files.small),
         baseline: `download ${kib} file (bare node:http)`,
       },
-      { scenario: `download ${kib} file (bare node:http)`, group: 'delivery', base: B, req: { path: '/file/small' } },
+      {
+        scenario: `download ${kib} file (bare node:http)`,
+        group: 'delivery',
+        base: B,
+        pid: bare.process.pid,
+        req: { path: '/file/small' },
+      },
     ]);
     await bigDownloads(
       [
@@ -672,7 +712,7 @@ function withRatios(): void {
 
 function report(): string {
   return table(
-    ['scenario', 'throughput', 'p50 ms', 'p99 ms', 'errors', 'SQL/req', 'vs baseline'],
+    ['scenario', 'throughput', 'p50 ms', 'p99 ms', 'errors', 'SQL/req', 'CPU ms/req server + db', 'vs baseline'],
     rows.map((r) => [
       r.scenario,
       `${fmt(r.value)} ${r.unit}`,
@@ -680,6 +720,7 @@ function report(): string {
       r.p99Ms === undefined ? '–' : fmt(r.p99Ms),
       r.errors === undefined ? '–' : String(r.errors),
       r.sqlPerRequest ?? '–',
+      r.serverCpuMs === undefined ? '–' : `${r.serverCpuMs.toFixed(2)} + ${r.dbCpuMs?.toFixed(2) ?? '–'}`,
       r.ratio === undefined
         ? ''
         : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)}×${r.p99Ratio !== undefined ? `, p99 ${r.p99Ratio.toFixed(2)}×` : ''}${r.group === 'metering' && r.note ? ` (${r.note})` : ''}`,

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Helpers the benchmark shares to measure and print. */
 /** The q-quantile (0..1) of a sample, nearest rank. */
 export function quantile(samples: readonly number[], q: number): number {
@@ -22,3 +24,38 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 
 export const ms = (x: number) => x.toFixed(2);
 export const count = (x: number) => x.toLocaleString('en-US');
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); undefined elsewhere. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name: state is 3rd, utime 14th, stime 15th (clock ticks, 100 per second on Linux).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time used so far by every PostgreSQL process of the machine (the benchmark's own cluster), in ms. */
+export function postgresCpuMs(): number | undefined {
+  let total = 0;
+  let found = false;
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (!fs.readFileSync(`/proc/${entry}/stat`, 'utf8').includes(' (postgres) ')) continue;
+      } catch {
+        continue; // the process ended meanwhile
+      }
+      const ms = processCpuMs(Number(entry));
+      if (ms !== undefined) {
+        total += ms;
+        found = true;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return found ? total : undefined;
+}
