@@ -31,7 +31,7 @@ import { lineageStoreBench } from './lineage.js';
 import { startChild, type ChildServer } from './processes.js';
 import { printTopFunctions } from './profile-top.js';
 import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
-import { count, postgresCpuMs, processCpuMs, quantile, table } from './support.js';
+import { count, postgresCpuMs, postgresCpuSince, processCpuMs, quantile, table } from './support.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -167,7 +167,7 @@ async function load(targets: LoadTarget[]): Promise<void> {
       const r = await cannon(t, DURATION / rounds, a.latencies);
       const [server1, db1] = [t.pid ? processCpuMs(t.pid) : undefined, postgresCpuMs()];
       a.serverCpu = server0 === undefined || server1 === undefined ? NaN : a.serverCpu + server1 - server0;
-      a.dbCpu = db0 === undefined || db1 === undefined ? NaN : a.dbCpu + db1 - db0;
+      a.dbCpu = db0 === undefined || db1 === undefined ? NaN : a.dbCpu + postgresCpuSince(db0, db1);
       a.requests += r.requests;
       a.errors += r.errors;
       a.seconds += r.seconds;

@@ -36,10 +36,9 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** CPU time used so far by every PostgreSQL process of the machine (the benchmark's own cluster), in ms. */
-export function postgresCpuMs(): number | undefined {
-  let total = 0;
-  let found = false;
+/** CPU time used so far by each PostgreSQL process of the machine (the benchmark's own cluster), in ms by pid. */
+export function postgresCpuMs(): Map<number, number> | undefined {
+  const byPid = new Map<number, number>();
   try {
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
@@ -49,13 +48,17 @@ export function postgresCpuMs(): number | undefined {
         continue; // the process ended meanwhile
       }
       const ms = processCpuMs(Number(entry));
-      if (ms !== undefined) {
-        total += ms;
-        found = true;
-      }
+      if (ms !== undefined) byPid.set(Number(entry), ms);
     }
   } catch {
     return undefined;
   }
-  return found ? total : undefined;
+  return byPid.size ? byPid : undefined;
+}
+
+/** PostgreSQL CPU used between two readings: processes that started since count whole, ones that ended not at all. */
+export function postgresCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
