@@ -11,9 +11,18 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const children: ChildProcess[] = [];
 
-/** Runs `npm start`'s command (tsx src/main.ts) with the given environment and collects its output. */
+/** `npm start`'s command as package.json has it (`tsx <node flags> src/main.ts`). */
+const START_ARGS = (() => {
+  const [command, ...args] = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start.split(/\s+/);
+  if (command !== 'tsx') throw new Error(`npm start runs ${command}, not tsx`);
+  return args;
+})();
+
+/** Runs `npm start`'s command with the given environment and collects its output. */
 function start(env: Record<string, string>) {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(TSX, START_ARGS, {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
