@@ -125,17 +125,23 @@ describe('catalog page', () => {
     expect((anonymous.get(ids.bare) as any).latestVersion.rowCount).toBe('9007199254740993');
   });
 
-  it('reads vendors, latest versions, lineage and offers in the page statement, however the query is written', async () => {
+  it('reads vendors, latest versions, lineage and offers in the page statement, however the query is written, and samples only when asked', async () => {
     // Listings without retracted ancestors (naming one costs a read of its version and dataset).
     const kinds = ['REAL'];
     const plain = await page(PAGE, undefined, kinds);
     expect(plain.nodes).toHaveLength(3);
-    expect(plain.statements).toBe(1);
+    // Samples (up to 256 KiB each) are read only when asked for: one more statement for the whole page.
+    expect(plain.statements).toBe(2);
+    const withoutSample = await page(PAGE.replace('manifestSha256 sample', 'manifestSha256'), undefined, kinds);
+    expect(withoutSample.statements).toBe(1);
+    expect(withoutSample.nodes).toEqual(
+      plain.nodes.map((n: any) => ({ ...n, latestVersion: n.latestVersion && (({ sample: _s, ...v }) => v)(n.latestVersion) })),
+    );
     const fragments = `query($tag: String!, $first: Int, $kinds: [DatasetKind!]) {
       datasets(first: $first, filter: { tags: [$tag], kinds: $kinds }) { edges { cursor node { ...Listing } } } }
       fragment Listing on Dataset { ... on Dataset { ${NODE_FIELDS.replace('offers {', 'deals: offers {')} } }`;
     const viaFragments = await page(fragments, undefined, kinds);
-    expect(viaFragments.statements).toBe(1);
+    expect(viaFragments.statements).toBe(2);
     expect(viaFragments.nodes.map(({ deals, ...n }: { deals: unknown }) => ({ ...n, offers: deals }))).toEqual(plain.nodes);
     // Asking for less reads less, in as few statements.
     const lean = await page(

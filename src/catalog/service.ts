@@ -325,7 +325,7 @@ export class CatalogService {
         throw new BadUserInputError('columns: a version needs its column schema to publish', 'columns');
       }
       const columnNames = new Set(version.columns.map((c) => c.name));
-      (version.sample ?? []).forEach((row, i) => {
+      ((await tx.catalog.sampleByVersionId.load(version.id)) ?? []).forEach((row, i) => {
         const unknown = Object.keys(row).find((k) => !columnNames.has(k));
         if (unknown !== undefined) {
           throw new BadUserInputError(`sample.${i}: column "${unknown}" is not in the column schema`, `sample.${i}`);

@@ -48,6 +48,7 @@ export const catalogResolvers = {
   DatasetVersion: {
     dataset: (async (v, _a, ctx) => ctx.stores.catalog.datasetById.load(v.datasetId)) as Resolver<DatasetVersionRow>,
     files: ((v, _a, ctx) => ctx.stores.catalog.filesByVersionId.load(v.id)) as Resolver<DatasetVersionRow>,
+    sample: ((v, _a, ctx) => ctx.stores.catalog.sampleByVersionId.load(v.id)) as Resolver<DatasetVersionRow>,
   },
   DatasetConnection: connectionFields,
   DatasetVersionConnection: connectionFields,

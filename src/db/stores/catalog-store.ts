@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { executePrepared, type DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
+import { versionColumns } from './version-columns.js';
 import { JsonRowCodec } from '../json-rows.js';
 import { dataFiles, datasets, datasetVersions, offers, organizations, versionLineage } from '../tables/index.js';
 import type { OrganizationRow } from './accounts-store.js';
@@ -11,7 +12,8 @@ import type { OfferRow } from './offers-store.js';
 const { search: _search, ...datasetColumns } = getTableColumns(datasets);
 
 export type DatasetRow = Omit<typeof datasets.$inferSelect, 'search'>;
-export type DatasetVersionRow = typeof datasetVersions.$inferSelect;
+export type DatasetVersionRow = Omit<typeof datasetVersions.$inferSelect, 'sample'>;
+export type VersionSample = (typeof datasetVersions.$inferSelect)['sample'];
 export type DataFileRow = typeof dataFiles.$inferSelect;
 export type DatasetStatus = DatasetRow['status'];
 export type DatasetKind = DatasetRow['kind'];
@@ -108,7 +110,7 @@ function literal(n: number): SQL {
 }
 
 const datasetJson = new JsonRowCodec<typeof datasets, DatasetRow>(datasets, ['search']);
-const versionJson = new JsonRowCodec(datasetVersions);
+const versionJson = new JsonRowCodec<typeof datasetVersions, DatasetVersionRow>(datasetVersions, ['sample']);
 const organizationJson = new JsonRowCodec(organizations);
 const lineageJson = new JsonRowCodec(versionLineage);
 const offerJson = new JsonRowCodec(offers);
@@ -140,11 +142,23 @@ export class CatalogStore {
     byKey(
       ids,
       await this.db
-        .select()
+        .select(versionColumns)
         .from(datasetVersions)
         .where(inArray(datasetVersions.id, [...ids])),
       (r) => r.id,
     ),
+  );
+
+  /** A version's free sample rows (null when it has none). */
+  readonly sampleByVersionId = new DataLoader<string, VersionSample>(async (ids) =>
+    byKey(
+      ids,
+      await this.db
+        .select({ id: datasetVersions.id, sample: datasetVersions.sample })
+        .from(datasetVersions)
+        .where(inArray(datasetVersions.id, [...ids])),
+      (r) => r.id,
+    ).map((r) => r?.sample ?? null),
   );
 
   readonly filesByVersionId = new DataLoader<string, DataFileRow[]>(async (ids) =>
@@ -195,18 +209,18 @@ export class CatalogStore {
   }
 
   async insertVersion(row: typeof datasetVersions.$inferInsert): Promise<DatasetVersionRow> {
-    const [created] = await this.db.insert(datasetVersions).values(row).returning();
+    const [created] = await this.db.insert(datasetVersions).values(row).returning(versionColumns);
     return created!;
   }
 
   async updateVersion(id: string, patch: Partial<typeof datasetVersions.$inferInsert>): Promise<DatasetVersionRow> {
-    const [updated] = await this.db.update(datasetVersions).set(patch).where(eq(datasetVersions.id, id)).returning();
+    const [updated] = await this.db.update(datasetVersions).set(patch).where(eq(datasetVersions.id, id)).returning(versionColumns);
     return updated!;
   }
 
   async versionByNumber(datasetId: string, version: string): Promise<DatasetVersionRow | undefined> {
     const [row] = await this.db
-      .select()
+      .select(versionColumns)
       .from(datasetVersions)
       .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, version)))
       .limit(1);
@@ -254,7 +268,7 @@ export class CatalogStore {
         // row_number per dataset keeps each page bounded however many versions a dataset has.
         const ranked = this.db
           .select({
-            ...getTableColumns(datasetVersions),
+            ...versionColumns,
             rank: sql<number>`row_number() over (partition by ${datasetVersions.datasetId} order by ${datasetVersions.id} desc)`.as('rank'),
           })
           .from(datasetVersions)

@@ -3,6 +3,8 @@ import { and, desc, eq, getTableColumns, inArray, sql, type SQLWrapper } from 'd
 import type { Provenance } from '../../lineage/provenance.js';
 import type { DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
+import type { DatasetVersionRow } from './catalog-store.js';
+import { versionColumns } from './version-columns.js';
 import { textArray } from '../sql-arrays.js';
 import {
   datasetVersions,
@@ -267,12 +269,12 @@ export class LineageStore {
   }
 
   /** Marks a published version RETRACTED; undefined when it was not PUBLISHED (already retracted, or a draft). */
-  async retractVersion(versionId: string, reason: string, now: Date): Promise<typeof datasetVersions.$inferSelect | undefined> {
+  async retractVersion(versionId: string, reason: string, now: Date): Promise<DatasetVersionRow | undefined> {
     const [row] = await this.db
       .update(datasetVersions)
       .set({ status: 'RETRACTED', retractedAt: now, retractionReason: reason, updatedAt: now })
       .where(and(eq(datasetVersions.id, versionId), eq(datasetVersions.status, 'PUBLISHED')))
-      .returning();
+      .returning(versionColumns);
     return row;
   }
 
