@@ -52,8 +52,12 @@ const USAGE_EVENTS = 30_000;
 /** The dataset whose latest version carries the download files: a published REAL listing. */
 const DOWNLOAD_DATASET = 60_001;
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
-/** Node flags of the Assay server, as `npm start` passes them (package.json). */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+/** Node flags of the Assay server: those `npm start` passes (package.json), so the bench runs what users run. */
+const SERVER_NODE_FLAGS = (
+  JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
 
 export interface ResultRow {
   scenario: string;

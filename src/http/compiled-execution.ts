@@ -18,7 +18,7 @@ interface Operation {
  * no compiling. Plugged in through Apollo's gateway interface, the one place Apollo Server takes another executor.
  * @example new ApolloServer({ gateway: compiledExecution(makeExecutableSchema({ typeDefs, resolvers })), ... })
  */
-export function compiledExecution(schema: GraphQLSchema, interpretedRuns = INTERPRETED_RUNS): GatewayInterface {
+export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
   // Keyed by Apollo's cached documents (a repeated operation is the same object), so a compiled operation lives
   // exactly as long as Apollo keeps its document.
   const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
@@ -43,7 +43,7 @@ export function compiledExecution(schema: GraphQLSchema, interpretedRuns = INTER
     if (!byName) operations.set(document, (byName = new Map()));
     let operation = byName.get(operationName ?? '');
     if (!operation) byName.set(operationName ?? '', (operation = { runs: 0 }));
-    if (!operation.compiled && ++operation.runs <= interpretedRuns) return interpret();
+    if (!operation.compiled && ++operation.runs <= INTERPRETED_RUNS) return interpret();
     operation.compiled ??= compileQuery(schema, document, operationName ?? undefined);
     if (!isCompiledQuery(operation.compiled)) return operation.compiled;
 
