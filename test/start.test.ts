@@ -8,21 +8,20 @@ import { freePort } from '../src/db/embedded.js';
 import { DEMO_KEYS } from '../src/demo/keys.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const children: ChildProcess[] = [];
 
-/** `npm start`'s command as package.json has it (`tsx <node flags> src/main.ts`). */
+/** `npm start`'s command as package.json has it (`node <node flags> dist/main.js`; the test run has built dist/). */
 const START_ARGS = (() => {
   const [command, ...args] = (
     JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
   ).scripts.start.split(/\s+/);
-  if (command !== 'tsx') throw new Error(`npm start runs ${command}, not tsx`);
+  if (command !== 'node') throw new Error(`npm start runs ${command}, not node`);
   return args;
 })();
 
 /** Runs `npm start`'s command with the given environment and collects its output. */
 function start(env: Record<string, string>) {
-  const child = spawn(TSX, START_ARGS, {
+  const child = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,8 @@ declare module 'vitest' {
 }
 
 export async function setup(project: TestProject): Promise<void> {
+  // Tests that run the production entry point (`node dist/main.js`) need dist/ current; built once, before any file.
+  execFileSync(process.execPath, [path.join(import.meta.dirname, '../../scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   if (process.env.TEST_DATABASE_URL) {
     // Reuse an existing server: the template is (re)built there.
     const adminUrl = process.env.TEST_DATABASE_URL;
