@@ -9,11 +9,12 @@ export interface ChildServer {
 }
 
 /**
- * Runs `node [nodeArgs] --import tsx <script>` with exactly `env` (plus PATH and HOME) and waits for its `LISTENING <port>` line.
- * @example const server = await startChild('bench/server-entry.ts', { DATABASE_URL }, []);
+ * Runs `node [nodeArgs] <script>` (with `--import tsx` for a .ts script) with exactly `env` (plus PATH and HOME) and
+ * waits for the port it prints: a `LISTENING <port>` line, or the Assay banner's `Assay is running at http://localhost:<port>`.
+ * @example const server = await startChild('dist/main.js', { DATABASE_URL, PORT: '4001' }, ['--max-semi-space-size=64']);
  */
 export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,10 +29,10 @@ export async function startChild(script: string, env: Record<string, string>, no
     const timer = setTimeout(() => reject(new Error(`${script} did not start in 60 s:\n${stderr.join('')}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /LISTENING (\d+)/.exec(out);
+      const m = /LISTENING (\d+)|Assay is running at http:\/\/localhost:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve(Number(m[1] ?? m[2]));
       }
     });
     child.once('exit', (code) => {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: seeds a large catalog into its own throwaway embedded PostgreSQL (seed.ts), starts the real
- * server (server-entry.ts) and a bare node:http + pg baseline (baseline-server.ts) as separate processes, checks
+ * server as production runs it (`node <npm start's flags> dist/main.js`, built first when stale) and a bare node:http + pg baseline (baseline-server.ts) as separate processes, checks
  * they answer with the same JSON, drives both over HTTP with autocannon at fixed concurrency, measures token
  * checks and usage ingestion in process (delivery.ts), the store-level lineage comparison (lineage.ts) and, when
  * present, metering (metering.ts); prints one table and writes bench/results/latest.json.
@@ -9,6 +9,7 @@
  * `--only=<group,...>` (catalog, framework, lineage, delivery, metering), `--profile` (runs the Assay server under
  * `node --cpu-prof` and prints its top self-time functions).
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -21,7 +22,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { systemClock } from '../src/clock.js';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { freePort, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { blobKey, LocalFileStorage } from '../src/delivery/storage.js';
 import { signAccessToken } from '../src/tokens/access-tokens.js';
@@ -58,6 +59,9 @@ const SERVER_NODE_FLAGS = (
 ).scripts.start
   .split(/\s+/)
   .filter((arg) => arg.startsWith('--'));
+
+/** The production entry point, compiled from src/ when dist/ is missing or stale (as `npm start` does). */
+const SERVER_ENTRY = path.join(import.meta.dirname, '..', 'dist', 'main.js');
 
 export interface ResultRow {
   scenario: string;
@@ -765,6 +769,7 @@ async function machine(databaseUrl: string): Promise<Record<string, string>> {
 }
 
 async function main(): Promise<void> {
+  execFileSync(process.execPath, [path.join(import.meta.dirname, '..', 'scripts', 'build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const started = performance.now();
   const dir = path.join(os.tmpdir(), `assay-bench-${randomBytes(6).toString('hex')}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-data-'));
@@ -794,7 +799,7 @@ async function main(): Promise<void> {
       if (PROFILE) fs.mkdirSync(profileDir, { recursive: true });
       const [assay, bare] = await Promise.all([
         startChild(
-          path.join(import.meta.dirname, 'server-entry.ts'),
+          SERVER_ENTRY,
           {
             DATABASE_URL: fixture.databaseUrl,
             ASSAY_SECRET: fixture.secret,
@@ -805,7 +810,8 @@ async function main(): Promise<void> {
             NODE_ENV: 'production',
             ASSAY_SQL_STATEMENTS_HEADER: '1',
             ASSAY_RATE_LIMIT_PER_MINUTE: '0',
-            PORT: '0',
+            // A fixed free port: the banner the bench waits for names the configured port.
+            PORT: String(await freePort()),
             HOST: '127.0.0.1',
           },
           [...SERVER_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
@@ -826,7 +832,7 @@ async function main(): Promise<void> {
       // The in-process figures run with the servers gone, so they have the CPUs to themselves.
       await Promise.all(children.splice(0).map((c) => c.stop()));
       if (PROFILE) {
-        // The server's main thread wrote the largest profile (tsx's module loader thread writes one too).
+        // The server's main thread wrote the largest (and newest) profile.
         const main = fs
           .readdirSync(profileDir)
           .filter((n) => n.endsWith('.cpuprofile'))
