@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
@@ -42,6 +41,8 @@ const sources = fs
   .sort()
   .map((f) => path.join(root, 'src', f));
 try {
+  // Imported only to build: with dist/ current, `npm start` needs no devDependency (`npm ci --omit=dev`).
+  const { build } = await import('esbuild');
   await build({
     entryPoints: sources,
     outdir: dist,
