@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
-import { APPROVE, ARCHIVE_OFFER, LICENSE, PRICES, REJECT, connectVendor, createOffer, purchase } from './support/commerce.js';
+import { APPROVE, ARCHIVE_OFFER, LICENSE, PRICES, REJECT, connectVendor, createOffer, newKey, purchase } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 import { publishNextVersion, reinstate, retract, suspend } from './support/listings.js';
@@ -172,6 +172,21 @@ describe('with Stripe', () => {
     expectError(await purchase(app, buyer, usage), 'CONFLICT', 'input.offerId');
     expect(stripeWrites()).toEqual(before.stripe);
     expect(await holdings(app, buyer)).toEqual(before.holdings);
+  });
+
+  it('opens no Checkout Session when a purchase is retried after every version was retracted', async () => {
+    const { datasetId, versionId } = await publishDataset(app, vendor);
+    const offerId = await createOffer(app, vendor, datasetId, PRICES.ONE_TIME);
+    // The first attempt cannot reach Stripe: the license waits for payment without a session.
+    fake.failNext('POST', '/v1/checkout/sessions', 429, 1);
+    const key = newKey();
+    expectError(await purchase(app, buyer, offerId, key), 'RATE_LIMITED');
+    await retract(app, vendor, versionId);
+    const before = stripeWrites();
+    const retried = await purchase(app, buyer, offerId, key);
+    expectError(retried, 'CONFLICT', 'input.offerId');
+    expect(retried.errors![0]!.message).toMatch(/every version of this dataset was retracted/i);
+    expect(stripeWrites()).toEqual(before);
   });
 
   it('opens no Checkout Session when a request is approved after its dataset was suspended', async () => {
