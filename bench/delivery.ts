@@ -62,7 +62,8 @@ export async function tokenChecks(
 ): Promise<{ cold: OpsResult; cached: OpsResult; jose: OpsResult }> {
   const recorder = new UsageRecorder(inputs.database.db, systemClock);
   const gate = new DownloadGate(inputs.database.db, inputs.keyRing, recorder, systemClock);
-  const granted = async (token: string) => 'claims' in (await gate.check(`Bearer ${token}`, inputs.versionId, inputs.filePath));
+  const granted = async (token: string) =>
+    'claims' in (await gate.check({ authorization: `Bearer ${token}`, versionId: inputs.versionId, filePath: inputs.filePath }));
   const key = (await inputs.keyRing.verificationKey(inputs.kid)) as CryptoKey;
   const { tokens } = inputs;
   // Warm the key ring, the version entry and the code paths on tokens the cold run does not use.

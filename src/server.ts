@@ -125,6 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await usageRecorder.close();
   });
   metering.start();
+  const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
 
   const apollo = new ApolloServer<Context>({
     // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
@@ -171,7 +172,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         const stores = new Stores(database.forRequest(request.queryStats));
         const accounts = new AccountsService(stores, clock);
         const principal = await accounts.authenticate(request.headers.authorization);
-        const catalog = new CatalogService(stores, clock, derivationLicenses(clock));
+        const catalog = new CatalogService(stores, clock, derivationLicenses(clock), (datasetId) => gate.listingChanged(datasetId));
         return {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           stores,
@@ -221,7 +222,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerAuditExport(app, { database, clock });
   registerDownloads(app, {
     database,
-    gate: new DownloadGate(database.db, keyRing, usageRecorder, clock),
+    gate,
     storage: deps.storage,
     recorder: usageRecorder,
     clock,

@@ -149,8 +149,16 @@ describe('lineage metrics', () => {
     expect(risk(3, 0.2)).toBe('MEDIUM');
     expect(risk(4, 0.2)).toBe('HIGH');
     expect(risk(4, 0.25)).toBe('LOW');
-    const retracted = withRetractions({ level: 'LOW', reasons: ['x'] }, [{ label: 'A 1.0.0', reason: 'PII' }], null);
+    const retracted = withRetractions({ level: 'LOW', reasons: ['x'] }, [{ label: 'A 1.0.0', reason: 'PII' }], 0, null);
     expect(retracted).toEqual({ level: 'HIGH', reasons: ['Ancestor A 1.0.0 was retracted: PII', 'x'] });
+    // Retracted ancestors the reader may not see raise the risk too, counted but never named.
+    expect(withRetractions({ level: 'LOW', reasons: ['x'] }, [], 1, null)).toEqual({
+      level: 'HIGH',
+      reasons: ['An ancestor not listed in the catalog was retracted', 'x'],
+    });
+    expect(withRetractions({ level: 'LOW', reasons: [] }, [], 2, null).reasons).toEqual([
+      '2 ancestors not listed in the catalog were retracted',
+    ]);
   });
 
   it('combines terms to the most restrictive, and knows which are open', () => {

@@ -33,6 +33,9 @@ import { NO_DERIVATION_LICENSES, type DerivationLicenses } from '../lineage/righ
 import { manifestSha256 } from './manifest.js';
 import { compareSemver } from './semver.js';
 
+/** Told, in this process, as soon as a listing was suspended or reinstated: the download gate drops its cached status. */
+export type ListingChanged = (datasetId: string) => void;
+
 type FileInput = { path: string; byteSize: bigint; sha256: string; rowCount?: bigint | null };
 
 /** Listings and their versions: what vendors write and what everyone browses. */
@@ -42,6 +45,8 @@ export class CatalogService {
     private readonly clock: Clock,
     /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
     private readonly derivationLicenses: DerivationLicenses = NO_DERIVATION_LICENSES,
+    /** Only suspension and reinstatement call it; services that never change a listing's status may leave it out. */
+    private readonly listingChanged: ListingChanged = () => undefined,
   ) {}
 
   // --- reading -------------------------------------------------------------
@@ -375,7 +380,7 @@ export class CatalogService {
     const dataset = await this.stores.catalog.datasetById.load(input.id);
     if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
     if (dataset.status === 'SUSPENDED') return dataset;
-    return this.stores.transaction(async (tx) => {
+    const suspended = await this.stores.transaction(async (tx) => {
       const suspended = await tx.catalog.updateDataset(dataset.id, {
         status: 'SUSPENDED',
         suspendedReason: input.reason,
@@ -391,6 +396,9 @@ export class CatalogService {
       });
       return suspended;
     });
+    // After the commit: existing tokens stop downloading at once in this process (other instances within a second).
+    this.listingChanged(dataset.id);
+    return suspended;
   }
 
   async reinstateDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
@@ -399,7 +407,7 @@ export class CatalogService {
     const dataset = await this.stores.catalog.datasetById.load(input.id);
     if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
     if (dataset.status !== 'SUSPENDED') throw new ConflictError('The dataset is not suspended', { field: 'input.id' });
-    return this.stores.transaction(async (tx) => {
+    const reinstated = await this.stores.transaction(async (tx) => {
       const reinstated = await tx.catalog.updateDataset(dataset.id, {
         status: dataset.latestVersionId ? 'PUBLISHED' : 'DRAFT',
         suspendedReason: null,
@@ -414,6 +422,8 @@ export class CatalogService {
       });
       return reinstated;
     });
+    this.listingChanged(dataset.id);
+    return reinstated;
   }
 }
 

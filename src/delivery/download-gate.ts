@@ -1,12 +1,14 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
-import type { DataFileRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
+import type { DataFileRow, DatasetRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
 import type { StoredBlobRow } from '../db/stores/delivery-store.js';
 import { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
 import { ALL_LICENSED_VERSIONS, licenseCovers, licenseInForce, verifyAccessToken, type AccessClaims } from '../tokens/access-tokens.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
+import { unitsOf } from '../metering/windows.js';
+import { planResponse, type DownloadConditions, type ResponsePlan } from './range.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Usage, UsageRecorder } from './usage-recorder.js';
 
@@ -16,13 +18,33 @@ interface VersionEntry {
   blobs: Map<string, StoredBlobRow>;
 }
 
-export type Denial = { status: 401 | 402 | 403 | 404; reason: string; message: string; licenseId?: string; tokenId?: string };
+export type Denial = {
+  status: 401 | 402 | 403 | 404;
+  reason: string;
+  message: string;
+  licenseId?: string;
+  tokenId?: string;
+  /** Once the token's license is known: its licensee and vendor, who may read the denial in their audit trail. */
+  organizationIds?: string[];
+  datasetId?: string;
+  /** Extra fields of the JSON answer (a cap refusal says what is left). */
+  details?: Record<string, unknown>;
+};
 export interface Grant {
   claims: AccessClaims;
   license: LicenseRow;
   version: DatasetVersionRow;
   file: DataFileRow;
   blob: StoredBlobRow;
+  /** What will be sent: status, span and the usage the cap check counted. */
+  plan: ResponsePlan;
+}
+
+/** One download request as the gate sees it. */
+export interface DownloadRequest extends DownloadConditions {
+  authorization: string | undefined;
+  versionId: string;
+  filePath: string;
 }
 
 /** State read from the database is trusted this long, so revocations and license changes apply within a second. */
@@ -31,8 +53,10 @@ const MAX_CACHED_TOKENS = 10_000;
 
 /**
  * Decides whether a download may proceed, in the documented order: a token at all, its signature, algorithm, issuer,
- * audience and expiry (401); revocation, license in force, version covered, scope (403); usage cap (402).
- * Verified tokens are cached until they expire; token, license and version state for a second.
+ * audience and expiry (401); revocation, license in force, dataset not suspended, version covered and published,
+ * scope (403); the file (404); the usage cap, counting what this response would add (402).
+ * Verified tokens are cached until they expire; token, license, dataset and version state for a second, and a
+ * suspension or reinstatement in this process applies at once (`listingChanged`).
  */
 export class DownloadGate {
   private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
@@ -40,6 +64,7 @@ export class DownloadGate {
   private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
   private readonly licenses = new TtlCache<string, LicenseRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
   private readonly versions = new TtlCache<string, VersionEntry>(STATE_TTL_MS, MAX_CACHED_TOKENS);
+  private readonly datasets = new TtlCache<string, DatasetRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
   /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
   private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
 
@@ -50,8 +75,14 @@ export class DownloadGate {
     private readonly clock: Clock,
   ) {}
 
+  /** A listing was suspended or reinstated in this process: its next download reads its status afresh. */
+  listingChanged(datasetId: string): void {
+    this.datasets.delete(datasetId);
+  }
+
   /** Decides one download; `db` is the request's database handle (what it reads counts against the request). */
-  async check(authorization: string | undefined, versionId: string, filePath: string, db: Db = this.db): Promise<Grant | Denial> {
+  async check(request: DownloadRequest, db: Db = this.db): Promise<Grant | Denial> {
+    const { authorization, versionId, filePath } = request;
     const now = this.clock.now();
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!bearer) return { status: 401, reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
@@ -59,20 +90,32 @@ export class DownloadGate {
     const claims = await this.verify(bearer, now);
     if ('failure' in claims)
       return { status: 401, reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
-    const ids = { licenseId: claims.lic, tokenId: claims.jti };
+    const known = { licenseId: claims.lic, tokenId: claims.jti };
 
     const [token, license] = await Promise.all([
       this.tokens.get(claims.jti, now.getTime(), () => new Stores(db).tokens.accessTokenById(claims.jti)),
       this.licenses.get(claims.lic, now.getTime(), () => new Stores(db).licensing.licenseById.load(claims.lic)),
     ]);
     if (!token || !license || token.licenseId !== license.id)
-      return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...ids };
+      return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...known };
+    const ids = { ...known, organizationIds: [license.licenseeId, license.vendorId], datasetId: license.datasetId };
     if (token.revokedAt) return { status: 403, reason: 'TOKEN_REVOKED', message: 'This access token was revoked', ...ids };
     if (!licenseInForce(license, now)) {
       return {
         status: 403,
         reason: 'LICENSE_NOT_ACTIVE',
         message: `The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}`,
+        ...ids,
+      };
+    }
+    const dataset = await this.datasets.get(license.datasetId, now.getTime(), () =>
+      new Stores(db).catalog.datasetById.load(license.datasetId),
+    );
+    if (dataset?.status === 'SUSPENDED') {
+      return {
+        status: 403,
+        reason: 'DATASET_SUSPENDED',
+        message: 'The platform suspended this dataset; downloads resume if it is reinstated',
         ...ids,
       };
     }
@@ -88,13 +131,14 @@ export class DownloadGate {
     }
     if (!claims.scope.split(' ').includes('data:read'))
       return { status: 403, reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
-    const cap = await this.capReached(license, now, db);
-    if (cap) return { status: 402, reason: 'USAGE_CAP_REACHED', message: cap, ...ids };
 
     const file = entry.files.find((f) => f.path === filePath);
     const blob = file && entry.blobs.get(file.sha256);
     if (!file || !blob) return { status: 404, reason: 'FILE_NOT_FOUND', message: 'No such file in this version', ...ids };
-    return { claims, license, version: entry.version!, file, blob };
+    const plan = planResponse(file, request);
+    const cap = await this.capRefusal(license, plan.usage, now, db);
+    if (cap) return { status: 402, reason: 'USAGE_CAP_REACHED', ...cap, ...ids };
+    return { claims, license, version: entry.version!, file, blob, plan };
   }
 
   private async verify(token: string, now: Date): Promise<AccessClaims | { failure: string }> {
@@ -121,8 +165,17 @@ export class DownloadGate {
     });
   }
 
-  /** A message when a USAGE license's hard cap is used up this period, else undefined. */
-  private async capReached(license: LicenseRow, now: Date, db: Db): Promise<string | undefined> {
+  /**
+   * Why serving `planned` would pass the license's hard cap this period (used up already, or this response would
+   * take it over), else undefined. A response that would pass the cap is refused whole, never cut short: a client
+   * resumes within what is left by asking for a smaller Range.
+   */
+  private async capRefusal(
+    license: LicenseRow,
+    planned: Usage,
+    now: Date,
+    db: Db,
+  ): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
     if (license.usageCap == null || !license.usageUnit) return undefined;
     const periodStart = currentPeriodStart(license.startsAt ?? license.createdAt, now);
     let snapshot = this.usage.get(license.id);
@@ -137,11 +190,26 @@ export class DownloadGate {
     const { recorded, inflight } = this.recorder.totals(license.id);
     const sum = (k: keyof Usage) => snapshot!.stored[k] + snapshot!.pending[k] + (recorded[k] - snapshot!.recorded[k]) + inflight[k];
     const total = { bytes: sum('bytes'), rows: sum('rows'), requests: sum('requests') };
-    const units =
-      license.usageUnit === 'GIGABYTE' ? total.bytes / 1e9 : license.usageUnit === 'THOUSAND_ROWS' ? total.rows / 1000 : total.requests;
-    if (units < license.usageCap) return undefined;
-    const resets = nextMonth(periodStart, license.startsAt ?? license.createdAt);
-    return `Usage cap of ${license.usageCap} ${license.usageUnit.toLowerCase().replace('_', ' ')}(s) reached for this period; it resets at ${resets.toISOString()}`;
+    const used = unitsOf(license.usageUnit, total).quantity;
+    const after = unitsOf(license.usageUnit, {
+      bytes: total.bytes + planned.bytes,
+      rows: total.rows + planned.rows,
+      requests: total.requests + planned.requests,
+    }).quantity;
+    if (after <= license.usageCap) return undefined;
+    const resetsAt = nextMonth(periodStart, license.startsAt ?? license.createdAt).toISOString();
+    const unit = `${license.usageUnit.toLowerCase().replace('_', ' ')}(s)`;
+    const requested = unitsOf(license.usageUnit, planned).quantity;
+    // Rounded to the units' own precision (nanogigabytes), so 1 - 0.9 reads 0.1.
+    const left = Math.max(0, Math.round((license.usageCap - used) * 1e9) / 1e9);
+    const details = { usageUnit: license.usageUnit, usageCap: license.usageCap, used, requested, resetsAt };
+    if (used >= license.usageCap) {
+      return { message: `Usage cap of ${license.usageCap} ${unit} reached for this period; it resets at ${resetsAt}`, details };
+    }
+    return {
+      message: `Serving this response (${requested} ${unit}) would pass the usage cap of ${license.usageCap} ${unit}: ${left} left this period (it resets at ${resetsAt}); ask for a smaller Range`,
+      details,
+    };
   }
 }
 

@@ -1,3 +1,5 @@
+import type { Usage } from './usage-recorder.js';
+
 /** The outcome of reading a `Range` header against a file of `size` bytes. */
 export type RangeDecision = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
@@ -19,4 +21,43 @@ export function parseRange(header: string | undefined, size: number): RangeDecis
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (!Number.isSafeInteger(start) || start >= size || end < start) return { kind: 'unsatisfiable' };
   return { kind: 'partial', start, end };
+}
+
+/** What a download request asks for besides the file: its conditional and range headers, and whether it is a HEAD. */
+export interface DownloadConditions {
+  range?: string | undefined;
+  ifNoneMatch?: string | undefined;
+  head?: boolean | undefined;
+}
+
+/**
+ * What a download will send, decided before anything is sent: its status, byte span and the usage it adds. The cap
+ * check counts `usage` before serving and the recorder counts the same while sending, so the two never disagree.
+ */
+export type ResponsePlan =
+  | { status: 304 | 416; span?: undefined; length: 0; usage: Usage }
+  | { status: 200 | 206; span?: { start: number; end: number } | undefined; length: number; usage: Usage };
+
+/** Usage of one response: bytes sent; rows only for a whole file sent in full; always one request. */
+export function responseUsage(status: number, bytes: number, file: { byteSize: bigint; rowCount: bigint | null }): Usage {
+  return { bytes, rows: status === 200 && bytes === Number(file.byteSize) ? Number(file.rowCount ?? 0) : 0, requests: 1 };
+}
+
+/**
+ * Plans the response to a download of `file`: 304 when `If-None-Match` names its ETag, 416 for a range past its end,
+ * else 206 for a single range or 200 for the whole file (a HEAD sends no bytes).
+ * @example planResponse(file, { range: 'bytes=0-99' }) // { status: 206, span: { start: 0, end: 99 }, length: 100, usage }
+ */
+export function planResponse(
+  file: { byteSize: bigint; rowCount: bigint | null; sha256: string },
+  request: DownloadConditions,
+): ResponsePlan {
+  const size = Number(file.byteSize);
+  if (request.ifNoneMatch === `"${file.sha256}"`) return { status: 304, length: 0, usage: responseUsage(304, 0, file) };
+  const range = parseRange(request.range, size);
+  if (range.kind === 'unsatisfiable') return { status: 416, length: 0, usage: responseUsage(416, 0, file) };
+  const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
+  const length = span ? span.end - span.start + 1 : size;
+  const status = span ? 206 : 200;
+  return { status, span, length, usage: responseUsage(status, request.head ? 0 : length, file) };
 }

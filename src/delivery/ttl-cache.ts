@@ -22,4 +22,9 @@ export class TtlCache<K, V> {
     this.entries.set(key, { at: nowMs, value });
     return value;
   }
+
+  /** Forgets `key`, so the next `get` loads it afresh (a load already under way still answers its own callers). */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
 }

@@ -4,6 +4,9 @@ import type { Db } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
 import type { AccessDenialInsert, UsageEventInsert } from '../db/stores/delivery-store.js';
 
+/** A refused download; once its license is known, the organizations and dataset whose audit trail shows it. */
+export type DownloadDenial = AccessDenialInsert & { organizationIds?: string[] | undefined; datasetId?: string | undefined };
+
 export interface Usage {
   bytes: number;
   rows: number;
@@ -17,7 +20,7 @@ export interface Usage {
  */
 export class UsageRecorder {
   private events: UsageEventInsert[] = [];
-  private denials: AccessDenialInsert[] = [];
+  private denials: DownloadDenial[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** Bytes/rows/requests recorded but not yet written, per license, so cap checks see them at once. */
@@ -63,7 +66,7 @@ export class UsageRecorder {
     this.schedule();
   }
 
-  deny(denial: AccessDenialInsert): void {
+  deny(denial: DownloadDenial): void {
     // These come from the URL: a NUL would fail the batch insert (every later flush too), a lone surrogate the audit hash.
     this.denials.push({ ...denial, versionId: storable(denial.versionId), filePath: storable(denial.filePath) });
     this.schedule();
@@ -92,7 +95,10 @@ export class UsageRecorder {
           const denialBatch = denials.slice(i, i + this.options.maxBatch);
           // Usage and its audit record commit together.
           await new Stores(this.db).transaction(async (tx) => {
-            await tx.delivery.insertUsage(eventBatch, denialBatch);
+            await tx.delivery.insertUsage(
+              eventBatch,
+              denialBatch.map(({ organizationIds: _o, datasetId: _d, ...row }) => row),
+            );
             await this.audit.record(tx, null, [...eventBatch.map(servedEntry), ...denialBatch.map(deniedEntry)]);
           });
         }
@@ -160,12 +166,14 @@ function servedEntry(e: UsageEventInsert): AuditEntry {
   };
 }
 
-function deniedEntry(d: AccessDenialInsert): AuditEntry {
+function deniedEntry(d: DownloadDenial): AuditEntry {
   return {
     action: 'download.denied',
     subjectType: 'DatasetVersion',
     subjectId: d.versionId ?? 'unknown',
     licenseId: d.licenseId ?? null,
+    organizationIds: d.organizationIds ?? [],
+    datasetId: d.datasetId ?? null,
     actor: { userId: null, organizationId: null },
     clientAddress: d.clientAddress ?? null,
     details: { reason: d.reason, status: d.status, tokenId: d.tokenId ?? null, filePath: d.filePath ?? null },

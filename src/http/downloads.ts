@@ -4,7 +4,7 @@ import { FilePath } from '../catalog/inputs.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import type { DownloadGate } from '../delivery/download-gate.js';
-import { parseRange } from '../delivery/range.js';
+import { responseUsage } from '../delivery/range.js';
 import type { FileStorage } from '../delivery/storage.js';
 import type { UsageRecorder } from '../delivery/usage-recorder.js';
 import { newId } from '../ids.js';
@@ -34,9 +34,14 @@ export function registerDownloads(
       return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
     }
     const decision = await deps.gate.check(
-      request.headers.authorization,
-      versionId,
-      filePath,
+      {
+        authorization: request.headers.authorization,
+        versionId,
+        filePath,
+        range: request.headers.range,
+        ifNoneMatch: request.headers['if-none-match'],
+        head: request.method === 'HEAD',
+      },
       deps.database.forRequest(request.queryStats),
     );
     if (!('claims' in decision)) {
@@ -46,16 +51,18 @@ export function registerDownloads(
         reason: decision.reason,
         licenseId: decision.licenseId ?? null,
         tokenId: decision.tokenId ?? null,
+        organizationIds: decision.organizationIds,
+        datasetId: decision.datasetId,
         versionId,
         filePath,
         clientAddress,
         deniedAt: deps.clock.now(),
       });
       if (decision.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
-      return reply.code(decision.status).send({ error: decision.reason, message: decision.message });
+      return reply.code(decision.status).send({ error: decision.reason, message: decision.message, ...decision.details });
     }
 
-    const { file, blob, license, claims } = decision;
+    const { file, blob, license, claims, plan } = decision;
     const size = Number(file.byteSize);
     const etag = `"${file.sha256}"`;
     reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
@@ -70,7 +77,7 @@ export function registerDownloads(
       versionId,
       filePath,
       bytes,
-      rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
+      rows: responseUsage(status, bytes, file).rows,
       rangeStart: range?.start ?? null,
       rangeEnd: range?.end ?? null,
       status,
@@ -80,18 +87,15 @@ export function registerDownloads(
     const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
       deps.recorder.record(event(status, bytes, range));
 
-    if (request.headers['if-none-match'] === etag) {
+    if (plan.status === 304) {
       record(304, 0);
       return reply.code(304).send();
     }
-    const range = parseRange(request.headers.range, size);
-    if (range.kind === 'unsatisfiable') {
+    if (plan.status === 416) {
       record(416, 0);
       return reply.code(416).header('content-range', `bytes */${size}`).send();
     }
-    const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
-    const length = span ? span.end - span.start + 1 : size;
-    const status = span ? 206 : 200;
+    const { status, span, length } = plan;
     if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
     reply.code(status).header('content-length', String(length));
     if (request.method === 'HEAD' || length === 0) {
@@ -100,7 +104,7 @@ export function registerDownloads(
     }
 
     // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
-    const inflight = deps.recorder.begin(license.id, { bytes: length, rows: status === 200 ? Number(file.rowCount ?? 0) : 0, requests: 1 });
+    const inflight = deps.recorder.begin(license.id, plan.usage);
     let sent = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {

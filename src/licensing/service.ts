@@ -11,6 +11,7 @@ import { stripeIdempotencyKey } from '../billing/stripe-client.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Stores } from '../db/stores/index.js';
+import type { DatasetRow } from '../db/stores/catalog-store.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
@@ -115,9 +116,8 @@ export class LicensingService {
       throw new NotFoundError('No such offer', { field: 'input.offerId' });
     }
     if (offer.vendorId === licenseeId) throw new ForbiddenError('A vendor cannot license its own dataset');
-    if (!offer.active) throw new ConflictError('This offer is archived and sells no more', { field: 'input.offerId' });
-    if (dataset.status !== 'PUBLISHED')
-      throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}`, { field: 'input.offerId' });
+    const unsellable = await this.unsellable(this.stores, offer, dataset, offeredVersions(offer, dataset.latestVersionId));
+    if (unsellable) throw new ConflictError(unsellable, { field: 'input.offerId' });
 
     const versionIds = await this.coveredVersions(offer, dataset.latestVersionId);
     const terms = await this.grantedTerms(offer, versionIds ?? (dataset.latestVersionId ? [dataset.latestVersionId] : []));
@@ -238,7 +238,7 @@ export class LicensingService {
    * subscription (USAGE). The license row is locked while Stripe is called, so concurrent requests wait and then
    * find it done; every create call carries an idempotency key derived from the license.
    */
-  private async continuePayment(viewer: Viewer, license: LicenseRow): Promise<LicenseRow> {
+  private async continuePayment(viewer: Viewer, license: LicenseRow, field = 'input.offerId'): Promise<LicenseRow> {
     const stripe = this.deps.stripe;
     if (!stripe || license.status !== 'PENDING_PAYMENT' || license.stripeCheckoutSessionId || license.stripeSubscriptionId) return license;
     try {
@@ -247,6 +247,9 @@ export class LicensingService {
         this.stores.catalog.datasetById.load(license.datasetId),
         this.stores.accounts.organizationById.load(license.licenseeId),
       ]);
+      // A retried purchase may come back after the dataset stopped selling: no checkout opens for it then.
+      const unsellable = await this.unsellable(this.stores, offer!, dataset!, license.versionIds);
+      if (unsellable) throw new ConflictError(unsellable, { field });
       const account = await this.vendorAccount(license.vendorId);
       const customerId = await ensureStripeCustomer(this.stores, stripe, this.clock, buyer!);
       const claims = await royaltyClaimsFor(this.stores, this.deps.lineage, license);
@@ -319,24 +322,39 @@ export class LicensingService {
     return err;
   }
 
-  /** PINNED offers cover their versions; LATEST_AT_PURCHASE the dataset's latest now; ALL every version (null). */
+  /**
+   * Why nothing may be sold under `offer` now, or undefined: the offer is archived, the dataset is not PUBLISHED
+   * (a draft, suspended or archived), or every version the sale would cover was retracted (`versionIds` null: the
+   * whole dataset). Purchase, approval and opening a checkout all ask, so a sale never completes on stale facts.
+   */
+  private async unsellable(
+    stores: Stores,
+    offer: OfferRow,
+    dataset: DatasetRow,
+    versionIds: readonly string[] | null,
+  ): Promise<string | undefined> {
+    if (!offer.active) return 'This offer is archived and sells no more';
+    if (dataset.status !== 'PUBLISHED') return `The dataset is ${dataset.status.toLowerCase()} and sells no more`;
+    // A PUBLISHED dataset without a latest version had every version retracted.
+    if (versionIds === null) return dataset.latestVersionId ? undefined : 'Every version of this dataset was retracted; it sells no more';
+    if ((await this.liveVersions(stores, versionIds)).length === 0)
+      return 'Every version this offer covers was retracted; it sells no more';
+    return undefined;
+  }
+
+  /** The given versions that are still PUBLISHED, in order. */
+  private async liveVersions(stores: Stores, versionIds: readonly string[]): Promise<string[]> {
+    const versions = await stores.catalog.versionById.loadMany(versionIds);
+    return versionIds.filter((_, i) => {
+      const v = versions[i];
+      return v && !(v instanceof Error) && v.status === 'PUBLISHED';
+    });
+  }
+
+  /** PINNED offers cover their live versions; LATEST_AT_PURCHASE the dataset's latest now; ALL every version (null). */
   private async coveredVersions(offer: OfferRow, latestVersionId: string | null): Promise<string[] | null> {
-    switch (offer.versionScope) {
-      case 'ALL':
-        return null;
-      case 'LATEST_AT_PURCHASE':
-        if (!latestVersionId) throw new ConflictError('The dataset has no published version yet', { field: 'input.offerId' });
-        return [latestVersionId];
-      case 'PINNED': {
-        const versions = await this.stores.catalog.versionById.loadMany(offer.pinnedVersionIds);
-        const live = offer.pinnedVersionIds.filter((_, i) => {
-          const v = versions[i];
-          return v && !(v instanceof Error) && v.status === 'PUBLISHED';
-        });
-        if (live.length === 0) throw new ConflictError('Every version this offer covers was retracted', { field: 'input.offerId' });
-        return live;
-      }
-    }
+    const offered = offeredVersions(offer, latestVersionId);
+    return offered && this.liveVersions(this.stores, offered);
   }
 
   /** The offer's terms, never more than what the covered versions inherit (lineage may have learnt more since). */
@@ -360,6 +378,11 @@ export class LicensingService {
       viewer.assertOrgMember(row.vendorId);
       if (row.status !== 'PENDING_APPROVAL')
         throw new ConflictError(`The license is ${row.status}, not waiting for approval`, { field: 'input.id' });
+      // The offer or dataset may have changed while the request waited; the dataset row lock orders this after a
+      // concurrent suspension or retraction. Refused, the request stays pending: reject it, or approve it once sellable.
+      const [offer, dataset] = await Promise.all([tx.offers.offerById.load(row.offerId), tx.catalog.lockDataset(row.datasetId)]);
+      const unsellable = await this.unsellable(tx, offer!, dataset!, row.versionIds);
+      if (unsellable) throw new ConflictError(`${unsellable}; the request stays pending`, { field: 'input.id' });
       const now = this.clock.now();
       const decided = await changeLicense(
         tx,
@@ -372,7 +395,7 @@ export class LicensingService {
       );
       return this.proceed(tx, viewer, decided, now);
     });
-    return this.continuePayment(viewer, license);
+    return this.continuePayment(viewer, license, 'input.id');
   }
 
   /** The vendor turns an access request down with a reason the buyer sees; the license ends CANCELED. */
@@ -501,5 +524,17 @@ export class LicensingService {
     const row = await tx.licensing.lockLicense(id);
     if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
     return row;
+  }
+}
+
+/** The versions a sale under `offer` would cover before retractions are taken out; null for ALL (every version). */
+function offeredVersions(offer: OfferRow, latestVersionId: string | null): string[] | null {
+  switch (offer.versionScope) {
+    case 'ALL':
+      return null;
+    case 'LATEST_AT_PURCHASE':
+      return latestVersionId ? [latestVersionId] : [];
+    case 'PINNED':
+      return offer.pinnedVersionIds;
   }
 }

@@ -204,16 +204,25 @@ export function assessCollapseRisk(m: {
 /**
  * Adds what retraction changed since publish: a retracted ancestor (or the version itself) makes the risk HIGH,
  * as whatever got it retracted (PII, a license breach) is likely carried into the rows generated from it.
+ * `hiddenAncestors` counts retracted ancestors the reader may not see: they raise the risk without being named.
  */
 export function withRetractions(
   base: CollapseRisk,
   retractedAncestors: readonly { label: string; reason: string | null }[],
+  hiddenAncestors: number,
   self: { reason: string | null } | null,
 ): CollapseRisk {
-  if (!self && retractedAncestors.length === 0) return base;
+  if (!self && retractedAncestors.length === 0 && hiddenAncestors === 0) return base;
   const reasons = [
     ...(self ? [`This version was retracted${self.reason ? `: ${self.reason}` : ''}`] : []),
     ...retractedAncestors.map((a) => `Ancestor ${a.label} was retracted${a.reason ? `: ${a.reason}` : ''}`),
+    ...(hiddenAncestors === 0
+      ? []
+      : [
+          hiddenAncestors === 1
+            ? 'An ancestor not listed in the catalog was retracted'
+            : `${hiddenAncestors} ancestors not listed in the catalog were retracted`,
+        ]),
     ...base.reasons,
   ];
   return { level: 'HIGH', reasons };

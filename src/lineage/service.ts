@@ -56,9 +56,17 @@ export class LineageService {
 
   // --- reading -------------------------------------------------------------
 
-  /** The declared provenance of a version the caller can already see. */
-  async provenance(version: DatasetVersionRow): Promise<Provenance | null> {
-    return (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
+  /**
+   * The declared provenance of a version the caller can already see. Sources the caller may not see are left out
+   * (not even their IDs show), except for whoever declared them: the citing vendor and staff see the whole declaration.
+   */
+  async provenance(viewer: Viewer, version: DatasetVersionRow): Promise<Provenance | null> {
+    const provenance = (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
+    if (!provenance || provenance.sources.length === 0) return provenance;
+    const dataset = await this.stores.catalog.datasetById.load(version.datasetId);
+    if (dataset && viewer.canRead(dataset.vendorId)) return provenance;
+    const visible = await Promise.all(provenance.sources.map((s) => this.catalog.version(viewer, s.versionId)));
+    return { ...provenance, sources: provenance.sources.filter((_, i) => visible[i]) };
   }
 
   /** Stored at publish for published versions; computed from the declared provenance for a draft. */
@@ -93,11 +101,24 @@ export class LineageService {
 
   /** Ancestors up to `maxDepth` generations up (1..50, default 50), nearest first; one closure query per page. */
   async ancestors(viewer: Viewer, view: LineageView, maxDepth?: number | null): Promise<LineageNode[]> {
-    const depth = lineageDepth(maxDepth);
-    const links = view.frozen
-      ? await this.stores.lineage.ancestors.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT })
-      : await this.stores.lineage.ancestorsOfSources(view.publishedSourceIds, depth, LINEAGE_LIST_LIMIT);
-    return this.visibleNodes(viewer, links);
+    return this.visibleNodes(viewer, await this.ancestorLinks(view, lineageDepth(maxDepth)));
+  }
+
+  /**
+   * The credit lines owed (frozen at publish), less those of ancestors the caller may not see: a suspended or
+   * archived ancestor is not named to those who cannot see its listing (its vendor and staff still see its line).
+   */
+  async attributions(viewer: Viewer, view: LineageView): Promise<string[]> {
+    const owed = view.summary.attributions;
+    if (owed.length === 0) return owed;
+    const links = await this.ancestorLinks(view, MAX_LINEAGE_DEPTH);
+    const visible = await Promise.all(links.map((l) => this.catalog.version(viewer, l.versionId)));
+    if (visible.every((v) => v !== null)) return owed;
+    // Every version of a dataset carries the same credit line, so a line stays when any ancestor carrying it is visible.
+    const lines = await Promise.all(links.map((l) => sourceSummary(this.stores, l.versionId)));
+    const shown = new Set(lines.flatMap((line, i) => (visible[i] ? [line.attributionLabel] : [])));
+    const hidden = new Set(lines.flatMap((line, i) => (visible[i] ? [] : [line.attributionLabel])));
+    return owed.filter((label) => shown.has(label) || !hidden.has(label));
   }
 
   /** Descendants down to `maxDepth` generations (drafts have none: nothing can cite a draft). */
@@ -119,23 +140,22 @@ export class LineageService {
     return this.visibleVersions(viewer, await this.retractedAncestorIds(view));
   }
 
-  /** The risk frozen at publish, raised to HIGH by a retraction of the version or any ancestor since. */
-  async collapseRisk(view: LineageView): Promise<CollapseRisk> {
+  /**
+   * The risk frozen at publish, raised to HIGH by a retraction of the version or any ancestor since. A retracted
+   * ancestor the caller may not see still raises the risk, but is only counted, never named.
+   */
+  async collapseRisk(viewer: Viewer, view: LineageView): Promise<CollapseRisk> {
     const base = { level: view.summary.collapseRisk, reasons: view.summary.collapseReasons };
-    const retracted = await this.stores.catalog.versionById.loadMany(await this.retractedAncestorIds(view));
+    const ids = await this.retractedAncestorIds(view);
+    const visible = await this.visibleVersions(viewer, ids);
     const labels = await Promise.all(
-      retracted.map(async (v) => {
-        if (!v || v instanceof Error) return null;
+      visible.map(async (v) => {
         const dataset = await this.stores.catalog.datasetById.load(v.datasetId);
         return { label: `"${dataset?.title ?? v.datasetId}" ${v.version} (${v.id})`, reason: v.retractionReason };
       }),
     );
     const self = view.version.status === 'RETRACTED' ? { reason: view.version.retractionReason } : null;
-    return withRetractions(
-      base,
-      labels.filter((l) => l !== null),
-      self,
-    );
+    return withRetractions(base, labels, ids.length - visible.length, self);
   }
 
   async qualityReports(version: DatasetVersionRow): Promise<QualityReportRow[]> {
@@ -154,7 +174,7 @@ export class LineageService {
     const [vendor, files, provenance, view] = await Promise.all([
       this.stores.accounts.organizationById.load(dataset.vendorId),
       this.stores.catalog.filesByVersionId.load(version.id),
-      this.provenance(version),
+      this.provenance(viewer, version),
       this.lineage(version),
     ]);
     const sources = await Promise.all(
@@ -280,6 +300,13 @@ export class LineageService {
     }
     if (!viewer.isAdmin) viewer.assertOrgMember(dataset.vendorId);
     return { dataset, version };
+  }
+
+  /** Ancestor links up to `depth` generations, nearest first: the closure for published versions, the sources' for a draft. */
+  private ancestorLinks(view: LineageView, depth: number): Promise<LineageLink[]> {
+    return view.frozen
+      ? this.stores.lineage.ancestors.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT })
+      : this.stores.lineage.ancestorsOfSources(view.publishedSourceIds, depth, LINEAGE_LIST_LIMIT);
   }
 
   private async retractedAncestorIds(view: LineageView): Promise<string[]> {

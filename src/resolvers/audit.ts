@@ -1,5 +1,6 @@
 import type { LicenseUsageRow } from '../audit/service.js';
 import type { AuditEventRow } from '../db/stores/audit-store.js';
+import { unitsOf } from '../metering/windows.js';
 import type { Connection } from '../pagination.js';
 import type { InputArgs, PageArgs, Resolver } from './types.js';
 
@@ -29,10 +30,7 @@ export const auditResolvers = {
       (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit ?? null) as Resolver<LicenseUsageRow>,
     units: (async (r, _a, ctx) => {
       const unit = (await ctx.stores.licensing.licenseById.load(r.licenseId))?.usageUnit;
-      if (unit === 'GIGABYTE') return Number(r.bytes) / 1e9;
-      if (unit === 'THOUSAND_ROWS') return Number(r.rows) / 1000;
-      if (unit === 'REQUEST') return r.downloads;
-      return null;
+      return unit ? unitsOf(unit, { bytes: Number(r.bytes), rows: Number(r.rows), requests: r.downloads }).quantity : null;
     }) as Resolver<LicenseUsageRow>,
   },
   AuditEvent: {

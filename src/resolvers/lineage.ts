@@ -9,7 +9,7 @@ type DepthArgs = { maxDepth?: number | null };
 export const lineageResolvers = {
   DatasetVersion: {
     // The parent version was already checked visible, so its provenance and lineage are too.
-    provenance: ((v, _a, ctx) => ctx.lineage.provenance(v)) as Resolver<DatasetVersionRow>,
+    provenance: ((v, _a, ctx) => ctx.lineage.provenance(ctx.viewer, v)) as Resolver<DatasetVersionRow>,
     lineage: ((v, _a, ctx) => ctx.lineage.lineage(v)) as Resolver<DatasetVersionRow>,
     qualityReports: ((v, _a, ctx) => ctx.lineage.qualityReports(v)) as Resolver<DatasetVersionRow>,
     croissant: ((v, _a, ctx) => ctx.lineage.croissant(ctx.viewer, v)) as Resolver<DatasetVersionRow>,
@@ -22,12 +22,12 @@ export const lineageResolvers = {
     realFraction: ((l) => l.summary.realFraction) as Resolver<LineageView>,
     humanReviewedFraction: ((l) => l.summary.humanReviewedFraction) as Resolver<LineageView>,
     inheritedTerms: ((l) => l.summary.inheritedTerms) as Resolver<LineageView>,
-    attributions: ((l) => l.summary.attributions) as Resolver<LineageView>,
+    attributions: ((l, _a, ctx) => ctx.lineage.attributions(ctx.viewer, l)) as Resolver<LineageView>,
     ancestors: ((l, { maxDepth }, ctx) => ctx.lineage.ancestors(ctx.viewer, l, maxDepth)) as Resolver<LineageView, DepthArgs>,
     descendants: ((l, { maxDepth }, ctx) => ctx.lineage.descendants(ctx.viewer, l, maxDepth)) as Resolver<LineageView, DepthArgs>,
     roots: ((l, _a, ctx) => ctx.lineage.roots(ctx.viewer, l)) as Resolver<LineageView>,
     retractedAncestors: ((l, _a, ctx) => ctx.lineage.retractedAncestors(ctx.viewer, l)) as Resolver<LineageView>,
-    collapseRisk: ((l, _a, ctx) => ctx.lineage.collapseRisk(l)) as Resolver<LineageView>,
+    collapseRisk: ((l, _a, ctx) => ctx.lineage.collapseRisk(ctx.viewer, l)) as Resolver<LineageView>,
   },
   QualityReport: {
     version: ((r, _a, ctx) => ctx.stores.catalog.versionById.load(r.versionId)) as Resolver<QualityReportRow>,

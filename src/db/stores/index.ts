@@ -60,6 +60,14 @@ export class Stores {
     return (this.#metering ??= new MeteringStore(this.db));
   }
 
+  /**
+   * Runs read-only `fn` in one REPEATABLE READ READ ONLY transaction, so every statement sees the same snapshot
+   * however many writers commit meanwhile. Call it outside a transaction (inside one it would be a plain savepoint).
+   */
+  snapshot<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
+    return (this.db as Db).transaction((tx) => fn(new Stores(tx)), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  }
+
   /** Runs `fn` in one transaction (a savepoint when already inside one). */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
     return (this.db as Db).transaction((tx) => fn(new Stores(tx)));
