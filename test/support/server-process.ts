@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DemoKeys } from '../../src/demo/keys.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const children: ChildProcess[] = [];
+
+/** `npm start`'s command as package.json has it (`tsx <node flags> src/main.ts`). */
+const START_ARGS = (() => {
+  const [command, ...args] = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start.split(/\s+/);
+  if (command !== 'tsx') throw new Error(`npm start runs ${command}, not tsx`);
+  return args;
+})();
+
+export interface ServerProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** Resolves once the banner is out (the server answers); throws if it exits first. */
+  ready(): Promise<void>;
+  out(): string;
+  err(): string;
+  /** The demo keys the banner printed. */
+  demoKeys(): DemoKeys;
+  /** Where the banner says the embedded PostgreSQL keeps its data. */
+  databaseLocation(): string;
+}
+
+/**
+ * Runs `npm start`'s command with the given environment and collects its output; `ownProcessGroup` puts it in a
+ * process group of its own, as a terminal does with a foreground job.
+ */
+export function startServerProcess(env: Record<string, string>, options: { ownProcessGroup?: boolean } = {}): ServerProcess {
+  const child = spawn(TSX, START_ARGS, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const line = (pattern: RegExp) => {
+    const match = pattern.exec(stdout);
+    if (!match) throw new Error(`no ${pattern} in: ${stdout}`);
+    return match[1]!;
+  };
+  return {
+    child,
+    exited,
+    async ready() {
+      for (let i = 0; i < 600 && !stdout.includes('Assay is running'); i++) {
+        if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!stdout.includes('Assay is running')) throw new Error(`not ready: ${stdout} ${stderr}`);
+    },
+    out: () => stdout,
+    err: () => stderr,
+    demoKeys: () => ({
+      admin: line(/^ {2}admin {3}(\S+)$/m),
+      vendor: line(/^ {2}vendor {2}(\S+)$/m),
+      buyer: line(/^ {2}buyer {3}(\S+)$/m),
+    }),
+    databaseLocation: () => line(/^Database: embedded PostgreSQL, data in (\S+)$/m),
+  };
+}
+
+/** Kills every server process a test left running. */
+export function killServerProcesses(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}
