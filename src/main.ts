@@ -61,6 +61,9 @@ async function main(): Promise<void> {
       `Database: ${embedded ? `embedded PostgreSQL, data in ${embedded.location}` : 'DATABASE_URL'}`,
       `Billing: ${config.stripe ? 'Stripe' : 'LOCAL billing mode (no Stripe keys: payments succeed at once)'}`,
     ];
+    if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+      lines.push(`Listening on ${config.host} (HOST): whoever reaches this address can use the API, the keys below included.`);
+    }
     if (admin.created && admin.secret && !config.bootstrapAdminKey) {
       lines.push(`Platform admin API key (shown once, store it now): ${admin.secret}`);
     }

@@ -115,7 +115,7 @@ describe('demo catalog data', () => {
 
 describe('seedDemo', () => {
   it('creates the demo catalog on a fresh database', () => {
-    expect(first).toEqual({ created: true, datasets: demoDatasetCount() });
+    expect(first).toEqual({ created: true, datasets: demoDatasetCount(), keys: DEMO_KEYS });
   });
 
   it('publishes every dataset and version, visible through the public API', async () => {
@@ -227,7 +227,9 @@ describe('seedDemo', () => {
       versions: ALL_DATASETS.reduce((n, d) => n + d.versions.length, 0),
     });
     const again = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
-    expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length });
+    expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length, keys: DEMO_KEYS });
+    // Keys that are not the demo accounts' (their file was replaced) are not handed out as if they worked.
+    expect((await seedDemo(app.database.db, app.clock, app.storage, newDemoKeys())).keys).toBeUndefined();
     expect(await counts(app)).toEqual(before);
   });
 

@@ -55,7 +55,8 @@ export function startServerProcess(env: Record<string, string>, options: { ownPr
     child,
     exited,
     async ready() {
-      for (let i = 0; i < 600 && !stdout.includes('Assay is running'); i++) {
+      // Generous: a loaded CI machine seeding the demo catalog is slow; on a quiet one this takes a few seconds.
+      for (const deadline = Date.now() + 150_000; Date.now() < deadline && !stdout.includes('Assay is running');) {
         if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
