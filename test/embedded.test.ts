@@ -9,7 +9,7 @@ import { isRoot, postgresSystemUser } from '../src/db/embedded/system-user.js';
 import { CREDENTIALS_FILE, freePort, RELOCATED_CLUSTERS_DIR } from '../src/db/embedded.js';
 import { killServerProcesses, startServerProcess } from './support/server-process.js';
 
-afterAll(killServerProcesses);
+afterAll(killServerProcesses, 60_000);
 
 /** What PostgreSQL's lock file says: the postmaster's PID (line 1) and port (line 4). */
 function postmasterPid(location: string): { pid: number; port: number } | undefined {
@@ -141,6 +141,7 @@ describe('the embedded PostgreSQL', () => {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
     } finally {
+      await killServerProcesses();
       fs.rmSync(closed, { recursive: true, force: true });
       if (location && isRoot()) fs.rmSync(location, { recursive: true, force: true });
     }
@@ -152,7 +153,7 @@ describe('the embedded PostgreSQL', () => {
     fs.chmodSync(dataDir, 0o711);
     try {
       // As a terminal runs a foreground job: in a process group of its own, which Ctrl-C signals as a whole.
-      const server = startServerProcess({ PORT: String(await freePort()), ASSAY_DATA_DIR: dataDir }, { ownProcessGroup: true });
+      const server = startServerProcess({ PORT: String(await freePort()), ASSAY_DATA_DIR: dataDir });
       await server.ready();
       const location = server.databaseLocation();
       const { pid } = postmasterPid(location)!;
@@ -167,7 +168,23 @@ describe('the embedded PostgreSQL', () => {
       // pg_control's state (after system identifier, control version and catalog version) is DB_SHUTDOWNED (1):
       // a clean shutdown, so the next start needs no crash recovery.
       expect(fs.readFileSync(path.join(location, 'global', 'pg_control')).readInt32LE(16)).toBe(1);
+
+      // A server killed outright leaves its PostgreSQL running (nothing signals that group); the next start stops it.
+      const env = { PORT: String(await freePort()), ASSAY_DATA_DIR: dataDir };
+      const killed = startServerProcess(env);
+      await killed.ready();
+      const leftover = postmasterPid(location)!.pid;
+      process.kill(-killed.child.pid!, 'SIGKILL');
+      await killed.exited;
+      expect(alive(leftover)).toBe(true);
+      const next = startServerProcess(env);
+      await next.ready();
+      expect(alive(leftover)).toBe(false);
+      expect(postmasterPid(location)!.pid).not.toBe(leftover);
+      next.child.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
     } finally {
+      await killServerProcesses();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);

@@ -21,7 +21,7 @@ function tempDataDir(): string {
   return dir;
 }
 
-afterAll(killServerProcesses);
+afterAll(killServerProcesses, 60_000);
 
 describe('npm start', () => {
   it('starts on an embedded PostgreSQL with the demo catalog, keeps data across restarts and stops cleanly', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { keptSecret } from '../secret-file.js';
 import { postgresBinDir } from './embedded/binaries.js';
-import { Postmaster, PostmasterExitError, type PostmasterEvent, type PostmasterState } from './embedded/postmaster.js';
+import { isProcessAlive, Postmaster, PostmasterExitError, type PostmasterEvent, type PostmasterState } from './embedded/postmaster.js';
 import { canTraverse, isRoot, postgresSystemUser, type SystemUser } from './embedded/system-user.js';
 
 export type { PostmasterEvent, PostmasterState };
@@ -31,6 +31,8 @@ export class EmbeddedDatabaseError extends Error {}
 export const RELOCATED_CLUSTERS_DIR = '/var/lib/assay';
 /** The cluster's passwords, under the data directory (mode 0600). */
 export const CREDENTIALS_FILE = 'postgres-credentials.json';
+/** The PID of the server process running the cluster, so a later start can tell a leftover PostgreSQL from a live server. */
+const OWNER_FILE = 'postgres-owner.pid';
 
 const SUPERUSER = 'postgres';
 /** The application's role: owns its database and everything migrations create in it; no superuser powers. */
@@ -80,7 +82,10 @@ function clusterLocation(dataDir: string, runAs: SystemUser | undefined): string
       `The embedded PostgreSQL in ${own} is no longer reachable by the "postgres" user; open its parent directories again (chmod o+x) or move it.`,
     );
   }
-  const name = path.basename(dataDir).replace(/[^A-Za-z0-9_.-]/g, '_');
+  const name = path
+    .basename(dataDir)
+    .replace(/^\.+/, '')
+    .replace(/[^A-Za-z0-9_.-]/g, '_');
   return path.join(RELOCATED_CLUSTERS_DIR, `${name}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
@@ -222,19 +227,26 @@ export async function startEmbeddedPostgres(
       ...(durable ? {} : { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' }),
     },
   });
-  try {
-    await postmaster.start();
-  } catch (err) {
-    const log = err instanceof PostmasterExitError ? err.log : [];
-    if (log.some((l) => l.includes('postmaster.pid') && l.includes('already exists'))) {
-      throw new EmbeddedDatabaseError(
-        `Another server is already using the data directory ${root}. Stop it, or set ASSAY_DATA_DIR to another directory.`,
-      );
+  const ownerFile = path.join(root, OWNER_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await postmaster.start();
+      break;
+    } catch (err) {
+      const log = err instanceof PostmasterExitError ? err.log : [];
+      if (!log.some((l) => l.includes('postmaster.pid') && l.includes('already exists'))) {
+        throw new EmbeddedDatabaseError(
+          `Embedded PostgreSQL failed to start in ${cluster}: ${(err as Error).message}\n${log.slice(-10).join('\n')}`,
+        );
+      }
+      if (attempt > 0 || !(await stopLeftoverPostmaster(ownerFile, cluster))) {
+        throw new EmbeddedDatabaseError(
+          `Another server is already using the data directory ${root}. Stop it, or set ASSAY_DATA_DIR to another directory.`,
+        );
+      }
     }
-    throw new EmbeddedDatabaseError(
-      `Embedded PostgreSQL failed to start in ${cluster}: ${(err as Error).message}\n${log.slice(-10).join('\n')}`,
-    );
   }
+  fs.writeFileSync(ownerFile, `${process.pid}\n`, { mode: 0o600 });
   const adminUrl = (db: string) => connectionUrl(credentials.superuser, port, db);
   try {
     await ensureAppDatabase(adminUrl('postgres'), credentials, database);
@@ -248,6 +260,32 @@ export async function startEmbeddedPostgres(
     location: cluster,
     state: () => postmaster.state,
     onEvent: (listener) => postmaster.onEvent(listener),
-    stop: () => postmaster.stop(),
+    stop: async () => {
+      await postmaster.stop();
+      fs.rmSync(ownerFile, { force: true });
+    },
   };
+}
+
+/**
+ * A PostgreSQL left running by a server that was killed outright (it is in a process group of its own, so nothing
+ * else stops it) is stopped, cleanly; one whose server still runs is left alone. True when one was stopped.
+ */
+async function stopLeftoverPostmaster(ownerFile: string, cluster: string): Promise<boolean> {
+  const pidIn = (file: string) => {
+    try {
+      return Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+    } catch {
+      return NaN;
+    }
+  };
+  const owner = pidIn(ownerFile);
+  const postmaster = pidIn(path.join(cluster, 'postmaster.pid'));
+  if (!Number.isInteger(owner) || !Number.isInteger(postmaster) || isProcessAlive(owner) || !isProcessAlive(postmaster)) return false;
+  process.kill(postmaster, 'SIGINT');
+  for (const deadline = Date.now() + 20_000; isProcessAlive(postmaster);) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
 }

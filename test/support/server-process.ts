@@ -30,15 +30,15 @@ export interface ServerProcess {
 }
 
 /**
- * Runs `npm start`'s command with the given environment and collects its output; `ownProcessGroup` puts it in a
- * process group of its own, as a terminal does with a foreground job.
+ * Runs `npm start`'s command with the given environment and collects its output. It runs in a process group of its
+ * own, as a terminal runs a foreground job, so signalling `-child.pid` reaches tsx and the server it starts.
  */
-export function startServerProcess(env: Record<string, string>, options: { ownProcessGroup?: boolean } = {}): ServerProcess {
+export function startServerProcess(env: Record<string, string>): ServerProcess {
   const child = spawn(TSX, START_ARGS, {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.ownProcessGroup ?? false,
+    detached: true,
   });
   children.push(child);
   let stdout = '';
@@ -73,7 +73,19 @@ export function startServerProcess(env: Record<string, string>, options: { ownPr
   };
 }
 
-/** Kills every server process a test left running. */
-export function killServerProcesses(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+/**
+ * Stops every server a test left running: SIGTERM to its group, so it stops its PostgreSQL too; SIGKILL after 20 s.
+ */
+export async function killServerProcesses(): Promise<void> {
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map(async (c) => {
+        const exited = new Promise((resolve) => c.once('exit', resolve));
+        process.kill(-c.pid!, 'SIGTERM');
+        const timer = setTimeout(() => process.kill(-c.pid!, 'SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+  );
 }
