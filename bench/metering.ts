@@ -14,6 +14,7 @@ import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
+import { newDemoKeys } from '../src/demo/keys.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
 import { UsageRecorder } from '../src/delivery/usage-recorder.js';
@@ -65,7 +66,7 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
   const meter = await fakeMeter();
   try {
     await migrateDatabase(database.pool);
-    await seedDemo(database.db, systemClock, new LocalFileStorage(storageDir));
+    await seedDemo(database.db, systemClock, new LocalFileStorage(storageDir), newDemoKeys());
     const found = await database.pool.query(
       `SELECT id, licensee_id FROM licenses WHERE pricing_model = 'USAGE' AND status = 'ACTIVE' ORDER BY id LIMIT 1`,
     );

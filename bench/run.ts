@@ -787,8 +787,10 @@ async function main(): Promise<void> {
   const children: ChildServer[] = [];
   let fixture: Fixture | undefined;
   try {
-    fixture = await setUp(pgServer.url, dataDir);
-    const env = machineInfo ?? (machineInfo = await machine(pgServer.url));
+    // As the superuser, as before the app had a role of its own: the seed switches foreign-key triggers off.
+    const benchUrl = pgServer.adminUrl('assay_bench');
+    fixture = await setUp(benchUrl, dataDir);
+    const env = machineInfo ?? (machineInfo = await machine(benchUrl));
     log(`machine: ${env.cpus} CPUs, ${env.cpu}, Node ${env.node}, PostgreSQL ${env.postgres}`);
     log(
       `catalog: ${count(fixture.counts.datasets)} datasets, ${count(fixture.counts.versions)} versions, ${count(fixture.counts.closureRows)} closure rows, ${count(fixture.counts.offers)} offers, ${fixture.counts.vendors} vendors`,

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { ensureDataDir, startEmbeddedPostgres } from '../src/db/embedded.js';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
+import { keptDemoKeys } from '../src/demo/keys.js';
 import { seedDemo } from '../src/demo/seed.js';
 
 const config = loadConfig(process.env);
@@ -13,15 +14,19 @@ if (config.production) {
   console.error('Refusing to seed demo data with NODE_ENV=production.');
   process.exit(1);
 }
-ensureDataDir(config.dataDir);
-const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
+const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, 'assay');
 const database = openDatabase(config.databaseUrl ?? embedded!.url);
 try {
   await migrateDatabase(database.pool);
-  const result = await seedDemo(database.db, systemClock, new LocalFileStorage(path.join(config.dataDir, 'files')));
+  const result = await seedDemo(
+    database.db,
+    systemClock,
+    new LocalFileStorage(path.join(config.dataDir, 'files')),
+    keptDemoKeys(config.dataDir),
+  );
   console.log(
     result.created
-      ? `Seeded the demo catalog (${result.datasets} datasets).`
+      ? `Seeded the demo catalog (${result.datasets} datasets); npm start prints its API keys.`
       : result.skipped === 'NOT_EMPTY'
         ? 'The database already holds other organizations; the demo catalog is only seeded on an empty one. Nothing changed.'
         : 'The demo catalog is already there; nothing changed.',

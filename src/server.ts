@@ -54,6 +54,8 @@ export interface ServerDeps {
   storage: FileStorage;
   /** Demo API keys the IDE may offer as examples (never in production). */
   ideExampleKey?: string;
+  /** What the embedded PostgreSQL is doing (`restarting` after it died), when the server runs its own. */
+  embeddedDatabaseState?: () => string;
 }
 
 declare module 'fastify' {
@@ -204,7 +206,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         billing: config.stripe ? 'stripe' : 'local',
       };
     } catch {
-      return reply.code(503).send({ status: 'unavailable', database: { ok: false }, billing: config.stripe ? 'stripe' : 'local' });
+      const database = { ok: false, ...(deps.embeddedDatabaseState ? { state: deps.embeddedDatabaseState() } : {}) };
+      return reply.code(503).send({ status: 'unavailable', database, billing: config.stripe ? 'stripe' : 'local' });
     }
   });
 

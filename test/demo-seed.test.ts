@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareSemver, SEMVER } from '../src/catalog/semver.js';
 import { DEMO_VENDORS, type DemoDataset } from '../src/demo/catalog-data.js';
-import { DEMO_KEYS } from '../src/demo/keys.js';
+import { newDemoKeys } from '../src/demo/keys.js';
 import { DEMO_ROWS_PER_FILE, demoDatasetCount, seedDemo, type SeedResult } from '../src/demo/seed.js';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { ok, signUp } from './support/fixtures.js';
@@ -11,10 +11,11 @@ const MODALITIES = ['TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'TABULAR', 'CODE', 'MULTI
 
 let app: TestApp;
 let first: SeedResult;
+const DEMO_KEYS = newDemoKeys();
 beforeAll(async () => {
   app = await startTestApp();
   // The test app already has a bootstrap admin (ADMIN_KEY): the seed must work next to it.
-  first = await seedDemo(app.database.db, app.clock, app.storage);
+  first = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
 });
 afterAll(async () => {
   await app?.close();
@@ -114,7 +115,7 @@ describe('demo catalog data', () => {
 
 describe('seedDemo', () => {
   it('creates the demo catalog on a fresh database', () => {
-    expect(first).toEqual({ created: true, datasets: demoDatasetCount() });
+    expect(first).toEqual({ created: true, datasets: demoDatasetCount(), keys: DEMO_KEYS });
   });
 
   it('publishes every dataset and version, visible through the public API', async () => {
@@ -225,8 +226,10 @@ describe('seedDemo', () => {
       datasets: ALL_DATASETS.length,
       versions: ALL_DATASETS.reduce((n, d) => n + d.versions.length, 0),
     });
-    const again = await seedDemo(app.database.db, app.clock, app.storage);
-    expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length });
+    const again = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
+    expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length, keys: DEMO_KEYS });
+    // Keys that are not the demo accounts' (their file was replaced) are not handed out as if they worked.
+    expect((await seedDemo(app.database.db, app.clock, app.storage, newDemoKeys())).keys).toBeUndefined();
     expect(await counts(app)).toEqual(before);
   });
 
@@ -235,7 +238,10 @@ describe('seedDemo', () => {
     try {
       await signUp(other, 'VENDOR');
       const before = await counts(other);
-      expect(await seedDemo(other.database.db, other.clock, other.storage)).toMatchObject({ created: false, skipped: 'NOT_EMPTY' });
+      expect(await seedDemo(other.database.db, other.clock, other.storage, newDemoKeys())).toMatchObject({
+        created: false,
+        skipped: 'NOT_EMPTY',
+      });
       expect(await counts(other)).toEqual(before);
       expect(ok(await other.gql(`{ datasets { totalCount } }`)).datasets.totalCount).toBe(0);
     } finally {
@@ -247,8 +253,8 @@ describe('seedDemo', () => {
     const other = await startTestApp();
     try {
       const results = await Promise.all([
-        seedDemo(other.database.db, other.clock, other.storage),
-        seedDemo(other.database.db, other.clock, other.storage),
+        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS),
+        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS),
       ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect((await counts(other)).datasets).toBe(ALL_DATASETS.length);

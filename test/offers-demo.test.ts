@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_KEYS } from '../src/demo/keys.js';
+import { newDemoKeys } from '../src/demo/keys.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { ok } from './support/fixtures.js';
 
 let app: TestApp;
+const DEMO_KEYS = newDemoKeys();
 beforeAll(async () => {
   app = await startTestApp();
-  await seedDemo(app.database.db, app.clock, app.storage);
+  await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
 });
 afterAll(async () => {
   await app?.close();

@@ -1,46 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.js';
-import { DEMO_KEYS } from '../src/demo/keys.js';
+import { DEMO_KEYS_FILE } from '../src/demo/keys.js';
+import { killServerProcesses, startServerProcess as start } from './support/server-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const children: ChildProcess[] = [];
-
-/** `npm start`'s command as package.json has it (`node <node flags> dist/main.js`; the test run has built dist/). */
-const START_ARGS = (() => {
-  const [command, ...args] = (
-    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
-  ).scripts.start.split(/\s+/);
-  if (command !== 'node') throw new Error(`npm start runs ${command}, not node`);
-  return args;
-})();
-
-/** Runs `npm start`'s command with the given environment and collects its output. */
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, START_ARGS, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = async () => {
-    for (let i = 0; i < 300 && !stdout.includes('Assay is running'); i++) {
-      if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!stdout.includes('Assay is running')) throw new Error(`not ready: ${stdout} ${stderr}`);
-  };
-  return { child, exited, ready, out: () => stdout, err: () => stderr };
-}
+/** The demo keys every Assay printed before they were generated per data directory. */
+const WELL_KNOWN_KEYS = [
+  'ak_demo_admin_0000000000000000000000000000',
+  'ak_demo_vendor_northwind_000000000000000000',
+  'ak_demo_buyer_0000000000000000000000000000',
+];
 
 function tempDataDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-start-'));
@@ -49,9 +21,7 @@ function tempDataDir(): string {
   return dir;
 }
 
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killServerProcesses, 60_000);
 
 describe('npm start', () => {
   it('starts on an embedded PostgreSQL with the demo catalog, keeps data across restarts and stops cleanly', async () => {
@@ -59,14 +29,18 @@ describe('npm start', () => {
     const port = await freePort();
     const env = { PORT: String(port), ASSAY_DATA_DIR: dataDir, ASSAY_BOOTSTRAP_ADMIN_KEY: 'ak_bootstrap_admin_for_start_test_0001' };
     const first = start(env);
+    // Another data directory, started meanwhile, gets keys of its own.
+    const elsewhere = tempDataDir();
+    const other = start({ PORT: String(await freePort()), ASSAY_DATA_DIR: elsewhere });
     await first.ready();
     // A second server on the same data directory explains itself instead of dumping PostgreSQL's log.
     const twin = start({ ...env, PORT: String(await freePort()) });
     expect(await twin.exited).toBe(1);
     expect(twin.err()).toMatch(/Another server is already using the data directory/);
     expect(first.out()).toContain(`http://localhost:${port}`);
-    expect(first.out()).toContain(DEMO_KEYS.buyer);
+    const keys = first.demoKeys();
     expect(first.out()).toContain('(seeded now)');
+    expect(fs.statSync(path.join(dataDir, DEMO_KEYS_FILE)).mode & 0o777).toBe(0o600);
     expect(first.out()).toContain('LOCAL billing mode');
 
     const gql = async (query: string, key?: string) => {
@@ -80,7 +54,21 @@ describe('npm start', () => {
     const catalog = await gql('{ datasets { totalCount } }');
     expect(catalog.data.datasets.totalCount).toBeGreaterThan(0);
     expect((await gql('{ viewer { platformRole } }', env.ASSAY_BOOTSTRAP_ADMIN_KEY)).data.viewer.platformRole).toBe('ADMIN');
-    expect((await gql('{ viewer { organization { kind } } }', DEMO_KEYS.vendor)).data.viewer.organization.kind).toBe('VENDOR');
+    expect((await gql('{ viewer { organization { kind } } }', keys.vendor)).data.viewer.organization.kind).toBe('VENDOR');
+    expect((await gql('{ viewer { platformRole } }', keys.admin)).data.viewer.platformRole).toBe('ADMIN');
+    for (const known of WELL_KNOWN_KEYS) {
+      const answer = (await gql('{ viewer { user { id } platformRole } }', known)) as {
+        data: any;
+        errors?: { extensions: { code: string } }[];
+      };
+      expect(answer.data?.viewer?.user ?? null).toBeNull();
+      expect(answer.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    }
+    await other.ready();
+    const otherKeys = other.demoKeys();
+    for (const role of ['admin', 'vendor', 'buyer'] as const) expect(otherKeys[role]).not.toBe(keys[role]);
+    other.child.kill('SIGTERM');
+    expect(await other.exited).toBe(0);
     const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string };
     expect(health.status).toBe('ok');
 
@@ -91,11 +79,13 @@ describe('npm start', () => {
     const second = start(env);
     await second.ready();
     expect(second.out()).not.toContain('(seeded now)');
+    expect(second.demoKeys()).toEqual(keys);
     expect((await gql('{ datasets { totalCount } }')).data.datasets.totalCount).toBe(catalog.data.datasets.totalCount);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     fs.rmSync(dataDir, { recursive: true, force: true });
-  }, 120_000);
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+  }, 180_000);
 
   it('explains a busy port or an unusable data directory in one clear line, without a stack trace', async () => {
     const blocker = net.createServer();

@@ -42,7 +42,8 @@ export class LocalFileStorage implements FileStorage {
   async put(key: string, body: Readable, expected: { byteSize: bigint; sha256: string }): Promise<void> {
     const target = this.pathOf(key);
     const tmpDir = path.join(this.root, 'tmp');
-    await fs.promises.mkdir(tmpDir, { recursive: true });
+    // Stored files are the vendors' data: readable by this user only.
+    await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const tmp = path.join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
     const hash = createHash('sha256');
     let received = 0n;
@@ -58,7 +59,7 @@ export class LocalFileStorage implements FileStorage {
       },
     });
     try {
-      await pipeline(body, meter, fs.createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(body, meter, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       if (received !== expected.byteSize) {
         throw new StorageWriteError('SIZE_MISMATCH', `received ${received} bytes, declared ${expected.byteSize}`);
       }
@@ -66,7 +67,7 @@ export class LocalFileStorage implements FileStorage {
       if (actual !== expected.sha256) {
         throw new StorageWriteError('HASH_MISMATCH', `SHA-256 is ${actual}, declared ${expected.sha256}`);
       }
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
+      await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       await fs.promises.rename(tmp, target);
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });

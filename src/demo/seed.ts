@@ -20,7 +20,7 @@ import {
   type DemoVendor,
   type DemoVersion,
 } from './catalog-data.js';
-import { DEMO_KEYS } from './keys.js';
+import type { DemoKeys } from './keys.js';
 
 /** Serializes concurrent seeders (two processes starting on one database). */
 const DEMO_LOCK = 727_190_003;
@@ -36,6 +36,8 @@ export interface SeedResult {
   datasets: number;
   /** Why nothing was written: the demo is already there, or the database holds other organizations. */
   skipped?: 'ALREADY_SEEDED' | 'NOT_EMPTY';
+  /** The demo keys, when they belong to the demo accounts of this database (seeded now, or earlier with them). */
+  keys?: DemoKeys;
 }
 
 /**
@@ -60,15 +62,17 @@ export const demoDatasetCount = (): number => DEMO_VENDORS.reduce((n, v) => n + 
 /**
  * Seeds the demo catalog on an empty database (platform staff may exist), through the same services as the API,
  * in one transaction: a second run finds it and changes nothing. Datasets and versions are back-dated over the
- * last 18 months so the catalog reads like a marketplace with a history.
- * @example const { created, datasets } = await seedDemo(database.db, systemClock, storage);
+ * last 18 months so the catalog reads like a marketplace with a history. The demo accounts get `keys`.
+ * @example const { created, datasets, keys } = await seedDemo(database.db, systemClock, storage, keptDemoKeys(dataDir));
  */
-export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Promise<SeedResult> {
+export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys: DemoKeys): Promise<SeedResult> {
   const datasets = demoDatasetCount();
   return new Stores(db).transaction(async (stores) => {
     await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
     if (await stores.accounts.organizationBySlug(DEMO_VENDORS[0]!.slug)) {
-      return { created: false, datasets, skipped: 'ALREADY_SEEDED' as const };
+      // Seeded with other keys (their file was replaced): printing these would hand out keys that do not work.
+      const ours = await stores.accounts.apiKeyByHash(hashApiKeySecret(keys.buyer));
+      return { created: false, datasets, skipped: 'ALREADY_SEEDED' as const, ...(ours ? { keys } : {}) };
     }
     if (await stores.accounts.anyOrganization()) return { created: false, datasets: 0, skipped: 'NOT_EMPTY' as const };
 
@@ -79,7 +83,7 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Prom
     const catalog = new CatalogService(stores, history);
     const anonymous = new Viewer(null);
 
-    const adminUser = await demoAdmin(stores, accounts, history);
+    const adminUser = await demoAdmin(stores, accounts, history, keys.admin);
     const admin = new Viewer(principal({ userId: adminUser.id, apiKeyId: adminUser.apiKeyId, platformRole: 'ADMIN' }));
 
     const owners = new Map<DemoVendor, Viewer>();
@@ -91,7 +95,7 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Prom
         kind: 'VENDOR',
         owner: vendor.owner,
       });
-      if (i === 0) await accounts.issueKey(stores, signup.owner.id, 'demo', null, DEMO_KEYS.vendor);
+      if (i === 0) await accounts.issueKey(stores, signup.owner.id, 'demo', null, keys.vendor);
       await accounts.approveVendor(admin, { organizationId: signup.organization.id });
       for (const member of vendor.members ?? []) {
         await accounts.addMember(admin, { organizationId: signup.organization.id, ...member, role: 'MEMBER' });
@@ -118,7 +122,7 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Prom
       kind: 'BUYER',
       owner: DEMO_BUYER.owner,
     });
-    await accounts.issueKey(stores, buyer.owner.id, 'demo', null, DEMO_KEYS.buyer);
+    await accounts.issueKey(stores, buyer.owner.id, 'demo', null, keys.buyer);
     for (const member of DEMO_BUYER.members ?? []) {
       await accounts.addMember(admin, { organizationId: buyer.organization.id, ...member, role: 'MEMBER' });
     }
@@ -164,16 +168,21 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Prom
       versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
     }
     await seedOffers(stores, history, { admin, owners, buyer, datasetIds });
-    return { created: true, datasets };
+    return { created: true, datasets, keys };
   });
 }
 
 /**
- * The demo admin, who holds the well-known demo admin key. Normally a new platform admin beside the bootstrap one;
+ * The demo admin, who holds the demo admin key. Normally a new platform admin beside the bootstrap one;
  * if the bootstrap admin was configured with the demo key itself, that admin is reused.
  */
-async function demoAdmin(stores: Stores, accounts: AccountsService, clock: Clock): Promise<UserRow & { apiKeyId: string }> {
-  const existingKey = await stores.accounts.apiKeyByHash(hashApiKeySecret(DEMO_KEYS.admin));
+async function demoAdmin(
+  stores: Stores,
+  accounts: AccountsService,
+  clock: Clock,
+  adminKey: string,
+): Promise<UserRow & { apiKeyId: string }> {
+  const existingKey = await stores.accounts.apiKeyByHash(hashApiKeySecret(adminKey));
   if (existingKey) {
     const user = await stores.accounts.userById.load(existingKey.userId);
     if (user?.platformRole === 'ADMIN' && !existingKey.revokedAt) return { ...user, apiKeyId: existingKey.id };
@@ -186,7 +195,7 @@ async function demoAdmin(stores: Stores, accounts: AccountsService, clock: Clock
     platformRole: 'ADMIN',
     createdAt: clock.now(),
   });
-  const key = await accounts.issueKey(stores, user.id, 'demo', null, DEMO_KEYS.admin);
+  const key = await accounts.issueKey(stores, user.id, 'demo', null, adminKey);
   return { ...user, apiKeyId: key.apiKey.id };
 }
 

