@@ -7,16 +7,13 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { databaseOptions, openDatabase } from '../src/db/client.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
 import { buildServer } from '../src/server.js';
 
 const config = loadConfig(process.env);
 if (!config.databaseUrl || !config.secret) throw new Error('bench server: DATABASE_URL and ASSAY_SECRET are required');
-const database = openDatabase(config.databaseUrl, {
-  max: config.limits.databasePoolMax,
-  statementTimeoutMs: config.limits.statementTimeoutMs,
-});
+const database = openDatabase(config.databaseUrl, databaseOptions(config.limits));
 const app = await buildServer({
   config,
   database,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { AccountsService } from './accounts/service.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
+import { databaseOptions, openDatabase } from './db/client.js';
 import { EmbeddedDatabaseError, ensureDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
@@ -20,10 +20,7 @@ async function main(): Promise<void> {
     ensureDataDir(config.dataDir);
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), 'assay');
   }
-  const database = openDatabase(config.databaseUrl ?? embedded!.url, {
-    max: config.limits.databasePoolMax,
-    statementTimeoutMs: config.limits.statementTimeoutMs,
-  });
+  const database = openDatabase(config.databaseUrl ?? embedded!.url, databaseOptions(config.limits));
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

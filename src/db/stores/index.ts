@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '../client.js';
+import { transaction, type DbOrTx } from '../client.js';
 import { AuditStore } from './audit-store.js';
 import { AccountsStore } from './accounts-store.js';
 import { CatalogStore } from './catalog-store.js';
@@ -62,6 +62,6 @@ export class Stores {
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
-    return (this.db as Db).transaction((tx) => fn(new Stores(tx)));
+    return transaction(this.db, (tx) => fn(new Stores(tx)));
   }
 }
