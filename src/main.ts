@@ -12,6 +12,9 @@ import { LocalFileStorage } from './delivery/storage.js';
 import { buildServer } from './server.js';
 import { resolveServerSecret } from './tokens/server-secret.js';
 
+/** How much longer than the usage flush's deadline the rest of shutdown (background work, the pool) may take. */
+const SHUTDOWN_GRACE_MS = 2000;
+
 /** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -71,9 +74,19 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down');
-      await app.close().catch(() => undefined);
+      // Closing writes buffered usage first (within ASSAY_SHUTDOWN_TIMEOUT_MS, logging what it could not write);
+      // whatever hangs after that (a frozen database) gets a little longer, then the process exits non-zero.
+      const grace = setTimeout(() => {
+        app.log.error(`shutdown did not finish within ${config.limits.shutdownTimeoutMs + SHUTDOWN_GRACE_MS} ms; exiting`);
+        process.exit(1);
+      }, config.limits.shutdownTimeoutMs + SHUTDOWN_GRACE_MS);
+      grace.unref();
+      const clean = await app.close().then(
+        () => true,
+        () => false,
+      );
       await shutdownDatabase();
-      process.exit(0);
+      process.exit(clean ? 0 : 1);
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -84,7 +84,9 @@ export class TestCluster {
       [
         ...['-D', this.dataDir, '-p', String(this.port)],
         ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
-        ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+        // fsync off is safe against a killed process (the kernel keeps what was written); commits stay synchronous, so a
+        // commit the server was told of survives a SIGKILL of the postmaster.
+        ...['-c', 'fsync=off'],
       ],
       { ...ids, stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -169,19 +171,20 @@ export class TestCluster {
   }
 }
 
-/** Every descendant of `pid` (backends and background workers of a postmaster), from /proc. */
+/** Every descendant of `pid` (backends and background workers of a postmaster), from one pass over /proc. */
 function childrenOf(pid: number): number[] {
-  const direct: number[] = [];
+  const byParent = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Fields after the parenthesised command name: state, ppid, ...
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) direct.push(Number(entry));
+      byParent.set(ppid, [...(byParent.get(ppid) ?? []), Number(entry)]);
     } catch {
       // The process ended while we looked.
     }
   }
-  return direct.flatMap((child) => [child, ...childrenOf(child)]);
+  const descendants = (p: number): number[] => (byParent.get(p) ?? []).flatMap((c) => [c, ...descendants(c)]);
+  return descendants(pid);
 }
