@@ -56,7 +56,7 @@ export class TestCluster {
 
   /** The postmaster's process ID while it runs. */
   get pid(): number | undefined {
-    return this.process?.exitCode === null ? this.process.pid : undefined;
+    return this.process && running(this.process) ? this.process.pid : undefined;
   }
 
   /**
@@ -105,7 +105,7 @@ export class TestCluster {
   /** SIGKILL to the postmaster, as an OOM killer or `kill -9` would; its backends die soon after on their own. */
   async kill(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !running(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -133,7 +133,7 @@ export class TestCluster {
   /** A clean (fast) shutdown: backends are told 57P01 "terminating connection due to administrator command". */
   async stop(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !running(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGINT');
     await exited;
@@ -170,6 +170,9 @@ export class TestCluster {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** Neither exited nor ended by a signal (a killed child keeps `exitCode` null). */
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
 /** Every descendant of `pid` (backends and background workers of a postmaster), from one pass over /proc. */
 function childrenOf(pid: number): number[] {
