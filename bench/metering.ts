@@ -18,6 +18,7 @@ import { newDemoKeys } from '../src/demo/keys.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
 import { UsageRecorder } from '../src/delivery/usage-recorder.js';
+import { BENCH_RECORDER } from './delivery.js';
 import { newId } from '../src/ids.js';
 import { MeteringWorker } from '../src/metering/worker.js';
 
@@ -93,7 +94,7 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
       servedAt: new Date(now - 3_600_000 - Math.floor((i / n) * HOURS * 3_600_000)),
     });
     const ingest = async (n: number, maxBatch: number) => {
-      const recorder = new UsageRecorder(database.db, systemClock, { maxBatch, intervalMs: 100, onError: () => undefined });
+      const recorder = new UsageRecorder(database.db, systemClock, { ...BENCH_RECORDER, maxBatch });
       const started = performance.now();
       for (let i = 0; i < n; i++) {
         recorder.record(event(i, n));

@@ -55,6 +55,18 @@ export interface Limits {
   statementTimeoutMs: number;
   /** Connections in the database pool. */
   databasePoolMax: number;
+  /** How long getting a database connection may take before the request is answered 503. */
+  databaseConnectTimeoutMs: number;
+  /** How long the server waits for a statement's answer (client side, beside `statementTimeoutMs`) before 503. */
+  databaseQueryTimeoutMs: number;
+  /** How long `/healthz` waits for the database before it answers 503. */
+  healthTimeoutMs: number;
+  /** Usage events and denials held in memory while the database cannot take them; past it downloads get 503. */
+  usageBufferMax: number;
+  /** Longest pause between attempts to write buffered usage while the database is down (backoff cap). */
+  usageRetryMaxMs: number;
+  /** How long shutdown may spend writing buffered usage and stopping; past it the process exits 1. */
+  shutdownTimeoutMs: number;
   query: QueryLimits;
   /** Token bucket per API key, or per client address when anonymous; undefined when turned off. */
   rateLimit: RateLimitSettings | undefined;
@@ -111,6 +123,12 @@ const envSchema = z.object({
   ASSAY_RECEIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   ASSAY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   ASSAY_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  ASSAY_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  ASSAY_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  ASSAY_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  ASSAY_USAGE_BUFFER_MAX: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  ASSAY_USAGE_RETRY_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  ASSAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   ASSAY_QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(15),
   ASSAY_QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
   ASSAY_QUERY_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3000),
@@ -194,6 +212,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       receiveTimeoutMs: e.ASSAY_RECEIVE_TIMEOUT_MS,
       statementTimeoutMs: e.ASSAY_STATEMENT_TIMEOUT_MS,
       databasePoolMax: e.ASSAY_DB_POOL_MAX,
+      databaseConnectTimeoutMs: e.ASSAY_DB_CONNECT_TIMEOUT_MS,
+      // Just above the server-side limit, so a merely slow statement is stopped by PostgreSQL first.
+      databaseQueryTimeoutMs: e.ASSAY_DB_QUERY_TIMEOUT_MS ?? e.ASSAY_STATEMENT_TIMEOUT_MS + 1_000,
+      healthTimeoutMs: e.ASSAY_HEALTH_TIMEOUT_MS,
+      usageBufferMax: e.ASSAY_USAGE_BUFFER_MAX,
+      usageRetryMaxMs: e.ASSAY_USAGE_RETRY_MAX_MS,
+      shutdownTimeoutMs: e.ASSAY_SHUTDOWN_TIMEOUT_MS,
       query: {
         maxDepth: e.ASSAY_QUERY_MAX_DEPTH,
         maxAliases: e.ASSAY_QUERY_MAX_ALIASES,

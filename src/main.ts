@@ -2,7 +2,7 @@ import path from 'node:path';
 import { AccountsService } from './accounts/service.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
+import { databaseOptions, openDatabase } from './db/client.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
@@ -14,6 +14,8 @@ import { resolveServerSecret } from './tokens/server-secret.js';
 
 /** Set once the embedded PostgreSQL is used; only then can its errors occur. */
 let embeddedModule: typeof import('./db/embedded.js') | undefined;
+/** How much longer than the usage flush's deadline the rest of shutdown (background work, the pool) may take. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 /** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
 async function main(): Promise<void> {
@@ -24,10 +26,7 @@ async function main(): Promise<void> {
     embeddedModule = await import('./db/embedded.js');
     embedded = await embeddedModule.startEmbeddedPostgres(config.dataDir, 'assay');
   }
-  const database = openDatabase(config.databaseUrl ?? embedded!.url, {
-    max: config.limits.databasePoolMax,
-    statementTimeoutMs: config.limits.statementTimeoutMs,
-  });
+  const database = openDatabase(config.databaseUrl ?? embedded!.url, databaseOptions(config.limits));
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -94,9 +93,19 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down');
-      await app.close().catch(() => undefined);
+      // Closing writes buffered usage first (within ASSAY_SHUTDOWN_TIMEOUT_MS, logging what it could not write);
+      // whatever hangs after that (a frozen database) gets a little longer, then the process exits non-zero.
+      const grace = setTimeout(() => {
+        app.log.error(`shutdown did not finish within ${config.limits.shutdownTimeoutMs + SHUTDOWN_GRACE_MS} ms; exiting`);
+        process.exit(1);
+      }, config.limits.shutdownTimeoutMs + SHUTDOWN_GRACE_MS);
+      grace.unref();
+      const clean = await app.close().then(
+        () => true,
+        () => false,
+      );
       await shutdownDatabase();
-      process.exit(0);
+      process.exit(clean ? 0 : 1);
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   } catch (err) {

@@ -19,7 +19,9 @@ import { RequestDeadlineExceededError, type Database, type QueryStats } from './
 import { AuditLog } from './audit/service.js';
 import { startPeriodicJobs } from './jobs.js';
 import { Stores } from './db/stores/index.js';
-import { formatError } from './http/graphql-errors.js';
+import { contextFailure, databaseUnavailablePlugin, formatError } from './http/graphql-errors.js';
+import { isDatabaseUnavailable } from './db/pg-errors.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, sendServiceUnavailable } from './http/unavailable.js';
 import { graphqlHandler } from './http/graphql-handler.js';
 import { compiledExecution } from './http/compiled-execution.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -105,6 +107,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]])
       : []),
     ...meteringGauges(metering),
+    ...usageGauges(usageRecorder),
   ]);
   registerMetrics(app, metrics, { token: limits.metricsToken });
   if (limits.rateLimit) {
@@ -119,12 +122,24 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const usageRecorder = new UsageRecorder(database.db, clock, {
     maxBatch: 500,
     intervalMs: 100,
-    onError: (err) => app.log.error({ err }, 'writing usage events failed; will retry'),
+    maxBuffered: limits.usageBufferMax,
+    retryMaxMs: limits.usageRetryMaxMs,
+    onOutage: (err, buffered) =>
+      app.log.error({ err, buffered }, 'writing usage events failed; keeping them and retrying with backoff until the database answers'),
+    onRecovery: (outage) => app.log.info(outage, 'usage events written again after an outage'),
   });
-  // Buffered usage is written before the database goes away; the metering pass in progress ends first.
+  // Buffered usage is written first, before any other background work or the database stops (bounded by the
+  // shutdown deadline); what could not be written is logged and fails the close, so the process exits non-zero.
   app.addHook('onClose', async () => {
-    await metering.stop();
-    await usageRecorder.close();
+    try {
+      const left = await usageRecorder.close(limits.shutdownTimeoutMs);
+      if (left.events + left.denials > 0) {
+        app.log.error(left, `shutdown deadline passed: ${left.events} usage events and ${left.denials} denials were not written`);
+        throw new Error('buffered usage was not written before the shutdown deadline');
+      }
+    } finally {
+      await metering.stop();
+    }
   });
   metering.start();
   const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
@@ -153,6 +168,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       // them (a measurable share of a catalog page's CPU, see README "Benchmark"). GraphQL answers are no-store.
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(app),
+      databaseUnavailablePlugin<Context>(),
       queryLimitsPlugin<Context>(limits.query),
       inputGuardPlugin<Context>(),
     ],
@@ -173,7 +189,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       context: async (request): Promise<Context> => {
         const stores = new Stores(database.forRequest(request.queryStats));
         const accounts = new AccountsService(stores, clock);
-        const principal = await accounts.authenticate(request.headers.authorization);
+        const principal = await accounts.authenticate(request.headers.authorization).catch((err: unknown) => {
+          throw contextFailure(err);
+        });
         const catalog = new CatalogService(stores, clock, derivationLicenses(clock), (datasetId) => gate.listingChanged(datasetId));
         return {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
@@ -196,19 +214,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }),
   });
 
+  // Answers within ASSAY_HEALTH_TIMEOUT_MS whatever the database does (down, frozen, or the pool saturated).
   app.get('/healthz', async (_request, reply) => {
     const started = performance.now();
-    try {
-      await database.pool.query('SELECT 1');
-      return {
-        status: 'ok',
-        database: { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 },
-        billing: config.stripe ? 'stripe' : 'local',
-      };
-    } catch {
-      const database = { ok: false, ...(deps.embeddedDatabaseState ? { state: deps.embeddedDatabaseState() } : {}) };
-      return reply.code(503).send({ status: 'unavailable', database, billing: config.stripe ? 'stripe' : 'local' });
+    const billing = config.stripe ? 'stripe' : 'local';
+    if (!(await database.ping(limits.healthTimeoutMs))) {
+      const state = deps.embeddedDatabaseState ? { state: deps.embeddedDatabaseState() } : {};
+      return reply.code(503).send({ status: 'unavailable', database: { ok: false, ...state }, billing });
     }
+    return { status: 'ok', database: { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 }, billing };
   });
 
   registerJwks(app, keyRing);
@@ -236,6 +250,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.code(404).send({ error: 'Not Found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    // Routes let database failures through; an outage is the service's, not the request's (never a 401 or 400).
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendServiceUnavailable(reply, DATABASE_UNAVAILABLE_MESSAGE);
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message =
@@ -269,6 +288,23 @@ function meteringGauges(worker: MeteringWorker): string[] {
       [{ status: 'FAILED' }, lag.failed],
       [{ status: 'TOO_OLD' }, lag.tooOld],
     ]),
+  ];
+}
+
+/** The usage buffer: what waits to be written, its bound, and what the bound refused. */
+function usageGauges(recorder: UsageRecorder): string[] {
+  const state = recorder.state();
+  return [
+    ...gaugeLines('assay_usage_buffered', 'Usage events and denials held in memory, not yet written to the database.', [
+      [{}, state.buffered],
+    ]),
+    ...gaugeLines('assay_usage_buffer_capacity', 'The most usage events and denials held in memory (ASSAY_USAGE_BUFFER_MAX).', [
+      [{}, state.capacity],
+    ]),
+    ...gaugeLines('assay_usage_write_failures', 'Failed attempts to write buffered usage since the process started.', [
+      [{}, state.failedWrites],
+    ]),
+    ...gaugeLines('assay_usage_refused_downloads', 'Downloads refused with 503 because the usage buffer was full.', [[{}, state.refused]]),
   ];
 }
 

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
+import type { Logger, SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import type { Limits } from '../config.js';
+import { isDatabaseUnavailable } from './pg-errors.js';
 
 // No relational schema: every query goes through a store's query builder or SQL, and a database handle without
 // one costs nothing to make per request.
 export type Db = NodePgDatabase;
 /** Either the pool-backed database or an open transaction; stores accept both. */
-export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** The SQL statements issued through one request's database handle (exposed to tests and the benchmark). */
 export interface QueryStats {
@@ -30,12 +33,27 @@ export class RequestDeadlineExceededError extends Error {
 export interface DatabaseOptions {
   /** Connections in the pool. */
   max?: number;
-  /** PostgreSQL `statement_timeout`; also how long a query waits for a free connection. */
+  /** PostgreSQL `statement_timeout`: the server stops a statement running longer. */
   statementTimeoutMs?: number;
+  /** How long getting a connection may take (a free one from the pool, or a new one opened): 5 s by default. */
+  connectTimeoutMs?: number;
+  /**
+   * How long the client waits for a statement's answer before giving up on it and its connection (node-postgres
+   * `query_timeout`): what bounds a query when the database cannot even run `statement_timeout` (frozen, partitioned).
+   * By default one second more than `statementTimeoutMs`, so a slow statement is stopped by the server first.
+   */
+  queryTimeoutMs?: number;
+  /** Called for an error on a connection nobody is waiting on (a database restart); the pool replaces the client. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export interface Database {
   pool: pg.Pool;
+  /**
+   * Whether the database answers `SELECT 1` within `timeoutMs`, on a connection of its own: a pool saturated by
+   * requests waiting on a stalled database cannot delay the answer, and it never takes longer than `timeoutMs`.
+   */
+  ping(timeoutMs: number): Promise<boolean>;
   /** For work of the server itself (jobs, caches shared by requests): counted against no request. */
   db: Db;
   /** A handle for one request: its statements count in `stats`, and none runs past `stats.deadline`. */
@@ -61,21 +79,116 @@ function statsLogger(stats: QueryStats) {
  */
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const queryTimeoutMs = options.queryTimeoutMs ?? statementTimeoutMs + 1_000;
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     statement_timeout: statementTimeoutMs,
+    query_timeout: queryTimeoutMs,
     // Waiting for a connection (pool exhausted, or the database unreachable) fails instead of queueing forever.
-    connectionTimeoutMillis: statementTimeoutMs,
+    connectionTimeoutMillis: connectTimeoutMs,
+    // A peer that vanished without closing (a partition) is noticed by the kernel instead of never.
+    keepAlive: true,
     application_name: 'assay',
   });
-  // An idle client losing its connection (database restart) must not crash the process.
-  pool.on('error', () => undefined);
+  guardClients(pool, onConnectionError);
+  // The probe has its own single connection, so it neither waits behind requests nor takes one from them.
+  const probe = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+    application_name: 'assay-health',
+  });
+  guardClients(probe, () => undefined);
   return {
     pool,
+    ping: (timeoutMs) => ping(probe, timeoutMs),
     db: drizzle(pool),
     forRequest: (stats) => drizzle(pool, { logger: statsLogger(stats) }),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), probe.end()]);
+    },
+  };
+}
+
+/**
+ * Every client the pool opens, idle or checked out (a transaction, a migration, a listener), handles its `error`
+ * events: without a listener, a connection lost while a client is checked out ("terminating connection due to
+ * administrator command", 57P01) is an unhandled 'error' event that kills the process. The client is then not
+ * queryable, its pending statements fail, and the pool discards it when it is released.
+ */
+function guardClients(pool: pg.Pool, onConnectionError: (err: Error) => void): void {
+  pool.on('error', (err) => onConnectionError(err));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => onConnectionError(err));
+    // A statement given up on by `query_timeout` may still be running (or the server frozen): the connection is in
+    // an unknown state, so it is closed rather than handed to the next caller behind that statement.
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        result.catch((err: unknown) => {
+          if ((err as Error)?.message === 'Query read timeout')
+            (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        });
+      }
+      return result;
+    };
+  });
+}
+
+async function ping(probe: pg.Pool, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const answered = probe.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Isolation and access mode of a transaction, as drizzle takes them. */
+export type TransactionConfig = Parameters<Db['transaction']>[1];
+
+/**
+ * Runs `fn` in a transaction on `db` (a savepoint when `db` is a transaction already). drizzle's own pool
+ * transaction never releases its connection when BEGIN itself fails (the database went away between checkout and
+ * BEGIN), so every such failure would keep a pool slot for good and an outage could leave the pool with nothing to
+ * give once the database is back. The connection is checked out here and always released; one that failed for the
+ * database's sake is discarded, not reused. The handle's logger (statement counting, deadline) carries over.
+ * @example await transaction(db, async (tx) => { await tx.insert(...); });
+ */
+export async function transaction<T>(db: DbOrTx, fn: (tx: Tx) => Promise<T>, config?: TransactionConfig): Promise<T> {
+  const { session } = db as unknown as { session: { client: unknown; options?: { logger?: Logger } } };
+  if (!(session.client instanceof pg.Pool)) return db.transaction(fn, config);
+  const client = await session.client.connect();
+  let broken: Error | undefined;
+  try {
+    return await drizzle(client, { logger: session.options?.logger ?? false }).transaction(fn, config);
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) broken = err as Error;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The pool settings the configuration asks for. */
+export function databaseOptions(limits: Limits): DatabaseOptions {
+  return {
+    max: limits.databasePoolMax,
+    statementTimeoutMs: limits.statementTimeoutMs,
+    connectTimeoutMs: limits.databaseConnectTimeoutMs,
+    queryTimeoutMs: limits.databaseQueryTimeoutMs,
   };
 }
 

@@ -13,16 +13,50 @@ export interface Usage {
   requests: number;
 }
 
+export interface UsageRecorderOptions {
+  /** Events and denials per INSERT (and per transaction). */
+  maxBatch: number;
+  /** How long a first event waits for others to share its write. */
+  intervalMs: number;
+  /** Events and denials held at most; past it `admit()` refuses new downloads (responses already started still record). */
+  maxBuffered: number;
+  /** The longest pause between attempts while writes fail (exponential backoff from `intervalMs`, with jitter). */
+  retryMaxMs: number;
+  /** Called once when writes start failing (not on every retry), with the error and what is buffered. */
+  onOutage: (err: unknown, buffered: number) => void;
+  /** Called once when writes succeed again after an outage. */
+  onRecovery: (outage: { failedAttempts: number; outageMs: number; buffered: number }) => void;
+}
+
+export interface UsageRecorderState {
+  buffered: number;
+  capacity: number;
+  /** Failed write attempts since the process started. */
+  failedWrites: number;
+  /** Downloads refused because the buffer was full. */
+  refused: number;
+}
+
 /**
  * Buffers usage events and denials and writes them in batches: one INSERT per batch instead of one per download.
- * A failed write keeps the batch for the next attempt; `close()` drains everything, so shutdown loses nothing.
- * @example recorder.record(event); ... await recorder.close();
+ * A failed write keeps the batch, and later attempts back off (exponentially, capped, with jitter) until the
+ * database answers, so an outage loses nothing and costs one log line; a retried batch whose first attempt did
+ * commit writes nothing twice (rows are keyed by ID, and audit records are written only for rows inserted now).
+ * Memory is bounded by `maxBuffered`: `admit()` says whether another download may start. `close()` drains it all.
+ * @example if (!recorder.admit()) return 503; recorder.record(event); ... await recorder.close(10_000);
  */
 export class UsageRecorder {
   private events: UsageEventInsert[] = [];
   private denials: DownloadDenial[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** Taken out of the buffer by the write in progress and not committed yet. */
+  private writing = { events: 0, denials: 0 };
+  /** Consecutive failed writes (0 while the database takes them) and when the first of them failed. */
+  private failures = 0;
+  private outageStartedAt = 0;
+  private failedWrites = 0;
+  private refused = 0;
   /** Bytes/rows/requests recorded but not yet written, per license, so cap checks see them at once. */
   private readonly pendingByLicense = new Map<string, Usage>();
   /** Everything this process ever recorded per license (never decreases). */
@@ -35,13 +69,33 @@ export class UsageRecorder {
   constructor(
     private readonly db: Db,
     clock: Clock,
-    private readonly options: { maxBatch: number; intervalMs: number; onError: (err: unknown) => void } = {
-      maxBatch: 500,
-      intervalMs: 100,
-      onError: () => undefined,
-    },
+    private readonly options: UsageRecorderOptions,
   ) {
     this.audit = new AuditLog(clock);
+  }
+
+  /**
+   * Whether a new download may start: false (and counted) when the buffer is full because the database has not
+   * taken its writes, so the caller refuses with 503 rather than serve bytes it could not account for.
+   */
+  admit(): boolean {
+    if (this.buffered() < this.options.maxBuffered) return true;
+    this.refused++;
+    return false;
+  }
+
+  state(): UsageRecorderState {
+    return {
+      buffered: this.buffered(),
+      capacity: this.options.maxBuffered,
+      failedWrites: this.failedWrites,
+      refused: this.refused,
+    };
+  }
+
+  /** Events and denials not written yet, including those a write in progress holds. */
+  private buffered(): number {
+    return this.events.length + this.denials.length + this.writing.events + this.writing.denials;
   }
 
   /** Counts a response that is about to be sent, so concurrent cap checks see it; call `end` with what was sent. */
@@ -82,34 +136,54 @@ export class UsageRecorder {
     };
   }
 
-  /** Writes everything buffered so far. */
+  /** Writes everything buffered so far; on failure what was not written stays buffered and the error is thrown. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.events.length === 0 && this.denials.length === 0) return;
     const events = this.events.splice(0, this.events.length);
     const denials = this.denials.splice(0, this.denials.length);
+    this.writing = { events: events.length, denials: denials.length };
     this.flushing = (async () => {
+      let written = 0;
       try {
-        for (let i = 0; i < Math.max(events.length, denials.length); i += this.options.maxBatch) {
-          const eventBatch = events.slice(i, i + this.options.maxBatch);
-          const denialBatch = denials.slice(i, i + this.options.maxBatch);
-          // Usage and its audit record commit together.
+        for (; written < Math.max(events.length, denials.length); written += this.options.maxBatch) {
+          const eventBatch = events.slice(written, written + this.options.maxBatch);
+          const denialBatch = denials.slice(written, written + this.options.maxBatch);
+          // Usage and its audit record commit together; a row already there (its earlier attempt committed after
+          // all) gets no second audit record.
           await new Stores(this.db).transaction(async (tx) => {
-            await tx.delivery.insertUsage(
+            const inserted = await tx.delivery.insertUsage(
               eventBatch,
               denialBatch.map(({ organizationIds: _o, datasetId: _d, ...row }) => row),
             );
-            await this.audit.record(tx, null, [...eventBatch.map(servedEntry), ...denialBatch.map(deniedEntry)]);
+            await this.audit.record(tx, null, [
+              ...eventBatch.filter((e) => inserted.has(e.id!)).map(servedEntry),
+              ...denialBatch.filter((d) => inserted.has(d.id)).map(deniedEntry),
+            ]);
+          });
+          for (const e of eventBatch) add(this.pendingByLicense, e.licenseId, { bytes: e.bytes, rows: e.rows, requests: 1 }, -1);
+          this.writing = { events: this.writing.events - eventBatch.length, denials: this.writing.denials - denialBatch.length };
+        }
+        if (this.failures > 0) {
+          this.options.onRecovery({
+            failedAttempts: this.failures,
+            outageMs: Date.now() - this.outageStartedAt,
+            buffered: this.buffered(),
           });
         }
-        for (const e of events) add(this.pendingByLicense, e.licenseId, { bytes: e.bytes, rows: e.rows, requests: 1 }, -1);
+        this.failures = 0;
       } catch (err) {
-        // Keep them for the next attempt (IDs make the retry idempotent).
-        this.events.unshift(...events);
-        this.denials.unshift(...denials);
-        this.options.onError(err);
+        // Keep the batches not written, in order, ahead of what arrived meanwhile.
+        this.events.unshift(...events.slice(written));
+        this.denials.unshift(...denials.slice(written));
+        this.failedWrites++;
+        if (this.failures++ === 0) {
+          this.outageStartedAt = Date.now();
+          this.options.onOutage(err, this.buffered());
+        }
         throw err;
       } finally {
+        this.writing = { events: 0, denials: 0 };
         this.flushing = undefined;
       }
     })();
@@ -117,32 +191,64 @@ export class UsageRecorder {
   }
 
   /**
-   * Writes everything, including responses that end while it runs (their sockets are being closed): it keeps
-   * flushing until nothing is buffered or in flight, for at most `drainMs`.
+   * Writes everything, including responses that end while it runs (their sockets are being closed), retrying while
+   * the database is away, for at most `deadlineMs`; returns what is still unwritten then (nothing, normally).
    */
-  async close(drainMs = 5000): Promise<void> {
+  async close(deadlineMs = 5000): Promise<{ events: number; denials: number }> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const deadline = Date.now() + drainMs;
-    for (;;) {
-      await this.flush();
+    const deadline = Date.now() + deadlineMs;
+    const left = () => ({ events: this.events.length + this.writing.events, denials: this.denials.length + this.writing.denials });
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return left();
+      // A write stuck on a frozen database must not hold shutdown past its deadline.
+      const outcome = await within(this.flush(), remaining);
       const idle = this.events.length === 0 && this.denials.length === 0 && this.inflightByLicense.size === 0;
-      if (idle || Date.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (outcome === 'done' && idle) return left();
+      if (outcome === 'timeout') return left();
+      await sleep(Math.min(outcome === 'failed' ? 50 * 2 ** Math.min(attempt, 5) : 10, Math.max(0, deadline - Date.now())));
     }
   }
 
   private schedule(): void {
-    if (this.events.length + this.denials.length >= this.options.maxBatch) {
-      void this.flush().catch(() => undefined);
+    // While writes fail, only the backoff timer retries: new events must not each start another doomed attempt.
+    if (this.failures === 0 && this.events.length + this.denials.length >= this.options.maxBatch) {
+      void this.flush().catch(() => this.schedule());
       return;
     }
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush().catch(() => this.schedule());
-    }, this.options.intervalMs);
+    }, this.delay());
+  }
+
+  /** `intervalMs` normally; while writes fail, doubling per failure up to `retryMaxMs`, half of it random. */
+  private delay(): number {
+    if (this.failures === 0) return this.options.intervalMs;
+    const ceiling = Math.min(this.options.retryMaxMs, this.options.intervalMs * 2 ** Math.min(this.failures, 20));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 }
+
+/** Whether `work` settled in time: done, failed, or still running at `ms`. */
+async function within(work: Promise<void>, ms: number): Promise<'done' | 'failed' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  const settled = work.then(
+    () => 'done' as const,
+    () => 'failed' as const,
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function add(map: Map<string, Usage>, licenseId: string, usage: Usage, sign: 1 | -1): void {
   const u = map.get(licenseId) ?? { bytes: 0, rows: 0, requests: 0 };

@@ -8,6 +8,7 @@ import { responseUsage } from '../delivery/range.js';
 import type { FileStorage } from '../delivery/storage.js';
 import type { UsageRecorder } from '../delivery/usage-recorder.js';
 import { newId } from '../ids.js';
+import { sendServiceUnavailable } from './unavailable.js';
 
 /**
  * `GET /data/{versionId}/{filePath}` with `Authorization: Bearer <access token>`: streams a licensed file with
@@ -21,6 +22,8 @@ export function registerDownloads(
     const { versionId } = request.params;
     const filePath = request.params['*'];
     const clientAddress = request.ip;
+    // Nothing is served (or refused) that could not be recorded: with the usage buffer full, the answer is 503.
+    if (!deps.recorder.admit()) return sendServiceUnavailable(reply, 'Usage cannot be recorded right now; try again shortly');
     if (!FilePath.safeParse(filePath).success) {
       deps.recorder.deny({
         id: newId('accessDenial'),

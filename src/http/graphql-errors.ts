@@ -1,7 +1,10 @@
+import { HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/pg-errors.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import { parseLimitError } from './query-limits.js';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from './unavailable.js';
 
 /** Apollo's request-level codes, folded into our closed set (the original stays in `reason`). */
 const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
@@ -56,6 +59,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     const field = fieldOfVariableError(formatted.message) ?? 'query';
     return { ...formatted, extensions: { ...extensions, code: REQUEST_ERROR_CODES[code], reason: code, field } };
   }
+  if (isDatabaseUnavailable(original)) {
+    // The closed code set has no "unavailable": the code stays INTERNAL_SERVER_ERROR, the HTTP answer is 503 with
+    // Retry-After (see `databaseUnavailablePlugin`), and `reason` says the request itself was fine.
+    return {
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' },
+    };
+  }
   onInternal(original);
   return {
     message: 'Internal server error',
@@ -63,4 +76,36 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+const retryAfter = () => new HeaderMap([['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]]);
+
+/**
+ * A GraphQL operation that failed because the database was unreachable or did not answer in time is answered
+ * HTTP 503 with Retry-After, whatever else it returned: clients retry on the status, not on the error text.
+ */
+export function databaseUnavailablePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, response }) {
+          if (!errors.some((e) => isDatabaseUnavailable(e))) return;
+          response.http.status = 503;
+          for (const [name, value] of retryAfter()) response.http.headers.set(name, value);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * For a failure while building a request's context (authenticating its API key): a database outage becomes a 503
+ * with Retry-After instead of Apollo's 500, never UNAUTHENTICATED; any other error is returned as it is.
+ */
+export function contextFailure(err: unknown): unknown {
+  if (!isDatabaseUnavailable(err)) return err;
+  return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+    originalError: err as Error,
+    extensions: { http: { status: 503, headers: retryAfter() } },
+  });
 }

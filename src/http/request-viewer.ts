@@ -3,6 +3,7 @@ import { AccountsService } from '../accounts/service.js';
 import { Viewer } from '../accounts/viewer.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
+import { UnauthenticatedError } from '../errors.js';
 
 /**
  * The caller of a plain HTTP route (uploads, exports) from its API key, with its origin for the audit trail;
@@ -12,7 +13,9 @@ export async function requestViewer(request: FastifyRequest, stores: Stores, clo
   try {
     const principal = await new AccountsService(stores, clock).authenticate(request.headers.authorization);
     return principal ? new Viewer(principal, { clientAddress: request.ip, requestId: request.id }) : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A refused key answers 401; anything else (the database is away) is the service's and goes to the error handler.
+    if (err instanceof UnauthenticatedError) return undefined;
+    throw err;
   }
 }

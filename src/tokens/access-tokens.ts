@@ -78,6 +78,9 @@ export async function verifyAccessToken(
     return claims ? { ok: true, claims, exp: payload.exp! } : { ok: false, failure: 'BAD_CLAIMS' };
   } catch (err) {
     if (unknownKey) return { ok: false, failure: 'UNKNOWN_KEY' };
+    // Only jose's own errors are verdicts on the token; failing to look its key up (the database is away) is ours,
+    // and must not tell a client to throw a good token away.
+    if (!(err instanceof joseErrors.JOSEError)) throw err;
     const code = (err as { code?: string }).code;
     switch (code) {
       case 'ERR_JWT_EXPIRED':

@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { AccountsService } from '../../src/accounts/service.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { databaseOptions, openDatabase, type Database } from '../../src/db/client.js';
 import { Stores } from '../../src/db/stores/index.js';
 import { LocalFileStorage, type FileStorage } from '../../src/delivery/storage.js';
 import { buildServer } from '../../src/server.js';
@@ -48,6 +48,25 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** What a client of a running server (in this process or another) needs: its address and a GraphQL call. */
+export type ApiClient = Pick<TestApp, 'url' | 'gql'>;
+
+/** A GraphQL-over-HTTP client of the server at `url`. */
+export function apiClient(url: string): ApiClient {
+  return {
+    url,
+    async gql(query, variables = {}, key) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: any };
+      return { status: res.status, headers: res.headers, data: body.data ?? undefined, errors: body.errors };
+    },
+  };
+}
+
 /** A fresh database cloned from the migrated template; cheap (a file copy inside PostgreSQL). */
 export async function createTestDatabase(): Promise<string> {
   const adminUrl = inject('pgAdminUrl');
@@ -68,8 +87,8 @@ export async function createTestDatabase(): Promise<string> {
  * Starts the real server on a fresh database, listening on a random port, with a platform admin whose key is `ADMIN_KEY`.
  * @example const app = await startTestApp(); const res = await app.gql('{ viewer { user { id } } }', {}, ADMIN_KEY);
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   // Rate limiting is off unless a test turns it on (`startTestApp({ ASSAY_RATE_LIMIT_PER_MINUTE: '5' })`).
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -78,7 +97,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ASSAY_RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
-  const database = openDatabase(databaseUrl, { max: config.limits.databasePoolMax, statementTimeoutMs: config.limits.statementTimeoutMs });
+  const database = openDatabase(databaseUrl, databaseOptions(config.limits));
   const clock = new TestClock();
   await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);
   const secret = randomBytes(32).toString('base64url');
@@ -101,15 +120,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     databaseUrl,
     clock,
     config,
-    async gql(query, variables = {}, key) {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: any; errors?: any };
-      return { status: res.status, headers: res.headers, data: body.data ?? undefined, errors: body.errors };
-    },
+    gql: apiClient(url).gql,
     async close() {
       await app.close();
       await database.close();

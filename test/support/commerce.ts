@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TestApp } from './app.js';
+import type { ApiClient, TestApp } from './app.js';
 import type { FakeStripe } from './fake-stripe.js';
 import { OPEN_TERMS, ok, type Org } from './fixtures.js';
 
@@ -27,14 +27,19 @@ export function offerInput(datasetId: string, overrides: Record<string, unknown>
   return { datasetId, name: 'Standard license', ...PRICES.FREE, terms: OPEN_TERMS, ...overrides };
 }
 
-export async function createOffer(app: TestApp, vendor: Org, datasetId: string, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function createOffer(
+  app: ApiClient,
+  vendor: Org,
+  datasetId: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   return ok(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, overrides) }, vendor.key)).createOffer.offer.id;
 }
 
 let keys = 0;
 export const newKey = (base = 'purchase') => `${base}-${process.pid}-${++keys}-${Date.now()}`;
 
-export async function purchase(app: TestApp, buyer: Org | { key: string }, offerId: string, key = newKey()) {
+export async function purchase(app: ApiClient, buyer: Org | { key: string }, offerId: string, key = newKey()) {
   return app.gql(
     PURCHASE,
     { input: { offerId, idempotencyKey: key, successUrl: 'https://buyer.example/done', cancelUrl: 'https://buyer.example/cancel' } },

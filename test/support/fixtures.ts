@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import { ADMIN_KEY, type GraphQLResponse, type TestApp } from './app.js';
+import { ADMIN_KEY, type GraphQLResponse, type ApiClient, type TestApp } from './app.js';
 
 let counter = 0;
 /** A unique slug per call, readable in failures. */
@@ -30,7 +30,7 @@ export function dataFile(path: string, content: string | Buffer, rowCount?: numb
 }
 
 /** Uploads every declared file of a draft version (their bytes must come from `dataFile`). */
-export async function uploadFiles(app: TestApp, key: string, versionId: string): Promise<void> {
+export async function uploadFiles(app: ApiClient, key: string, versionId: string): Promise<void> {
   const version = ok(
     await app.gql(`query($id: ID!) { datasetVersion(id: $id) { files { path sha256 } } }`, { id: versionId }, key),
   ).datasetVersion;
@@ -70,7 +70,7 @@ export interface Org {
 }
 
 /** Signs an organization up through the API; vendors are approved by the admin unless `approve: false`. */
-export async function signUp(app: TestApp, kind: 'VENDOR' | 'BUYER', options: { approve?: boolean; slug?: string } = {}): Promise<Org> {
+export async function signUp(app: ApiClient, kind: 'VENDOR' | 'BUYER', options: { approve?: boolean; slug?: string } = {}): Promise<Org> {
   const slug = options.slug ?? uniqueSlug(kind.toLowerCase());
   const data = ok(
     await app.gql(
@@ -139,7 +139,7 @@ export function versionInput(datasetId: string, overrides: Record<string, unknow
 }
 
 /** Creates a draft dataset through the API and returns its ID. */
-export async function createDataset(app: TestApp, vendor: Org, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function createDataset(app: ApiClient, vendor: Org, overrides: Record<string, unknown> = {}): Promise<string> {
   return ok(await app.gql(CREATE_DATASET, { input: datasetInput(overrides) }, vendor.key)).createDataset.dataset.id;
 }
 
@@ -150,7 +150,7 @@ const DEFAULT_PROVENANCE: Record<string, Record<string, unknown>> = {
 
 /** Creates a dataset with one version, uploads its files and publishes it; returns both IDs. */
 export async function publishDataset(
-  app: TestApp,
+  app: ApiClient,
   vendor: Org,
   overrides: Record<string, unknown> = {},
   versionOverrides: Record<string, unknown> = {},

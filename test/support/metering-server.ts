@@ -9,16 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/client.js';
+import { databaseOptions, openDatabase } from '../../src/db/client.js';
 import { LocalFileStorage } from '../../src/delivery/storage.js';
 import { buildServer } from '../../src/server.js';
 
 const config = loadConfig(process.env);
 if (!config.databaseUrl) throw new Error('DATABASE_URL is required');
-const database = openDatabase(config.databaseUrl, {
-  max: config.limits.databasePoolMax,
-  statementTimeoutMs: config.limits.statementTimeoutMs,
-});
+const database = openDatabase(config.databaseUrl, databaseOptions(config.limits));
 const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-metering-server-'));
 const app = await buildServer({
   config,

@@ -46,9 +46,18 @@ export class DeliveryStore {
   }
 
   /** Writes a batch of usage events and denials in one transaction-sized statement each. */
-  async insertUsage(events: UsageEventInsert[], denials: AccessDenialInsert[]): Promise<void> {
-    if (events.length > 0) await this.db.insert(usageEvents).values(events).onConflictDoNothing();
-    if (denials.length > 0) await this.db.insert(accessDenials).values(denials).onConflictDoNothing();
+  /** Returns the IDs inserted now: a retried batch skips rows an earlier attempt did write after all. */
+  async insertUsage(events: UsageEventInsert[], denials: AccessDenialInsert[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (events.length > 0) {
+      for (const r of await this.db.insert(usageEvents).values(events).onConflictDoNothing().returning({ id: usageEvents.id }))
+        inserted.add(r.id);
+    }
+    if (denials.length > 0) {
+      for (const r of await this.db.insert(accessDenials).values(denials).onConflictDoNothing().returning({ id: accessDenials.id }))
+        inserted.add(r.id);
+    }
+    return inserted;
   }
 
   /** Totals served under a license since `since`: bytes, rows and responses. */

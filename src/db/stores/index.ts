@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '../client.js';
+import { transaction, type DbOrTx } from '../client.js';
 import { AuditStore } from './audit-store.js';
 import { AccountsStore } from './accounts-store.js';
 import { CatalogStore } from './catalog-store.js';
@@ -65,11 +65,11 @@ export class Stores {
    * however many writers commit meanwhile. Call it outside a transaction (inside one it would be a plain savepoint).
    */
   snapshot<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
-    return (this.db as Db).transaction((tx) => fn(new Stores(tx)), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+    return transaction(this.db, (tx) => fn(new Stores(tx)), { isolationLevel: 'repeatable read', accessMode: 'read only' });
   }
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
-    return (this.db as Db).transaction((tx) => fn(new Stores(tx)));
+    return transaction(this.db, (tx) => fn(new Stores(tx)));
   }
 }
