@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      app.log.info({ signal }, 'shutting down');
+      app.log.info({ signal, drainDelayMs: config.drainDelayMs }, 'shutting down');
+      // Readiness fails first, so load balancers stop sending before the server stops answering.
+      app.startDraining();
+      if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       await app.close().catch(() => undefined);
       await shutdownDatabase();
       process.exit(0);

@@ -27,6 +27,7 @@ import { inputGuardPlugin } from './http/input-guard.js';
 import { registerIde } from './http/ide.js';
 import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
 import { PersistedQueryCache } from './http/persisted-queries.js';
+import { registerProbes } from './http/probes.js';
 import { queryLimitsPlugin } from './http/query-limits.js';
 import { registerRateLimit, type RateLimiter } from './http/rate-limit.js';
 import { registerJwks } from './http/jwks.js';
@@ -207,6 +208,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
 
+  registerProbes(app, database.pool);
   registerJwks(app, keyRing);
   registerStripeWebhook(
     app,
