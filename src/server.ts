@@ -25,11 +25,11 @@ import { compiledExecution } from './http/compiled-execution.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { inputGuardPlugin } from './http/input-guard.js';
 import { registerIde } from './http/ide.js';
-import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
+import { Metrics, registerMetrics } from './http/metrics.js';
 import { PersistedQueryCache } from './http/persisted-queries.js';
 import { registerProbes } from './http/probes.js';
 import { queryLimitsPlugin } from './http/query-limits.js';
-import { registerRateLimit, type RateLimiter } from './http/rate-limit.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
@@ -96,20 +96,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (config.sqlStatementsHeader) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
   });
 
-  let rateLimiter: RateLimiter | undefined;
   // Usage is rolled up and reported to the meter (Stripe, or the local ledger) in the background.
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
-  const metrics = new Metrics(database.pool, () => [
-    ...(rateLimiter
-      ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]])
-      : []),
-    ...meteringGauges(metering),
-  ]);
+  const metrics = new Metrics(database.pool);
+  meteringGauges(metrics, metering);
   registerMetrics(app, metrics, { token: limits.metricsToken });
   if (limits.rateLimit) {
-    rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
+    const rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
       if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
     });
+    metrics.gauge('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', () => [[{}, rateLimiter.buckets()]]);
   }
 
   const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
@@ -254,20 +250,28 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 }
 
 /** The usage outbox's lag as of the worker's last pass: unsent reports and the oldest one's age. */
-function meteringGauges(worker: MeteringWorker): string[] {
-  const lag = worker.outboxLag();
-  return [
-    ...gaugeLines('assay_metering_outbox_unsent_reports', 'Usage reports waiting to be sent to the meter (as of the last metering pass).', [
-      [{}, lag.unsent],
-    ]),
-    ...gaugeLines('assay_metering_outbox_oldest_unsent_age_seconds', 'Age of the oldest usage report not yet sent; 0 when none waits.', [
-      [{}, Math.round(lag.oldestUnsentAgeSeconds)],
-    ]),
-    ...gaugeLines('assay_metering_unbillable_reports', 'Usage reports the meter refused for good or that are older than Stripe accepts.', [
-      [{ status: 'FAILED' }, lag.failed],
-      [{ status: 'TOO_OLD' }, lag.tooOld],
-    ]),
-  ];
+function meteringGauges(metrics: Metrics, worker: MeteringWorker): void {
+  metrics.gauge(
+    'assay_metering_outbox_unsent_reports',
+    'Usage reports waiting to be sent to the meter (as of the last metering pass).',
+    () => [[{}, worker.outboxLag().unsent]],
+  );
+  metrics.gauge(
+    'assay_metering_outbox_oldest_unsent_age_seconds',
+    'Age of the oldest usage report not yet sent; 0 when none waits.',
+    () => [[{}, Math.round(worker.outboxLag().oldestUnsentAgeSeconds)]],
+  );
+  metrics.gauge(
+    'assay_metering_unbillable_reports',
+    'Usage reports the meter refused for good or that are older than Stripe accepts.',
+    () => {
+      const lag = worker.outboxLag();
+      return [
+        [{ status: 'FAILED' }, lag.failed],
+        [{ status: 'TOO_OLD' }, lag.tooOld],
+      ];
+    },
+  );
 }
 
 /** Believes X-Forwarded-For up to `hops` proxies in front of the server. */
