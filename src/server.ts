@@ -110,7 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
   const audit = new AuditLog(clock);
-  startPeriodicJobs(app, { database, clock, audit, keyRing });
+  startPeriodicJobs(app, { database, clock, audit, keyRing, settings: config.jobs });
   const usageRecorder = new UsageRecorder(database.db, clock, {
     maxBatch: 500,
     intervalMs: 100,
@@ -127,6 +127,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
     gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
     csrfPrevention: true,
+    // main.ts owns shutdown (readiness first, then the drain delay, then close); Apollo's own signal handlers would
+    // close the server at once.
+    stopOnTerminationSignals: false,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import { createTestDatabase, startTestApp, type TestApp } from './support/app.js';
+import { startServerProcess } from './support/server-process.js';
 
 let app: TestApp;
 let admin: pg.Client;
@@ -102,4 +103,27 @@ describe('GET /livez and /readyz', () => {
       await limited.close();
     }
   });
+
+  it('readyz answers 503 at once when shutdown begins, while the server keeps serving through the drain delay', async () => {
+    const server = await startServerProcess(await createTestDatabase(), { ASSAY_DRAIN_DELAY_MS: '4000' });
+    try {
+      const readyz = async () => (await fetch(`${server.url}/readyz`)).status;
+      expect(await readyz()).toBe(200);
+      server.child.kill('SIGTERM');
+      await eventually(async () => (await readyz()) === 503, 1000);
+      const draining = await fetch(`${server.url}/readyz`);
+      expect(await draining.json()).toEqual({ status: 'draining', draining: true });
+      // Not dead: liveness and the API still answer until the delay is over.
+      expect((await fetch(`${server.url}/livez`)).status).toBe(200);
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(res.status).toBe(200);
+      expect(await server.exited).toBe(0);
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
