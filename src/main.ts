@@ -15,6 +15,8 @@ import { resolveServerSecret } from './tokens/server-secret.js';
 /** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // The SDK is loaded only when tracing is configured, before the database and the server start.
+  const tracing = config.tracing ? await (await import('./telemetry/sdk.js')).startTracing(config.tracing) : undefined;
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
     ensureDataDir(config.dataDir);
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
   };
 
   try {

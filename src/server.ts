@@ -43,6 +43,7 @@ import { MeteringWorker } from './metering/worker.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 import { TokensService } from './tokens/service.js';
+import { registerRequestSpans, traceJob, tracedExecution } from './telemetry/spans.js';
 import { SigningKeyRing } from './tokens/signing-keys.js';
 
 export interface ServerDeps {
@@ -84,6 +85,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: typeof limits.trustProxy === 'number' ? trustHops(limits.trustProxy) : limits.trustProxy,
   });
 
+  // First of the hooks, so the server span covers the others (rate limiting, metrics) too.
+  if (config.tracing) registerRequestSpans(app);
   app.decorateRequest('queryStats', null as unknown as QueryStats);
   // Every statement a request issues through its database handle (`database.forRequest`) is counted against it
   // (see the x-sql-statements header) and bound by its deadline.
@@ -110,7 +113,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
   const audit = new AuditLog(clock);
-  startPeriodicJobs(app, { database, clock, audit, keyRing, settings: config.jobs });
+  startPeriodicJobs(app, { database, clock, audit, keyRing, settings: config.jobs, around: config.tracing ? traceJob : undefined });
   const usageRecorder = new UsageRecorder(database.db, clock, {
     maxBatch: 500,
     intervalMs: 100,
@@ -123,9 +126,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   metering.start();
 
+  // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
+  const execution = compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }));
   const apollo = new ApolloServer<Context>({
-    // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
-    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
+    gateway: config.tracing ? tracedExecution(execution) : execution,
     csrfPrevention: true,
     // main.ts owns shutdown (readiness first, then the drain delay, then close); Apollo's own signal handlers would
     // close the server at once.
