@@ -58,9 +58,8 @@ async function main(): Promise<void> {
       `Database: ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
       `Billing: ${config.stripe ? 'Stripe' : 'LOCAL billing mode (no Stripe keys: payments succeed at once)'}`,
     ];
-    if (admin.created && admin.secret && !config.bootstrapAdminKey) {
-      lines.push(`Platform admin API key (shown once, store it now): ${admin.secret}`);
-    }
+    const adminKeyPrinted = Boolean(admin.created && admin.secret && !config.bootstrapAdminKey);
+    if (adminKeyPrinted) lines.push(`Platform admin API key (shown once, store it now): ${admin.secret}`);
     if (demo) {
       lines.push(
         `Demo catalog: ${demo.datasets} datasets${demo.created ? ' (seeded now)' : ''}. Demo API keys:`,
@@ -71,6 +70,18 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(lines.join('\n') + '\n\n');
+    // The same facts for log collectors, in one JSON line; no secrets (the admin key is only said to have been printed).
+    app.log.info(
+      {
+        url,
+        database: embedded ? { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') } : { kind: 'DATABASE_URL' },
+        billing: config.stripe ? 'stripe' : 'local',
+        demoKeys: demo !== undefined,
+        adminKeyPrinted,
+        tracing: config.tracing !== undefined,
+      },
+      'assay started',
+    );
 
     let stopping = false;
     const stop = async (signal: string) => {
