@@ -20,7 +20,39 @@ export interface Config {
   limits: Limits;
   /** Usage roll-up and meter reporting; see the README's "Metering". */
   metering: MeteringSettings;
+  /** After SIGTERM/SIGINT, how long `/readyz` answers 503 while the server still serves, before it closes. */
+  drainDelayMs: number;
+  /** The periodic housekeeping one leader process runs; see the README's "Operating Assay". */
+  jobs: JobSettings;
+  /** OpenTelemetry tracing, from the standard `OTEL_*` variables; undefined when no OTLP endpoint is set. */
+  tracing: TracingSettings | undefined;
 }
+
+export interface JobSettings {
+  expireLicensesIntervalMs: number;
+  auditCheckpointIntervalMs: number;
+  /** How often a process that does not lead tries to, and the leader checks that it still holds the lock. */
+  leaderRetryMs: number;
+}
+
+export interface TracingSettings {
+  /** Where spans are POSTed (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`). */
+  url: string;
+  protocol: 'http/protobuf' | 'http/json';
+  headers: Record<string, string>;
+  serviceName: string;
+  sampler: { name: TraceSamplerName; ratio: number };
+}
+
+export type TraceSamplerName = (typeof TRACE_SAMPLERS)[number];
+const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 
 /** The background worker that rolls usage up into hourly windows and reports them to the meter. */
 export interface MeteringSettings {
@@ -94,6 +126,18 @@ export interface RateLimitSettings {
 }
 
 const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+/** `key=value` pairs separated by commas, values percent-encoded (the OTLP exporter headers format). */
+const otlpHeaders = z
+  .string()
+  .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs separated by commas')
+  .transform((v) =>
+    Object.fromEntries(
+      v.split(',').map((pair) => {
+        const at = pair.indexOf('=');
+        return [pair.slice(0, at).trim(), decodeURIComponent(pair.slice(at + 1).trim())];
+      }),
+    ),
+  );
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -168,6 +212,31 @@ const envSchema = z.object({
     .max(86_400_000)
     .default(15 * 60_000),
   ASSAY_METERING_STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  ASSAY_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  ASSAY_JOBS_EXPIRE_LICENSES_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  ASSAY_JOBS_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(86_400_000)
+    .default(5 * 60_000),
+  ASSAY_JOBS_LEADER_RETRY_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  // The standard OpenTelemetry variables this server reads itself; the SDK reads its other tuning variables (see README).
+  OTEL_SDK_DISABLED: boolFlag.optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json (grpc is not supported)' })
+    .optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z
+    .enum(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json (grpc is not supported)' })
+    .optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: otlpHeaders.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('assay'),
+  OTEL_TRACES_SAMPLER: z.enum(TRACE_SAMPLERS).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 
 export class ConfigError extends Error {}
@@ -248,6 +317,27 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       retryMaxMs: Math.max(e.ASSAY_METERING_RETRY_MAX_MS, e.ASSAY_METERING_RETRY_BASE_MS),
       stripeTimeoutMs: e.ASSAY_METERING_STRIPE_TIMEOUT_MS,
     },
+    drainDelayMs: e.ASSAY_DRAIN_DELAY_MS,
+    jobs: {
+      expireLicensesIntervalMs: e.ASSAY_JOBS_EXPIRE_LICENSES_INTERVAL_MS,
+      auditCheckpointIntervalMs: e.ASSAY_JOBS_AUDIT_CHECKPOINT_INTERVAL_MS,
+      leaderRetryMs: e.ASSAY_JOBS_LEADER_RETRY_MS,
+    },
+    tracing: tracingSettings(e),
+  };
+}
+
+/** Tracing is on when an OTLP endpoint is set, unless the SDK or the traces exporter is turned off. */
+function tracingSettings(e: z.infer<typeof envSchema>): TracingSettings | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (!url || e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  return {
+    url,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    serviceName: e.OTEL_SERVICE_NAME,
+    sampler: { name: e.OTEL_TRACES_SAMPLER, ratio: e.OTEL_TRACES_SAMPLER_ARG },
   };
 }
 

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { ClientConfig } from 'pg';
 import type { AuditLog } from './audit/service.js';
 import type { Clock } from './clock.js';
+import type { JobSettings } from './config.js';
 import type { Database } from './db/client.js';
+import { LeaderLock } from './db/leader-lock.js';
 import { Stores } from './db/stores/index.js';
 import { expireDueLicenses } from './licensing/audit.js';
 import type { SigningKeyRing } from './tokens/signing-keys.js';
@@ -13,29 +16,67 @@ interface Job {
 }
 
 /**
- * The server's periodic housekeeping, stopped when the app closes: licenses whose term ended become EXPIRED (with
- * their audit record), and the audit chain head is signed so even a superuser's consistent rewrite is detectable.
- * Every job is idempotent, so several server processes may run them side by side.
+ * The server's periodic housekeeping, run by one process per database (the holder of the jobs leader lock) and
+ * stopped when the app closes: licenses whose term ended become EXPIRED (with their audit record), and the audit
+ * chain head is signed so even a superuser's consistent rewrite is detectable. A process that becomes the leader
+ * runs each job one period after that, so a takeover never runs a job twice in one period.
  */
 export function startPeriodicJobs(
   app: FastifyInstance,
-  deps: { database: Database; clock: Clock; audit: AuditLog; keyRing: SigningKeyRing },
+  deps: {
+    database: Database;
+    clock: Clock;
+    audit: AuditLog;
+    keyRing: SigningKeyRing;
+    settings: JobSettings;
+    /** Wraps each run (tracing gives it a span); by default the run itself. */
+    around?: (name: string, run: () => Promise<unknown>) => Promise<unknown>;
+  },
 ): void {
+  const { settings } = deps;
   const jobs: Job[] = [
     {
       name: 'expire licenses',
-      everyMs: 60_000,
+      everyMs: settings.expireLicensesIntervalMs,
       run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.clock)),
     },
-    { name: 'audit checkpoint', everyMs: 5 * 60_000, run: () => deps.audit.checkpoint(new Stores(deps.database.db), deps.keyRing) },
+    {
+      name: 'audit checkpoint',
+      everyMs: settings.auditCheckpointIntervalMs,
+      run: () => deps.audit.checkpoint(new Stores(deps.database.db), deps.keyRing),
+    },
   ];
-  const timers = jobs.map((job) => {
-    const timer = setInterval(
-      () => void job.run().catch((err) => app.log.error({ err, job: job.name }, 'periodic job failed')),
-      job.everyMs,
-    );
-    timer.unref();
-    return timer;
+  const around = deps.around ?? ((_name, run) => run());
+  const running = new Set<Promise<unknown>>();
+  let timers: NodeJS.Timeout[] = [];
+
+  const lead = () => {
+    timers = jobs.map((job) => {
+      const timer = setInterval(() => {
+        const run = around(job.name, job.run)
+          .catch((err) => app.log.error({ err, job: job.name }, 'periodic job failed'))
+          .finally(() => running.delete(run));
+        running.add(run);
+      }, job.everyMs);
+      timer.unref();
+      return timer;
+    });
+  };
+  const lock = new LeaderLock({
+    connection: deps.database.pool.options as ClientConfig,
+    retryMs: settings.leaderRetryMs,
+    onChange: (leading) => {
+      app.log.info(
+        { leading, jobs: jobs.map((j) => j.name) },
+        leading ? 'periodic jobs: this process leads' : 'periodic jobs: no longer leading',
+      );
+      if (leading) lead();
+      else timers.forEach(clearInterval);
+    },
   });
-  app.addHook('onClose', async () => timers.forEach(clearInterval));
+  lock.start();
+  app.addHook('onClose', async () => {
+    await lock.stop();
+    await Promise.all(running);
+  });
 }

@@ -20,6 +20,8 @@ const SHUTDOWN_GRACE_MS = 2000;
 /** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // The SDK is loaded only when tracing is configured, before the database and the server start.
+  const tracing = config.tracing ? await (await import('./telemetry/sdk.js')).startTracing(config.tracing) : undefined;
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
     // Loaded only here: a server on an external DATABASE_URL never loads the embedded PostgreSQL's code.
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
   };
 
   try {
@@ -70,9 +73,8 @@ async function main(): Promise<void> {
     if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
       lines.push(`Listening on ${config.host} (HOST): whoever reaches this address can use the API, the keys below included.`);
     }
-    if (admin.created && admin.secret && !config.bootstrapAdminKey) {
-      lines.push(`Platform admin API key (shown once, store it now): ${admin.secret}`);
-    }
+    const adminKeyPrinted = Boolean(admin.created && admin.secret && !config.bootstrapAdminKey);
+    if (adminKeyPrinted) lines.push(`Platform admin API key (shown once, store it now): ${admin.secret}`);
     if (demo?.keys) {
       lines.push(
         `Demo catalog: ${demo.datasets} datasets${demo.created ? ' (seeded now)' : ''}. Demo API keys (this data directory's own):`,
@@ -87,12 +89,27 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(lines.join('\n') + '\n\n');
+    // The same facts for log collectors, in one JSON line; no secrets (the admin key is only said to have been printed).
+    app.log.info(
+      {
+        url,
+        database: embedded ? { kind: 'embedded', dataDir: embedded.location } : { kind: 'DATABASE_URL' },
+        billing: config.stripe ? 'stripe' : 'local',
+        demoKeys: demo?.keys !== undefined,
+        adminKeyPrinted,
+        tracing: config.tracing !== undefined,
+      },
+      'assay started',
+    );
 
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      app.log.info({ signal }, 'shutting down');
+      app.log.info({ signal, drainDelayMs: config.drainDelayMs }, 'shutting down');
+      // Readiness fails first, so load balancers stop sending before the server stops answering.
+      app.startDraining();
+      if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       // Closing writes buffered usage first (within ASSAY_SHUTDOWN_TIMEOUT_MS, logging what it could not write);
       // whatever hangs after that (a frozen database) gets a little longer, then the process exits non-zero.
       const grace = setTimeout(() => {

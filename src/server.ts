@@ -27,10 +27,11 @@ import { compiledExecution } from './http/compiled-execution.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { inputGuardPlugin } from './http/input-guard.js';
 import { registerIde } from './http/ide.js';
-import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
+import { Metrics, registerMetrics } from './http/metrics.js';
 import { PersistedQueryCache } from './http/persisted-queries.js';
+import { registerProbes } from './http/probes.js';
 import { queryLimitsPlugin } from './http/query-limits.js';
-import { registerRateLimit, type RateLimiter } from './http/rate-limit.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
@@ -44,6 +45,7 @@ import { MeteringWorker } from './metering/worker.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 import { TokensService } from './tokens/service.js';
+import { registerRequestSpans, traceJob, tracedExecution } from './telemetry/spans.js';
 import { SigningKeyRing } from './tokens/signing-keys.js';
 
 export interface ServerDeps {
@@ -87,6 +89,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: typeof limits.trustProxy === 'number' ? trustHops(limits.trustProxy) : limits.trustProxy,
   });
 
+  // First of the hooks, so the server span covers the others (rate limiting, metrics) too.
+  if (config.tracing) registerRequestSpans(app);
   app.decorateRequest('queryStats', null as unknown as QueryStats);
   // Every statement a request issues through its database handle (`database.forRequest`) is counted against it
   // (see the x-sql-statements header) and bound by its deadline.
@@ -99,26 +103,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (config.sqlStatementsHeader) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
   });
 
-  let rateLimiter: RateLimiter | undefined;
   // Usage is rolled up and reported to the meter (Stripe, or the local ledger) in the background.
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
-  const metrics = new Metrics(database.pool, () => [
-    ...(rateLimiter
-      ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]])
-      : []),
-    ...meteringGauges(metering),
-    ...usageGauges(usageRecorder),
-  ]);
+  const metrics = new Metrics(database.pool);
+  meteringGauges(metrics, metering);
   registerMetrics(app, metrics, { token: limits.metricsToken });
   if (limits.rateLimit) {
-    rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
+    const rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
       if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
     });
+    metrics.gauge('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', () => [[{}, rateLimiter.buckets()]]);
   }
 
   const keyRing = new SigningKeyRing(database.db, deps.secret, clock);
   const audit = new AuditLog(clock);
-  startPeriodicJobs(app, { database, clock, audit, keyRing });
+  startPeriodicJobs(app, { database, clock, audit, keyRing, settings: config.jobs, around: config.tracing ? traceJob : undefined });
   const usageRecorder = new UsageRecorder(database.db, clock, {
     maxBatch: 500,
     intervalMs: 100,
@@ -142,12 +141,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
   metering.start();
+  usageGauges(metrics, usageRecorder);
   const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
 
+  // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
+  const execution = compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }));
   const apollo = new ApolloServer<Context>({
-    // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
-    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
+    gateway: config.tracing ? tracedExecution(execution) : execution,
     csrfPrevention: true,
+    // main.ts owns shutdown (readiness first, then the drain delay, then close); Apollo's own signal handlers would
+    // close the server at once.
+    stopOnTerminationSignals: false,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -225,6 +229,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return { status: 'ok', database: { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 }, billing };
   });
 
+  registerProbes(app, database.pool);
   registerJwks(app, keyRing);
   registerStripeWebhook(
     app,
@@ -275,37 +280,38 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 }
 
 /** The usage outbox's lag as of the worker's last pass: unsent reports and the oldest one's age. */
-function meteringGauges(worker: MeteringWorker): string[] {
-  const lag = worker.outboxLag();
-  return [
-    ...gaugeLines('assay_metering_outbox_unsent_reports', 'Usage reports waiting to be sent to the meter (as of the last metering pass).', [
-      [{}, lag.unsent],
-    ]),
-    ...gaugeLines('assay_metering_outbox_oldest_unsent_age_seconds', 'Age of the oldest usage report not yet sent; 0 when none waits.', [
-      [{}, Math.round(lag.oldestUnsentAgeSeconds)],
-    ]),
-    ...gaugeLines('assay_metering_unbillable_reports', 'Usage reports the meter refused for good or that are older than Stripe accepts.', [
-      [{ status: 'FAILED' }, lag.failed],
-      [{ status: 'TOO_OLD' }, lag.tooOld],
-    ]),
-  ];
+function meteringGauges(metrics: Metrics, worker: MeteringWorker): void {
+  metrics.gauge(
+    'assay_metering_outbox_unsent_reports',
+    'Usage reports waiting to be sent to the meter (as of the last metering pass).',
+    () => [[{}, worker.outboxLag().unsent]],
+  );
+  metrics.gauge(
+    'assay_metering_outbox_oldest_unsent_age_seconds',
+    'Age of the oldest usage report not yet sent; 0 when none waits.',
+    () => [[{}, Math.round(worker.outboxLag().oldestUnsentAgeSeconds)]],
+  );
+  metrics.gauge(
+    'assay_metering_unbillable_reports',
+    'Usage reports the meter refused for good or that are older than Stripe accepts.',
+    () => {
+      const lag = worker.outboxLag();
+      return [
+        [{ status: 'FAILED' }, lag.failed],
+        [{ status: 'TOO_OLD' }, lag.tooOld],
+      ];
+    },
+  );
 }
 
 /** The usage buffer: what waits to be written, its bound, and what the bound refused. */
-function usageGauges(recorder: UsageRecorder): string[] {
-  const state = recorder.state();
-  return [
-    ...gaugeLines('assay_usage_buffered', 'Usage events and denials held in memory, not yet written to the database.', [
-      [{}, state.buffered],
-    ]),
-    ...gaugeLines('assay_usage_buffer_capacity', 'The most usage events and denials held in memory (ASSAY_USAGE_BUFFER_MAX).', [
-      [{}, state.capacity],
-    ]),
-    ...gaugeLines('assay_usage_write_failures', 'Failed attempts to write buffered usage since the process started.', [
-      [{}, state.failedWrites],
-    ]),
-    ...gaugeLines('assay_usage_refused_downloads', 'Downloads refused with 503 because the usage buffer was full.', [[{}, state.refused]]),
-  ];
+function usageGauges(metrics: Metrics, recorder: UsageRecorder): void {
+  const gauge = (name: string, help: string, value: (state: ReturnType<UsageRecorder['state']>) => number) =>
+    metrics.gauge(name, help, () => [[{}, value(recorder.state())]]);
+  gauge('assay_usage_buffered', 'Usage events and denials held in memory, not yet written to the database.', (s) => s.buffered);
+  gauge('assay_usage_buffer_capacity', 'The most usage events and denials held in memory (ASSAY_USAGE_BUFFER_MAX).', (s) => s.capacity);
+  gauge('assay_usage_write_failures', 'Failed attempts to write buffered usage since the process started.', (s) => s.failedWrites);
+  gauge('assay_usage_refused_downloads', 'Downloads refused with 503 because the usage buffer was full.', (s) => s.refused);
 }
 
 /** Believes X-Forwarded-For up to `hops` proxies in front of the server. */

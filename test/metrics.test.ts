@@ -22,7 +22,7 @@ async function scrape(target: TestApp, headers: Record<string, string> = {}): Pr
       expect(line).toMatch(/^# (HELP|TYPE) [a-z_:][a-z0-9_:]* .+$/);
       continue;
     }
-    const m = /^([a-z_:][a-z0-9_:]*(?:\{(?:[a-z_]+="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+]+|\+Inf|NaN)$/.exec(line);
+    const m = /^([a-z_:][a-z0-9_:]*(?:\{(?:[a-z_]+="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|\+Inf|NaN|Nan)$/.exec(line);
     expect(m, line).not.toBeNull();
     samples.set(m![1]!, Number(m![2]));
   }
@@ -43,11 +43,14 @@ describe('GET /metrics', () => {
     expect([...after.keys()].some((k) => k.includes('/no/such/thing'))).toBe(false);
     expect(after.get('assay_http_requests_total{route="/healthz",method="GET",status="200"}')).toBeGreaterThanOrEqual(1);
 
-    const count = after.get('assay_http_request_duration_seconds_count{route="/graphql",method="POST"}')!;
-    expect(count).toBeGreaterThanOrEqual(3);
-    expect(after.get('assay_http_request_duration_seconds_bucket{route="/graphql",method="POST",le="+Inf"}')).toBe(count);
-    expect(after.get('assay_http_request_duration_seconds_bucket{route="/graphql",method="POST",le="30"}')).toBe(count);
-    expect(after.get('assay_http_request_duration_seconds_sum{route="/graphql",method="POST"}')).toBeGreaterThan(0);
+    // The duration histogram is by route template, method and status too.
+    const series = 'route="/graphql",method="POST",status="200"';
+    const count = after.get(`assay_http_request_duration_seconds_count{${series}}`)!;
+    expect(count - (before.get(`assay_http_request_duration_seconds_count{${series}}`) ?? 0)).toBe(3);
+    expect(after.get(`assay_http_request_duration_seconds_bucket{le="+Inf",${series}}`)).toBe(count);
+    expect(after.get(`assay_http_request_duration_seconds_bucket{le="30",${series}}`)).toBe(count);
+    expect(after.get(`assay_http_request_duration_seconds_sum{${series}}`)).toBeGreaterThan(0);
+    expect(after.get('assay_http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('counts GraphQL errors by code', async () => {
@@ -67,10 +70,35 @@ describe('GET /metrics', () => {
   it('reports the database pool', async () => {
     const m = await scrape(app);
     expect(m.get('assay_db_pool_max_connections')).toBe(10);
-    expect(m.get('assay_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
-    expect(m.get('assay_db_pool_connections{state="idle"}')).toBeLessThanOrEqual(m.get('assay_db_pool_connections{state="total"}')!);
+    // By state, summing to the open connections (no `total` state that would count them twice).
+    expect(m.get('assay_db_pool_connections{state="idle"}')! + m.get('assay_db_pool_connections{state="in_use"}')!).toBe(
+      app.database.pool.totalCount,
+    );
+    expect(m.has('assay_db_pool_connections{state="total"}')).toBe(false);
+    expect(m.get('assay_db_pool_connections{state="idle"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('assay_db_pool_waiting_requests')).toBe(0);
-    expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it("shows the process's standard Node metrics, with their conventional names, and they move", async () => {
+    const before = await scrape(app);
+    // Some work for the CPU and the garbage collector.
+    for (let i = 0; i < 20; i++) ok(await app.gql(`{ datasets(first: 20) { totalCount } }`));
+    const garbage: unknown[] = [];
+    for (let i = 0; i < 200_000; i++) garbage.push({ i, s: String(i) });
+    garbage.length = 0;
+    const after = await scrape(app);
+    expect(after.get('process_cpu_seconds_total')!).toBeGreaterThan(before.get('process_cpu_seconds_total')!);
+    expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(after.get('process_start_time_seconds')).toBeGreaterThan(1_700_000_000);
+    expect(after.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(after.has('nodejs_heap_used_bytes')).toBe(false);
+    expect(after.get('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(after.get('nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
+    const gcs = (m: Map<string, number>) =>
+      [...m].filter(([k]) => k.startsWith('nodejs_gc_duration_seconds_count')).reduce((n, [, v]) => n + v, 0);
+    expect(gcs(after)).toBeGreaterThan(gcs(before));
+    const [major, minor, patch] = process.versions.node.split('.');
+    expect(after.get(`nodejs_version_info{version="${process.version}",major="${major}",minor="${minor}",patch="${patch}"}`)).toBe(1);
   });
 
   it('wants the metrics token when one is configured', async () => {

@@ -112,4 +112,36 @@ describe('npm start', () => {
     expect(badConfig.err()).toMatch(/Invalid configuration:\n\s+PORT/);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
+
+  it('also logs the startup banner as one JSON line, without the secrets it prints', async () => {
+    const dataDir = tempDataDir();
+    // No bootstrap key: an admin key is generated and printed once.
+    const server = start({ PORT: String(await freePort()), ASSAY_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    await server.ready();
+    const adminKey = /Platform admin API key \(shown once, store it now\): (ak_\S+)/.exec(server.out())?.[1];
+    expect(adminKey).toBeDefined();
+    await expect.poll(() => server.out().includes('"msg":"assay started"'), { timeout: 5000 }).toBe(true);
+    const json = server
+      .out()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const started = json.filter((line) => line.msg === 'assay started');
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({
+      level: 30,
+      url: expect.stringMatching(/^http:\/\/localhost:\d+$/),
+      database: { kind: 'embedded', dataDir: server.databaseLocation() },
+      billing: 'local',
+      demoKeys: true,
+      adminKeyPrinted: true,
+      tracing: false,
+    });
+    const logged = json.map((line) => JSON.stringify(line)).join('\n');
+    const demo = server.demoKeys();
+    for (const secret of [adminKey!, demo.admin, demo.vendor, demo.buyer]) expect(logged).not.toContain(secret);
+    process.kill(-server.child.pid!, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
 });
