@@ -12,6 +12,8 @@ export interface Config {
   production: boolean;
   /** Answers carry `x-sql-statements` (statements the request issued); off in production unless asked for. */
   sqlStatementsHeader: boolean;
+  /** `__schema` and `__type` are answered; off in production unless asked for. */
+  introspection: boolean;
   stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | undefined;
   platformFeeBps: number;
   secret: string | undefined;
@@ -94,6 +96,7 @@ const envSchema = z.object({
     .optional(),
   ASSAY_DEMO: boolFlag.optional(),
   ASSAY_SQL_STATEMENTS_HEADER: boolFlag.optional(),
+  ASSAY_INTROSPECTION: boolFlag.optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_URL: z.string().url().optional(),
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demo: !production && (e.ASSAY_DEMO ?? e.DATABASE_URL === undefined),
     production,
     sqlStatementsHeader: e.ASSAY_SQL_STATEMENTS_HEADER ?? !production,
+    introspection: e.ASSAY_INTROSPECTION ?? !production,
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
         ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL }

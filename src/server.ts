@@ -24,6 +24,7 @@ import { graphqlHandler } from './http/graphql-handler.js';
 import { compiledExecution } from './http/compiled-execution.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { inputGuardPlugin } from './http/input-guard.js';
+import { introspectionDisabledRule } from './http/introspection.js';
 import { registerIde } from './http/ide.js';
 import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
 import { PersistedQueryCache } from './http/persisted-queries.js';
@@ -130,7 +131,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
     gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
     csrfPrevention: true,
+    // Apollo's own switch words its refusal for developers ("pass introspection: true"); this rule words it for clients.
     introspection: true,
+    validationRules: config.introspection ? [] : [introspectionDisabledRule],
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: limits.query.maxTokens },
