@@ -87,7 +87,7 @@ export class CatalogService {
     args: { first?: number | null; after?: string | null },
   ): Promise<Connection<DatasetVersionRow>> {
     const limit = pageSize(args.first);
-    const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', 1)[0]) : undefined;
+    const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', ['text'])[0]) : undefined;
     const includeDrafts = viewer.canRead(dataset.vendorId);
     const rows = await this.stores.catalog.versionPages.load({ datasetId: dataset.id, includeDrafts, afterId, limit });
     return toConnection(
@@ -140,7 +140,7 @@ export class CatalogService {
       inheritedPermissions: filter?.inheritedPermissions ?? undefined,
       search,
       order,
-      after: args.after ? decodeCursor(args.after, order, CatalogStore.sortArity(order)) : undefined,
+      after: args.after ? decodeCursor(args.after, order, CatalogStore.sortKeyKinds(order)) : undefined,
       limit,
     };
     const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
