@@ -64,6 +64,8 @@ export interface Limits {
   persistedQueriesCacheBytes: number;
   /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Without a token: whether `GET /metrics` answers anyone (yes outside production, in production only when asked). */
+  metricsPublic: boolean;
   /** Whose X-Forwarded-For to believe when telling clients apart: all, none, a hop count, or proxy addresses/CIDRs. */
   trustProxy: boolean | number | string[];
 }
@@ -127,6 +129,7 @@ const envSchema = z.object({
     .max(1024 ** 3)
     .default(16 * 1024 * 1024),
   ASSAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ASSAY_METRICS_PUBLIC: boolFlag.optional(),
   ASSAY_TRUST_PROXY: z
     .string()
     .regex(
@@ -214,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             },
       persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
       metricsToken: e.ASSAY_METRICS_TOKEN,
+      metricsPublic: e.ASSAY_METRICS_PUBLIC ?? !production,
       trustProxy: parseTrustProxy(e.ASSAY_TRUST_PROXY),
     },
     metering: {

@@ -105,7 +105,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       : []),
     ...meteringGauges(metering),
   ]);
-  registerMetrics(app, metrics, { token: limits.metricsToken });
+  registerMetrics(app, metrics, { token: limits.metricsToken, open: limits.metricsPublic });
   if (limits.rateLimit) {
     rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
       if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
@@ -129,7 +129,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const apollo = new ApolloServer<Context>({
     // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
-    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
+    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }), {
+      onError: (err, stage, message) => {
+        app.log.error({ err }, message);
+        metrics.compiledExecutionFailure(stage);
+      },
+    }),
     csrfPrevention: true,
     // Apollo's own switch words its refusal for developers ("pass introspection: true"); this rule words it for clients.
     introspection: true,

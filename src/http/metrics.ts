@@ -79,6 +79,10 @@ export class Metrics {
     LATENCY_BUCKETS,
   );
   private readonly errors = new Counter('assay_graphql_errors_total', 'GraphQL errors sent to clients, by extensions.code.');
+  private readonly compiledFailures = new Counter(
+    'assay_graphql_compiled_execution_failures_total',
+    'Operations graphql-jit could not compile (then interpreted), and compiled runs that threw, by stage.',
+  );
   private readonly started = Date.now() / 1000;
 
   constructor(
@@ -96,6 +100,10 @@ export class Metrics {
     this.errors.inc({ code });
   }
 
+  compiledExecutionFailure(stage: 'compile' | 'run'): void {
+    this.compiledFailures.inc({ stage });
+  }
+
   render(): string {
     const pool = this.pool;
     const memory = process.memoryUsage();
@@ -104,6 +112,7 @@ export class Metrics {
       ...this.requests.render(),
       ...this.latency.render(),
       ...this.errors.render(),
+      ...this.compiledFailures.render(),
       ...gauge('assay_db_pool_connections', 'Database pool connections, open in total and idle among them.', [
         [{ state: 'total' }, pool.totalCount],
         [{ state: 'idle' }, pool.idleCount],
@@ -130,10 +139,11 @@ export const gaugeLines = gauge;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Times and counts every request and serves `GET /metrics`; with a token, only to `Authorization: Bearer <token>`.
- * @example registerMetrics(app, new Metrics(database.pool), { token: config.limits.metricsToken });
+ * Times and counts every request and serves `GET /metrics`: with a token, only to `Authorization: Bearer <token>`;
+ * without one, to anyone when `open` (outside production, or asked for), else to no one (403 saying why).
+ * @example registerMetrics(app, new Metrics(database.pool), { token: limits.metricsToken, open: limits.metricsPublic });
  */
-export function registerMetrics(app: FastifyInstance, metrics: Metrics, options: { token?: string | undefined }): void {
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, options: { token: string | undefined; open: boolean }): void {
   app.addHook('onResponse', async (request, reply) => {
     // Unmatched URLs share one label, so scanners cannot grow the series without bound.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -147,8 +157,15 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer')
-          .send({ error: 'Unauthorized', message: 'GET /metrics needs the metrics token' });
+          .send({ error: 'Unauthorized', message: 'GET /metrics needs the metrics token: send Authorization: Bearer <token>' });
       }
+    } else if (!options.open) {
+      // Pool sizes, error rates and memory say a lot about a production server; exposing them is a deliberate choice.
+      return reply.code(403).send({
+        error: 'Forbidden',
+        message:
+          'GET /metrics is not exposed without a token in production; the operator sets ASSAY_METRICS_TOKEN (or ASSAY_METRICS_PUBLIC=1)',
+      });
     }
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
   });
