@@ -17,104 +17,113 @@ export function registerDownloads(
   app: FastifyInstance,
   deps: { database: Database; gate: DownloadGate; storage: FileStorage; recorder: UsageRecorder; clock: Clock },
 ): void {
-  app.get<{ Params: { versionId: string; '*': string } }>('/data/:versionId/*', async (request, reply) => {
-    const { versionId } = request.params;
-    const filePath = request.params['*'];
-    const clientAddress = request.ip;
-    if (!FilePath.safeParse(filePath).success) {
-      deps.recorder.deny({
-        id: newId('accessDenial'),
-        status: 400,
-        reason: 'BAD_PATH',
-        versionId,
-        filePath: filePath.slice(0, 512),
-        clientAddress,
-        deniedAt: deps.clock.now(),
-      });
-      return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
-    }
-    const decision = await deps.gate.check(
-      request.headers.authorization,
-      versionId,
-      filePath,
-      deps.database.forRequest(request.queryStats),
-    );
-    if (!('claims' in decision)) {
-      deps.recorder.deny({
-        id: newId('accessDenial'),
-        status: decision.status,
-        reason: decision.reason,
-        licenseId: decision.licenseId ?? null,
-        tokenId: decision.tokenId ?? null,
+  app.get<{ Params: { versionId: string; '*': string } }>(
+    '/data/:versionId/*',
+    { config: { rateLimit: 'json' } },
+    async (request, reply) => {
+      const { versionId } = request.params;
+      const filePath = request.params['*'];
+      const clientAddress = request.ip;
+      if (!FilePath.safeParse(filePath).success) {
+        deps.recorder.deny({
+          id: newId('accessDenial'),
+          status: 400,
+          reason: 'BAD_PATH',
+          versionId,
+          filePath: filePath.slice(0, 512),
+          clientAddress,
+          deniedAt: deps.clock.now(),
+        });
+        return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
+      }
+      const decision = await deps.gate.check(
+        request.headers.authorization,
         versionId,
         filePath,
+        deps.database.forRequest(request.queryStats),
+      );
+      if (!('claims' in decision)) {
+        deps.recorder.deny({
+          id: newId('accessDenial'),
+          status: decision.status,
+          reason: decision.reason,
+          licenseId: decision.licenseId ?? null,
+          tokenId: decision.tokenId ?? null,
+          versionId,
+          filePath,
+          clientAddress,
+          deniedAt: deps.clock.now(),
+        });
+        if (decision.status === 401)
+          reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
+        return reply.code(decision.status).send({ error: decision.reason, message: decision.message });
+      }
+
+      const { file, blob, license, claims } = decision;
+      const size = Number(file.byteSize);
+      const etag = `"${file.sha256}"`;
+      reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
+      reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
+      reply.type('application/octet-stream');
+
+      const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
+        id: newId('usageEvent'),
+        licenseId: license.id,
+        tokenId: claims.jti,
+        organizationId: license.licenseeId,
+        versionId,
+        filePath,
+        bytes,
+        rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
+        rangeStart: range?.start ?? null,
+        rangeEnd: range?.end ?? null,
+        status,
         clientAddress,
-        deniedAt: deps.clock.now(),
+        servedAt: deps.clock.now(),
       });
-      if (decision.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
-      return reply.code(decision.status).send({ error: decision.reason, message: decision.message });
-    }
+      const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
+        deps.recorder.record(event(status, bytes, range));
 
-    const { file, blob, license, claims } = decision;
-    const size = Number(file.byteSize);
-    const etag = `"${file.sha256}"`;
-    reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
-    reply.type('application/octet-stream');
+      if (request.headers['if-none-match'] === etag) {
+        record(304, 0);
+        return reply.code(304).send();
+      }
+      const range = parseRange(request.headers.range, size);
+      if (range.kind === 'unsatisfiable') {
+        record(416, 0);
+        return reply.code(416).header('content-range', `bytes */${size}`).send();
+      }
+      const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
+      const length = span ? span.end - span.start + 1 : size;
+      const status = span ? 206 : 200;
+      if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
+      reply.code(status).header('content-length', String(length));
+      if (request.method === 'HEAD' || length === 0) {
+        record(status, 0, span);
+        return reply.send();
+      }
 
-    const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
-      id: newId('usageEvent'),
-      licenseId: license.id,
-      tokenId: claims.jti,
-      organizationId: license.licenseeId,
-      versionId,
-      filePath,
-      bytes,
-      rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
-      rangeStart: range?.start ?? null,
-      rangeEnd: range?.end ?? null,
-      status,
-      clientAddress,
-      servedAt: deps.clock.now(),
-    });
-    const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
-      deps.recorder.record(event(status, bytes, range));
-
-    if (request.headers['if-none-match'] === etag) {
-      record(304, 0);
-      return reply.code(304).send();
-    }
-    const range = parseRange(request.headers.range, size);
-    if (range.kind === 'unsatisfiable') {
-      record(416, 0);
-      return reply.code(416).header('content-range', `bytes */${size}`).send();
-    }
-    const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
-    const length = span ? span.end - span.start + 1 : size;
-    const status = span ? 206 : 200;
-    if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
-    reply.code(status).header('content-length', String(length));
-    if (request.method === 'HEAD' || length === 0) {
-      record(status, 0, span);
-      return reply.send();
-    }
-
-    // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
-    const inflight = deps.recorder.begin(license.id, { bytes: length, rows: status === 200 ? Number(file.rowCount ?? 0) : 0, requests: 1 });
-    let sent = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        sent += chunk.length;
-        done(null, chunk);
-      },
-    });
-    // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
-    // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
-    const done = () => inflight.end(event(status, sent, span));
-    reply.raw.once('finish', done);
-    reply.raw.once('close', done);
-    const source = deps.storage.read(blob.storageKey, span);
-    source.on('error', (err) => counter.destroy(err));
-    return reply.send(source.pipe(counter));
-  });
+      // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
+      const inflight = deps.recorder.begin(license.id, {
+        bytes: length,
+        rows: status === 200 ? Number(file.rowCount ?? 0) : 0,
+        requests: 1,
+      });
+      let sent = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          sent += chunk.length;
+          done(null, chunk);
+        },
+      });
+      // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
+      // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
+      const done = () => inflight.end(event(status, sent, span));
+      reply.raw.once('finish', done);
+      reply.raw.once('close', done);
+      const source = deps.storage.read(blob.storageKey, span);
+      source.on('error', (err) => counter.destroy(err));
+      return reply.send(source.pipe(counter));
+    },
+  );
 }

@@ -150,7 +150,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
     metrics.httpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: { rateLimit: 'json' } }, async (request, reply) => {
     if (options.token) {
       const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
       if (!timingSafeEqual(digest(given), digest(options.token))) {
