@@ -1,5 +1,5 @@
 import { BadUserInputError } from './errors.js';
-import { instantInRange } from './validation.js';
+import { LONE_SURROGATE, instantInRange } from './validation.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -38,8 +38,6 @@ export function encodeCursor(order: string, keys: readonly (string | number)[]):
  * rank) or an ISO timestamp. Each is checked so that no crafted cursor reaches SQL as a value it cannot take.
  */
 export type CursorKey = 'text' | 'integer' | 'number' | 'timestamp';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether `value` is a sort key of `kind` that its column could take. */
 function fitsKey(kind: CursorKey, value: unknown): boolean {

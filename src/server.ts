@@ -36,6 +36,7 @@ import { registerAuditExport } from './http/audit-export.js';
 import { registerDownloads } from './http/downloads.js';
 import { DownloadGate } from './delivery/download-gate.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
+import { RefusalTally } from './delivery/refusal-tally.js';
 import type { FileStorage } from './delivery/storage.js';
 import { UploadsService } from './delivery/uploads-service.js';
 import { MeteringService } from './metering/service.js';
@@ -120,10 +121,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     intervalMs: 100,
     onError: (err) => app.log.error({ err }, 'writing usage events failed; will retry'),
   });
+  const refusalTally = new RefusalTally(database.db, clock, {
+    checkEveryMs: 1000,
+    onError: (err) => app.log.error({ err }, 'writing refused-download tallies failed; will retry'),
+  });
   // Buffered usage is written before the database goes away; the metering pass in progress ends first.
   app.addHook('onClose', async () => {
     await metering.stop();
     await usageRecorder.close();
+    await refusalTally.close();
   });
   metering.start();
 
@@ -232,6 +238,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     gate: new DownloadGate(database.db, keyRing, usageRecorder, clock),
     storage: deps.storage,
     recorder: usageRecorder,
+    tally: refusalTally,
+    onRefused: (reason) => metrics.downloadRefused(reason),
     clock,
   });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });

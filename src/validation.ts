@@ -55,3 +55,13 @@ export function instantInRange(date: Date): boolean {
   const t = date.getTime();
   return t >= FIRST_INSTANT && t <= LAST_INSTANT;
 }
+
+/** A UTF-16 surrogate without its pair: UTF-8 (and so PostgreSQL) cannot carry it. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text PostgreSQL stores exactly as given, for values that come from a URL rather than a validated input: NUL and
+ * lone surrogates become U+FFFD.
+ * @example storableText('a\u0000b') // 'a\uFFFDb'
+ */
+export const storableText = (s: string) => s.replace(new RegExp(`\u0000|${LONE_SURROGATE.source}`, 'g'), '\uFFFD');

@@ -7,7 +7,11 @@ import type { DownloadGate } from '../delivery/download-gate.js';
 import { parseRange } from '../delivery/range.js';
 import type { FileStorage } from '../delivery/storage.js';
 import type { UsageRecorder } from '../delivery/usage-recorder.js';
+import type { RefusalTally } from '../delivery/refusal-tally.js';
 import { newId } from '../ids.js';
+import { addressKey } from './rate-limit.js';
+
+type DataRoute = { Params: { versionId: string; '*': string } };
 
 /**
  * `GET /data/{versionId}/{filePath}` with `Authorization: Bearer <access token>`: streams a licensed file with
@@ -15,115 +19,117 @@ import { newId } from '../ids.js';
  */
 export function registerDownloads(
   app: FastifyInstance,
-  deps: { database: Database; gate: DownloadGate; storage: FileStorage; recorder: UsageRecorder; clock: Clock },
+  deps: {
+    database: Database;
+    gate: DownloadGate;
+    storage: FileStorage;
+    recorder: UsageRecorder;
+    tally: RefusalTally;
+    /** Told the reason of every refused download (for the metrics). */
+    onRefused: (reason: string) => void;
+    clock: Clock;
+  },
 ): void {
-  app.get<{ Params: { versionId: string; '*': string } }>(
-    '/data/:versionId/*',
-    { config: { rateLimit: 'json' } },
-    async (request, reply) => {
-      const { versionId } = request.params;
-      const filePath = request.params['*'];
-      const clientAddress = request.ip;
-      if (!FilePath.safeParse(filePath).success) {
-        deps.recorder.deny({
-          id: newId('accessDenial'),
-          status: 400,
-          reason: 'BAD_PATH',
-          versionId,
-          filePath: filePath.slice(0, 512),
-          clientAddress,
-          deniedAt: deps.clock.now(),
-        });
-        return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
-      }
-      const decision = await deps.gate.check(
-        request.headers.authorization,
+  app.get<DataRoute>('/data/:versionId/*', { config: { rateLimit: 'json' } }, async (request, reply) => {
+    const { versionId } = request.params;
+    const filePath = request.params['*'];
+    const clientAddress = request.ip;
+    // No valid token was shown: counted per address and reason, not one audit event per request (see RefusalTally).
+    const refusedUnauthenticated = (reason: string, status: number) => {
+      deps.onRefused(reason);
+      deps.tally.count({ reason, status, clientAddress: addressKey(clientAddress), versionId, filePath });
+    };
+    if (!FilePath.safeParse(filePath).success) {
+      refusedUnauthenticated('BAD_PATH', 400);
+      return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
+    }
+    const decision = await deps.gate.check(
+      request.headers.authorization,
+      versionId,
+      filePath,
+      deps.database.forRequest(request.queryStats),
+    );
+    if (!('claims' in decision) && decision.status === 401 && !decision.licenseId) {
+      refusedUnauthenticated(decision.reason, 401);
+    } else if (!('claims' in decision)) {
+      deps.onRefused(decision.reason);
+      deps.recorder.deny({
+        id: newId('accessDenial'),
+        status: decision.status,
+        reason: decision.reason,
+        licenseId: decision.licenseId ?? null,
+        tokenId: decision.tokenId ?? null,
         versionId,
         filePath,
-        deps.database.forRequest(request.queryStats),
-      );
-      if (!('claims' in decision)) {
-        deps.recorder.deny({
-          id: newId('accessDenial'),
-          status: decision.status,
-          reason: decision.reason,
-          licenseId: decision.licenseId ?? null,
-          tokenId: decision.tokenId ?? null,
-          versionId,
-          filePath,
-          clientAddress,
-          deniedAt: deps.clock.now(),
-        });
-        if (decision.status === 401)
-          reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
-        return reply.code(decision.status).send({ error: decision.reason, message: decision.message });
-      }
-
-      const { file, blob, license, claims } = decision;
-      const size = Number(file.byteSize);
-      const etag = `"${file.sha256}"`;
-      reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-      reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
-      reply.type('application/octet-stream');
-
-      const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
-        id: newId('usageEvent'),
-        licenseId: license.id,
-        tokenId: claims.jti,
-        organizationId: license.licenseeId,
-        versionId,
-        filePath,
-        bytes,
-        rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
-        rangeStart: range?.start ?? null,
-        rangeEnd: range?.end ?? null,
-        status,
         clientAddress,
-        servedAt: deps.clock.now(),
+        deniedAt: deps.clock.now(),
       });
-      const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
-        deps.recorder.record(event(status, bytes, range));
+    }
+    if (!('claims' in decision)) {
+      if (decision.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
+      return reply.code(decision.status).send({ error: decision.reason, message: decision.message });
+    }
 
-      if (request.headers['if-none-match'] === etag) {
-        record(304, 0);
-        return reply.code(304).send();
-      }
-      const range = parseRange(request.headers.range, size);
-      if (range.kind === 'unsatisfiable') {
-        record(416, 0);
-        return reply.code(416).header('content-range', `bytes */${size}`).send();
-      }
-      const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
-      const length = span ? span.end - span.start + 1 : size;
-      const status = span ? 206 : 200;
-      if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
-      reply.code(status).header('content-length', String(length));
-      if (request.method === 'HEAD' || length === 0) {
-        record(status, 0, span);
-        return reply.send();
-      }
+    const { file, blob, license, claims } = decision;
+    const size = Number(file.byteSize);
+    const etag = `"${file.sha256}"`;
+    reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
+    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
+    reply.type('application/octet-stream');
 
-      // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
-      const inflight = deps.recorder.begin(license.id, {
-        bytes: length,
-        rows: status === 200 ? Number(file.rowCount ?? 0) : 0,
-        requests: 1,
-      });
-      let sent = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          sent += chunk.length;
-          done(null, chunk);
-        },
-      });
-      // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
-      // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
-      const done = () => inflight.end(event(status, sent, span));
-      reply.raw.once('finish', done);
-      reply.raw.once('close', done);
-      const source = deps.storage.read(blob.storageKey, span);
-      source.on('error', (err) => counter.destroy(err));
-      return reply.send(source.pipe(counter));
-    },
-  );
+    const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
+      id: newId('usageEvent'),
+      licenseId: license.id,
+      tokenId: claims.jti,
+      organizationId: license.licenseeId,
+      versionId,
+      filePath,
+      bytes,
+      rows: status === 200 && bytes === size ? Number(file.rowCount ?? 0) : 0,
+      rangeStart: range?.start ?? null,
+      rangeEnd: range?.end ?? null,
+      status,
+      clientAddress,
+      servedAt: deps.clock.now(),
+    });
+    const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
+      deps.recorder.record(event(status, bytes, range));
+
+    if (request.headers['if-none-match'] === etag) {
+      record(304, 0);
+      return reply.code(304).send();
+    }
+    const range = parseRange(request.headers.range, size);
+    if (range.kind === 'unsatisfiable') {
+      record(416, 0);
+      return reply.code(416).header('content-range', `bytes */${size}`).send();
+    }
+    const span = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
+    const length = span ? span.end - span.start + 1 : size;
+    const status = span ? 206 : 200;
+    if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
+    reply.code(status).header('content-length', String(length));
+    if (request.method === 'HEAD' || length === 0) {
+      record(status, 0, span);
+      return reply.send();
+    }
+
+    // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
+    const inflight = deps.recorder.begin(license.id, { bytes: length, rows: status === 200 ? Number(file.rowCount ?? 0) : 0, requests: 1 });
+    let sent = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sent += chunk.length;
+        done(null, chunk);
+      },
+    });
+    // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
+    // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
+    const done = () => inflight.end(event(status, sent, span));
+    reply.raw.once('finish', done);
+    reply.raw.once('close', done);
+    const source = deps.storage.read(blob.storageKey, span);
+    source.on('error', (err) => counter.destroy(err));
+    return reply.send(source.pipe(counter));
+  });
 }

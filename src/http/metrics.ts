@@ -83,6 +83,7 @@ export class Metrics {
     'assay_graphql_compiled_execution_failures_total',
     'Operations graphql-jit could not compile (then interpreted), and compiled runs that threw, by stage.',
   );
+  private readonly downloadRefusals = new Counter('assay_download_refusals_total', 'Downloads refused, by reason (a closed set).');
   private readonly started = Date.now() / 1000;
 
   constructor(
@@ -100,6 +101,10 @@ export class Metrics {
     this.errors.inc({ code });
   }
 
+  downloadRefused(reason: string): void {
+    this.downloadRefusals.inc({ reason });
+  }
+
   compiledExecutionFailure(stage: 'compile' | 'run'): void {
     this.compiledFailures.inc({ stage });
   }
@@ -113,6 +118,7 @@ export class Metrics {
       ...this.latency.render(),
       ...this.errors.render(),
       ...this.compiledFailures.render(),
+      ...this.downloadRefusals.render(),
       ...gauge('assay_db_pool_connections', 'Database pool connections, open in total and idle among them.', [
         [{ state: 'total' }, pool.totalCount],
         [{ state: 'idle' }, pool.idleCount],
