@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { StorageLimits } from './delivery/storage-allowance.js';
 
 /** The validated, typed configuration; `loadConfig` is the only reader of `process.env`. */
 export interface Config {
@@ -66,6 +67,8 @@ export interface Limits {
   metricsToken: string | undefined;
   /** Without a token: whether `GET /metrics` answers anyone (yes outside production, in production only when asked). */
   metricsPublic: boolean;
+  /** Largest file a vendor may declare, and the bytes one vendor may store in all. */
+  storage: StorageLimits;
   /** Whose X-Forwarded-For to believe when telling clients apart: all, none, a hop count, or proxy addresses/CIDRs. */
   trustProxy: boolean | number | string[];
 }
@@ -130,6 +133,18 @@ const envSchema = z.object({
     .default(16 * 1024 * 1024),
   ASSAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ASSAY_METRICS_PUBLIC: boolFlag.optional(),
+  ASSAY_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(100 * 1024 ** 3),
+  ASSAY_VENDOR_STORAGE_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(1024 ** 4),
   ASSAY_TRUST_PROXY: z
     .string()
     .regex(
@@ -218,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
       metricsToken: e.ASSAY_METRICS_TOKEN,
       metricsPublic: e.ASSAY_METRICS_PUBLIC ?? !production,
+      storage: { maxFileBytes: e.ASSAY_MAX_FILE_BYTES, vendorQuotaBytes: e.ASSAY_VENDOR_STORAGE_QUOTA_BYTES },
       trustProxy: parseTrustProxy(e.ASSAY_TRUST_PROXY),
     },
     metering: {

@@ -30,6 +30,7 @@ import { gaugeLines, Metrics, registerMetrics } from './http/metrics.js';
 import { PersistedQueryCache } from './http/persisted-queries.js';
 import { queryLimitsPlugin } from './http/query-limits.js';
 import { registerRateLimit, type RateLimiter } from './http/rate-limit.js';
+import { registerReceiveTimeout } from './http/receive-timeout.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
@@ -77,8 +78,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: limits.bodyLimitBytes,
-    // Slow clients: the whole request (headers and body) must arrive within this.
-    requestTimeout: limits.receiveTimeoutMs,
+    // Slow clients: see registerReceiveTimeout (Node's requestTimeout would also cut a large upload in progress).
+    requestTimeout: 0,
     // On shutdown, keep-alive sockets are closed at once rather than after their 72 s keep-alive timeout; an
     // interrupted download records the bytes it sent and resumes with a Range request.
     forceCloseConnections: true,
@@ -86,6 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('queryStats', null as unknown as QueryStats);
+  registerReceiveTimeout(app, limits.receiveTimeoutMs);
   // Every statement a request issues through its database handle (`database.forRequest`) is counted against it
   // (see the x-sql-statements header) and bound by its deadline.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -185,7 +187,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         const stores = new Stores(database.forRequest(request.queryStats));
         const accounts = new AccountsService(stores, clock);
         const principal = await accounts.authenticate(request.headers.authorization);
-        const catalog = new CatalogService(stores, clock, derivationLicenses(clock));
+        const catalog = new CatalogService(stores, clock, derivationLicenses(clock), limits.storage);
         return {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           stores,
@@ -196,7 +198,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           lineage: new LineageService(stores, clock, catalog, `${request.protocol}://${request.host}`),
           ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
-          uploads: new UploadsService(stores, catalog, deps.storage, clock),
+          uploads: new UploadsService(stores, catalog, deps.storage, clock, limits.storage),
           metering: new MeteringService(stores, clock, config.metering),
           audit,
           keyRing,
@@ -231,7 +233,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         log: (err, msg) => app.log.error({ err }, msg),
       }).billing,
   );
-  registerUploads(app, { database, storage: deps.storage, clock });
+  registerUploads(app, { database, storage: deps.storage, clock, limits: limits.storage, idleTimeoutMs: limits.receiveTimeoutMs });
   registerAuditExport(app, { database, clock });
   registerDownloads(app, {
     database,

@@ -29,7 +29,8 @@ import {
 } from './inputs.js';
 import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
-import { NO_DERIVATION_LICENSES, type DerivationLicenses } from '../lineage/rights.js';
+import type { DerivationLicenses } from '../lineage/rights.js';
+import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
 import { manifestSha256 } from './manifest.js';
 import { compareSemver } from './semver.js';
 
@@ -41,8 +42,16 @@ export class CatalogService {
     private readonly stores: Stores,
     private readonly clock: Clock,
     /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
-    private readonly derivationLicenses: DerivationLicenses = NO_DERIVATION_LICENSES,
+    private readonly derivationLicenses: DerivationLicenses,
+    /** What a vendor may declare: the largest file and its storage quota. */
+    private readonly storage: StorageLimits,
   ) {}
+
+  /** Declared files within the largest file allowed and the vendor's storage quota, else BAD_USER_INPUT naming the field. */
+  private async assertFilesFit(stores: Stores, vendorId: string, files: readonly FileInput[]): Promise<void> {
+    const refusal = await storageRefusal(stores, this.storage, vendorId, files, (i) => `input.files.${i}.byteSize`, 'input.files');
+    if (refusal) throw new BadUserInputError(refusal.message, refusal.field);
+  }
 
   // --- reading -------------------------------------------------------------
 
@@ -246,6 +255,7 @@ export class CatalogService {
     return this.stores.transaction(async (tx) => {
       const dataset = await this.ownDataset(viewer, input.datasetId, 'input.datasetId', tx);
       if (dataset.status === 'ARCHIVED') throw new ConflictError('An archived dataset takes no new versions', { field: 'input.datasetId' });
+      await this.assertFilesFit(tx, dataset.vendorId, input.files);
       if (await tx.catalog.versionByNumber(dataset.id, input.version)) {
         throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
       }
@@ -276,11 +286,12 @@ export class CatalogService {
   async updateVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
     const input = parseInput(UpdateDatasetVersionInput, raw);
     return this.stores.transaction(async (tx) => {
-      const { version } = await this.ownVersion(viewer, input.id, tx);
+      const { version, dataset } = await this.ownVersion(viewer, input.id, tx);
       if (version.status !== 'DRAFT') {
         throw new ConflictError('A published version is immutable; create a new version instead', { field: 'input.id' });
       }
       const { id: _id, files, columns, provenance, ...fields } = input;
+      if (files) await this.assertFilesFit(tx, dataset.vendorId, files);
       if (files) await tx.catalog.replaceFiles(version.id, fileRows(files));
       if (provenance) {
         assertNotOwnSource(version.id, provenance, 'input.provenance');
