@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { StorageLimits } from './delivery/storage-allowance.js';
 
 /** The validated, typed configuration; `loadConfig` is the only reader of `process.env`. */
 export interface Config {
@@ -12,6 +13,8 @@ export interface Config {
   production: boolean;
   /** Answers carry `x-sql-statements` (statements the request issued); off in production unless asked for. */
   sqlStatementsHeader: boolean;
+  /** `__schema` and `__type` are answered; off in production unless asked for. */
+  introspection: boolean;
   stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | undefined;
   platformFeeBps: number;
   secret: string | undefined;
@@ -106,6 +109,10 @@ export interface Limits {
   persistedQueriesCacheBytes: number;
   /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Without a token: whether `GET /metrics` answers anyone (yes outside production, in production only when asked). */
+  metricsPublic: boolean;
+  /** Largest file a vendor may declare, and the bytes one vendor may store in all. */
+  storage: StorageLimits;
   /** Whose X-Forwarded-For to believe when telling clients apart: all, none, a hop count, or proxy addresses/CIDRs. */
   trustProxy: boolean | number | string[];
 }
@@ -150,6 +157,7 @@ const envSchema = z.object({
     .optional(),
   ASSAY_DEMO: boolFlag.optional(),
   ASSAY_SQL_STATEMENTS_HEADER: boolFlag.optional(),
+  ASSAY_INTROSPECTION: boolFlag.optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_URL: z.string().url().optional(),
@@ -186,6 +194,19 @@ const envSchema = z.object({
     .max(1024 ** 3)
     .default(16 * 1024 * 1024),
   ASSAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ASSAY_METRICS_PUBLIC: boolFlag.optional(),
+  ASSAY_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(100 * 1024 ** 3),
+  ASSAY_VENDOR_STORAGE_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(1024 ** 4),
   ASSAY_TRUST_PROXY: z
     .string()
     .regex(
@@ -268,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demo: !production && (e.ASSAY_DEMO ?? e.DATABASE_URL === undefined),
     production,
     sqlStatementsHeader: e.ASSAY_SQL_STATEMENTS_HEADER ?? !production,
+    introspection: e.ASSAY_INTROSPECTION ?? !production,
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
         ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL }
@@ -304,6 +326,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             },
       persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
       metricsToken: e.ASSAY_METRICS_TOKEN,
+      metricsPublic: e.ASSAY_METRICS_PUBLIC ?? !production,
+      storage: { maxFileBytes: e.ASSAY_MAX_FILE_BYTES, vendorQuotaBytes: e.ASSAY_VENDOR_STORAGE_QUOTA_BYTES },
       trustProxy: parseTrustProxy(e.ASSAY_TRUST_PROXY),
     },
     metering: {

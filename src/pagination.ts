@@ -1,4 +1,5 @@
 import { BadUserInputError } from './errors.js';
+import { LONE_SURROGATE, instantInRange } from './validation.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -32,8 +33,35 @@ export function encodeCursor(order: string, keys: readonly (string | number)[]):
   return Buffer.from(JSON.stringify([order, keys])).toString('base64url');
 }
 
-/** Decodes a cursor made for `order` with `arity` keys; anything else is a bad `after`. */
-export function decodeCursor(cursor: string, order: string, arity: number, field = 'after'): (string | number)[] {
+/**
+ * What one sort key of a cursor holds: an ID or other text, an integer (a sequence number), a number (a search
+ * rank) or an ISO timestamp. Each is checked so that no crafted cursor reaches SQL as a value it cannot take.
+ */
+export type CursorKey = 'text' | 'integer' | 'number' | 'timestamp';
+
+/** Whether `value` is a sort key of `kind` that its column could take. */
+function fitsKey(kind: CursorKey, value: unknown): boolean {
+  switch (kind) {
+    case 'text':
+      // PostgreSQL text holds no NUL; a lone surrogate cannot be sent as UTF-8.
+      return typeof value === 'string' && value.length <= 500 && !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+    case 'integer':
+      return Number.isSafeInteger(value);
+    case 'number':
+      // Search ranks are `real`s: finite and well inside its range.
+      return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 1e30;
+    case 'timestamp':
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value) && instantInRange(new Date(value));
+  }
+}
+
+/**
+ * Decodes a cursor made for `order` whose sort keys are `keys` (a number: that many text keys, such as IDs);
+ * anything else, however it was crafted, is BAD_USER_INPUT on `after`.
+ * @example decodeCursor(args.after, 'AUDIT', ['integer']) // [1234]
+ */
+export function decodeCursor(cursor: string, order: string, keys: number | readonly CursorKey[], field = 'after'): (string | number)[] {
+  const kinds: readonly CursorKey[] = typeof keys === 'number' ? Array<CursorKey>(keys).fill('text') : keys;
   const bad = () => new BadUserInputError(`${field}: not a valid cursor for this list and order`, field);
   if (cursor.length > 1000 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
   let parsed: unknown;
@@ -42,12 +70,10 @@ export function decodeCursor(cursor: string, order: string, arity: number, field
   } catch {
     throw bad();
   }
-  if (!Array.isArray(parsed) || parsed[0] !== order || !Array.isArray(parsed[1]) || parsed[1].length !== arity) throw bad();
-  const keys = parsed[1] as unknown[];
-  if (!keys.every((k) => (typeof k === 'string' && k.length <= 500) || (typeof k === 'number' && Number.isFinite(k)))) {
-    throw bad();
-  }
-  return keys as (string | number)[];
+  if (!Array.isArray(parsed) || parsed[0] !== order || !Array.isArray(parsed[1]) || parsed[1].length !== kinds.length) throw bad();
+  const values = parsed[1] as unknown[];
+  if (!kinds.every((kind, i) => fitsKey(kind, values[i]))) throw bad();
+  return values as (string | number)[];
 }
 
 /** Builds a connection from `limit + 1` fetched rows (the extra row only says there is a next page). */

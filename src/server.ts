@@ -26,18 +26,21 @@ import { graphqlHandler } from './http/graphql-handler.js';
 import { compiledExecution } from './http/compiled-execution.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { inputGuardPlugin } from './http/input-guard.js';
+import { introspectionDisabledRule } from './http/introspection.js';
 import { registerIde } from './http/ide.js';
 import { Metrics, registerMetrics } from './http/metrics.js';
 import { PersistedQueryCache } from './http/persisted-queries.js';
 import { registerProbes } from './http/probes.js';
 import { queryLimitsPlugin } from './http/query-limits.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { registerReceiveTimeout } from './http/receive-timeout.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
 import { registerDownloads } from './http/downloads.js';
 import { DownloadGate } from './delivery/download-gate.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
+import { RefusalTally } from './delivery/refusal-tally.js';
 import type { FileStorage } from './delivery/storage.js';
 import { UploadsService } from './delivery/uploads-service.js';
 import { MeteringService } from './metering/service.js';
@@ -81,8 +84,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: limits.bodyLimitBytes,
-    // Slow clients: the whole request (headers and body) must arrive within this.
-    requestTimeout: limits.receiveTimeoutMs,
+    // Slow clients: see registerReceiveTimeout (Node's requestTimeout would also cut a large upload in progress).
+    requestTimeout: 0,
     // On shutdown, keep-alive sockets are closed at once rather than after their 72 s keep-alive timeout; an
     // interrupted download records the bytes it sent and resumes with a Range request.
     forceCloseConnections: true,
@@ -92,6 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // First of the hooks, so the server span covers the others (rate limiting, metrics) too.
   if (config.tracing) registerRequestSpans(app);
   app.decorateRequest('queryStats', null as unknown as QueryStats);
+  registerReceiveTimeout(app, limits.receiveTimeoutMs);
   // Every statement a request issues through its database handle (`database.forRequest`) is counted against it
   // (see the x-sql-statements header) and bound by its deadline.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -107,7 +111,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
   const metrics = new Metrics(database.pool);
   meteringGauges(metrics, metering);
-  registerMetrics(app, metrics, { token: limits.metricsToken });
+  registerMetrics(app, metrics, { token: limits.metricsToken, open: limits.metricsPublic });
   if (limits.rateLimit) {
     const rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
       if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
@@ -127,6 +131,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       app.log.error({ err, buffered }, 'writing usage events failed; keeping them and retrying with backoff until the database answers'),
     onRecovery: (outage) => app.log.info(outage, 'usage events written again after an outage'),
   });
+  const refusalTally = new RefusalTally(database.db, clock, {
+    checkEveryMs: 1000,
+    onError: (err) => app.log.error({ err }, 'writing refused-download tallies failed; will retry'),
+  });
   // Buffered usage is written first, before any other background work or the database stops (bounded by the
   // shutdown deadline); what could not be written is logged and fails the close, so the process exits non-zero.
   app.addHook('onClose', async () => {
@@ -138,6 +146,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       }
     } finally {
       await metering.stop();
+      await refusalTally.close();
     }
   });
   metering.start();
@@ -145,14 +154,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
 
   // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
-  const execution = compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }));
+  const execution = compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }), {
+    onError: (err, stage, message) => {
+      app.log.error({ err }, message);
+      metrics.compiledExecutionFailure(stage);
+    },
+  });
   const apollo = new ApolloServer<Context>({
     gateway: config.tracing ? tracedExecution(execution) : execution,
     csrfPrevention: true,
     // main.ts owns shutdown (readiness first, then the drain delay, then close); Apollo's own signal handlers would
     // close the server at once.
     stopOnTerminationSignals: false,
+    // Apollo's own switch words its refusal for developers ("pass introspection: true"); this rule words it for clients.
     introspection: true,
+    validationRules: config.introspection ? [] : [introspectionDisabledRule],
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: limits.query.maxTokens },
@@ -196,7 +212,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         const principal = await accounts.authenticate(request.headers.authorization).catch((err: unknown) => {
           throw contextFailure(err);
         });
-        const catalog = new CatalogService(stores, clock, derivationLicenses(clock), (datasetId) => gate.listingChanged(datasetId));
+        const catalog = new CatalogService(stores, clock, derivationLicenses(clock), limits.storage, (datasetId) =>
+          gate.listingChanged(datasetId),
+        );
         return {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           stores,
@@ -207,7 +225,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           lineage: new LineageService(stores, clock, catalog, `${request.protocol}://${request.host}`),
           ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
-          uploads: new UploadsService(stores, catalog, deps.storage, clock),
+          uploads: new UploadsService(stores, catalog, deps.storage, clock, limits.storage),
           metering: new MeteringService(stores, clock, config.metering),
           audit,
           keyRing,
@@ -240,13 +258,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         log: (err, msg) => app.log.error({ err }, msg),
       }).billing,
   );
-  registerUploads(app, { database, storage: deps.storage, clock });
+  registerUploads(app, { database, storage: deps.storage, clock, limits: limits.storage, idleTimeoutMs: limits.receiveTimeoutMs });
   registerAuditExport(app, { database, clock });
   registerDownloads(app, {
     database,
     gate,
     storage: deps.storage,
     recorder: usageRecorder,
+    tally: refusalTally,
+    onRefused: (reason) => metrics.downloadRefused(reason),
     clock,
   });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });

@@ -1,4 +1,9 @@
+import { ApolloServer } from '@apollo/server';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLError } from 'graphql';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiledExecution } from '../src/http/compiled-execution.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { publishDataset, signUp, uniqueSlug, type Org } from './support/fixtures.js';
 
@@ -93,6 +98,68 @@ describe('execution', () => {
       expect(all[0]!.status).toBe(400);
       expect(all[0]!.body.errors).toMatchObject([{ message: 'Unknown operation named "C".', extensions: { code: 'BAD_USER_INPUT' } }]);
       for (const a of all) expect(a).toEqual(all[0]);
+    }
+  });
+});
+
+describe('compiled execution failures', () => {
+  it('counts (and logs) an internal error in /metrics on every run, the compiled ones too', async () => {
+    const slow = await startTestApp({ ASSAY_STATEMENT_TIMEOUT_MS: '300' });
+    const locker = new pg.Client({ connectionString: slow.databaseUrl });
+    await locker.connect();
+    const internalErrors = async () =>
+      Number(
+        /^assay_graphql_errors_total\{code="INTERNAL_SERVER_ERROR"\} (\d+)$/m.exec(
+          await (await fetch(`${slow.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE datasets IN ACCESS EXCLUSIVE MODE');
+      // The same document three times: interpreted, then compiled twice. Each waits for the lock past the statement timeout.
+      const answers = [];
+      for (let run = 1; run <= 3; run++) {
+        const res = await slow.gql(`query Locked { datasets(first: 1) { totalCount } }`);
+        answers.push(res.errors);
+        expect(await internalErrors()).toBe(run);
+      }
+      // Compiled or not, the client sees the same error, with its path and location.
+      expect(answers[0]).toEqual([
+        {
+          message: 'Internal server error',
+          locations: [{ line: 1, column: 16 }],
+          path: ['datasets'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ]);
+      for (const a of answers) expect(a).toEqual(answers[0]);
+    } finally {
+      await locker.end();
+      await slow.close();
+    }
+  });
+
+  it('falls back to the interpreter for an operation graphql-jit cannot compile, and says so once', async () => {
+    const schema = makeExecutableSchema({
+      typeDefs: `type Query { greeting(name: String = "you"): String! }`,
+      resolvers: { Query: { greeting: (_: unknown, { name }: { name: string }) => `hello ${name}` } },
+    });
+    const failures: [unknown, string][] = [];
+    // What graphql-jit returns for a document it cannot compile: an execution result with errors.
+    const cannotCompile = () => ({ errors: [new GraphQLError('graphql-jit cannot compile this')] });
+    const server = new ApolloServer({
+      gateway: compiledExecution(schema, { onError: (err, stage) => failures.push([err, stage]), compile: cannotCompile }),
+    });
+    await server.start();
+    try {
+      for (let run = 0; run < 4; run++) {
+        const res = await server.executeOperation({ query: `query Greet($n: String) { greeting(name: $n) }`, variables: { n: 'Ada' } });
+        expect(res.body).toMatchObject({ kind: 'single', singleResult: { data: { greeting: 'hello Ada' } } });
+        expect((res.body as { singleResult: { errors?: unknown } }).singleResult.errors).toBeUndefined();
+      }
+      expect(failures).toEqual([[expect.objectContaining({ message: 'graphql-jit cannot compile this' }), 'compile']]);
+    } finally {
+      await server.stop();
     }
   });
 });

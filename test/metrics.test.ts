@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
 import { expectError, ok } from './support/fixtures.js';
@@ -108,8 +109,32 @@ describe('GET /metrics', () => {
       expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
       expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
       expect((await scrape(guarded, { authorization: `Bearer ${token}` })).has('assay_db_pool_max_connections')).toBe(true);
+      const refused = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${token}x` } });
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await refused.json()).toEqual({
+        error: 'Unauthorized',
+        message: 'GET /metrics needs the metrics token: send Authorization: Bearer <token>',
+      });
     } finally {
       await guarded.close();
+    }
+  });
+
+  it('is not exposed in production without a token unless ASSAY_METRICS_PUBLIC=1; with the token it is', async () => {
+    const secret = randomBytes(32).toString('base64url');
+    const closed = await startTestApp({ NODE_ENV: 'production', ASSAY_SECRET: secret });
+    const open = await startTestApp({ NODE_ENV: 'production', ASSAY_SECRET: secret, ASSAY_METRICS_PUBLIC: '1' });
+    const token = 'production-metrics-token-0123';
+    const guarded = await startTestApp({ NODE_ENV: 'production', ASSAY_SECRET: secret, ASSAY_METRICS_TOKEN: token });
+    try {
+      const refused = await fetch(`${closed.url}/metrics`);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { message: string }).message).toContain('ASSAY_METRICS_TOKEN');
+      expect((await scrape(open)).has('assay_db_pool_max_connections')).toBe(true);
+      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
+      expect((await scrape(guarded, { authorization: `Bearer ${token}` })).has('assay_db_pool_max_connections')).toBe(true);
+    } finally {
+      await Promise.all([closed.close(), open.close(), guarded.close()]);
     }
   });
 });

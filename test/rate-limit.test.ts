@@ -88,11 +88,58 @@ describe('rate limits (60 per minute, burst 3)', () => {
     expect((await call(app, { key: ADMIN_KEY })).status).toBe(200);
   });
 
-  it('does not limit health checks or metrics', async () => {
+  it('limits every route by client address before it does anything, health checks and metrics included', async () => {
     refill();
-    await statuses(4, () => call(app));
-    expect(await statuses(10, () => fetch(`${app.url}/healthz`))).toEqual(Array(10).fill(200));
-    expect(await statuses(10, () => fetch(`${app.url}/metrics`))).toEqual(Array(10).fill(200));
+    const routes = ['/healthz', '/metrics', '/.well-known/jwks.json', '/', '/no/such/route'];
+    expect(await statuses(3, () => fetch(`${app.url}/healthz`))).toEqual([200, 200, 200]);
+    for (const route of routes) {
+      const res = await fetch(`${app.url}${route}`);
+      expect(res.status, route).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.headers.get('x-sql-statements')).toBe('0');
+      expect(await res.json()).toEqual({
+        error: 'Too Many Requests',
+        code: 'RATE_LIMITED',
+        message: 'Too many requests; retry in 1 s',
+        retryAfter: 1,
+      });
+    }
+    const webhook = await fetch(`${app.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(webhook.status).toBe(429);
+    expect((await call(app)).status).toBe(429);
+    // A client with its own API key has its own bucket.
+    expect((await call(app, { key: ADMIN_KEY })).status).toBe(200);
+  });
+
+  it('refuses a flood of junk access tokens on /data with 429 before any SQL, past the unproven-credential burst', async () => {
+    refill();
+    const junk = (i: number) => `eyJhbGciOiJFZERTQSIsImtpZCI6Imp1bmsifQ.eyJqdGkiOiJ0b2tfJHtpfSJ9.${'x'.repeat(20)}${i}`;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const res = await fetch(`${app.url}/data/dsv_00000000000000000000000000/train.csv`, {
+          headers: { authorization: `Bearer ${junk(i)}` },
+        });
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), sql: res.headers.get('x-sql-statements') };
+      }),
+    );
+    // Three tokens are looked at (and refused as invalid); the rest are refused at the door.
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(3);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited).toHaveLength(27);
+    for (const a of limited) expect(a).toEqual({ status: 429, retryAfter: '1', sql: '0' });
+    // Uploads and the audit export share the address's unproven-credential bucket.
+    const upload = await fetch(`${app.url}/uploads/upl_x`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer ak_guess_000000000000000000000' },
+      body: 'x',
+    });
+    expect(upload.status).toBe(429);
+    const exportAudit = await fetch(`${app.url}/audit/export`, { headers: { authorization: 'Bearer ak_guess_000000000000000000001' } });
+    expect(exportAudit.status).toBe(429);
   });
 });
 
@@ -124,7 +171,8 @@ describe('rate limits by client address behind a proxy', () => {
     // Two seconds refill a burst of 2: every bucket is full again and carries no information.
     app.clock.advance(2000);
     for (let i = 0; i < 5; i++) await call(app, { from: '192.0.2.1' });
-    expect(await buckets()).toBe(1);
+    // That address's bucket, and the one of the scrape itself (from 127.0.0.1).
+    expect(await buckets()).toBe(2);
   });
 });
 

@@ -128,7 +128,7 @@ export class AuditLog {
     const principal = viewer.assertAuthenticated();
     const filter = parseInput(AuditFilterInput, args.filter, 'filter');
     const limit = pageSize(args.first);
-    const beforeSeq = args.after ? Number(decodeCursor(args.after, 'AUDIT', 1)[0]) : undefined;
+    const beforeSeq = args.after ? Number(decodeCursor(args.after, 'AUDIT', ['integer'])[0]) : undefined;
     const own = viewer.isStaff ? undefined : principal.organizationId;
     if (!viewer.isStaff && !own)
       return toConnection(

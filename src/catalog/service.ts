@@ -29,7 +29,8 @@ import {
 } from './inputs.js';
 import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
-import { NO_DERIVATION_LICENSES, type DerivationLicenses } from '../lineage/rights.js';
+import type { DerivationLicenses } from '../lineage/rights.js';
+import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
 import { manifestSha256 } from './manifest.js';
 import { compareSemver } from './semver.js';
 
@@ -44,10 +45,18 @@ export class CatalogService {
     private readonly stores: Stores,
     private readonly clock: Clock,
     /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
-    private readonly derivationLicenses: DerivationLicenses = NO_DERIVATION_LICENSES,
+    private readonly derivationLicenses: DerivationLicenses,
+    /** What a vendor may declare: the largest file and its storage quota. */
+    private readonly storage: StorageLimits,
     /** Only suspension and reinstatement call it; services that never change a listing's status may leave it out. */
     private readonly listingChanged: ListingChanged = () => undefined,
   ) {}
+
+  /** Declared files within the largest file allowed and the vendor's storage quota, else BAD_USER_INPUT naming the field. */
+  private async assertFilesFit(stores: Stores, vendorId: string, files: readonly FileInput[]): Promise<void> {
+    const refusal = await storageRefusal(stores, this.storage, vendorId, files, (i) => `input.files.${i}.byteSize`, 'input.files');
+    if (refusal) throw new BadUserInputError(refusal.message, refusal.field);
+  }
 
   // --- reading -------------------------------------------------------------
 
@@ -92,7 +101,7 @@ export class CatalogService {
     args: { first?: number | null; after?: string | null },
   ): Promise<Connection<DatasetVersionRow>> {
     const limit = pageSize(args.first);
-    const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', 1)[0]) : undefined;
+    const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', ['text'])[0]) : undefined;
     const includeDrafts = viewer.canRead(dataset.vendorId);
     const rows = await this.stores.catalog.versionPages.load({ datasetId: dataset.id, includeDrafts, afterId, limit });
     return toConnection(
@@ -145,7 +154,7 @@ export class CatalogService {
       inheritedPermissions: filter?.inheritedPermissions ?? undefined,
       search,
       order,
-      after: args.after ? decodeCursor(args.after, order, CatalogStore.sortArity(order)) : undefined,
+      after: args.after ? decodeCursor(args.after, order, CatalogStore.sortKeyKinds(order)) : undefined,
       limit,
     };
     const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
@@ -251,6 +260,7 @@ export class CatalogService {
     return this.stores.transaction(async (tx) => {
       const dataset = await this.ownDataset(viewer, input.datasetId, 'input.datasetId', tx);
       if (dataset.status === 'ARCHIVED') throw new ConflictError('An archived dataset takes no new versions', { field: 'input.datasetId' });
+      await this.assertFilesFit(tx, dataset.vendorId, input.files);
       if (await tx.catalog.versionByNumber(dataset.id, input.version)) {
         throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
       }
@@ -281,11 +291,12 @@ export class CatalogService {
   async updateVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
     const input = parseInput(UpdateDatasetVersionInput, raw);
     return this.stores.transaction(async (tx) => {
-      const { version } = await this.ownVersion(viewer, input.id, tx);
+      const { version, dataset } = await this.ownVersion(viewer, input.id, tx);
       if (version.status !== 'DRAFT') {
         throw new ConflictError('A published version is immutable; create a new version instead', { field: 'input.id' });
       }
       const { id: _id, files, columns, provenance, ...fields } = input;
+      if (files) await this.assertFilesFit(tx, dataset.vendorId, files);
       if (files) await tx.catalog.replaceFiles(version.id, fileRows(files));
       if (provenance) {
         assertNotOwnSource(version.id, provenance, 'input.provenance');

@@ -6,10 +6,13 @@ import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import type { UploadRow } from '../db/stores/delivery-store.js';
-import { BadUserInputError, ConflictError } from '../errors.js';
+import { BadUserInputError, ConflictError, ForbiddenError } from '../errors.js';
 import { newId } from '../ids.js';
 import { nodeId, parseInput } from '../validation.js';
 import { blobKey, type FileStorage } from './storage.js';
+import { storageRefusal, type StorageLimits } from './storage-allowance.js';
+
+const NOT_APPROVED = 'Your vendor organization must be approved by an admin before it can store files';
 
 const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath });
 
@@ -17,7 +20,7 @@ const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath })
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type UploadOutcome =
-  { ok: true; upload: UploadRow } | { ok: false; status: 400 | 401 | 404 | 409 | 410 | 413; code: string; message: string };
+  { ok: true; upload: UploadRow } | { ok: false; status: 400 | 401 | 403 | 404 | 409 | 410 | 413; code: string; message: string };
 
 /** Vendors upload the declared files of draft versions; publishing needs every one of them stored. */
 export class UploadsService {
@@ -26,6 +29,7 @@ export class UploadsService {
     private readonly catalog: CatalogService,
     private readonly storage: FileStorage,
     private readonly clock: Clock,
+    private readonly limits: StorageLimits,
   ) {}
 
   /**
@@ -35,10 +39,13 @@ export class UploadsService {
   async createUpload(viewer: Viewer, raw: unknown): Promise<UploadRow> {
     const input = parseInput(CreateUploadInput, raw);
     const principal = viewer.assertAuthenticated();
-    const { version } = await this.catalog.ownVersion(viewer, input.versionId, this.stores, 'input.versionId');
+    const { version, dataset } = await this.catalog.ownVersion(viewer, input.versionId, this.stores, 'input.versionId');
+    if (principal.vendorStatus !== 'APPROVED') throw new ForbiddenError(NOT_APPROVED);
     if (version.status !== 'DRAFT') throw new ConflictError('Only draft versions take uploads', { field: 'input.versionId' });
     const file = (await this.stores.catalog.filesByVersionId.load(version.id)).find((f) => f.path === input.path);
     if (!file) throw new BadUserInputError(`input.path: "${input.path}" is not a file of this version`, 'input.path');
+    const refusal = await this.refusal(dataset.vendorId, version.id, file);
+    if (refusal) throw new BadUserInputError(refusal.message.replace(/^[^:]*:/, 'input.path:'), 'input.path');
     const now = this.clock.now();
     return this.stores.delivery.insertUpload({
       id: newId('upload', now.getTime()),
@@ -52,8 +59,17 @@ export class UploadsService {
     });
   }
 
-  /** Receives the bytes of `PUT /uploads/{uploadId}`; `declaredLength` is the request's Content-Length, if any. */
-  async receive(viewer: Viewer, uploadId: string, body: Readable, declaredLength: number | undefined): Promise<UploadOutcome> {
+  /** Storing `file` would break the size limit or the vendor's quota (a blob stored already adds nothing). */
+  private async refusal(vendorId: string, versionId: string, file: { sha256: string; byteSize: bigint }) {
+    const stored = (await this.stores.delivery.blobsByVersionId.load(versionId)).has(file.sha256);
+    return storageRefusal(this.stores, this.limits, vendorId, stored ? [] : [file], () => 'byteSize', 'byteSize');
+  }
+
+  /**
+   * Receives the bytes of `PUT /uploads/{uploadId}`; `declaredLength` is the request's Content-Length, if any.
+   * `openBody` is called only once every check passed, so a refused upload's body is never read.
+   */
+  async receive(viewer: Viewer, uploadId: string, openBody: () => Readable, declaredLength: number | undefined): Promise<UploadOutcome> {
     const principal = viewer.principal;
     if (!principal) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' };
     const upload = /^upl_[0-9a-z]{26}$/.test(uploadId) ? await this.stores.delivery.uploadById(uploadId) : undefined;
@@ -66,6 +82,7 @@ export class UploadsService {
     if (upload.expiresAt.getTime() <= this.clock.now().getTime()) {
       return { ok: false, status: 410, code: 'UPLOAD_EXPIRED', message: 'This upload has expired; create a new one' };
     }
+    if (principal.vendorStatus !== 'APPROVED') return { ok: false, status: 403, code: 'FORBIDDEN', message: NOT_APPROVED };
     if (version.status !== 'DRAFT') return { ok: false, status: 409, code: 'CONFLICT', message: 'The version is no longer a draft' };
     if (declaredLength !== undefined && BigInt(declaredLength) !== upload.byteSize) {
       return {
@@ -75,9 +92,11 @@ export class UploadsService {
         message: `Content-Length ${declaredLength} differs from the declared ${upload.byteSize} bytes`,
       };
     }
+    const refusal = await this.refusal(dataset.vendorId, version.id, upload);
+    if (refusal) return { ok: false, status: 413, code: 'QUOTA_EXCEEDED', message: refusal.message.replace(/^[^:]*: /, '') };
     const key = blobKey(version.id, upload.sha256);
     try {
-      await this.storage.put(key, body, { byteSize: upload.byteSize, sha256: upload.sha256 });
+      await this.storage.put(key, openBody(), { byteSize: upload.byteSize, sha256: upload.sha256 });
     } catch (err) {
       const reason = (err as { reason?: string }).reason;
       const message = err instanceof Error ? err.message : 'upload failed';

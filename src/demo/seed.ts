@@ -9,6 +9,8 @@ import type { Db } from '../db/client.js';
 import type { UserRow } from '../db/stores/accounts-store.js';
 import { Stores } from '../db/stores/index.js';
 import { blobKey, type FileStorage } from '../delivery/storage.js';
+import { UNLIMITED_STORAGE } from '../delivery/storage-allowance.js';
+import { NO_DERIVATION_LICENSES } from '../lineage/rights.js';
 import { newId } from '../ids.js';
 import { seedOffers } from './seed-offers.js';
 import {
@@ -80,7 +82,7 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys:
     const start = end - HISTORY;
     const history = new HistoryClock(start);
     const accounts = new AccountsService(stores, history);
-    const catalog = new CatalogService(stores, history);
+    const catalog = new CatalogService(stores, history, NO_DERIVATION_LICENSES, UNLIMITED_STORAGE);
     const anonymous = new Viewer(null);
 
     const adminUser = await demoAdmin(stores, accounts, history, keys.admin);

@@ -5,12 +5,19 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import type { AuditEventRow } from '../db/stores/audit-store.js';
 import { Stores } from '../db/stores/index.js';
+import { instantInRange } from '../validation.js';
 import { requestViewer } from './request-viewer.js';
+
+/** An ISO date-time with an offset, inside years 1-9999 UTC (what the database holds). */
+const instant = z
+  .string()
+  .datetime({ offset: true })
+  .refine((s) => instantInRange(new Date(s)), 'must fall between years 1 and 9999 in UTC');
 
 const ExportQuery = z.object({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
-  from: z.string().datetime({ offset: true }).optional(),
-  to: z.string().datetime({ offset: true }).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
   action: z
     .string()
     .regex(/^[a-z_]+\.[a-z_]+$/)

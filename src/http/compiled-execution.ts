@@ -1,5 +1,5 @@
 import type { GatewayExecutionResult, GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { execute, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, execute, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
@@ -8,17 +8,40 @@ const INTERPRETED_RUNS = 1;
 
 interface Operation {
   runs: number;
-  compiled?: CompiledQuery | GatewayExecutionResult;
+  /** Its compiled form; `interpret` when graphql-jit could not compile it, so graphql-js runs it every time. */
+  compiled?: CompiledQuery | 'interpret';
+}
+
+/**
+ * graphql-jit's errors leave `extensions` undefined when the resolver threw a plain Error; Apollo reads
+ * `extensions.code` before `formatError` runs, so such an error would skip it (never logged nor counted) and reach
+ * the client as a bare "Internal server error". Rebuilt as graphql-js builds it: same message, locations, path
+ * and original error.
+ */
+function asUpstreamError(error: GraphQLError): GraphQLError {
+  if (error.extensions) return error;
+  const rebuilt = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined });
+  return Object.defineProperty(rebuilt, 'locations', { value: error.locations, enumerable: error.locations !== undefined });
+}
+
+export interface CompiledExecutionOptions {
+  /** Told when graphql-jit cannot compile an operation (it is then interpreted) or a compiled run throws. */
+  onError: (err: unknown, stage: 'compile' | 'run', message: string) => void;
+  /** The compiler; graphql-jit's unless a caller needs another. */
+  compile?: typeof compileQuery;
 }
 
 /**
  * Executes operations that clients repeat with graphql-jit: compiled once into a function that resolves that
  * document (after Apollo has parsed, validated and run its plugins as usual) instead of graphql-js interpreting it
  * field by field on every request. An operation's first run is interpreted, so a flood of one-off documents costs
- * no compiling. Plugged in through Apollo's gateway interface, the one place Apollo Server takes another executor.
- * @example new ApolloServer({ gateway: compiledExecution(makeExecutableSchema({ typeDefs, resolvers })), ... })
+ * no compiling; one graphql-jit cannot compile is always interpreted. Plugged in through Apollo's gateway
+ * interface, the one place Apollo Server takes another executor. Errors in results go through Apollo's
+ * `formatError` on every run, compiled or not (logged and counted there).
+ * @example new ApolloServer({ gateway: compiledExecution(makeExecutableSchema({ typeDefs, resolvers }), { onError }), ... })
  */
-export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
+export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions): GatewayInterface {
+  const compile = options.compile ?? compileQuery;
   // Keyed by Apollo's cached documents (a repeated operation is the same object), so a compiled operation lives
   // exactly as long as Apollo keeps its document.
   const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
@@ -44,8 +67,19 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     let operation = byName.get(operationName ?? '');
     if (!operation) byName.set(operationName ?? '', (operation = { runs: 0 }));
     if (!operation.compiled && ++operation.runs <= INTERPRETED_RUNS) return interpret();
-    operation.compiled ??= compileQuery(schema, document, operationName ?? undefined);
-    if (!isCompiledQuery(operation.compiled)) return operation.compiled;
+    if (!operation.compiled) {
+      const compiled = compile(schema, document, operationName ?? undefined);
+      // graphql-js already validated it, so a refusal here is graphql-jit's limit, not the client's mistake.
+      if (!isCompiledQuery(compiled)) {
+        options.onError(
+          compiled.errors?.[0],
+          'compile',
+          `graphql-jit could not compile operation ${operationName ?? '(anonymous)'}; it is interpreted`,
+        );
+      }
+      operation.compiled = isCompiledQuery(compiled) ? compiled : 'interpret';
+    }
+    if (operation.compiled === 'interpret') return interpret();
 
     // graphql-js words a bad variable with its path (`at "input.files.0.byteSize"`) and Apollo answers it as
     // BAD_USER_INPUT; graphql-jit's own coercion names neither, so graphql-js checks the variables first.
@@ -54,7 +88,14 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
       const coerced = getVariableValues(schema, definitions, variables, { maxErrors: 50 });
       if (coerced.errors) return { errors: coerced.errors };
     }
-    return (await operation.compiled.query(undefined, request.context, variables)) as GatewayExecutionResult;
+    try {
+      const result = await operation.compiled.query(undefined, request.context, variables);
+      return (result.errors ? { ...result, errors: result.errors.map(asUpstreamError) } : result) as GatewayExecutionResult;
+    } catch (err) {
+      // A compiled run that throws (rather than answering errors) is graphql-jit's failure; Apollo answers it as internal.
+      options.onError(err, 'run', `compiled operation ${operationName ?? '(anonymous)'} threw`);
+      throw err;
+    }
   };
 
   return {

@@ -7,8 +7,12 @@ import type { DownloadGate } from '../delivery/download-gate.js';
 import { responseUsage } from '../delivery/range.js';
 import type { FileStorage } from '../delivery/storage.js';
 import type { UsageRecorder } from '../delivery/usage-recorder.js';
+import type { RefusalTally } from '../delivery/refusal-tally.js';
 import { newId } from '../ids.js';
+import { addressKey } from './rate-limit.js';
 import { sendServiceUnavailable } from './unavailable.js';
+
+type DataRoute = { Params: { versionId: string; '*': string } };
 
 /**
  * `GET /data/{versionId}/{filePath}` with `Authorization: Bearer <access token>`: streams a licensed file with
@@ -16,24 +20,30 @@ import { sendServiceUnavailable } from './unavailable.js';
  */
 export function registerDownloads(
   app: FastifyInstance,
-  deps: { database: Database; gate: DownloadGate; storage: FileStorage; recorder: UsageRecorder; clock: Clock },
+  deps: {
+    database: Database;
+    gate: DownloadGate;
+    storage: FileStorage;
+    recorder: UsageRecorder;
+    tally: RefusalTally;
+    /** Told the reason of every refused download (for the metrics). */
+    onRefused: (reason: string) => void;
+    clock: Clock;
+  },
 ): void {
-  app.get<{ Params: { versionId: string; '*': string } }>('/data/:versionId/*', async (request, reply) => {
+  app.get<DataRoute>('/data/:versionId/*', { config: { rateLimit: 'json' } }, async (request, reply) => {
     const { versionId } = request.params;
     const filePath = request.params['*'];
     const clientAddress = request.ip;
     // Nothing is served (or refused) that could not be recorded: with the usage buffer full, the answer is 503.
     if (!deps.recorder.admit()) return sendServiceUnavailable(reply, 'Usage cannot be recorded right now; try again shortly');
+    // No valid token was shown: counted per address and reason, not one audit event per request (see RefusalTally).
+    const refusedUnauthenticated = (reason: string, status: number) => {
+      deps.onRefused(reason);
+      deps.tally.count({ reason, status, clientAddress: addressKey(clientAddress), versionId, filePath });
+    };
     if (!FilePath.safeParse(filePath).success) {
-      deps.recorder.deny({
-        id: newId('accessDenial'),
-        status: 400,
-        reason: 'BAD_PATH',
-        versionId,
-        filePath: filePath.slice(0, 512),
-        clientAddress,
-        deniedAt: deps.clock.now(),
-      });
+      refusedUnauthenticated('BAD_PATH', 400);
       return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
     }
     const decision = await deps.gate.check(
@@ -47,7 +57,10 @@ export function registerDownloads(
       },
       deps.database.forRequest(request.queryStats),
     );
-    if (!('claims' in decision)) {
+    if (!('claims' in decision) && decision.status === 401 && !decision.licenseId) {
+      refusedUnauthenticated(decision.reason, 401);
+    } else if (!('claims' in decision)) {
+      deps.onRefused(decision.reason);
       deps.recorder.deny({
         id: newId('accessDenial'),
         status: decision.status,
@@ -61,6 +74,8 @@ export function registerDownloads(
         clientAddress,
         deniedAt: deps.clock.now(),
       });
+    }
+    if (!('claims' in decision)) {
       if (decision.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
       return reply.code(decision.status).send({ error: decision.reason, message: decision.message, ...decision.details });
     }

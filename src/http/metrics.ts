@@ -45,6 +45,18 @@ export class Metrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  private readonly compiledFailures = new Counter({
+    name: 'assay_graphql_compiled_execution_failures_total',
+    help: 'Operations graphql-jit could not compile (then interpreted), and compiled runs that threw, by stage.',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+  private readonly downloadRefusals = new Counter({
+    name: 'assay_download_refusals_total',
+    help: 'Downloads refused, by reason (a closed set).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 
   constructor(pool: pg.Pool) {
     this.gauge('assay_db_pool_connections', 'Open database pool connections, by state (their sum is all open ones).', () => [
@@ -65,6 +77,14 @@ export class Metrics {
 
   graphqlError(code: string): void {
     this.errors.inc({ code });
+  }
+
+  downloadRefused(reason: string): void {
+    this.downloadRefusals.inc({ reason });
+  }
+
+  compiledExecutionFailure(stage: 'compile' | 'run'): void {
+    this.compiledFailures.inc({ stage });
   }
 
   /**
@@ -93,25 +113,33 @@ export class Metrics {
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Times and counts every request and serves `GET /metrics`; with a token, only to `Authorization: Bearer <token>`.
- * @example registerMetrics(app, new Metrics(database.pool), { token: config.limits.metricsToken });
+ * Times and counts every request and serves `GET /metrics`: with a token, only to `Authorization: Bearer <token>`;
+ * without one, to anyone when `open` (outside production, or asked for), else to no one (403 saying why).
+ * @example registerMetrics(app, new Metrics(database.pool), { token: limits.metricsToken, open: limits.metricsPublic });
  */
-export function registerMetrics(app: FastifyInstance, metrics: Metrics, options: { token?: string | undefined }): void {
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, options: { token: string | undefined; open: boolean }): void {
   app.addHook('onResponse', async (request, reply) => {
     // Unmatched URLs share one label, so scanners cannot grow the series without bound.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: { rateLimit: 'json' } }, async (request, reply) => {
     if (options.token) {
       const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
       if (!timingSafeEqual(digest(given), digest(options.token))) {
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer')
-          .send({ error: 'Unauthorized', message: 'GET /metrics needs the metrics token' });
+          .send({ error: 'Unauthorized', message: 'GET /metrics needs the metrics token: send Authorization: Bearer <token>' });
       }
+    } else if (!options.open) {
+      // Pool sizes, error rates and memory say a lot about a production server; exposing them is a deliberate choice.
+      return reply.code(403).send({
+        error: 'Forbidden',
+        message:
+          'GET /metrics is not exposed without a token in production; the operator sets ASSAY_METRICS_TOKEN (or ASSAY_METRICS_PUBLIC=1)',
+      });
     }
     return reply.type(metrics.registry.contentType).send(await metrics.render());
   });

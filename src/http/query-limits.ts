@@ -1,12 +1,19 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   getNamedType,
   getNullableType,
   isCompositeType,
+  isEnumType,
+  isInputObjectType,
   isInterfaceType,
   isListType,
   isObjectType,
+  isUnionType,
+  valueFromASTUntyped,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -24,7 +31,7 @@ export const ASSUMED_LIST_SIZE = 10;
 
 /** The measures of one operation, with fragments expanded. */
 export interface OperationMeasures {
-  /** Deepest chain of nested fields; an introspection root (`__schema`, `__type`) counts as one level. */
+  /** Deepest chain of nested fields, introspection (`__schema`, `__type`) included. */
   depth: number;
   /** Aliased fields. */
   aliases: number;
@@ -55,11 +62,19 @@ export function measureOperation(
   if (!root) return { ...ZERO };
   const fragmentMeasures = new Map<string, Measure>();
   const inProgress = new Set<string>();
+  const introspectionLists = introspectionListSizes(schema);
+  // A variable the client did not send takes its default, as graphql-js executes it; one sent as null stays null.
+  const defaults = new Map((operation.variableDefinitions ?? []).map((d) => [d.variable.name.value, d.defaultValue]));
+  const variableValue = (name: string): unknown => {
+    if (variables && Object.hasOwn(variables, name)) return variables[name];
+    const fallback = defaults.get(name);
+    return fallback ? valueFromASTUntyped(fallback) : undefined;
+  };
 
   const argumentValue = (node: ValueNode): unknown => {
     switch (node.kind) {
       case Kind.VARIABLE:
-        return variables?.[node.name.value];
+        return variableValue(node.name.value);
       case Kind.INT:
         return Number(node.value);
       case Kind.LIST:
@@ -75,7 +90,8 @@ export function measureOperation(
   const multiplier = (parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, args: Map<string, unknown>): number => {
     const type = getNullableType(field.type);
     const named = getNamedType(type);
-    if (named.name.startsWith('__')) return 1; // introspection: bounded by graphql's MaxIntrospectionDepthRule
+    if (named.name.startsWith('__'))
+      return isListType(type) ? (introspectionLists.get(`${parent.name}.${field.name}`) ?? ASSUMED_LIST_SIZE) : 1;
     if (named.name.endsWith('Connection') && field.args.some((a) => a.name === 'first')) {
       const first = args.get('first');
       // Out-of-range values are refused by the resolver (BAD_USER_INPUT on `first`), not here.
@@ -100,11 +116,7 @@ export function measureOperation(
         case Kind.FIELD: {
           const name = selection.name.value;
           const alias = selection.alias ? 1 : 0;
-          if (name === '__schema' || name === '__type') {
-            m = { depth: 1, aliases: alias, cost: 1 };
-            break;
-          }
-          const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+          const field = fieldOf(parent, name);
           if (!field || !selection.selectionSet) {
             m = { depth: 1, aliases: alias, cost: 0 };
             break;
@@ -112,7 +124,9 @@ export function measureOperation(
           const child = getNamedType(field.type);
           const inner = isCompositeType(child) ? measureSelections(child, selection.selectionSet) : ZERO;
           const args = new Map((selection.arguments ?? []).map((a) => [a.name.value, argumentValue(a.value)]));
-          m = { depth: 1 + inner.depth, aliases: alias + inner.aliases, cost: 1 + multiplier(parent, field, args) * inner.cost };
+          // `ofType` is the type reference it unwraps (resolving null past the schema's few wrappers), not another object.
+          const own = parent.name === '__Type' && name === 'ofType' ? 0 : 1;
+          m = { depth: 1 + inner.depth, aliases: alias + inner.aliases, cost: own + multiplier(parent, field, args) * inner.cost };
           break;
         }
         case Kind.INLINE_FRAGMENT: {
@@ -131,6 +145,14 @@ export function measureOperation(
     return { depth, aliases, cost };
   };
 
+  const fieldOf = (parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined => {
+    // Introspection's entry points are not among the root type's own fields.
+    if (parent === root && name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (parent === root && name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+    if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+    return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+  };
+
   const measureFragment = (name: string): Measure => {
     const known = fragmentMeasures.get(name);
     if (known) return known;
@@ -147,6 +169,51 @@ export function measureOperation(
   };
 
   return measureSelections(root, operation.selectionSet);
+}
+
+const listSizesBySchema = new WeakMap<GraphQLSchema, ReadonlyMap<string, number>>();
+
+/**
+ * What each introspection list holds in this schema, on average per parent (rounded up), so that
+ * `__schema { types { fields { args { name } } } }` costs about the objects it really returns.
+ */
+function introspectionListSizes(schema: GraphQLSchema): ReadonlyMap<string, number> {
+  const known = listSizesBySchema.get(schema);
+  if (known) return known;
+  const types = Object.values(schema.getTypeMap());
+  const directives = schema.getDirectives();
+  const fields = types.flatMap((t) => (isObjectType(t) || isInterfaceType(t) ? Object.values(t.getFields()) : []));
+  const average = (total: number, over: number) => Math.max(1, Math.ceil(total / Math.max(1, over)));
+  const perType = (count: (t: (typeof types)[number]) => number) =>
+    average(
+      types.reduce((sum, t) => sum + count(t), 0),
+      types.length,
+    );
+  const sizes = new Map<string, number>([
+    ['__Schema.types', types.length],
+    ['__Schema.directives', directives.length],
+    ['__Type.fields', average(fields.length, types.length)],
+    ['__Type.interfaces', perType((t) => (isObjectType(t) || isInterfaceType(t) ? t.getInterfaces().length : 0))],
+    ['__Type.possibleTypes', perType((t) => (isUnionType(t) || isInterfaceType(t) ? schema.getPossibleTypes(t).length : 0))],
+    ['__Type.enumValues', perType((t) => (isEnumType(t) ? t.getValues().length : 0))],
+    ['__Type.inputFields', perType((t) => (isInputObjectType(t) ? Object.keys(t.getFields()).length : 0))],
+    [
+      '__Field.args',
+      average(
+        fields.reduce((sum, f) => sum + f.args.length, 0),
+        fields.length,
+      ),
+    ],
+    [
+      '__Directive.args',
+      average(
+        directives.reduce((sum, d) => sum + d.args.length, 0),
+        directives.length,
+      ),
+    ],
+  ]);
+  listSizesBySchema.set(schema, sizes);
+  return sizes;
 }
 
 /** The parse error graphql-js raises past `maxTokens` (16.x spells it "more that"); reported as QUERY_TOO_COMPLEX. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { RateLimitSettings } from '../config.js';
 
@@ -9,7 +9,10 @@ export type RateLimitShape = 'graphql' | 'json';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Opts a route into per-client rate limiting (see `registerRateLimit`). */
+    /**
+     * Marks a route that checks the request's `Authorization` (an API key, an access token, the metrics token) and
+     * answers 401 for a bad one, and how its refusals are shaped; every other route is limited by address alone.
+     */
     rateLimit?: RateLimitShape;
   }
 }
@@ -116,25 +119,42 @@ export function addressKey(ip: string): string {
     .join(':')}::/64`;
 }
 
-/** The bucket of a request: its API key's (hashed, never the secret itself) or, anonymous, its address's. */
-function bucketKey(request: FastifyRequest, address: string): string {
-  const authorization = request.headers.authorization;
-  if (!authorization) return `addr:${address}`;
+/** A bearer credential as a bucket key: its hash, never the secret itself. */
+function credentialKey(authorization: string): string {
   const token = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? authorization;
-  return `key:${createHash('sha256').update(token).digest('base64url')}`;
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** Credentials seen accepted lately (by hash), least recently used first out. */
+class ProvenCredentials {
+  private readonly keys = new Map<string, true>();
+  constructor(private readonly max: number) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    this.keys.delete(key);
+    this.keys.set(key, true);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.keys().next().value!);
+  }
+  delete(key: string): void {
+    this.keys.delete(key);
+  }
 }
 
 export interface RateLimiter {
-  /** Buckets held now (requests and failed authentications). */
+  /** Buckets held now (requests and unproven credentials). */
   buckets(): number;
 }
 
 /**
- * Rate-limits every route whose config has `rateLimit` (e.g. `config: { rateLimit: 'graphql' }`): a token
- * bucket per API key, or per client address when anonymous; over it, 429 with `Retry-After`. Each response
- * carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. Requests answered 401 also spend from
- * their address's failed-authentication bucket; once it is empty, that address's requests with a key are
- * refused too, so inventing keys buys no fresh buckets. In memory: limits are per server process.
+ * Rate-limits every route in the `onRequest` hook, before a body is read or any SQL runs: per client address
+ * (IPv6 by /64), and on routes that check a credential (`config: { rateLimit: 'graphql' | 'json' }`) per
+ * credential instead when one is sent. Over it, 429 with `Retry-After`; each response carries `RateLimit-Limit`,
+ * `RateLimit-Remaining` and `RateLimit-Reset`. A credential not yet seen accepted also spends from its address's
+ * bucket of unproven credentials, when the request arrives (so a parallel flood is cut as well); once that is
+ * empty, every credential from the address waits, so inventing keys or tokens buys no fresh buckets. In memory:
+ * limits are per server process.
  * @example registerRateLimit(app, { perMinute: 600, burst: 100 }, systemClock); app.get('/x', { config: { rateLimit: 'json' } }, handler);
  */
 export function registerRateLimit(
@@ -144,15 +164,22 @@ export function registerRateLimit(
   onRefused: (shape: RateLimitShape) => void = () => undefined,
 ): RateLimiter {
   const requests = new TokenBuckets(settings.burst, settings.perMinute);
-  const failedAuthentications = new TokenBuckets(settings.burst, settings.perMinute);
+  const unproven = new TokenBuckets(settings.burst, settings.perMinute);
+  const proven = new ProvenCredentials(MAX_BUCKETS);
 
   app.addHook('onRequest', async (request, reply) => {
-    const shape = request.routeOptions.config?.rateLimit;
-    if (!shape) return;
+    const authenticated = request.routeOptions.config?.rateLimit;
+    const shape = authenticated ?? 'json';
     const now = clock.now().getTime();
     const address = addressKey(request.ip);
-    let state = request.headers.authorization ? failedAuthentications.peek(address, now) : undefined;
-    if (!state || state.allowed) state = requests.take(bucketKey(request, address), now);
+    const credential = authenticated && request.headers.authorization ? credentialKey(request.headers.authorization) : undefined;
+    let state: BucketState;
+    if (!credential) state = requests.take(`addr:${address}`, now);
+    else {
+      // A known credential only waits while its address is busy guessing; an unknown one pays for the guess.
+      state = proven.has(credential) ? unproven.peek(address, now) : unproven.take(address, now);
+      if (state.allowed) state = requests.take(`key:${credential}`, now);
+    }
     void reply.header('ratelimit-limit', String(settings.burst));
     void reply.header('ratelimit-remaining', String(state.remaining));
     void reply.header('ratelimit-reset', String(state.resetSeconds));
@@ -168,9 +195,13 @@ export function registerRateLimit(
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode !== 401 || !request.routeOptions.config?.rateLimit || !request.headers.authorization) return;
-    failedAuthentications.take(addressKey(request.ip), clock.now().getTime());
+    const authorization = request.headers.authorization;
+    if (!request.routeOptions.config?.rateLimit || !authorization) return;
+    const status = reply.statusCode;
+    if (status === 401) proven.delete(credentialKey(authorization));
+    // Answers given only to an accepted credential; a 400 or 503 may come before the credential was looked at.
+    else if (status < 400 || status === 402 || status === 403 || status === 404) proven.add(credentialKey(authorization));
   });
 
-  return { buckets: () => requests.size + failedAuthentications.size };
+  return { buckets: () => requests.size + unproven.size };
 }

@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { instantInRange } from '../validation.js';
 
 const badValue = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -15,6 +16,8 @@ export const DateTime: GraphQLScalarType<Date, string> = new GraphQLScalarType<D
     }
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) throw badValue('DateTime is not a valid date');
+    // The database (and ISO 8601 without expanded years) holds years 1-9999 only, counted in UTC.
+    if (!instantInRange(date)) throw badValue('DateTime must fall between years 1 and 9999 in UTC');
     return date;
   },
   parseLiteral(ast): Date {

@@ -148,7 +148,7 @@ export class TokensService {
   ): Promise<Connection<AccessTokenRow>> {
     const principal = viewer.assertAuthenticated();
     const limit = pageSize(args.first);
-    const afterId = args.after ? String(decodeCursor(args.after, 'TOKENS', 1)[0]) : undefined;
+    const afterId = args.after ? String(decodeCursor(args.after, 'TOKENS', ['text'])[0]) : undefined;
     const orgId = viewer.isStaff ? null : principal.organizationId;
     if (!viewer.isStaff && !orgId)
       return toConnection(

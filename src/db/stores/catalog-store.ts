@@ -8,6 +8,7 @@ import { dataFiles, datasets, datasetVersions, offers, organizations, versionLin
 import type { OrganizationRow } from './accounts-store.js';
 import { retractedAncestorIdsOf, type VersionLineageRow } from './lineage-store.js';
 import type { OfferRow } from './offers-store.js';
+import type { CursorKey } from '../../pagination.js';
 
 const { search: _search, ...datasetColumns } = getTableColumns(datasets);
 
@@ -397,8 +398,19 @@ export class CatalogStore {
     }
   }
 
-  static sortArity(order: DatasetOrder): number {
-    return order === 'NEWEST' || order === 'OLDEST' ? 1 : 2;
+  /** What each sort key of `order` holds, so a crafted cursor is refused before it reaches SQL. */
+  static sortKeyKinds(order: DatasetOrder): CursorKey[] {
+    switch (order) {
+      case 'RELEVANCE':
+        return ['number', 'text'];
+      case 'NEWEST':
+      case 'OLDEST':
+        return ['text'];
+      case 'TITLE':
+        return ['text', 'text'];
+      case 'RECENTLY_UPDATED':
+        return ['timestamp', 'text'];
+    }
   }
 
   private filterConditions(q: DatasetListQuery, tsquery: SQL | undefined): (SQL | undefined)[] {

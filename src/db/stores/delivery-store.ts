@@ -3,7 +3,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { groupBy } from './batch.js';
 import { textArray, timestampArray } from '../sql-arrays.js';
-import { accessDenials, storedBlobs, uploads, usageEvents } from '../tables/index.js';
+import { accessDenials, datasets, datasetVersions, storedBlobs, uploads, usageEvents } from '../tables/index.js';
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type StoredBlobRow = typeof storedBlobs.$inferSelect;
@@ -34,6 +34,16 @@ export class DeliveryStore {
   }
 
   /** Records stored bytes; storing the same content twice is a no-op. */
+  /** Bytes stored for every version of a vendor's datasets (what its storage quota counts). */
+  async storedBytesOfVendor(vendorId: string): Promise<bigint> {
+    const { rows } = await this.db.execute<{ bytes: string }>(sql`
+      /* storedBytesOfVendor */
+      SELECT coalesce(sum(b.byte_size), 0)::text AS bytes
+      FROM ${storedBlobs} b JOIN ${datasetVersions} v ON v.id = b.version_id JOIN ${datasets} d ON d.id = v.dataset_id
+      WHERE d.vendor_id = ${vendorId}`);
+    return BigInt(rows[0]!.bytes);
+  }
+
   async recordBlob(row: typeof storedBlobs.$inferInsert): Promise<void> {
     await this.db.insert(storedBlobs).values(row).onConflictDoNothing();
   }
