@@ -180,9 +180,11 @@ export class DownloadGate {
     const periodStart = currentPeriodStart(license.startsAt ?? license.createdAt, now);
     let snapshot = this.usage.get(license.id);
     if (!snapshot || now.getTime() - snapshot.at >= STATE_TTL_MS) {
-      const before = this.recorder.totals(license.id);
-      const stored = await new Stores(db).delivery.usageSince(license.id, periodStart);
-      snapshot = { at: now.getTime(), stored, pending: before.pending, recorded: before.recorded };
+      snapshot = await this.recorder.withoutWrites(async () => {
+        const stored = await new Stores(db).delivery.usageSince(license.id, periodStart);
+        const { pending, recorded } = this.recorder.totals(license.id);
+        return { at: now.getTime(), stored, pending, recorded };
+      });
       this.usage.set(license.id, snapshot);
     }
     // Stored at snapshot time + not yet written then + recorded here since + being sent now

@@ -65,6 +65,10 @@ export class UsageRecorder {
   private readonly inflightByLicense = new Map<string, Usage>();
 
   private readonly audit: AuditLog;
+  /** Reads in `withoutWrites` under way; writes wait for `readersDone`. */
+  private readers = 0;
+  private readersDone: Promise<void> | undefined;
+  private releaseWriters: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -136,9 +140,23 @@ export class UsageRecorder {
     };
   }
 
+  /**
+   * Runs `read` (of the usage already in the database) while no buffered usage is being written, and holds writes
+   * back until it ends, so the database and `totals().pending` never both count an event, nor both miss it.
+   */
+  async withoutWrites<T>(read: () => Promise<T>): Promise<T> {
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    if (this.readers++ === 0) this.readersDone = new Promise((resolve) => (this.releaseWriters = resolve));
+    try {
+      return await read();
+    } finally {
+      if (--this.readers === 0) this.releaseWriters?.();
+    }
+  }
+
   /** Writes everything buffered so far; on failure what was not written stays buffered and the error is thrown. */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing || this.readers > 0) await (this.flushing ?? this.readersDone);
     if (this.events.length === 0 && this.denials.length === 0) return;
     const events = this.events.splice(0, this.events.length);
     const denials = this.denials.splice(0, this.denials.length);
