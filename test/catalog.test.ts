@@ -24,7 +24,9 @@ let otherVendor: Org;
 let buyer: Org;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // Files are declared up to 2^53 bytes here (BigInt round trips), past the default size limit and quota.
+  const huge = String(Number.MAX_SAFE_INTEGER);
+  app = await startTestApp({ ASSAY_MAX_FILE_BYTES: huge, ASSAY_VENDOR_STORAGE_QUOTA_BYTES: huge });
   [vendor, otherVendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
 });
 afterAll(async () => {
@@ -124,7 +126,15 @@ describe('vendor lifecycle', () => {
     const pending = await signUp(app, 'VENDOR', { approve: false });
     const id = await createDataset(app, pending);
     const v = ok(await app.gql(CREATE_VERSION, { input: versionInput(id) }, pending.key)).createDatasetVersion.datasetVersion;
-    await uploadFiles(app, pending.key, v.id);
+    // It cannot store the files either (see test/upload-limits.test.ts).
+    expectError(
+      await app.gql(
+        `mutation { createUpload(input: { versionId: "${v.id}", path: "data/train.jsonl" }) { upload { id } } }`,
+        {},
+        pending.key,
+      ),
+      'FORBIDDEN',
+    );
     expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, pending.key), 'FORBIDDEN');
     expect(ok(await app.gql(DATASET, { id }, pending.key)).dataset.status).toBe('DRAFT');
   });

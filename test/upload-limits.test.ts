@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { CREATE_VERSION, createDataset, dataFile, expectError, ok, signUp, versionInput, type Org } from './support/fixtures.js';
 
@@ -186,5 +187,19 @@ describe('receive timeout', () => {
     });
     expect(outcome).toMatch(/ECONNRESET|socket hang up|status 4/);
     expect(performance.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('storage settings', () => {
+  it('default to 100 GiB per file and 1 TiB per vendor, and refuse nonsense naming the variable', () => {
+    const base = { DATABASE_URL: 'postgres://localhost/x' };
+    expect(loadConfig(base).limits.storage).toEqual({ maxFileBytes: 100 * 1024 ** 3, vendorQuotaBytes: 1024 ** 4 });
+    expect(loadConfig({ ...base, ASSAY_MAX_FILE_BYTES: '10', ASSAY_VENDOR_STORAGE_QUOTA_BYTES: '0' }).limits.storage).toEqual({
+      maxFileBytes: 10,
+      vendorQuotaBytes: 0,
+    });
+    expect(() => loadConfig({ ...base, ASSAY_MAX_FILE_BYTES: '0' })).toThrow(/ASSAY_MAX_FILE_BYTES/);
+    expect(() => loadConfig({ ...base, ASSAY_VENDOR_STORAGE_QUOTA_BYTES: 'lots' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, ASSAY_VENDOR_STORAGE_QUOTA_BYTES: 'lots' })).toThrow(/ASSAY_VENDOR_STORAGE_QUOTA_BYTES/);
   });
 });
