@@ -29,7 +29,6 @@ async function main(): Promise<void> {
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
-    await tracing?.shutdown().catch(() => undefined);
   };
 
   try {
@@ -93,6 +92,8 @@ async function main(): Promise<void> {
       if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       await app.close().catch(() => undefined);
       await shutdownDatabase();
+      // The last spans (this shutdown's own included) are sent before the process exits.
+      await tracing?.shutdown().catch(() => undefined);
       process.exit(0);
     };
     process.on('SIGINT', () => void stop('SIGINT'));
