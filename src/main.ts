@@ -32,7 +32,6 @@ async function main(): Promise<void> {
   const shutdownDatabase = async () => {
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
-    await tracing?.shutdown().catch(() => undefined);
   };
 
   try {
@@ -122,6 +121,8 @@ async function main(): Promise<void> {
         () => false,
       );
       await shutdownDatabase();
+      // The last spans (this shutdown's own included) are sent before the process exits.
+      await tracing?.shutdown().catch(() => undefined);
       process.exit(clean ? 0 : 1);
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
