@@ -109,18 +109,11 @@ export class TestCluster {
   freeze(): void {
     const root = this.pid;
     if (!root) throw new Error('not running');
-    this.frozen = [root, ...childrenOf(root)];
-    for (const pid of this.frozen) process.kill(pid, 'SIGSTOP');
+    this.frozen = stopProcessTree(root);
   }
 
   thaw(): void {
-    for (const pid of this.frozen) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // Gone already.
-      }
-    }
+    continueProcesses(this.frozen);
     this.frozen = [];
   }
 
@@ -167,6 +160,24 @@ export class TestCluster {
 
 /** Neither exited nor ended by a signal (a killed child keeps `exitCode` null). */
 const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** SIGSTOP to `root` (a postmaster) and every descendant of it; returns the PIDs stopped, for `continueProcesses`. */
+export function stopProcessTree(root: number): number[] {
+  const pids = [root, ...childrenOf(root)];
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  return pids;
+}
+
+/** SIGCONT to each of `pids` still there. */
+export function continueProcesses(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // Gone already.
+    }
+  }
+}
 
 /** Every descendant of `pid` (backends and background workers of a postmaster), from one pass over /proc. */
 function childrenOf(pid: number): number[] {
