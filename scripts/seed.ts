@@ -18,7 +18,7 @@ const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(pa
 const database = openDatabase(config.databaseUrl ?? embedded!.url);
 try {
   await migrateDatabase(database.pool);
-  const result = await seedDemo(database.db, systemClock, new LocalFileStorage(path.join(config.dataDir, 'files')));
+  const result = await seedDemo(database.db, systemClock, new LocalFileStorage(path.join(config.dataDir, 'files')), config);
   console.log(
     result.created
       ? `Seeded the demo catalog (${result.datasets} datasets).`

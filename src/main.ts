@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const stores = new Stores(database.db);
     const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
     const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
-    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage) : undefined;
+    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage, config) : undefined;
     // The demo keys exist only where the demo catalog does (not on a database that already had other data).
     const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;
 

@@ -14,7 +14,7 @@ let first: SeedResult;
 beforeAll(async () => {
   app = await startTestApp();
   // The test app already has a bootstrap admin (ADMIN_KEY): the seed must work next to it.
-  first = await seedDemo(app.database.db, app.clock, app.storage);
+  first = await seedDemo(app.database.db, app.clock, app.storage, app.config);
 });
 afterAll(async () => {
   await app?.close();
@@ -225,7 +225,7 @@ describe('seedDemo', () => {
       datasets: ALL_DATASETS.length,
       versions: ALL_DATASETS.reduce((n, d) => n + d.versions.length, 0),
     });
-    const again = await seedDemo(app.database.db, app.clock, app.storage);
+    const again = await seedDemo(app.database.db, app.clock, app.storage, app.config);
     expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length });
     expect(await counts(app)).toEqual(before);
   });
@@ -235,7 +235,10 @@ describe('seedDemo', () => {
     try {
       await signUp(other, 'VENDOR');
       const before = await counts(other);
-      expect(await seedDemo(other.database.db, other.clock, other.storage)).toMatchObject({ created: false, skipped: 'NOT_EMPTY' });
+      expect(await seedDemo(other.database.db, other.clock, other.storage, other.config)).toMatchObject({
+        created: false,
+        skipped: 'NOT_EMPTY',
+      });
       expect(await counts(other)).toEqual(before);
       expect(ok(await other.gql(`{ datasets { totalCount } }`)).datasets.totalCount).toBe(0);
     } finally {
@@ -247,8 +250,8 @@ describe('seedDemo', () => {
     const other = await startTestApp();
     try {
       const results = await Promise.all([
-        seedDemo(other.database.db, other.clock, other.storage),
-        seedDemo(other.database.db, other.clock, other.storage),
+        seedDemo(other.database.db, other.clock, other.storage, other.config),
+        seedDemo(other.database.db, other.clock, other.storage, other.config),
       ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect((await counts(other)).datasets).toBe(ALL_DATASETS.length);

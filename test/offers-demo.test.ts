@@ -7,7 +7,7 @@ import { ok } from './support/fixtures.js';
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
-  await seedDemo(app.database.db, app.clock, app.storage);
+  await seedDemo(app.database.db, app.clock, app.storage, app.config);
 });
 afterAll(async () => {
   await app?.close();

@@ -29,7 +29,8 @@ import {
 } from './inputs.js';
 import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
-import { NO_DERIVATION_LICENSES, type DerivationLicenses } from '../lineage/rights.js';
+import type { DerivationLicenses } from '../lineage/rights.js';
+import type { CollapseRiskSettings } from '../config.js';
 import { manifestSha256 } from './manifest.js';
 import { compareSemver } from './semver.js';
 
@@ -41,7 +42,9 @@ export class CatalogService {
     private readonly stores: Stores,
     private readonly clock: Clock,
     /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
-    private readonly derivationLicenses: DerivationLicenses = NO_DERIVATION_LICENSES,
+    private readonly derivationLicenses: DerivationLicenses,
+    /** The collapse-risk thresholds a version's lineage is frozen with at publish. */
+    private readonly collapseRisk: CollapseRiskSettings,
   ) {}
 
   // --- reading -------------------------------------------------------------
@@ -138,6 +141,14 @@ export class CatalogService {
       maxGenerationDepth: filter?.maxGenerationDepth ?? undefined,
       minRealFraction: filter?.minRealFraction ?? undefined,
       inheritedPermissions: filter?.inheritedPermissions ?? undefined,
+      coverage: filter?.coverage
+        ? {
+            attribute: filter.coverage.attribute,
+            group: filter.coverage.group,
+            minShare: filter.coverage.minShare ?? undefined,
+            minCount: filter.coverage.minCount ?? undefined,
+          }
+        : undefined,
       search,
       order,
       after: args.after ? decodeCursor(args.after, order, CatalogStore.sortArity(order)) : undefined,
@@ -342,6 +353,7 @@ export class CatalogService {
         dataset,
         version,
         now,
+        collapseRisk: this.collapseRisk,
       });
       const published = await tx.catalog.updateVersion(version.id, {
         status: 'PUBLISHED',

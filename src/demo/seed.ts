@@ -5,6 +5,8 @@ import { AccountsService } from '../accounts/service.js';
 import { Viewer, type Principal } from '../accounts/viewer.js';
 import { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { NO_DERIVATION_LICENSES } from '../lineage/rights.js';
 import type { Db } from '../db/client.js';
 import type { UserRow } from '../db/stores/accounts-store.js';
 import { Stores } from '../db/stores/index.js';
@@ -57,13 +59,16 @@ class HistoryClock implements Clock {
 
 export const demoDatasetCount = (): number => DEMO_VENDORS.reduce((n, v) => n + v.datasets.length, 0);
 
+/** The settings the demo is computed with (the server's, so its numbers match what the API shows). */
+export type DemoSettings = Pick<Config, 'collapseRisk' | 'mixes'>;
+
 /**
  * Seeds the demo catalog on an empty database (platform staff may exist), through the same services as the API,
  * in one transaction: a second run finds it and changes nothing. Datasets and versions are back-dated over the
  * last 18 months so the catalog reads like a marketplace with a history.
- * @example const { created, datasets } = await seedDemo(database.db, systemClock, storage);
+ * @example const { created, datasets } = await seedDemo(database.db, systemClock, storage, config);
  */
-export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Promise<SeedResult> {
+export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, settings: DemoSettings): Promise<SeedResult> {
   const datasets = demoDatasetCount();
   return new Stores(db).transaction(async (stores) => {
     await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
@@ -76,7 +81,7 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage): Prom
     const start = end - HISTORY;
     const history = new HistoryClock(start);
     const accounts = new AccountsService(stores, history);
-    const catalog = new CatalogService(stores, history);
+    const catalog = new CatalogService(stores, history, NO_DERIVATION_LICENSES, settings.collapseRisk);
     const anonymous = new Viewer(null);
 
     const adminUser = await demoAdmin(stores, accounts, history);

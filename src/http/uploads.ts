@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
+import type { CollapseRiskSettings } from '../config.js';
+import { derivationLicenses } from '../licensing/derivation-licenses.js';
 import type { Database } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
 import type { FileStorage } from '../delivery/storage.js';
@@ -8,7 +10,10 @@ import { UploadsService } from '../delivery/uploads-service.js';
 import { requestViewer } from './request-viewer.js';
 
 /** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
-export function registerUploads(app: FastifyInstance, deps: { database: Database; storage: FileStorage; clock: Clock }): void {
+export function registerUploads(
+  app: FastifyInstance,
+  deps: { database: Database; storage: FileStorage; clock: Clock; collapseRisk: CollapseRiskSettings },
+): void {
   void app.register(async (scope) => {
     // Leave the body unread: the handler streams it straight to storage.
     scope.removeAllContentTypeParsers();
@@ -19,7 +24,12 @@ export function registerUploads(app: FastifyInstance, deps: { database: Database
       if (!viewer)
         return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
       const length = request.headers['content-length'];
-      const service = new UploadsService(stores, new CatalogService(stores, deps.clock), deps.storage, deps.clock);
+      const service = new UploadsService(
+        stores,
+        new CatalogService(stores, deps.clock, derivationLicenses(deps.clock), deps.collapseRisk),
+        deps.storage,
+        deps.clock,
+      );
       const outcome = await service.receive(
         viewer,
         request.params.uploadId,
