@@ -36,10 +36,12 @@ export const AttachCoverageReportInput = z.object({
     .superRefine((groups, ctx) => {
       const seen = new Set<string>();
       groups.forEach((g, i) => {
-        if (seen.has(g.value)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'value'], message: `group "${g.value}" is listed twice` });
+        if (seen.has(g.value))
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'value'], message: `group "${g.value}" is listed twice` });
         seen.add(g.value);
       });
-      if (groups.every((g) => g.count === 0)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [], message: 'the groups count no rows at all' });
+      if (groups.every((g) => g.count === 0))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [], message: 'the groups count no rows at all' });
       const reference = groups.reduce((sum, g) => sum + (g.referenceShare ?? 0), 0);
       if (reference > 1 + 1e-9) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [], message: 'reference shares add up to more than 1' });
     }),

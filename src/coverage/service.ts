@@ -62,7 +62,10 @@ export class CoverageService {
     const { dataset, version } = await this.lineage.manageableVersion(viewer, this.stores, input.versionId, 'input.versionId');
     // Staff vouch for nothing on a vendor's behalf: what they attach is a third party's report.
     if (!viewer.isMemberOf(dataset.vendorId) && input.attestation === 'VENDOR') {
-      throw new BadUserInputError('input.attestation: only the vendor attests its own report; staff attach THIRD_PARTY reports', 'input.attestation');
+      throw new BadUserInputError(
+        'input.attestation: only the vendor attests its own report; staff attach THIRD_PARTY reports',
+        'input.attestation',
+      );
     }
     const groups = input.groups.map((g) => ({ value: g.value, count: g.count, referenceShare: g.referenceShare ?? null }));
     const now = this.clock.now();

@@ -13,7 +13,7 @@ export type MixRegime = 'ACCUMULATE' | 'REPLACE';
 export type RiskRuleId =
   | 'REAL_ONLY'
   | 'REPLACED_REAL_DEEP'
-  | 'REPLACE_ONE_GENERATION'
+  | 'REPLACE_SHALLOW'
   | 'THIN_REAL_DEEP_CHAIN'
   | 'THIN_REAL'
   | 'ACCUMULATE_STABLE'
@@ -130,9 +130,9 @@ function chainFinding(s: RiskSubject, t: CollapseRiskSettings): RiskFinding {
   }
   if (s.regime === 'REPLACE' && d >= 1) {
     return {
-      rule: 'REPLACE_ONE_GENERATION',
+      rule: 'REPLACE_SHALLOW',
       level: 'MEDIUM',
-      message: `a REPLACE mix of one generation with ${percent(e)} real rows: without fresh real data each generation, quality or diversity declines`,
+      message: `a REPLACE mix ${depthText} with ${percent(e)} real rows: without fresh real data each generation, quality or diversity declines`,
       citation: CITATIONS.alemohammad,
     };
   }
