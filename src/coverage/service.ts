@@ -16,6 +16,8 @@ import { AttachCoverageReportInput } from './inputs.js';
 
 /** A report as the API shows it: its groups with shares, the summary statistics, and what it inherited. */
 export interface CoverageReportView extends CoverageStats {
+  /** The report's ID, where `Node` resolution looks for it. */
+  id: string;
   row: CoverageReportRow;
   groups: CoverageGroupView[];
   /** Source versions whose reports on this attribute the inherited shares come from (SYNTHETIC/HYBRID only). */
@@ -101,6 +103,7 @@ export class CoverageService {
   private async view(row: CoverageReportRow): Promise<CoverageReportView> {
     const inherited = await this.inherited(row);
     return {
+      id: row.id,
       row,
       ...coverageStats(row.groups),
       groups: coverageGroups(row.groups, inherited?.shares ?? null, this.settings.coverageFellBy),

@@ -8,7 +8,6 @@ export const coverageResolvers = {
     coverage: ((v, _a, ctx) => ctx.coverage.reports(v)) as Resolver<DatasetVersionRow>,
   },
   CoverageReport: {
-    id: ((r) => r.row.id) as Resolver<CoverageReportView>,
     attribute: ((r) => r.row.attribute) as Resolver<CoverageReportView>,
     totalCount: ((r) => r.total) as Resolver<CoverageReportView>,
     attestedBy: ((r) => r.row.attestedBy) as Resolver<CoverageReportView>,
