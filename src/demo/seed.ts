@@ -13,6 +13,7 @@ import { Stores } from '../db/stores/index.js';
 import { blobKey, type FileStorage } from '../delivery/storage.js';
 import { newId } from '../ids.js';
 import { seedOffers } from './seed-offers.js';
+import { seedMixes } from './seed-mixes.js';
 import {
   DEMO_ADMIN,
   DEMO_BUYER,
@@ -30,6 +31,8 @@ const DEMO_LOCK = 727_190_003;
 const DAY = 24 * 60 * 60 * 1000;
 /** The demo history starts this long before "now": accounts first, then datasets and their versions over time. */
 const HISTORY = 540 * DAY;
+/** How long a seed's statements (the lock wait above all) may take. */
+const SEED_STATEMENT_TIMEOUT_MS = 300_000;
 
 export interface SeedResult {
   /** False when nothing was written. */
@@ -71,6 +74,8 @@ export type DemoSettings = Pick<Config, 'collapseRisk' | 'mixes'>;
 export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, settings: DemoSettings): Promise<SeedResult> {
   const datasets = demoDatasetCount();
   return new Stores(db).transaction(async (stores) => {
+    // A concurrently started seed waits here for the whole other seed, which can outlast the pool's statement timeout.
+    await stores.db.execute(`SET LOCAL statement_timeout = ${SEED_STATEMENT_TIMEOUT_MS}`);
     await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
     if (await stores.accounts.organizationBySlug(DEMO_VENDORS[0]!.slug)) {
       return { created: false, datasets, skipped: 'ALREADY_SEEDED' as const };
@@ -169,6 +174,22 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, setti
       versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
     }
     await seedOffers(stores, history, { admin, owners, buyer, datasetIds });
+    history.set(end - DAY);
+    await seedMixes(stores, history, settings, {
+      catalog,
+      admin,
+      vendorOwners: new Map([...owners].map(([vendor, viewer]) => [vendor.slug, viewer])),
+      buyer: new Viewer(
+        principal({
+          userId: buyer.owner.id,
+          apiKeyId: buyer.apiKey.id,
+          organizationId: buyer.organization.id,
+          organizationKind: 'BUYER',
+          orgRole: 'OWNER',
+        }),
+      ),
+      versionIds,
+    });
     return { created: true, datasets };
   });
 }
