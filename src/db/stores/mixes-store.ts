@@ -63,11 +63,11 @@ export class MixesStore {
   });
 
   /**
-   * The scope organization's ACTIVE, unexpired licenses covering each version, newest first: one statement for every
-   * component of a mix (or of a page of mixes).
+   * The scope organization's ACTIVE licenses unexpired at `now` covering each version, newest first: one statement for
+   * every component of a mix (or of a page of mixes). One loader per organization for the request (its first `now`).
    */
   activeLicenses(scope: MixScope, now: Date): DataLoader<string, LicenseRow[]> {
-    const key = `${scope.organizationId}|${now.getTime()}`;
+    const key = scope.organizationId;
     let loader = this.licenseLoaders.get(key);
     if (!loader) {
       loader = new DataLoader<string, LicenseRow[]>(async (versionIds) => {
