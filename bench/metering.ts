@@ -67,7 +67,7 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
   const meter = await fakeMeter();
   try {
     await migrateDatabase(database.pool);
-    await seedDemo(database.db, systemClock, new LocalFileStorage(storageDir), newDemoKeys());
+    await seedDemo(database.db, systemClock, new LocalFileStorage(storageDir), newDemoKeys(), loadConfig({}));
     const found = await database.pool.query(
       `SELECT id, licensee_id FROM licenses WHERE pricing_model = 'USAGE' AND status = 'ACTIVE' ORDER BY id LIMIT 1`,
     );

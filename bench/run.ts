@@ -6,7 +6,7 @@
  * present, metering (metering.ts); prints one table and writes bench/results/latest.json.
  *
  * Options: `--duration=<s>` per HTTP scenario (default 10), `--connections=<n>` (default 16),
- * `--only=<group,...>` (catalog, framework, lineage, delivery, metering), `--profile` (runs the Assay server under
+ * `--only=<group,...>` (catalog, framework, lineage, mixes, delivery, metering), `--profile` (runs the Assay server under
  * `node --cpu-prof` and prints its top self-time functions).
  */
 import { execFileSync } from 'node:child_process';
@@ -29,6 +29,7 @@ import { signAccessToken } from '../src/tokens/access-tokens.js';
 import { SigningKeyRing } from '../src/tokens/signing-keys.js';
 import { tokenChecks, usageIngestion, type OpsResult } from './delivery.js';
 import { lineageStoreBench } from './lineage.js';
+import { mixBench } from './mixes.js';
 import { startChild, type ChildServer } from './processes.js';
 import { printTopFunctions } from './profile-top.js';
 import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
@@ -610,6 +611,34 @@ async function inProcessScenarios(f: Fixture, adminUrl: (db: string) => string):
       'lineage',
       stat(walk),
       'queries/s',
+      undefined,
+      'sequential, in process',
+    ).sqlPerRequest = String(walk.statements);
+  }
+  if (runs('mixes')) {
+    log('\ntraining mixes, in process');
+    // Tips of 50 different deep chains: each version has 49 ancestors (50 generations with itself).
+    const components = Array.from({ length: 50 }, (_, i) => versionId(deepChainTip(i * 8), 3));
+    const { service, walk } = await mixBench(f.database, { organizationId: BUYER_ORG, userId: BUYER_USER }, components, log);
+    const stat = (t: { times: number[] }) => ({
+      ops: t.times.length,
+      seconds: t.times.reduce((s, x) => s + x, 0) / 1000,
+      latencies: t.times,
+      errors: 0,
+    });
+    opsRow(
+      'mix of 50 components 50 deep (frozen summaries)',
+      'mixes',
+      stat(service),
+      'mixes/s',
+      'mix of 50 components 50 deep (walking ancestry)',
+      'sequential, in process',
+    ).sqlPerRequest = String(service.statements);
+    opsRow(
+      'mix of 50 components 50 deep (walking ancestry)',
+      'mixes',
+      stat(walk),
+      'mixes/s',
       undefined,
       'sequential, in process',
     ).sqlPerRequest = String(walk.statements);

@@ -23,6 +23,7 @@ try {
     systemClock,
     new LocalFileStorage(path.join(config.dataDir, 'files')),
     keptDemoKeys(config.dataDir),
+    config,
   );
   console.log(
     result.created

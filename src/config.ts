@@ -29,6 +29,10 @@ export interface Config {
   jobs: JobSettings;
   /** OpenTelemetry tracing, from the standard `OTEL_*` variables; undefined when no OTLP endpoint is set. */
   tracing: TracingSettings | undefined;
+  /** Collapse-risk thresholds shared by lineage and training mixes; see the README's "Training mixes". */
+  collapseRisk: CollapseRiskSettings;
+  /** Training mix suggestions and coverage flags; see the README's "Training mixes" and "Coverage". */
+  mixes: MixSettings;
 }
 
 export interface JobSettings {
@@ -56,6 +60,35 @@ const TRACE_SAMPLERS = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ] as const;
+
+/** Thresholds of the collapse-risk rules (src/mixes/collapse-rules.ts). */
+export interface CollapseRiskSettings {
+  /** Generation depth from which data that replaced its real data is HIGH risk. */
+  replaceDepth: number;
+  /** Below this real fraction data counts as having replaced its real data. */
+  replacedRealBelow: number;
+  /** Below this real fraction real data is too thin to steady a chain of `deepChain` generations or more. */
+  thinRealBelow: number;
+  deepChain: number;
+  /** A mix with more synthetic rows per real row than this is at least MEDIUM. */
+  maxSyntheticToReal: number;
+}
+
+export interface MixSettings {
+  /** Real fraction suggestions aim for when a mix sets no target of its own. */
+  targetRealFraction: number;
+  /** A synthetic version's coverage group is flagged when its share fell by more than this part of its inherited share. */
+  coverageFellBy: number;
+}
+
+/** The defaults of `CollapseRiskSettings`, as the README documents them. */
+export const DEFAULT_COLLAPSE_RISK: CollapseRiskSettings = {
+  replaceDepth: 2,
+  replacedRealBelow: 0.1,
+  thinRealBelow: 0.25,
+  deepChain: 4,
+  maxSyntheticToReal: 1,
+};
 
 /** The background worker that rolls usage up into hourly windows and reports them to the meter. */
 export interface MeteringSettings {
@@ -145,6 +178,8 @@ const otlpHeaders = z
       }),
     ),
   );
+
+const share = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -258,6 +293,17 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('assay'),
   OTEL_TRACES_SAMPLER: z.enum(TRACE_SAMPLERS).default('parentbased_always_on'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  ASSAY_RISK_REPLACE_DEPTH: z.coerce.number().int().min(1).max(50).default(DEFAULT_COLLAPSE_RISK.replaceDepth),
+  ASSAY_RISK_REPLACED_REAL_BELOW: share.default(DEFAULT_COLLAPSE_RISK.replacedRealBelow),
+  ASSAY_RISK_THIN_REAL_BELOW: share.default(DEFAULT_COLLAPSE_RISK.thinRealBelow),
+  ASSAY_RISK_DEEP_CHAIN: z.coerce.number().int().min(2).max(50).default(DEFAULT_COLLAPSE_RISK.deepChain),
+  ASSAY_RISK_MAX_SYNTHETIC_TO_REAL: z.coerce.number().min(0).max(1000).default(DEFAULT_COLLAPSE_RISK.maxSyntheticToReal),
+  ASSAY_MIX_TARGET_REAL_FRACTION: z.coerce
+    .number()
+    .min(0.01, 'must be between 0.01 and 0.99')
+    .max(0.99, 'must be between 0.01 and 0.99')
+    .default(0.5),
+  ASSAY_COVERAGE_FELL_BY: share.default(0.2),
 });
 
 export class ConfigError extends Error {}
@@ -348,6 +394,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       leaderRetryMs: e.ASSAY_JOBS_LEADER_RETRY_MS,
     },
     tracing: tracingSettings(e),
+    collapseRisk: {
+      replaceDepth: e.ASSAY_RISK_REPLACE_DEPTH,
+      replacedRealBelow: e.ASSAY_RISK_REPLACED_REAL_BELOW,
+      thinRealBelow: e.ASSAY_RISK_THIN_REAL_BELOW,
+      deepChain: e.ASSAY_RISK_DEEP_CHAIN,
+      maxSyntheticToReal: e.ASSAY_RISK_MAX_SYNTHETIC_TO_REAL,
+    },
+    mixes: { targetRealFraction: e.ASSAY_MIX_TARGET_REAL_FRACTION, coverageFellBy: e.ASSAY_COVERAGE_FELL_BY },
   };
 }
 

@@ -13,6 +13,8 @@ import type { SigningKeyRing } from './tokens/signing-keys.js';
 import type { UploadsService } from './delivery/uploads-service.js';
 import type { TokensService } from './tokens/service.js';
 import type { MeteringService } from './metering/service.js';
+import type { MixesService } from './mixes/service.js';
+import type { CoverageService } from './coverage/service.js';
 
 /** Built once per request: who is calling, their stores (with request-scoped loaders) and the services. */
 export interface Context {
@@ -28,6 +30,8 @@ export interface Context {
   tokens: TokensService;
   uploads: UploadsService;
   metering: MeteringService;
+  mixes: MixesService;
+  coverage: CoverageService;
   audit: AuditLog;
   keyRing: SigningKeyRing;
   requestId: string;

@@ -16,6 +16,8 @@ export const ID_PREFIXES = {
   usageEvent: 'use',
   accessDenial: 'den',
   auditEvent: 'aud',
+  trainingMix: 'mix',
+  coverageReport: 'cov',
 } as const;
 
 export type NodeKind = keyof typeof ID_PREFIXES;

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const stores = new Stores(database.db);
     const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
     const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
-    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage, keptDemoKeys(config.dataDir)) : undefined;
+    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage, keptDemoKeys(config.dataDir), config) : undefined;
     // The demo exists only on a database it was seeded into (not on one that already had other data).
     const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;
 

@@ -12,6 +12,8 @@ import { derivationLicenses } from './licensing/derivation-licenses.js';
 import { createStripeClient } from './billing/stripe-client.js';
 import { registerStripeWebhook } from './http/stripe-webhook.js';
 import { LineageService } from './lineage/service.js';
+import { CoverageService } from './coverage/service.js';
+import { MixesService } from './mixes/service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -212,17 +214,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         const principal = await accounts.authenticate(request.headers.authorization).catch((err: unknown) => {
           throw contextFailure(err);
         });
-        const catalog = new CatalogService(stores, clock, derivationLicenses(clock), limits.storage, (datasetId) =>
+        const catalog = new CatalogService(stores, clock, derivationLicenses(clock), limits.storage, config.collapseRisk, (datasetId) =>
           gate.listingChanged(datasetId),
         );
+        // Croissant documents name absolute URLs on the host the client reached.
+        const lineage = new LineageService(stores, clock, catalog, `${request.protocol}://${request.host}`, config.collapseRisk);
+        const coverage = new CoverageService(stores, clock, catalog, lineage, config.mixes);
         return {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           stores,
           clock,
           accounts,
           catalog,
-          // Croissant documents name absolute URLs on the host the client reached.
-          lineage: new LineageService(stores, clock, catalog, `${request.protocol}://${request.host}`),
+          lineage,
+          coverage,
+          mixes: new MixesService(stores, clock, catalog, coverage, config.collapseRisk, config.mixes),
           ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock, limits.storage),
@@ -258,7 +264,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         log: (err, msg) => app.log.error({ err }, msg),
       }).billing,
   );
-  registerUploads(app, { database, storage: deps.storage, clock, limits: limits.storage, idleTimeoutMs: limits.receiveTimeoutMs });
+  registerUploads(app, {
+    database,
+    storage: deps.storage,
+    clock,
+    limits: limits.storage,
+    idleTimeoutMs: limits.receiveTimeoutMs,
+    collapseRisk: config.collapseRisk,
+  });
   registerAuditExport(app, { database, clock });
   registerDownloads(app, {
     database,

@@ -15,7 +15,7 @@ const DEMO_KEYS = newDemoKeys();
 beforeAll(async () => {
   app = await startTestApp();
   // The test app already has a bootstrap admin (ADMIN_KEY): the seed must work next to it.
-  first = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
+  first = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS, app.config);
 });
 afterAll(async () => {
   await app?.close();
@@ -219,6 +219,52 @@ describe('seedDemo', () => {
     expect(hybrid.lineage.realFraction).toBeLessThan(1);
   });
 
+  it('derives at least five SYNTHETIC and two HYBRID datasets from its REAL ones', () => {
+    const real = new Set(DEMO_VENDORS.flatMap((v) => v.datasets.filter((d) => d.kind === 'REAL').map((d) => `${v.slug}/${d.slug}`)));
+    const derived = (kind: string) =>
+      ALL_DATASETS.filter((d) => d.kind === kind && (d.provenance.sources ?? []).some((s) => real.has(s.dataset))).length;
+    expect(derived('SYNTHETIC')).toBeGreaterThanOrEqual(5);
+    expect(derived('HYBRID')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('attaches coverage reports, one of a synthetic version that lost a minority group', async () => {
+    const q = `query($slug: String!) { dataset(slug: $slug) { latestVersion { coverage { attribute attestation groups { value flag } } } } }`;
+    const coverageOf = async (slug: string) => ok(await app.gql(q, { slug })).dataset.latestVersion.coverage;
+    expect((await coverageOf('northwind-data/support-tickets-en'))[0]).toMatchObject({ attribute: 'region', attestation: 'VENDOR' });
+    expect((await coverageOf('cadence-audio/read-speech-12-languages'))[0].attribute).toBe('language');
+    const lost = (await coverageOf('northwind-data/support-tickets-paraphrased'))[0];
+    expect(lost.groups.find((g: { value: string }) => g.value === 'latam').flag).toBe('VANISHED');
+    const kept = (await coverageOf('northwind-data/support-tickets-augmented'))[0];
+    expect(kept.attestation).toBe('THIRD_PARTY');
+    expect(kept.groups.every((g: { flag: string | null }) => g.flag === null)).toBe(true);
+  });
+
+  it('gives the demo buyer a REPLACE mix scored HIGH and an ACCUMULATE mix scored LOW', async () => {
+    const mixes = ok(
+      await app.gql(
+        `{ trainingMixes { nodes { name regime realFraction maxGenerationDepth collapseRisk { level reasons findings { rule citation } } } } }`,
+        {},
+        DEMO_KEYS.buyer,
+      ),
+    ).trainingMixes.nodes;
+    const replace = mixes.find((m: { regime: string }) => m.regime === 'REPLACE');
+    expect(replace).toMatchObject({ realFraction: 0, maxGenerationDepth: 2, collapseRisk: { level: 'HIGH' } });
+    expect(replace.collapseRisk.findings.map((f: { rule: string }) => f.rule)).toEqual(
+      expect.arrayContaining(['REPLACED_REAL_DEEP', 'SYNTHETIC_OUTWEIGHS_REAL', 'MINORITY_GROUP_LOST']),
+    );
+    expect(replace.collapseRisk.reasons.length).toBeGreaterThanOrEqual(3);
+    const accumulate = mixes.find((m: { regime: string }) => m.regime === 'ACCUMULATE');
+    // 150 real tickets + 50 augmented (half real) + 50 dialogues + 25 second-generation: 175 / 275 real.
+    expect(accumulate.realFraction).toBeCloseTo(175 / 275, 9);
+    expect(accumulate.collapseRisk.level).toBe('LOW');
+    expect(accumulate.collapseRisk.findings[0]).toMatchObject({
+      rule: 'ACCUMULATE_STABLE',
+      citation: expect.stringContaining('Gerstgrasser'),
+    });
+    // Private to the buyer.
+    expect(ok(await app.gql(`{ trainingMixes { totalCount } }`, {}, DEMO_KEYS.vendor)).trainingMixes.totalCount).toBe(0);
+  });
+
   it('changes nothing when run a second time', async () => {
     const before = await counts(app);
     expect(before).toMatchObject({
@@ -226,10 +272,10 @@ describe('seedDemo', () => {
       datasets: ALL_DATASETS.length,
       versions: ALL_DATASETS.reduce((n, d) => n + d.versions.length, 0),
     });
-    const again = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
+    const again = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS, app.config);
     expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length, keys: DEMO_KEYS });
     // Keys that are not the demo accounts' (their file was replaced) are not handed out as if they worked.
-    expect((await seedDemo(app.database.db, app.clock, app.storage, newDemoKeys())).keys).toBeUndefined();
+    expect((await seedDemo(app.database.db, app.clock, app.storage, newDemoKeys(), app.config)).keys).toBeUndefined();
     expect(await counts(app)).toEqual(before);
   });
 
@@ -238,7 +284,7 @@ describe('seedDemo', () => {
     try {
       await signUp(other, 'VENDOR');
       const before = await counts(other);
-      expect(await seedDemo(other.database.db, other.clock, other.storage, newDemoKeys())).toMatchObject({
+      expect(await seedDemo(other.database.db, other.clock, other.storage, newDemoKeys(), other.config)).toMatchObject({
         created: false,
         skipped: 'NOT_EMPTY',
       });
@@ -249,17 +295,18 @@ describe('seedDemo', () => {
     }
   });
 
+  // One whole seed while the other waits behind the advisory lock: slow on a loaded machine.
   it('seeds concurrently started runs only once', async () => {
     const other = await startTestApp();
     try {
       const results = await Promise.all([
-        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS),
-        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS),
+        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS, other.config),
+        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS, other.config),
       ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect((await counts(other)).datasets).toBe(ALL_DATASETS.length);
     } finally {
       await other.close();
     }
-  });
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessCollapseRisk, computeLineage, withRetractions, type LineageSummary, type SourceLineage } from '../src/lineage/metrics.js';
+import { computeLineage, versionCollapseRisk, withRetractions, type LineageSummary, type SourceLineage } from '../src/lineage/metrics.js';
+import { DEFAULT_COLLAPSE_RISK } from '../src/config.js';
 import type { Provenance } from '../src/lineage/provenance.js';
 import { combineTerms, permissionsOf, type LicenseTerms } from '../src/catalog/terms.js';
 import { isOpenForDerivation } from '../src/lineage/terms.js';
@@ -41,6 +42,7 @@ function version(
     ...computeLineage(
       { versionId: id, kind, terms, attributionLabel: `${id} by V (${terms.spdxId})`, provenance: p && provenance(p) },
       sources,
+      DEFAULT_COLLAPSE_RISK,
     ),
   };
 }
@@ -139,7 +141,7 @@ describe('lineage metrics', () => {
       realFraction: number,
       humanReviewedFraction = 0.1,
       curation: ('DEDUP' | 'HUMAN_REVIEW')[] = ['DEDUP'],
-    ) => assessCollapseRisk({ generationDepth, realFraction, humanReviewedFraction, curation }).level;
+    ) => versionCollapseRisk({ generationDepth, realFraction, humanReviewedFraction, curation }, DEFAULT_COLLAPSE_RISK).level;
     expect(risk(0, 1, 0, [])).toBe('LOW');
     expect(risk(1, 0)).toBe('LOW');
     expect(risk(1, 0, 0, [])).toBe('MEDIUM');
@@ -149,14 +151,19 @@ describe('lineage metrics', () => {
     expect(risk(3, 0.2)).toBe('MEDIUM');
     expect(risk(4, 0.2)).toBe('HIGH');
     expect(risk(4, 0.25)).toBe('LOW');
-    const retracted = withRetractions({ level: 'LOW', reasons: ['x'] }, [{ label: 'A 1.0.0', reason: 'PII' }], 0, null);
-    expect(retracted).toEqual({ level: 'HIGH', reasons: ['Ancestor A 1.0.0 was retracted: PII', 'x'] });
+    const x = { rule: 'ONE_GENERATION' as const, level: 'LOW' as const, message: 'x', citation: null };
+    const retracted = withRetractions({ level: 'LOW', reasons: ['x'], findings: [x] }, [{ label: 'A 1.0.0', reason: 'PII' }], 0, null);
+    expect(retracted).toEqual({
+      level: 'HIGH',
+      reasons: ['Ancestor A 1.0.0 was retracted: PII', 'x'],
+      findings: [{ rule: 'RETRACTED', level: 'HIGH', message: 'Ancestor A 1.0.0 was retracted: PII', citation: null }, x],
+    });
     // Retracted ancestors the reader may not see raise the risk too, counted but never named.
-    expect(withRetractions({ level: 'LOW', reasons: ['x'] }, [], 1, null)).toEqual({
+    expect(withRetractions({ level: 'LOW', reasons: ['x'], findings: [x] }, [], 1, null)).toMatchObject({
       level: 'HIGH',
       reasons: ['An ancestor not listed in the catalog was retracted', 'x'],
     });
-    expect(withRetractions({ level: 'LOW', reasons: [] }, [], 2, null).reasons).toEqual([
+    expect(withRetractions({ level: 'LOW', reasons: [], findings: [] }, [], 2, null).reasons).toEqual([
       '2 ancestors not listed in the catalog were retracted',
     ]);
   });

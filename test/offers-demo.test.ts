@@ -8,7 +8,7 @@ let app: TestApp;
 const DEMO_KEYS = newDemoKeys();
 beforeAll(async () => {
   app = await startTestApp();
-  await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS);
+  await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS, app.config);
 });
 afterAll(async () => {
   await app?.close();

@@ -1,3 +1,4 @@
+import { CoverageFilterInput } from '../coverage/inputs.js';
 import { z } from 'zod';
 import { SEMVER } from './semver.js';
 import { ProvenanceInput } from '../lineage/provenance.js';
@@ -158,5 +159,6 @@ export const DatasetFilterInput = z
     maxGenerationDepth: z.number().int('must be a whole number').min(0, 'must not be negative').nullish(),
     minRealFraction: z.number().finite().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
     inheritedPermissions: z.array(z.enum(LICENSE_PERMISSIONS)).max(6).nullish(),
+    coverage: CoverageFilterInput.nullish(),
   })
   .nullish();

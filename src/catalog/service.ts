@@ -31,6 +31,7 @@ import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
 import type { DerivationLicenses } from '../lineage/rights.js';
 import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
+import type { CollapseRiskSettings } from '../config.js';
 import { manifestSha256 } from './manifest.js';
 import { compareSemver } from './semver.js';
 
@@ -48,6 +49,8 @@ export class CatalogService {
     private readonly derivationLicenses: DerivationLicenses,
     /** What a vendor may declare: the largest file and its storage quota. */
     private readonly storage: StorageLimits,
+    /** The collapse-risk thresholds a version's lineage is frozen with at publish. */
+    private readonly collapseRisk: CollapseRiskSettings,
     /** Only suspension and reinstatement call it; services that never change a listing's status may leave it out. */
     private readonly listingChanged: ListingChanged = () => undefined,
   ) {}
@@ -152,6 +155,14 @@ export class CatalogService {
       maxGenerationDepth: filter?.maxGenerationDepth ?? undefined,
       minRealFraction: filter?.minRealFraction ?? undefined,
       inheritedPermissions: filter?.inheritedPermissions ?? undefined,
+      coverage: filter?.coverage
+        ? {
+            attribute: filter.coverage.attribute,
+            group: filter.coverage.group,
+            minShare: filter.coverage.minShare ?? undefined,
+            minCount: filter.coverage.minCount ?? undefined,
+          }
+        : undefined,
       search,
       order,
       after: args.after ? decodeCursor(args.after, order, CatalogStore.sortKeyKinds(order)) : undefined,
@@ -358,6 +369,7 @@ export class CatalogService {
         dataset,
         version,
         now,
+        collapseRisk: this.collapseRisk,
       });
       const published = await tx.catalog.updateVersion(version.id, {
         status: 'PUBLISHED',

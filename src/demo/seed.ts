@@ -5,6 +5,7 @@ import { AccountsService } from '../accounts/service.js';
 import { Viewer, type Principal } from '../accounts/viewer.js';
 import { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { UserRow } from '../db/stores/accounts-store.js';
 import { Stores } from '../db/stores/index.js';
@@ -13,6 +14,7 @@ import { UNLIMITED_STORAGE } from '../delivery/storage-allowance.js';
 import { NO_DERIVATION_LICENSES } from '../lineage/rights.js';
 import { newId } from '../ids.js';
 import { seedOffers } from './seed-offers.js';
+import { seedMixes } from './seed-mixes.js';
 import {
   DEMO_ADMIN,
   DEMO_BUYER,
@@ -30,6 +32,8 @@ const DEMO_LOCK = 727_190_003;
 const DAY = 24 * 60 * 60 * 1000;
 /** The demo history starts this long before "now": accounts first, then datasets and their versions over time. */
 const HISTORY = 540 * DAY;
+/** How long a seed's statements (the lock wait above all) may take. */
+const SEED_STATEMENT_TIMEOUT_MS = 300_000;
 
 export interface SeedResult {
   /** False when nothing was written. */
@@ -61,15 +65,20 @@ class HistoryClock implements Clock {
 
 export const demoDatasetCount = (): number => DEMO_VENDORS.reduce((n, v) => n + v.datasets.length, 0);
 
+/** The settings the demo is computed with (the server's, so its numbers match what the API shows). */
+export type DemoSettings = Pick<Config, 'collapseRisk' | 'mixes'>;
+
 /**
  * Seeds the demo catalog on an empty database (platform staff may exist), through the same services as the API,
  * in one transaction: a second run finds it and changes nothing. Datasets and versions are back-dated over the
  * last 18 months so the catalog reads like a marketplace with a history. The demo accounts get `keys`.
- * @example const { created, datasets, keys } = await seedDemo(database.db, systemClock, storage, keptDemoKeys(dataDir));
+ * @example const { created, datasets, keys } = await seedDemo(database.db, systemClock, storage, keptDemoKeys(dataDir), config);
  */
-export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys: DemoKeys): Promise<SeedResult> {
+export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys: DemoKeys, settings: DemoSettings): Promise<SeedResult> {
   const datasets = demoDatasetCount();
   return new Stores(db).transaction(async (stores) => {
+    // A concurrently started seed waits here for the whole other seed, which can outlast the pool's statement timeout.
+    await stores.db.execute(`SET LOCAL statement_timeout = ${SEED_STATEMENT_TIMEOUT_MS}`);
     await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
     if (await stores.accounts.organizationBySlug(DEMO_VENDORS[0]!.slug)) {
       // Seeded with other keys (their file was replaced): printing these would hand out keys that do not work.
@@ -82,7 +91,7 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys:
     const start = end - HISTORY;
     const history = new HistoryClock(start);
     const accounts = new AccountsService(stores, history);
-    const catalog = new CatalogService(stores, history, NO_DERIVATION_LICENSES, UNLIMITED_STORAGE);
+    const catalog = new CatalogService(stores, history, NO_DERIVATION_LICENSES, UNLIMITED_STORAGE, settings.collapseRisk);
     const anonymous = new Viewer(null);
 
     const adminUser = await demoAdmin(stores, accounts, history, keys.admin);
@@ -170,6 +179,22 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys:
       versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
     }
     await seedOffers(stores, history, { admin, owners, buyer, datasetIds });
+    history.set(end - DAY);
+    await seedMixes(stores, history, settings, {
+      catalog,
+      admin,
+      vendorOwners: new Map([...owners].map(([vendor, viewer]) => [vendor.slug, viewer])),
+      buyer: new Viewer(
+        principal({
+          userId: buyer.owner.id,
+          apiKeyId: buyer.apiKey.id,
+          organizationId: buyer.organization.id,
+          organizationKind: 'BUYER',
+          orgRole: 'OWNER',
+        }),
+      ),
+      versionIds,
+    });
     return { created: true, datasets, keys };
   });
 }

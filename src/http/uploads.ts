@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
+import type { CollapseRiskSettings } from '../config.js';
+import { derivationLicenses } from '../licensing/derivation-licenses.js';
 import type { Database } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
 import type { FileStorage } from '../delivery/storage.js';
 import { UploadsService } from '../delivery/uploads-service.js';
 import type { StorageLimits } from '../delivery/storage-allowance.js';
-import { NO_DERIVATION_LICENSES } from '../lineage/rights.js';
 import { withIdleTimeout } from './receive-timeout.js';
 import { requestViewer } from './request-viewer.js';
 
@@ -18,6 +19,7 @@ export function registerUploads(
     storage: FileStorage;
     clock: Clock;
     limits: StorageLimits;
+    collapseRisk: CollapseRiskSettings;
     /** An upload that sends nothing for this long is cut; one that keeps sending may take as long as it needs (0: never). */
     idleTimeoutMs: number;
   },
@@ -35,7 +37,7 @@ export function registerUploads(
         if (!viewer)
           return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
         const length = request.headers['content-length'];
-        const catalog = new CatalogService(stores, deps.clock, NO_DERIVATION_LICENSES, deps.limits);
+        const catalog = new CatalogService(stores, deps.clock, derivationLicenses(deps.clock), deps.limits, deps.collapseRisk);
         const service = new UploadsService(stores, catalog, deps.storage, deps.clock, deps.limits);
         const outcome = await service.receive(
           viewer,

@@ -6,6 +6,7 @@ import type { ColumnSpec } from '../db/tables/catalog.js';
 import { percent, type LineageSummary } from './metrics.js';
 import type { CollectionMethod, Provenance, SourceRole } from './provenance.js';
 import type { LicenseTerms } from '../catalog/terms.js';
+import { coverageStats, shares } from '../coverage/arithmetic.js';
 
 export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.0';
 
@@ -48,6 +49,24 @@ export const CROISSANT_CONTEXT = {
   transform: 'cr:transform',
 } as const;
 
+/** One coverage report as Croissant states it (the newest per attribute). */
+export interface CroissantCoverage {
+  attribute: string;
+  attestedBy: string;
+  attestation: string;
+  groups: { value: string; count: number }[];
+}
+
+/** "language (attested by X, VENDOR): en 90% (900), fr 10% (100); smallest group 10%, imbalance 9:1, evenness 0.469" */
+function coverageText(c: CroissantCoverage): string {
+  const share = shares(c.groups);
+  const stats = coverageStats(c.groups);
+  const groups = c.groups.map((g) => `${g.value} ${percent(share.get(g.value)!)} (${g.count})`).join(', ');
+  const imbalance = stats.imbalanceRatio === null ? 'unbounded (a group has no rows)' : `${Math.round(stats.imbalanceRatio * 100) / 100}:1`;
+  const evenness = stats.evenness === null ? '' : `, evenness ${Math.round(stats.evenness * 1000) / 1000}`;
+  return `Coverage of ${c.attribute} (attested by ${c.attestedBy}, ${c.attestation}): ${groups}; smallest group ${percent(stats.smallestGroupShare)}, imbalance ${imbalance}${evenness}`;
+}
+
 export interface CroissantInput {
   /** Absolute origin of this server, e.g. https://assay.example. */
   origin: string;
@@ -81,6 +100,8 @@ export interface CroissantInput {
     fullSlug: string | null;
     version: string | null;
   }[];
+  /** The newest coverage report per attribute, carried in `rai:dataBiases`. */
+  coverage: CroissantCoverage[];
 }
 
 /** Croissant RAI's recommended `dataCollectionType` values. */
@@ -245,6 +266,7 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
         }
       : {}),
     'rai:dataLimitations': `Collapse risk ${lineage.collapseRisk}: ${lineage.collapseReasons.join('; ')}`,
+    ...(input.coverage.length ? { 'rai:dataBiases': input.coverage.map(coverageText) } : {}),
     ...(input.sources.length
       ? {
           'prov:wasDerivedFrom': input.sources.map((s) => ({

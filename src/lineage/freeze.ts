@@ -6,6 +6,7 @@ import { attributionLabel, computeLineage, type DatasetKind, type LineageSummary
 import { CONTENT_ROLES, generatesRows, type Provenance } from './provenance.js';
 import { derivationRight, type DerivationLicenses } from './rights.js';
 import { permissionsOf, termsOf } from '../catalog/terms.js';
+import type { CollapseRiskSettings } from '../config.js';
 
 /** Methods whose output is only as good as the model that wrote it, so the model must be named. */
 const NEEDS_GENERATOR = new Set(['LLM_GENERATION', 'DISTILLATION']);
@@ -63,6 +64,7 @@ export function summaryOfRow(row: VersionLineageRow): LineageSummary {
     realRootIds: row.realRootIds,
     collapseRisk: row.collapseRisk,
     collapseReasons: row.collapseReasons,
+    collapseFindings: row.collapseFindings,
   };
 }
 
@@ -87,7 +89,7 @@ export function catalogLineageColumns(summary: LineageSummary | null): {
 export async function freezeLineage(
   stores: Stores,
   licenses: DerivationLicenses,
-  args: { organizationId: string; dataset: DatasetRow; version: DatasetVersionRow; now: Date },
+  args: { organizationId: string; dataset: DatasetRow; version: DatasetVersionRow; now: Date; collapseRisk: CollapseRiskSettings },
 ): Promise<LineageSummary> {
   const { organizationId, dataset, version, now } = args;
   const provenance = (await stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
@@ -122,7 +124,7 @@ export async function freezeLineage(
         { field },
       );
     }
-    const summary = await sourceSummary(stores, source.versionId);
+    const summary = await sourceSummary(stores, source.versionId, args.collapseRisk);
     if (dataset.kind === 'REAL' && CONTENT_ROLES.has(source.role) && summary.generationDepth > 0) {
       throw new BadUserInputError(`${field}: a REAL version cannot carry rows from synthetic data (${source.versionId})`, field);
     }
@@ -155,6 +157,7 @@ export async function freezeLineage(
       provenance,
     },
     sources,
+    args.collapseRisk,
   );
   await stores.lineage.freeze(version.id, edges, { ...summary, computedAt: now });
   return summary;
@@ -164,7 +167,7 @@ export async function freezeLineage(
  * A published source's frozen summary. Versions published before lineage existed have none: they count as what their
  * kind says, with no ancestry (REAL a root, anything else one generation with no real rows).
  */
-export async function sourceSummary(stores: Stores, versionId: string): Promise<LineageSummary> {
+export async function sourceSummary(stores: Stores, versionId: string, settings: CollapseRiskSettings): Promise<LineageSummary> {
   const stored = await stores.lineage.summaryByVersionId.load(versionId);
   if (stored) return summaryOfRow(stored);
   const version = await stores.catalog.versionById.load(versionId);
@@ -180,5 +183,6 @@ export async function sourceSummary(stores: Stores, versionId: string): Promise<
       provenance: (await stores.lineage.provenanceByVersionId.load(versionId)) ?? null,
     },
     [],
+    settings,
   );
 }

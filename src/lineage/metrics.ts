@@ -4,9 +4,12 @@
  */
 import { CONTENT_ROLES, generatesRows, type CurationKind, type Provenance, type SourceRole } from './provenance.js';
 import { combineTerms, type LicenseTerms } from '../catalog/terms.js';
+import type { CollapseRiskSettings } from '../config.js';
+import { assessCollapseRisk, type CollapseRisk, type RiskFinding, type RiskLevel } from '../mixes/collapse-rules.js';
+
+export { percent, withRetractions, type CollapseRisk, type RiskLevel } from '../mixes/collapse-rules.js';
 
 export type DatasetKind = 'REAL' | 'SYNTHETIC' | 'HYBRID';
-export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
 
 /** Everything lineage stores for a published version (and computes on the fly for a draft). */
 export interface LineageSummary {
@@ -24,6 +27,8 @@ export interface LineageSummary {
   realRootIds: string[];
   collapseRisk: RiskLevel;
   collapseReasons: string[];
+  /** The findings behind the reasons: rule, message, citation (empty for versions frozen before findings existed). */
+  collapseFindings: RiskFinding[];
 }
 
 /** One cited source: its role and weight in the citing version, and its own frozen summary. */
@@ -43,22 +48,9 @@ export interface LineageSubject {
   provenance: Provenance | null;
 }
 
-/** Below this effective real fraction a multi-generation chain has replaced its real data. */
-export const REPLACED_REAL_BELOW = 0.1;
-/** Below this, real data is too thin to steady a chain of `DEEP_CHAIN` generations or more. */
-export const THIN_REAL_BELOW = 0.25;
-export const DEEP_CHAIN = 4;
-
-const RISK_RANK: Record<RiskLevel, number> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
-
 /** Rounds away binary noise (0.30000000000000004) and clamps to [0, 1]. */
 function fraction(x: number): number {
   return Math.min(1, Math.max(0, Math.round(x * 1e9) / 1e9));
-}
-
-/** "37.5%" */
-export function percent(x: number): string {
-  return `${Math.round(x * 1000) / 10}%`;
 }
 
 /** "Title by Vendor (CC-BY-4.0)": how an ancestor is credited. */
@@ -144,88 +136,26 @@ export function realRoots(subject: Pick<LineageSubject, 'versionId' | 'kind'>, s
   return [...new Set(content.flatMap((s) => s.summary.realRootIds))].sort();
 }
 
-export interface CollapseRisk {
-  level: RiskLevel;
-  reasons: string[];
-}
-
 /**
- * Model-collapse risk from the frozen metrics (rules in README.md). Synthetic data that replaced its real data gets
- * worse with every generation; data that keeps real records mixed in stays stable; dedup and human review catch
- * repeated and hallucinated rows.
+ * A single version's collapse risk from its frozen metrics, by the rule set training mixes use
+ * (src/mixes/collapse-rules.ts): the version is a mix of one, with no declared regime.
  */
-export function assessCollapseRisk(m: {
-  generationDepth: number;
-  realFraction: number;
-  humanReviewedFraction: number;
-  curation: readonly CurationKind[];
-}): CollapseRisk {
-  const { generationDepth: d, realFraction: e, humanReviewedFraction: h } = m;
-  let level: RiskLevel = 'LOW';
-  const raise = (to: RiskLevel) => {
-    if (RISK_RANK[to] > RISK_RANK[level]) level = to;
-  };
-  const reasons: string[] = [];
-  if (d === 0) {
-    reasons.push('Real records: no synthetic generation in its ancestry');
-    return { level, reasons };
-  }
-  if (d >= 2 && e < REPLACED_REAL_BELOW) {
-    raise('HIGH');
-    reasons.push(
-      `${d} generations of synthetic data with only ${percent(e)} real records: generated data that replaced the real data degrades with every generation`,
-    );
-  } else if (d >= DEEP_CHAIN && e < THIN_REAL_BELOW) {
-    raise('HIGH');
-    reasons.push(`${d} generations deep with only ${percent(e)} real records: too little real data kept for a chain this deep`);
-  } else if (d >= 2 && e < THIN_REAL_BELOW) {
-    raise('MEDIUM');
-    reasons.push(`Synthetic data generated from synthetic data (${d} generations) with only ${percent(e)} real records kept`);
-  } else if (d >= 2) {
-    reasons.push(
-      `${d} generations deep, but ${percent(e)} real records kept mixed in: accumulating real data keeps repeated generation stable`,
-    );
-  } else {
-    reasons.push(`One generation from its sources, ${percent(e)} real records`);
-  }
-  const deduplicated = m.curation.includes('DEDUP');
-  if (!deduplicated && h === 0) {
-    raise('MEDIUM');
-    reasons.push('Neither deduplicated nor human-reviewed: repeated and hallucinated rows go unchecked');
-  } else if (!deduplicated) {
-    reasons.push('No dedup step: generated rows may repeat');
-  } else if (h === 0) {
-    reasons.push('No human review anywhere in its lineage');
-  }
-  if (h > 0) reasons.push(`${percent(h)} of rows human-reviewed`);
-  return { level, reasons };
-}
-
-/**
- * Adds what retraction changed since publish: a retracted ancestor (or the version itself) makes the risk HIGH,
- * as whatever got it retracted (PII, a license breach) is likely carried into the rows generated from it.
- * `hiddenAncestors` counts retracted ancestors the reader may not see: they raise the risk without being named.
- */
-export function withRetractions(
-  base: CollapseRisk,
-  retractedAncestors: readonly { label: string; reason: string | null }[],
-  hiddenAncestors: number,
-  self: { reason: string | null } | null,
+export function versionCollapseRisk(
+  m: { generationDepth: number; realFraction: number; humanReviewedFraction: number; curation: readonly CurationKind[] },
+  settings: CollapseRiskSettings,
 ): CollapseRisk {
-  if (!self && retractedAncestors.length === 0 && hiddenAncestors === 0) return base;
-  const reasons = [
-    ...(self ? [`This version was retracted${self.reason ? `: ${self.reason}` : ''}`] : []),
-    ...retractedAncestors.map((a) => `Ancestor ${a.label} was retracted${a.reason ? `: ${a.reason}` : ''}`),
-    ...(hiddenAncestors === 0
-      ? []
-      : [
-          hiddenAncestors === 1
-            ? 'An ancestor not listed in the catalog was retracted'
-            : `${hiddenAncestors} ancestors not listed in the catalog were retracted`,
-        ]),
-    ...base.reasons,
-  ];
-  return { level: 'HIGH', reasons };
+  return assessCollapseRisk(
+    {
+      regime: null,
+      maxDepth: m.generationDepth,
+      meanDepth: m.generationDepth,
+      realFraction: m.realFraction,
+      syntheticToRealRatio: null,
+      humanReviewedFraction: m.humanReviewedFraction,
+      deduplicated: m.curation.includes('DEDUP'),
+    },
+    settings,
+  );
 }
 
 /**
@@ -233,17 +163,20 @@ export function withRetractions(
  * when they were published, so the recursion is already folded into them).
  * @example computeLineage({ versionId, kind: 'SYNTHETIC', terms, attributionLabel, provenance }, sources)
  */
-export function computeLineage(subject: LineageSubject, sources: readonly SourceLineage[]): LineageSummary {
+export function computeLineage(subject: LineageSubject, sources: readonly SourceLineage[], settings: CollapseRiskSettings): LineageSummary {
   const { kind, provenance } = subject;
   const depth = generationDepth(kind, provenance?.method ?? (kind === 'REAL' ? 'HUMAN_COLLECTION' : null), sources);
   const realFraction = effectiveRealFraction(kind, provenance, sources);
   const humanReviewed = humanReviewedFraction(kind, provenance, sources);
-  const risk = assessCollapseRisk({
-    generationDepth: depth,
-    realFraction,
-    humanReviewedFraction: humanReviewed,
-    curation: (provenance?.curation ?? []).map((c) => c.kind),
-  });
+  const risk = versionCollapseRisk(
+    {
+      generationDepth: depth,
+      realFraction,
+      humanReviewedFraction: humanReviewed,
+      curation: (provenance?.curation ?? []).map((c) => c.kind),
+    },
+    settings,
+  );
   return {
     generationDepth: depth,
     realFraction,
@@ -255,5 +188,6 @@ export function computeLineage(subject: LineageSubject, sources: readonly Source
     realRootIds: realRoots(subject, sources),
     collapseRisk: risk.level,
     collapseReasons: risk.reasons,
+    collapseFindings: risk.findings,
   };
 }

@@ -21,6 +21,8 @@ import {
 } from './metrics.js';
 import type { Provenance } from './provenance.js';
 import { termsOf } from '../catalog/terms.js';
+import type { CollapseRiskSettings } from '../config.js';
+import type { RiskFinding } from '../mixes/collapse-rules.js';
 
 /** At most this many ancestors or descendants are listed per version (nearest first). */
 export const LINEAGE_LIST_LIMIT = 1000;
@@ -52,6 +54,7 @@ export class LineageService {
     private readonly catalog: CatalogService,
     /** Absolute origin of this server, for Croissant URLs. */
     private readonly origin: string,
+    private readonly collapseRiskSettings: CollapseRiskSettings,
   ) {}
 
   // --- reading -------------------------------------------------------------
@@ -72,7 +75,12 @@ export class LineageService {
   /** Stored at publish for published versions; computed from the declared provenance for a draft. */
   async lineage(version: DatasetVersionRow): Promise<LineageView> {
     if (version.status !== 'DRAFT') {
-      return { version, summary: await sourceSummary(this.stores, version.id), frozen: true, publishedSourceIds: [] };
+      return {
+        version,
+        summary: await sourceSummary(this.stores, version.id, this.collapseRiskSettings),
+        frozen: true,
+        publishedSourceIds: [],
+      };
     }
     const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
     const provenance = (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
@@ -83,7 +91,12 @@ export class LineageService {
       const row = rows[i];
       // Until publish checks them, unpublished or unknown sources simply do not count.
       if (!row || row instanceof Error || row.status === 'DRAFT' || row.id === version.id) continue;
-      sources.push({ versionId: s.versionId, role: s.role, rowsUsed: s.rowsUsed, summary: await sourceSummary(this.stores, s.versionId) });
+      sources.push({
+        versionId: s.versionId,
+        role: s.role,
+        rowsUsed: s.rowsUsed,
+        summary: await sourceSummary(this.stores, s.versionId, this.collapseRiskSettings),
+      });
     }
     const vendor = await this.stores.accounts.organizationById.load(dataset.vendorId);
     const summary = computeLineage(
@@ -95,6 +108,7 @@ export class LineageService {
         provenance,
       },
       sources,
+      this.collapseRiskSettings,
     );
     return { version, summary, frozen: false, publishedSourceIds: sources.map((s) => s.versionId) };
   }
@@ -115,7 +129,7 @@ export class LineageService {
     const visible = await Promise.all(links.map((l) => this.catalog.version(viewer, l.versionId)));
     if (visible.every((v) => v !== null)) return owed;
     // Every version of a dataset carries the same credit line, so a line stays when any ancestor carrying it is visible.
-    const lines = await Promise.all(links.map((l) => sourceSummary(this.stores, l.versionId)));
+    const lines = await Promise.all(links.map((l) => sourceSummary(this.stores, l.versionId, this.collapseRiskSettings)));
     const shown = new Set(lines.flatMap((line, i) => (visible[i] ? [line.attributionLabel] : [])));
     const hidden = new Set(lines.flatMap((line, i) => (visible[i] ? [] : [line.attributionLabel])));
     return owed.filter((label) => shown.has(label) || !hidden.has(label));
@@ -145,7 +159,13 @@ export class LineageService {
    * ancestor the caller may not see still raises the risk, but is only counted, never named.
    */
   async collapseRisk(viewer: Viewer, view: LineageView): Promise<CollapseRisk> {
-    const base = { level: view.summary.collapseRisk, reasons: view.summary.collapseReasons };
+    const { collapseRisk: level, collapseReasons: reasons, collapseFindings } = view.summary;
+    // Versions frozen before findings were stored keep their reasons; each stands as a finding without a rule of its own.
+    const findings: RiskFinding[] =
+      collapseFindings.length > 0 || reasons.length === 0
+        ? collapseFindings
+        : reasons.map((message) => ({ rule: 'FROZEN_REASON', level, message, citation: null }));
+    const base = { level, reasons, findings };
     const ids = await this.retractedAncestorIds(view);
     const visible = await this.visibleVersions(viewer, ids);
     const labels = await Promise.all(
@@ -171,12 +191,15 @@ export class LineageService {
   /** The version's MLCommons Croissant JSON-LD, provenance included (sources the caller cannot see stay anonymous). */
   async croissant(viewer: Viewer, version: DatasetVersionRow): Promise<Record<string, unknown>> {
     const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
-    const [vendor, files, provenance, view] = await Promise.all([
+    const [vendor, files, provenance, view, reports] = await Promise.all([
       this.stores.accounts.organizationById.load(dataset.vendorId),
       this.stores.catalog.filesByVersionId.load(version.id),
       this.provenance(viewer, version),
       this.lineage(version),
+      this.stores.coverage.reportsByVersionId.load(version.id),
     ]);
+    // Newest first: the first report on each attribute is the one that stands.
+    const coverage = reports.filter((r, i) => reports.findIndex((o) => o.attribute === r.attribute) === i);
     const sources = await Promise.all(
       (provenance?.sources ?? []).map(async (s) => {
         const source = await this.catalog.version(viewer, s.versionId);
@@ -199,6 +222,7 @@ export class LineageService {
       provenance,
       lineage: view.summary,
       sources,
+      coverage: coverage.map((r) => ({ attribute: r.attribute, attestedBy: r.attestedBy, attestation: r.attestation, groups: r.groups })),
     });
   }
 
@@ -227,7 +251,7 @@ export class LineageService {
       }
       if (locked.latestVersionId === retracted.id) {
         const next = await tx.lineage.newestPublishedVersionId(dataset.id);
-        const summary = next ? await sourceSummary(tx, next) : null;
+        const summary = next ? await sourceSummary(tx, next, this.collapseRiskSettings) : null;
         await tx.lineage.setDatasetLatest(dataset.id, next, catalogLineageColumns(summary), now);
       }
       // Licensees of this dataset and of every descendant see the retraction in their audit trail.
@@ -287,7 +311,7 @@ export class LineageService {
   // --- helpers -------------------------------------------------------------
 
   /** A version the caller may manage: NOT_FOUND when they cannot see it, FORBIDDEN unless its vendor's member or an admin. */
-  private async manageableVersion(
+  async manageableVersion(
     viewer: Viewer,
     stores: Stores,
     id: string,

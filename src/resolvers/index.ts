@@ -10,6 +10,8 @@ import { licensingResolvers } from './licensing.js';
 import { offersResolvers } from './offers.js';
 import { tokensResolvers } from './tokens.js';
 import { meteringResolvers } from './metering.js';
+import { mixesResolvers } from './mixes.js';
+import { coverageResolvers } from './coverage.js';
 
 type ResolverMap = Record<string, object>;
 
@@ -35,4 +37,6 @@ export const resolvers = merge(
   deliveryResolvers,
   auditResolvers,
   meteringResolvers,
+  mixesResolvers,
+  coverageResolvers,
 );

@@ -19,6 +19,8 @@ const TYPE_NAMES: Record<NodeKind, string | null> = {
   usageEvent: null,
   accessDenial: null,
   auditEvent: null,
+  trainingMix: 'TrainingMix',
+  coverageReport: 'CoverageReport',
 };
 
 /** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
@@ -51,6 +53,10 @@ export async function loadNode(ctx: Context, id: string): Promise<unknown> {
       return ctx.offers.offer(ctx.viewer, id);
     case 'license':
       return ctx.licensing.license(ctx.viewer, id);
+    case 'trainingMix':
+      return ctx.mixes.mix(ctx.viewer, id);
+    case 'coverageReport':
+      return ctx.coverage.report(ctx.viewer, id);
     case 'dataFile':
     case 'upload':
     case 'usageEvent':

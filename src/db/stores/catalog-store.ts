@@ -4,7 +4,16 @@ import { executePrepared, type DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
 import { versionColumns } from './version-columns.js';
 import { JsonRowCodec } from '../json-rows.js';
-import { dataFiles, datasets, datasetVersions, offers, organizations, versionLineage } from '../tables/index.js';
+import {
+  coverageGroups,
+  coverageReports,
+  dataFiles,
+  datasets,
+  datasetVersions,
+  offers,
+  organizations,
+  versionLineage,
+} from '../tables/index.js';
 import type { OrganizationRow } from './accounts-store.js';
 import { retractedAncestorIdsOf, type VersionLineageRow } from './lineage-store.js';
 import type { OfferRow } from './offers-store.js';
@@ -47,6 +56,8 @@ export interface DatasetListQuery {
   minRealFraction?: number;
   /** Allowed through the whole ancestry and by the dataset's own current terms. */
   inheritedPermissions?: Permission[];
+  /** The latest version's newest report on `attribute` has `group` with at least this share and/or count. */
+  coverage?: { attribute: string; group: string; minShare?: number; minCount?: number };
   search?: string;
   order: DatasetOrder;
   /** Sort key values of the last row of the previous page. */
@@ -442,7 +453,21 @@ export class CatalogStore {
             ),
           ]
         : []),
+      q.coverage ? this.coverageCondition(q.coverage) : undefined,
     ];
+  }
+
+  /** A correlated probe of the latest version's newest report on the attribute: stays inside the one catalog statement. */
+  private coverageCondition(c: NonNullable<DatasetListQuery['coverage']>): SQL {
+    return sql`EXISTS (
+      SELECT 1 FROM ${coverageGroups} g
+      WHERE g.report_id = (
+          SELECT r.id FROM ${coverageReports} r
+          WHERE r.version_id = ${datasets.latestVersionId} AND r.attribute = ${c.attribute}
+          ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
+        AND g.value = ${c.group}
+        ${c.minShare !== undefined ? sql`AND g.share >= ${c.minShare}` : sql``}
+        ${c.minCount !== undefined ? sql`AND g.count >= ${c.minCount}` : sql``})`;
   }
 
   private afterCondition(q: DatasetListQuery, rank: SQL): SQL | undefined {

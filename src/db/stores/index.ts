@@ -9,6 +9,8 @@ import { OffersStore } from './offers-store.js';
 import { DeliveryStore } from './delivery-store.js';
 import { TokensStore } from './tokens-store.js';
 import { MeteringStore } from './metering-store.js';
+import { MixesStore } from './mixes-store.js';
+import { CoverageStore } from './coverage-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -26,6 +28,8 @@ export class Stores {
   #tokens?: TokensStore;
   #delivery?: DeliveryStore;
   #metering?: MeteringStore;
+  #mixes?: MixesStore;
+  #coverage?: CoverageStore;
 
   constructor(readonly db: DbOrTx) {}
 
@@ -58,6 +62,12 @@ export class Stores {
   }
   get metering(): MeteringStore {
     return (this.#metering ??= new MeteringStore(this.db));
+  }
+  get mixes(): MixesStore {
+    return (this.#mixes ??= new MixesStore(this.db));
+  }
+  get coverage(): CoverageStore {
+    return (this.#coverage ??= new CoverageStore(this.db));
   }
 
   /**

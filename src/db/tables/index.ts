@@ -8,3 +8,5 @@ export * from './licensing.js';
 export * from './billing.js';
 export * from './audit.js';
 export * from './metering.js';
+export * from './mixes.js';
+export * from './coverage.js';

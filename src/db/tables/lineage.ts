@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import type { Provenance } from '../../lineage/provenance.js';
 import type { LicenseTerms } from '../../catalog/terms.js';
+import type { RiskFinding } from '../../mixes/collapse-rules.js';
 import { users } from './accounts.js';
 import { datasetVersions } from './catalog.js';
 
@@ -90,6 +91,11 @@ export const versionLineage = pgTable(
     realRootIds: text('real_root_ids').array().notNull(),
     collapseRisk: collapseRiskLevel('collapse_risk').notNull(),
     collapseReasons: text('collapse_reasons').array().notNull(),
+    /** The rule findings behind the reasons (rule id, message, citation); '[]' for versions frozen before they existed. */
+    collapseFindings: jsonb('collapse_findings')
+      .$type<RiskFinding[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
   },
   (t) => [

@@ -1,0 +1,75 @@
+import type { DatasetVersionRow } from '../db/stores/catalog-store.js';
+import type { TrainingMixRow } from '../db/stores/mixes-store.js';
+import type { MixComponentView, MixComputation, MixSuggestionView } from '../mixes/service.js';
+import type { Connection } from '../pagination.js';
+import type { InputArgs, PageArgs, Resolver } from './types.js';
+
+/** A field of the mix's computation (computed once per request, however many fields ask). */
+const computed =
+  <T>(pick: (c: MixComputation) => T): Resolver<TrainingMixRow> =>
+  async (m, _a, ctx) =>
+    pick(await ctx.mixes.compute(m));
+
+const versionsOf = (views: readonly { version: DatasetVersionRow }[]) => views.map((v) => v.version);
+
+export const mixesResolvers = {
+  Query: {
+    trainingMix: ((_p, { id }, ctx) => {
+      ctx.viewer.assertAuthenticated();
+      return ctx.mixes.mix(ctx.viewer, id);
+    }) as Resolver<unknown, { id: string }>,
+    trainingMixes: ((_p, args, ctx) => ctx.mixes.list(ctx.viewer, args)) as Resolver<unknown, PageArgs>,
+  },
+  TrainingMix: {
+    intendedUse: ((m) => m.intendedUse) as Resolver<TrainingMixRow>,
+    components: computed((c) => c.components),
+    totalRows: computed((c) => c.metrics.totalRows),
+    realFraction: computed((c) => c.metrics.realFraction),
+    syntheticToRealRatio: computed((c) => c.metrics.syntheticToRealRatio),
+    realRows: computed((c) => c.metrics.realRows),
+    maxGenerationDepth: computed((c) => c.metrics.maxDepth),
+    meanGenerationDepth: computed((c) => c.metrics.meanDepth),
+    humanReviewedFraction: computed((c) => c.metrics.humanReviewedFraction),
+    collapseRisk: computed((c) => c.collapseRisk),
+    inheritedTerms: computed((c) => c.metrics.inheritedTerms),
+    termsConflicts: computed((c) => c.metrics.conflicts),
+    attributions: computed((c) => c.metrics.attributions),
+    retractedComponents: computed((c) => versionsOf(c.retracted)),
+    unlicensedComponents: computed((c) => versionsOf(c.components.filter((v) => !v.owned && !v.license))),
+    unlicensableComponents: computed((c) => versionsOf(c.unlicensable)),
+    licensingCost: computed((c) => c.licensingCost),
+    coverage: computed((c) => c.coverage),
+    targetRealFraction: ((m, _a, ctx) => ctx.mixes.targetOf(m)) as Resolver<TrainingMixRow>,
+    suggestions: ((m, _a, ctx) => ctx.mixes.suggestions(m)) as Resolver<TrainingMixRow>,
+  },
+  MixComponent: {
+    cheapestOffer: ((c, _a, ctx) =>
+      c.cheapestOffer ? ctx.stores.offers.offerById.load(c.cheapestOffer.offerId) : null) as Resolver<MixComponentView>,
+    cheapestPrice: ((c) =>
+      c.cheapestOffer?.currency
+        ? { amountCents: c.cheapestOffer.amountCents, currency: c.cheapestOffer.currency }
+        : null) as Resolver<MixComponentView>,
+  },
+  MixSuggestion: {
+    price: ((s) =>
+      s.currency && s.amountCents !== null ? { amountCents: s.amountCents, currency: s.currency } : null) as Resolver<MixSuggestionView>,
+  },
+  TrainingMixConnection: {
+    nodes: ((c) => c.edges.map((e) => e.node)) as Resolver<Connection<TrainingMixRow>>,
+    totalCount: ((c) => c.totalCount()) as Resolver<Connection<TrainingMixRow>>,
+  },
+  Mutation: {
+    createTrainingMix: (async (_p, { input }, ctx) => ({ trainingMix: await ctx.mixes.create(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    updateTrainingMix: (async (_p, { input }, ctx) => ({ trainingMix: await ctx.mixes.update(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+    deleteTrainingMix: (async (_p, { input }, ctx) => ({ deletedId: await ctx.mixes.delete(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
+  },
+};
