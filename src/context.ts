@@ -13,6 +13,7 @@ import type { SigningKeyRing } from './tokens/signing-keys.js';
 import type { UploadsService } from './delivery/uploads-service.js';
 import type { TokensService } from './tokens/service.js';
 import type { MeteringService } from './metering/service.js';
+import type { EventsService } from './events/service.js';
 
 /** Built once per request: who is calling, their stores (with request-scoped loaders) and the services. */
 export interface Context {
@@ -28,6 +29,7 @@ export interface Context {
   tokens: TokensService;
   uploads: UploadsService;
   metering: MeteringService;
+  events: EventsService;
   audit: AuditLog;
   keyRing: SigningKeyRing;
   requestId: string;

@@ -16,6 +16,10 @@ export const ID_PREFIXES = {
   usageEvent: 'use',
   accessDenial: 'den',
   auditEvent: 'aud',
+  event: 'evt',
+  webhookEndpoint: 'whep',
+  webhookDelivery: 'whd',
+  vendorNotice: 'vnt',
 } as const;
 
 export type NodeKind = keyof typeof ID_PREFIXES;

@@ -39,6 +39,8 @@ import type { FileStorage } from './delivery/storage.js';
 import { UploadsService } from './delivery/uploads-service.js';
 import { MeteringService } from './metering/service.js';
 import { MeteringWorker } from './metering/worker.js';
+import { EventsService } from './events/service.js';
+import { WebhookWorker } from './events/worker.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 import { TokensService } from './tokens/service.js';
@@ -98,11 +100,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   let rateLimiter: RateLimiter | undefined;
   // Usage is rolled up and reported to the meter (Stripe, or the local ledger) in the background.
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
+  // Events are sent to webhook endpoints from the outbox in the background; requests only write the outbox.
+  const webhooks = new WebhookWorker(database.db, clock, config.webhooks, deps.secret, (err, msg) => app.log.error({ err }, msg));
   const metrics = new Metrics(database.pool, () => [
     ...(rateLimiter
       ? gaugeLines('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', [[{}, rateLimiter.buckets()]])
       : []),
     ...meteringGauges(metering),
+    ...webhookGauges(webhooks),
   ]);
   registerMetrics(app, metrics, { token: limits.metricsToken });
   if (limits.rateLimit) {
@@ -121,10 +126,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // Buffered usage is written before the database goes away; the metering pass in progress ends first.
   app.addHook('onClose', async () => {
-    await metering.stop();
+    await Promise.all([metering.stop(), webhooks.stop()]);
     await usageRecorder.close();
   });
   metering.start();
+  webhooks.start();
 
   const apollo = new ApolloServer<Context>({
     // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
@@ -184,6 +190,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock),
           metering: new MeteringService(stores, clock, config.metering),
+          events: new EventsService(stores, clock, { serverSecret: deps.secret, webhooks: config.webhooks }),
           audit,
           keyRing,
           requestId: request.id,
@@ -265,6 +272,21 @@ function meteringGauges(worker: MeteringWorker): string[] {
       [{ status: 'FAILED' }, lag.failed],
       [{ status: 'TOO_OLD' }, lag.tooOld],
     ]),
+  ];
+}
+
+/** The webhook outbox's lag as of the worker's last pass. */
+function webhookGauges(worker: WebhookWorker): string[] {
+  const lag = worker.outboxLag();
+  return [
+    ...gaugeLines('assay_webhook_outbox_pending_deliveries', 'Webhook deliveries waiting to be sent or retried (as of the last pass).', [
+      [{}, lag.pending],
+    ]),
+    ...gaugeLines(
+      'assay_webhook_outbox_oldest_pending_age_seconds',
+      'Age of the oldest webhook delivery not yet done; 0 when none waits.',
+      [[{}, Math.round(lag.oldestPendingAgeSeconds)]],
+    ),
   ];
 }
 

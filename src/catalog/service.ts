@@ -1,5 +1,7 @@
 import type { Viewer } from '../accounts/viewer.js';
 import { AuditLog } from '../audit/service.js';
+import { datasetStatusChanged, versionPublished } from '../events/builders.js';
+import { emitEvents } from '../events/emit.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import {
@@ -364,6 +366,7 @@ export class CatalogService {
         organizationIds: [dataset.vendorId],
         details: { version: published.version, manifestSha256: published.manifestSha256 },
       });
+      await emitEvents(tx, this.clock, [versionPublished(dataset, published, await tx.events.liveLicenseeIds(dataset.id, now))]);
       return published;
     });
   }
@@ -389,6 +392,8 @@ export class CatalogService {
         organizationIds: [dataset.vendorId],
         details: { reason: input.reason },
       });
+      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.clock.now());
+      await emitEvents(tx, this.clock, [datasetStatusChanged('dataset.suspended', suspended, licensees, input.reason)]);
       return suspended;
     });
   }
@@ -412,6 +417,8 @@ export class CatalogService {
         datasetId: dataset.id,
         organizationIds: [dataset.vendorId],
       });
+      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.clock.now());
+      await emitEvents(tx, this.clock, [datasetStatusChanged('dataset.reinstated', reinstated, licensees, null)]);
       return reinstated;
     });
   }

@@ -2,6 +2,7 @@ import { AuditLog, type AuditEntry } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
+import { emitCapCrossings } from '../events/usage-caps.js';
 import type { AccessDenialInsert, UsageEventInsert } from '../db/stores/delivery-store.js';
 
 export interface Usage {
@@ -31,7 +32,7 @@ export class UsageRecorder {
 
   constructor(
     private readonly db: Db,
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly options: { maxBatch: number; intervalMs: number; onError: (err: unknown) => void } = {
       maxBatch: 500,
       intervalMs: 100,
@@ -90,9 +91,10 @@ export class UsageRecorder {
         for (let i = 0; i < Math.max(events.length, denials.length); i += this.options.maxBatch) {
           const eventBatch = events.slice(i, i + this.options.maxBatch);
           const denialBatch = denials.slice(i, i + this.options.maxBatch);
-          // Usage and its audit record commit together.
+          // Usage, its audit record and the cap events it causes commit together.
           await new Stores(this.db).transaction(async (tx) => {
             await tx.delivery.insertUsage(eventBatch, denialBatch);
+            await emitCapCrossings(tx, this.clock, eventBatch);
             await this.audit.record(tx, null, [...eventBatch.map(servedEntry), ...denialBatch.map(deniedEntry)]);
           });
         }

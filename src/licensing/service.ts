@@ -20,6 +20,8 @@ import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
 import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
+import { accessRequestCreated } from '../events/builders.js';
+import { emitEvents } from '../events/emit.js';
 import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
 
@@ -170,7 +172,10 @@ export class LicensingService {
           pricingModel: offer.pricingModel,
           billingMode: this.billingMode,
         });
-        if (status === 'PENDING_APPROVAL') return inserted;
+        if (status === 'PENDING_APPROVAL') {
+          await emitEvents(tx, this.clock, [accessRequestCreated(inserted)]);
+          return inserted;
+        }
         return this.proceed(tx, viewer, inserted, now);
       });
     } catch (err) {

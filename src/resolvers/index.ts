@@ -10,6 +10,7 @@ import { licensingResolvers } from './licensing.js';
 import { offersResolvers } from './offers.js';
 import { tokensResolvers } from './tokens.js';
 import { meteringResolvers } from './metering.js';
+import { eventsResolvers } from './events.js';
 
 type ResolverMap = Record<string, object>;
 
@@ -35,4 +36,5 @@ export const resolvers = merge(
   deliveryResolvers,
   auditResolvers,
   meteringResolvers,
+  eventsResolvers,
 );

@@ -19,6 +19,10 @@ const TYPE_NAMES: Record<NodeKind, string | null> = {
   usageEvent: null,
   accessDenial: null,
   auditEvent: null,
+  event: 'Event',
+  webhookEndpoint: 'WebhookEndpoint',
+  webhookDelivery: null,
+  vendorNotice: null,
 };
 
 /** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
@@ -51,7 +55,13 @@ export async function loadNode(ctx: Context, id: string): Promise<unknown> {
       return ctx.offers.offer(ctx.viewer, id);
     case 'license':
       return ctx.licensing.license(ctx.viewer, id);
+    case 'event':
+      return ctx.events.event(ctx.viewer, id);
+    case 'webhookEndpoint':
+      return ctx.events.endpoint(ctx.viewer, id);
     case 'dataFile':
+    case 'webhookDelivery':
+    case 'vendorNotice':
     case 'upload':
     case 'usageEvent':
     case 'accessDenial':

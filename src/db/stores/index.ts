@@ -9,6 +9,7 @@ import { OffersStore } from './offers-store.js';
 import { DeliveryStore } from './delivery-store.js';
 import { TokensStore } from './tokens-store.js';
 import { MeteringStore } from './metering-store.js';
+import { EventsStore } from './events-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -26,6 +27,7 @@ export class Stores {
   #tokens?: TokensStore;
   #delivery?: DeliveryStore;
   #metering?: MeteringStore;
+  #events?: EventsStore;
 
   constructor(readonly db: DbOrTx) {}
 
@@ -58,6 +60,9 @@ export class Stores {
   }
   get metering(): MeteringStore {
     return (this.#metering ??= new MeteringStore(this.db));
+  }
+  get events(): EventsStore {
+    return (this.#events ??= new EventsStore(this.db));
   }
 
   /** Runs `fn` in one transaction (a savepoint when already inside one). */

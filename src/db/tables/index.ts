@@ -8,3 +8,4 @@ export * from './licensing.js';
 export * from './billing.js';
 export * from './audit.js';
 export * from './metering.js';
+export * from './events.js';
