@@ -4,12 +4,8 @@ import { APPROVE, REJECT, createOffer, purchase } from './support/commerce.js';
 import { addMember, dataFile, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 import { accessToken, usageLicense } from './support/metering.js';
 import { waitFor } from './support/webhook-receiver.js';
+import { EVENTS } from './support/events.js';
 
-export const EVENTS = `query($first: Int, $after: String, $types: [String!]) {
-  events(first: $first, after: $after, types: $types) {
-    totalCount edges { cursor node { id type occurredAt data } } pageInfo { hasNextPage endCursor }
-  }
-}`;
 const RETRACT = `mutation($id: ID!) { retractDatasetVersion(input: { id: $id, reason: "contains PII" }) { datasetVersion { id status } } }`;
 
 type Ev = { id: string; type: string; occurredAt: string; data: Record<string, any> };

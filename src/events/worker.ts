@@ -14,8 +14,8 @@ import { signWebhook } from './signing.js';
 
 /** Most of a receiver's answer ever read: its status is all that counts. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** A lease outlasts the request's deadline by this much, so a slow send is never taken over while it runs. */
-const LEASE_MARGIN_MS = 30_000;
+/** A lease lasts twice the request's deadline and a second more, so a slow send is never taken over while it runs. */
+const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 1000;
 
 /**
  * Sends the webhook outbox for one server process. Each batch is leased (`lease_until`, `FOR UPDATE SKIP LOCKED`) and
@@ -89,7 +89,7 @@ export class WebhookWorker {
         // Committed on its own: no lock or transaction is held while the receivers are called.
         const claimed = await new Stores(this.db).events.claimDue(
           now,
-          new Date(now.getTime() + this.settings.timeoutMs + LEASE_MARGIN_MS),
+          new Date(now.getTime() + leaseMs(this.settings.timeoutMs)),
           token,
           this.settings.batchSize,
         );

@@ -15,6 +15,8 @@ export interface ReceivedWebhook {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   respond: (n: number, body: string) => number = () => 204;
+  /** How long each answer takes (a slow receiver keeps requests in flight). */
+  delayMs = 0;
 
   private constructor(
     private readonly server: http.Server,
@@ -31,8 +33,10 @@ export class WebhookReceiver {
       req.on('end', () => {
         const answered = receiver.respond(receiver.received.length, body);
         receiver.received.push({ headers: req.headers, body, answered });
-        res.statusCode = answered;
-        res.end();
+        setTimeout(() => {
+          res.statusCode = answered;
+          res.end();
+        }, receiver.delayMs);
       });
     });
     return receiver;
