@@ -21,6 +21,7 @@ import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } f
 import { parseInput } from '../validation.js';
 import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
 import { accessRequestCreated } from '../events/builders.js';
+import { checkAnswers } from '../offers/questions.js';
 import { emitEvents } from '../events/emit.js';
 import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
@@ -121,6 +122,7 @@ export class LicensingService {
     if (dataset.status !== 'PUBLISHED')
       throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}`, { field: 'input.offerId' });
 
+    const accessAnswers = checkAnswers(offer.accessQuestions, input.answers);
     const versionIds = await this.coveredVersions(offer, dataset.latestVersionId);
     const terms = await this.grantedTerms(offer, versionIds ?? (dataset.latestVersionId ? [dataset.latestVersionId] : []));
     const paid = offer.pricingModel !== 'FREE';
@@ -163,6 +165,7 @@ export class LicensingService {
           requestedAt: now,
           successUrl: input.successUrl ?? null,
           cancelUrl: input.cancelUrl ?? null,
+          accessAnswers,
           createdAt: now,
           updatedAt: now,
         });
