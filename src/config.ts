@@ -33,6 +33,28 @@ export interface Config {
   collapseRisk: CollapseRiskSettings;
   /** Training mix suggestions and coverage flags; see the README's "Training mixes" and "Coverage". */
   mixes: MixSettings;
+  /** Webhook delivery; see the README's "Events and webhooks". */
+  webhooks: WebhookSettings;
+}
+
+/** The outbox worker that sends events to organizations' webhook endpoints. */
+export interface WebhookSettings {
+  /** `http` and private or loopback addresses become allowed targets (local receivers, tests). */
+  allowPrivate: boolean;
+  /** Milliseconds between passes; 0 turns the worker off. */
+  intervalMs: number;
+  /** Deliveries leased per batch, and how many are sent at once. */
+  batchSize: number;
+  concurrency: number;
+  /** Per request: connect, send and answer within this. */
+  timeoutMs: number;
+  /** First retry delay; doubles per attempt (with jitter) up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A delivery is retried until this long after its first attempt, then marked FAILED. */
+  retryForMs: number;
+  /** An endpoint is disabled after this many FAILED deliveries in a row. */
+  disableAfterFailures: number;
 }
 
 export interface JobSettings {
@@ -304,6 +326,25 @@ const envSchema = z.object({
     .max(0.99, 'must be between 0.01 and 0.99')
     .default(0.5),
   ASSAY_COVERAGE_FELL_BY: share.default(0.2),
+  ASSAY_WEBHOOKS_ALLOW_PRIVATE: boolFlag.default('0'),
+  ASSAY_WEBHOOKS_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  ASSAY_WEBHOOKS_BATCH: z.coerce.number().int().min(1).max(1000).default(20),
+  ASSAY_WEBHOOKS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  ASSAY_WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
+  ASSAY_WEBHOOKS_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  ASSAY_WEBHOOKS_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400_000)
+    .default(4 * 3_600_000),
+  ASSAY_WEBHOOKS_RETRY_FOR_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400_000)
+    .default(24 * 3_600_000),
+  ASSAY_WEBHOOKS_DISABLE_AFTER: z.coerce.number().int().min(1).max(10_000).default(5),
 });
 
 export class ConfigError extends Error {}
@@ -394,6 +435,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       leaderRetryMs: e.ASSAY_JOBS_LEADER_RETRY_MS,
     },
     tracing: tracingSettings(e),
+    webhooks: {
+      allowPrivate: e.ASSAY_WEBHOOKS_ALLOW_PRIVATE,
+      intervalMs: e.ASSAY_WEBHOOKS_INTERVAL_MS,
+      batchSize: e.ASSAY_WEBHOOKS_BATCH,
+      concurrency: e.ASSAY_WEBHOOKS_CONCURRENCY,
+      timeoutMs: e.ASSAY_WEBHOOKS_TIMEOUT_MS,
+      retryBaseMs: e.ASSAY_WEBHOOKS_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.ASSAY_WEBHOOKS_RETRY_MAX_MS, e.ASSAY_WEBHOOKS_RETRY_BASE_MS),
+      retryForMs: e.ASSAY_WEBHOOKS_RETRY_FOR_MS,
+      disableAfterFailures: e.ASSAY_WEBHOOKS_DISABLE_AFTER,
+    },
     collapseRisk: {
       replaceDepth: e.ASSAY_RISK_REPLACE_DEPTH,
       replacedRealBelow: e.ASSAY_RISK_REPLACED_REAL_BELOW,

@@ -15,6 +15,7 @@ import type { TokensService } from './tokens/service.js';
 import type { MeteringService } from './metering/service.js';
 import type { MixesService } from './mixes/service.js';
 import type { CoverageService } from './coverage/service.js';
+import type { EventsService } from './events/service.js';
 
 /** Built once per request: who is calling, their stores (with request-scoped loaders) and the services. */
 export interface Context {
@@ -32,6 +33,7 @@ export interface Context {
   metering: MeteringService;
   mixes: MixesService;
   coverage: CoverageService;
+  events: EventsService;
   audit: AuditLog;
   keyRing: SigningKeyRing;
   requestId: string;

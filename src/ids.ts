@@ -18,6 +18,10 @@ export const ID_PREFIXES = {
   auditEvent: 'aud',
   trainingMix: 'mix',
   coverageReport: 'cov',
+  event: 'evt',
+  webhookEndpoint: 'whep',
+  webhookDelivery: 'whd',
+  vendorNotice: 'vnt',
 } as const;
 
 export type NodeKind = keyof typeof ID_PREFIXES;

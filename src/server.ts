@@ -47,6 +47,8 @@ import type { FileStorage } from './delivery/storage.js';
 import { UploadsService } from './delivery/uploads-service.js';
 import { MeteringService } from './metering/service.js';
 import { MeteringWorker } from './metering/worker.js';
+import { EventsService } from './events/service.js';
+import { WebhookWorker } from './events/worker.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 import { TokensService } from './tokens/service.js';
@@ -111,8 +113,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Usage is rolled up and reported to the meter (Stripe, or the local ledger) in the background.
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
+  // Events are sent to webhook endpoints from the outbox in the background; requests only write the outbox.
+  const webhooks = new WebhookWorker(database.db, clock, config.webhooks, deps.secret, (err, msg) => app.log.error({ err }, msg));
   const metrics = new Metrics(database.pool);
   meteringGauges(metrics, metering);
+  webhookGauges(metrics, webhooks);
   registerMetrics(app, metrics, { token: limits.metricsToken, open: limits.metricsPublic });
   if (limits.rateLimit) {
     const rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
@@ -147,11 +152,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         throw new Error('buffered usage was not written before the shutdown deadline');
       }
     } finally {
-      await metering.stop();
+      await Promise.all([metering.stop(), webhooks.stop()]);
       await refusalTally.close();
     }
   });
   metering.start();
+  webhooks.start();
   usageGauges(metrics, usageRecorder);
   const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
 
@@ -233,6 +239,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock, limits.storage),
           metering: new MeteringService(stores, clock, config.metering),
+          events: new EventsService(stores, clock, { serverSecret: deps.secret, webhooks: config.webhooks }),
           audit,
           keyRing,
           requestId: request.id,
@@ -345,6 +352,20 @@ function usageGauges(metrics: Metrics, recorder: UsageRecorder): void {
   gauge('assay_usage_buffer_capacity', 'The most usage events and denials held in memory (ASSAY_USAGE_BUFFER_MAX).', (s) => s.capacity);
   gauge('assay_usage_write_failures', 'Failed attempts to write buffered usage since the process started.', (s) => s.failedWrites);
   gauge('assay_usage_refused_downloads', 'Downloads refused with 503 because the usage buffer was full.', (s) => s.refused);
+}
+
+/** The webhook outbox's lag as of the worker's last pass. */
+function webhookGauges(metrics: Metrics, worker: WebhookWorker): void {
+  metrics.gauge(
+    'assay_webhook_outbox_pending_deliveries',
+    'Webhook deliveries waiting to be sent or retried (as of the last pass).',
+    () => [[{}, worker.outboxLag().pending]],
+  );
+  metrics.gauge(
+    'assay_webhook_outbox_oldest_pending_age_seconds',
+    'Age of the oldest webhook delivery not yet done; 0 when none waits.',
+    () => [[{}, Math.round(worker.outboxLag().oldestPendingAgeSeconds)]],
+  );
 }
 
 /** Believes X-Forwarded-For up to `hops` proxies in front of the server. */

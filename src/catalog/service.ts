@@ -1,5 +1,7 @@
 import type { Viewer } from '../accounts/viewer.js';
 import { AuditLog } from '../audit/service.js';
+import { datasetStatusChanged, versionPublished } from '../events/builders.js';
+import { emitEvents } from '../events/emit.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import {
@@ -392,6 +394,7 @@ export class CatalogService {
         organizationIds: [dataset.vendorId],
         details: { version: published.version, manifestSha256: published.manifestSha256 },
       });
+      await emitEvents(tx, this.clock, [versionPublished(dataset, published, await tx.events.liveLicenseeIds(dataset.id, now))]);
       return published;
     });
   }
@@ -417,6 +420,8 @@ export class CatalogService {
         organizationIds: [dataset.vendorId],
         details: { reason: input.reason },
       });
+      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.clock.now());
+      await emitEvents(tx, this.clock, [datasetStatusChanged('dataset.suspended', suspended, licensees, input.reason)]);
       return suspended;
     });
     // After the commit: existing tokens stop downloading at once in this process (other instances within a second).
@@ -443,6 +448,8 @@ export class CatalogService {
         datasetId: dataset.id,
         organizationIds: [dataset.vendorId],
       });
+      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.clock.now());
+      await emitEvents(tx, this.clock, [datasetStatusChanged('dataset.reinstated', reinstated, licensees, null)]);
       return reinstated;
     });
     this.listingChanged(dataset.id);

@@ -2,6 +2,7 @@ import { AuditLog, type AuditEntry } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
+import { emitCapCrossings } from '../events/usage-caps.js';
 import type { AccessDenialInsert, UsageEventInsert } from '../db/stores/delivery-store.js';
 
 /** A refused download; once its license is known, the organizations and dataset whose audit trail shows it. */
@@ -72,7 +73,7 @@ export class UsageRecorder {
 
   constructor(
     private readonly db: Db,
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly options: UsageRecorderOptions,
   ) {
     this.audit = new AuditLog(clock);
@@ -167,12 +168,17 @@ export class UsageRecorder {
         for (; written < Math.max(events.length, denials.length); written += this.options.maxBatch) {
           const eventBatch = events.slice(written, written + this.options.maxBatch);
           const denialBatch = denials.slice(written, written + this.options.maxBatch);
-          // Usage and its audit record commit together; a row already there (its earlier attempt committed after
-          // all) gets no second audit record.
+          // Usage, its audit record and the cap events it causes commit together; a row already there (its earlier
+          // attempt committed after all) gets no second audit record or event.
           await new Stores(this.db).transaction(async (tx) => {
             const inserted = await tx.delivery.insertUsage(
               eventBatch,
               denialBatch.map(({ organizationIds: _o, datasetId: _d, ...row }) => row),
+            );
+            await emitCapCrossings(
+              tx,
+              this.clock,
+              eventBatch.filter((e) => inserted.has(e.id!)),
             );
             await this.audit.record(tx, null, [
               ...eventBatch.filter((e) => inserted.has(e.id!)).map(servedEntry),

@@ -2,6 +2,8 @@ import type { Viewer } from '../accounts/viewer.js';
 import { AuditLog, type AuditEntry } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
+import { accessRequestDecided, licenseStatusChanged } from '../events/builders.js';
+import { emitEvents } from '../events/emit.js';
 import type { LicenseRow, LicenseStatus } from '../db/stores/licensing-store.js';
 
 /** Who changed a license: a signed-in user, or the platform acting on a Stripe event. */
@@ -21,6 +23,12 @@ const ACTION_OF_STATUS: Record<LicenseStatus, string> = {
   EXPIRED: 'license.expired',
   REVOKED: 'license.revoked',
   CANCELED: 'license.canceled',
+};
+
+/** The audit actions that decide an access request. */
+const DECISION_OF_ACTION: Record<string, 'APPROVED' | 'REJECTED' | undefined> = {
+  'license.approved': 'APPROVED',
+  'license.rejected': 'REJECTED',
 };
 
 /** Records one act on a license, visible to both its licensee and its vendor. */
@@ -62,6 +70,11 @@ export async function changeLicense(
       ...options.details,
     });
   }
+  const events = [
+    ...(updated.status !== license.status ? [licenseStatusChanged(updated, license.status)] : []),
+    ...(DECISION_OF_ACTION[options.action ?? ''] ? [accessRequestDecided(updated, DECISION_OF_ACTION[options.action!]!)] : []),
+  ];
+  await emitEvents(tx, actor.clock, events);
   return updated;
 }
 
@@ -73,5 +86,10 @@ export async function expireDueLicenses(tx: Stores, clock: Clock, only?: { licen
       expiresAt: license.expiresAt?.toISOString() ?? null,
     });
   }
+  await emitEvents(
+    tx,
+    clock,
+    expired.map((license) => licenseStatusChanged(license, null)),
+  );
   return expired.length;
 }

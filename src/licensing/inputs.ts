@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { line, nodeId } from '../validation.js';
+import { AccessAnswersInput } from '../offers/questions.js';
 
 const returnUrl = z
   .string()
@@ -16,6 +17,7 @@ export const PurchaseLicenseInput = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, 'must contain only letters, digits, ".", "_", ":" and "-"'),
   successUrl: returnUrl.nullish(),
   cancelUrl: returnUrl.nullish(),
+  answers: AccessAnswersInput,
 });
 
 export const LicenseIdInput = z.object({ id: nodeId('lic') });

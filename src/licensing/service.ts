@@ -21,6 +21,9 @@ import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
 import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
+import { accessRequestCreated } from '../events/builders.js';
+import { checkAnswers } from '../offers/questions.js';
+import { emitEvents } from '../events/emit.js';
 import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
 
@@ -119,6 +122,7 @@ export class LicensingService {
     const unsellable = await this.unsellable(this.stores, offer, dataset, offeredVersions(offer, dataset.latestVersionId));
     if (unsellable) throw new ConflictError(unsellable, { field: 'input.offerId' });
 
+    const accessAnswers = checkAnswers(offer.accessQuestions, input.answers);
     const versionIds = await this.coveredVersions(offer, dataset.latestVersionId);
     const terms = await this.grantedTerms(offer, versionIds ?? (dataset.latestVersionId ? [dataset.latestVersionId] : []));
     const paid = offer.pricingModel !== 'FREE';
@@ -161,6 +165,7 @@ export class LicensingService {
           requestedAt: now,
           successUrl: input.successUrl ?? null,
           cancelUrl: input.cancelUrl ?? null,
+          accessAnswers,
           createdAt: now,
           updatedAt: now,
         });
@@ -170,7 +175,10 @@ export class LicensingService {
           pricingModel: offer.pricingModel,
           billingMode: this.billingMode,
         });
-        if (status === 'PENDING_APPROVAL') return inserted;
+        if (status === 'PENDING_APPROVAL') {
+          await emitEvents(tx, this.clock, [accessRequestCreated(inserted)]);
+          return inserted;
+        }
         return this.proceed(tx, viewer, inserted, now);
       });
     } catch (err) {

@@ -1,5 +1,7 @@
 import type { Viewer } from '../accounts/viewer.js';
 import { AuditLog } from '../audit/service.js';
+import { versionRetracted } from '../events/builders.js';
+import { emitEvents } from '../events/emit.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { DatasetRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
@@ -254,15 +256,18 @@ export class LineageService {
         const summary = next ? await sourceSummary(tx, next, this.collapseRiskSettings) : null;
         await tx.lineage.setDatasetLatest(dataset.id, next, catalogLineageColumns(summary), now);
       }
-      // Licensees of this dataset and of every descendant see the retraction in their audit trail.
+      // Licensees of this dataset and of every descendant see the retraction in their audit trail and event streams.
+      const affected = await tx.lineage.licenseesAffectedBy(retracted.id);
+      const descendants = await tx.lineage.countDescendants(retracted.id);
       await new AuditLog(this.clock).record(tx, viewer, {
         action: 'dataset.retracted',
         subjectType: 'DatasetVersion',
         subjectId: retracted.id,
         datasetId: dataset.id,
-        organizationIds: [dataset.vendorId, ...(await tx.lineage.licenseesAffectedBy(retracted.id))],
-        details: { reason: input.reason, version: retracted.version, descendants: await tx.lineage.countDescendants(retracted.id) },
+        organizationIds: [dataset.vendorId, ...affected],
+        details: { reason: input.reason, version: retracted.version, descendants },
       });
+      await emitEvents(tx, this.clock, [versionRetracted(dataset, retracted, input.reason, affected, descendants)]);
       // The request's own loaders must not serve the pre-retraction rows to the payload's fields.
       this.stores.catalog.versionById.clear(retracted.id);
       this.stores.catalog.datasetById.clear(dataset.id);

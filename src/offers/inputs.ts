@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LicenseTermsInput } from '../catalog/inputs.js';
 import { line, nodeId } from '../validation.js';
+import { AccessQuestionsInput } from './questions.js';
 
 /** Currencies offers may be priced in (ISO 4217, lowercase as Stripe takes them). */
 export const SUPPORTED_CURRENCIES = [
@@ -76,6 +77,7 @@ export const CreateOfferInput = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_ROYALTY_BPS, `must be at most ${MAX_ROYALTY_BPS}`)
     .nullish(),
+  questions: AccessQuestionsInput,
 });
 export type CreateOfferInput = z.output<typeof CreateOfferInput>;
 

@@ -83,6 +83,7 @@ export class OffersService {
         pinnedVersionIds: pinned,
         requiresApproval: input.requiresApproval,
         royaltyBps: input.royaltyBps ?? null,
+        accessQuestions: input.questions,
         createdAt: now,
         updatedAt: now,
       });

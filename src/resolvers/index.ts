@@ -12,6 +12,7 @@ import { tokensResolvers } from './tokens.js';
 import { meteringResolvers } from './metering.js';
 import { mixesResolvers } from './mixes.js';
 import { coverageResolvers } from './coverage.js';
+import { eventsResolvers } from './events.js';
 
 type ResolverMap = Record<string, object>;
 
@@ -39,4 +40,5 @@ export const resolvers = merge(
   meteringResolvers,
   mixesResolvers,
   coverageResolvers,
+  eventsResolvers,
 );

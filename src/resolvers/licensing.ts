@@ -11,6 +11,11 @@ export const licensingResolvers = {
   },
   License: {
     status: ((l, _a, ctx) => effectiveStatus(l, ctx.clock.now())) as Resolver<LicenseRow>,
+    // Each answer with the question's label as the offer asks it now.
+    accessAnswers: (async (l, _a, ctx) => {
+      const questions = (await ctx.stores.offers.offerById.load(l.offerId))?.accessQuestions ?? [];
+      return (l.accessAnswers ?? []).map((a) => ({ ...a, label: questions.find((q) => q.key === a.key)?.label ?? null }));
+    }) as Resolver<LicenseRow>,
     // The parties to a license see its offer and dataset even once archived or suspended.
     offer: ((l, _a, ctx) => ctx.stores.offers.offerById.load(l.offerId)) as Resolver<LicenseRow>,
     dataset: ((l, _a, ctx) => ctx.stores.catalog.datasetById.load(l.datasetId)) as Resolver<LicenseRow>,

@@ -21,6 +21,10 @@ const TYPE_NAMES: Record<NodeKind, string | null> = {
   auditEvent: null,
   trainingMix: 'TrainingMix',
   coverageReport: 'CoverageReport',
+  event: 'Event',
+  webhookEndpoint: 'WebhookEndpoint',
+  webhookDelivery: null,
+  vendorNotice: null,
 };
 
 /** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
@@ -57,7 +61,13 @@ export async function loadNode(ctx: Context, id: string): Promise<unknown> {
       return ctx.mixes.mix(ctx.viewer, id);
     case 'coverageReport':
       return ctx.coverage.report(ctx.viewer, id);
+    case 'event':
+      return ctx.events.event(ctx.viewer, id);
+    case 'webhookEndpoint':
+      return ctx.events.endpoint(ctx.viewer, id);
     case 'dataFile':
+    case 'webhookDelivery':
+    case 'vendorNotice':
     case 'upload':
     case 'usageEvent':
     case 'accessDenial':

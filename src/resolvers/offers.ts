@@ -10,6 +10,7 @@ export const offersResolvers = {
   Offer: {
     dataset: ((o, _a, ctx) => ctx.stores.catalog.datasetById.load(o.datasetId)) as Resolver<OfferRow>,
     terms: ((o) => termsOf(o)) as Resolver<OfferRow>,
+    questions: ((o) => o.accessQuestions) as Resolver<OfferRow>,
     pinnedVersions: (async (o, _a, ctx) => {
       const versions = await Promise.all(o.pinnedVersionIds.map((id) => ctx.catalog.version(ctx.viewer, id)));
       return versions.filter((v) => v !== null);

@@ -21,7 +21,8 @@ const app = await buildServer({
   config,
   database,
   clock: systemClock,
-  secret: randomBytes(32).toString('base64url'),
+  // ASSAY_SECRET lets the process open what another server sealed (webhook secrets of a test app).
+  secret: config.secret ?? randomBytes(32).toString('base64url'),
   storage: new LocalFileStorage(storageDir),
 });
 await app.listen({ port: 0, host: '127.0.0.1' });

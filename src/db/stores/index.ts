@@ -11,6 +11,7 @@ import { TokensStore } from './tokens-store.js';
 import { MeteringStore } from './metering-store.js';
 import { MixesStore } from './mixes-store.js';
 import { CoverageStore } from './coverage-store.js';
+import { EventsStore } from './events-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -30,6 +31,7 @@ export class Stores {
   #metering?: MeteringStore;
   #mixes?: MixesStore;
   #coverage?: CoverageStore;
+  #events?: EventsStore;
 
   constructor(readonly db: DbOrTx) {}
 
@@ -68,6 +70,10 @@ export class Stores {
   }
   get coverage(): CoverageStore {
     return (this.#coverage ??= new CoverageStore(this.db));
+  }
+
+  get events(): EventsStore {
+    return (this.#events ??= new EventsStore(this.db));
   }
 
   /**

@@ -10,3 +10,4 @@ export * from './audit.js';
 export * from './metering.js';
 export * from './mixes.js';
 export * from './coverage.js';
+export * from './events.js';

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizations, users } from './accounts.js';
 import { datasets } from './catalog.js';
 import { grantedTermsColumns, offers, priceColumns, versionScope } from './offers.js';
+import type { AccessAnswer } from '../../offers/questions.js';
 
 export const licenseStatus = pgEnum('license_status', [
   'PENDING_APPROVAL',
@@ -62,6 +63,8 @@ export const licenses = pgTable(
     revocationReason: text('revocation_reason'),
     /** Where Stripe Checkout sends the buyer back; kept so an approval can open the checkout later. */
     successUrl: text('success_url'),
+    /** The buyer's answers to the offer's access questions, in question order. */
+    accessAnswers: jsonb('access_answers').$type<AccessAnswer[]>(),
     cancelUrl: text('cancel_url'),
     checkoutUrl: text('checkout_url'),
     stripeCheckoutSessionId: text('stripe_checkout_session_id'),

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, doublePrecision, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, check, jsonb, doublePrecision, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { organizations } from './accounts.js';
 import { datasets, termsColumns } from './catalog.js';
+import type { AccessQuestion } from '../../offers/questions.js';
 
 export const pricingModel = pgEnum('pricing_model', ['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']);
 export const billingInterval = pgEnum('billing_interval', ['MONTHLY', 'YEARLY']);
@@ -45,6 +46,11 @@ export const offers = pgTable(
       .notNull()
       .default(sql`'{}'::text[]`),
     requiresApproval: boolean('requires_approval').notNull().default(false),
+    /** What a buyer must answer to request access (`AccessQuestion[]`, see src/offers/questions.ts). */
+    accessQuestions: jsonb('access_questions')
+      .$type<AccessQuestion[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     /** Share of a derived dataset's sales owed back to this dataset's vendor, in basis points. */
     royaltyBps: integer('royalty_bps'),
     active: boolean('active').notNull().default(true),
