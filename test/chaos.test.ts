@@ -211,9 +211,22 @@ function embeddedDatabase(): DatabaseUnderTest {
   let location: string | undefined;
   let killed: number | undefined;
   let frozen: number[] = [];
-  const postmaster = () => {
-    const lines = fs.readFileSync(path.join(location!, 'postmaster.pid'), 'utf8').split('\n');
+  /** What `postmaster.pid` says, or nothing while there is none (a restart removes a stale one before starting). */
+  const readPidFile = () => {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(location!, 'postmaster.pid'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const lines = text.split('\n');
     return { pid: Number(lines[0]), port: Number(lines[3]), status: lines[7]?.trim() };
+  };
+  const postmaster = () => {
+    const found = readPidFile();
+    if (!found) throw new Error(`no postmaster.pid in ${location}`);
+    return found;
   };
   const db: DatabaseUnderTest = {
     async startServer() {
@@ -240,8 +253,8 @@ function embeddedDatabase(): DatabaseUnderTest {
     restartPostgres: () =>
       until(
         () => {
-          const { pid, status } = postmaster();
-          return pid !== killed && isProcessAlive(pid) && status === 'ready';
+          const found = readPidFile();
+          return found !== undefined && found.pid !== killed && isProcessAlive(found.pid) && found.status === 'ready';
         },
         30_000,
         'the server to restart its PostgreSQL',
