@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
-import { CREATE_OFFER, PRICES, REVOKE, connectVendor, createOffer, offerInput, purchase, sendEvent } from './support/commerce.js';
+import {
+  APPROVE,
+  CREATE_OFFER,
+  PRICES,
+  REJECT,
+  REVOKE,
+  connectVendor,
+  createOffer,
+  offerInput,
+  purchase,
+  sendEvent,
+} from './support/commerce.js';
 import { EVENTS } from './support/events.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
@@ -91,6 +102,19 @@ describe('trials in local billing mode', () => {
     const paid = ok(await app.gql(TRIAL_LICENSE, { id: again.id }, buyerA.key)).license;
     expect(paid.trialEndsAt).toBeNull();
     expect(paid.payments).toEqual([{ amountCents: PRICES.SUBSCRIPTION.amountCents }]);
+  });
+
+  it('a rejected request does not use up the organization’s trial', async () => {
+    const offerId = await createOffer(app, vendor, datasetId, { ...PRICES.SUBSCRIPTION, trialDays: 5, requiresApproval: true });
+    const request = ok(await purchase(app, buyerB, offerId)).purchaseLicense.license;
+    expect(request.status).toBe('PENDING_APPROVAL');
+    ok(await app.gql(REJECT, { id: request.id, reason: 'Not this quarter' }, vendor.key));
+    const second = ok(await purchase(app, buyerB, offerId)).purchaseLicense.license;
+    const approved = ok(await app.gql(APPROVE, { id: second.id }, vendor.key)).approveLicense.license;
+    const shown = ok(await app.gql(TRIAL_LICENSE, { id: approved.id }, buyerB.key)).license;
+    expect(shown.status).toBe('ACTIVE');
+    expect(Date.parse(shown.trialEndsAt)).toBe(app.clock.now().getTime() + 5 * DAY);
+    expect(shown.payments).toEqual([]);
   });
 
   it('offers without a trial show no trial end', async () => {

@@ -82,12 +82,15 @@ export class LicensingStore {
       .returning();
   }
 
-  /** Whether the organization ever got a trial under the offer (whatever became of that license). */
+  /**
+   * Whether the organization ever started a trial under the offer, whatever became of that license; a request
+   * rejected or a checkout abandoned before the trial began does not count.
+   */
   async hadTrial(licenseeId: string, offerId: string): Promise<boolean> {
     const [row] = await this.db
       .select({ id: licenses.id })
       .from(licenses)
-      .where(and(eq(licenses.licenseeId, licenseeId), eq(licenses.offerId, offerId), isNotNull(licenses.trialDays)))
+      .where(and(eq(licenses.licenseeId, licenseeId), eq(licenses.offerId, offerId), isNotNull(licenses.trialEndsAt)))
       .limit(1);
     return row !== undefined;
   }
