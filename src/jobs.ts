@@ -7,6 +7,7 @@ import type { Database } from './db/client.js';
 import { LeaderLock } from './db/leader-lock.js';
 import { Stores } from './db/stores/index.js';
 import { expireDueLicenses } from './licensing/audit.js';
+import { remindEndingTrials } from './licensing/trials.js';
 import type { SigningKeyRing } from './tokens/signing-keys.js';
 
 interface Job {
@@ -17,7 +18,8 @@ interface Job {
 
 /**
  * The server's periodic housekeeping, run by one process per database (the holder of the jobs leader lock) and
- * stopped when the app closes: licenses whose term ended become EXPIRED (with their audit record), and the audit
+ * stopped when the app closes: licenses whose term ended become EXPIRED (with their audit record), trials ending
+ * within three days get their one `trial.ending` event, and the audit
  * chain head is signed so even a superuser's consistent rewrite is detectable. A process that becomes the leader
  * runs each job one period after that, so a takeover never runs a job twice in one period.
  */
@@ -39,6 +41,12 @@ export function startPeriodicJobs(
       name: 'expire licenses',
       everyMs: settings.expireLicensesIntervalMs,
       run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.clock)),
+    },
+    {
+      // Same cadence as expiry: both watch license dates.
+      name: 'trial reminders',
+      everyMs: settings.expireLicensesIntervalMs,
+      run: () => new Stores(deps.database.db).transaction((tx) => remindEndingTrials(tx, deps.clock)),
     },
     {
       name: 'audit checkpoint',

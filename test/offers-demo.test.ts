@@ -17,12 +17,17 @@ afterAll(async () => {
 describe('demo offers and licenses', () => {
   it('sells every pricing model, some needing approval, some asking a derivative royalty', async () => {
     const data = ok(
-      await app.gql(`query { datasets(first: 100) { nodes { offers { pricingModel requiresApproval royaltyBps active } } } }`),
+      await app.gql(
+        `query { datasets(first: 100) { nodes { offers { pricingModel requiresApproval royaltyBps active trialDays questions { key required } } } } }`,
+      ),
     );
     const offers = data.datasets.nodes.flatMap((d: any) => d.offers);
     expect(new Set(offers.map((o: any) => o.pricingModel))).toEqual(new Set(['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']));
     expect(offers.some((o: any) => o.requiresApproval)).toBe(true);
     expect(offers.some((o: any) => o.royaltyBps)).toBe(true);
+    // One offer asks access questions before approval, and a subscription comes with a trial.
+    expect(offers.some((o: any) => o.requiresApproval && o.questions.some((q: any) => q.required))).toBe(true);
+    expect(offers.some((o: any) => o.pricingModel === 'SUBSCRIPTION' && o.trialDays === 14)).toBe(true);
   });
 
   it('gives the demo buyer licenses in several states, all in local billing mode', async () => {

@@ -47,6 +47,7 @@ export function checkoutSessionParams(req: CheckoutRequest): Stripe.Checkout.Ses
       subscription_data: {
         application_fee_percent: req.applicationFeeBps / 100,
         transfer_data: { destination: req.destinationAccountId },
+        ...(license.trialDays ? { trial_period_days: license.trialDays } : {}),
         metadata,
       },
     };

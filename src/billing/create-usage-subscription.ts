@@ -64,6 +64,7 @@ export function createUsageSubscription(
       items: [{ price: req.priceId }],
       application_fee_percent: req.applicationFeeBps / 100,
       transfer_data: { destination: req.destinationAccountId },
+      ...(req.license.trialDays ? { trial_period_days: req.license.trialDays } : {}),
       metadata,
     },
     { idempotencyKey: stripeIdempotencyKey('usage-subscription', req.license.id) },

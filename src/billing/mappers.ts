@@ -43,6 +43,7 @@ export function licensePatchFromSubscription(license: LicenseRow, sub: Stripe.Su
     currentPeriodEnd: fromUnix(periodEnd),
     cancelAtPeriodEnd: sub.cancel_at_period_end,
     startsAt: license.startsAt ?? fromUnix(sub.start_date),
+    ...(sub.trial_end ? { trialEndsAt: fromUnix(sub.trial_end) } : {}),
   };
   if (TERMINAL_STATUSES.includes(license.status) || license.status === 'PENDING_APPROVAL') return patch;
   patch.status = status;

@@ -119,6 +119,18 @@ export async function seedOffers(
             termDays: 365,
             royaltyBps,
             requiresApproval: true,
+            // What the vendor asks before approving, shown with the request.
+            questions: [
+              { key: 'intended_use', label: 'What will you use the data for?', kind: 'TEXT', required: true },
+              {
+                key: 'deployment',
+                label: 'Where will models trained on it run?',
+                kind: 'SINGLE_CHOICE',
+                required: true,
+                options: ['Internal only', 'Customer-facing product'],
+              },
+              { key: 'country', label: 'Country of the licensee', kind: 'COUNTRY', required: false },
+            ],
           });
           await create({
             name: `${commercial} subscription, yearly`,
@@ -126,6 +138,7 @@ export async function seedOffers(
             currency: 'eur',
             amountCents: 990_000,
             billingInterval: 'YEARLY',
+            trialDays: 14,
           });
       }
       i++;
@@ -174,7 +187,7 @@ export async function seedOffers(
   // A short-term license, long expired by now.
   const shortOffer = await offers.createOffer(ownerOf(licensed[0]!.vendorId), {
     datasetId: licensed[0]!.datasetId,
-    name: 'Three-day trial',
+    name: 'Three-day evaluation',
     pricingModel: 'FREE',
     termDays: 3,
     terms: { ...termsOf(licensed[0]!), commercialUse: false, redistribution: false },

@@ -86,3 +86,12 @@ export function usageCapCrossed(
     data: { ...licenseData(license), unit: license.usageUnit, used, usageCap: license.usageCap, periodStart: periodStart.toISOString() },
   };
 }
+
+/** A trial ends within three days: the buyer (who is charged then) and the vendor. */
+export function trialEnding(license: LicenseRow): NewEvent {
+  return {
+    type: 'trial.ending',
+    organizationIds: [license.licenseeId, license.vendorId],
+    data: { ...licenseData(license), trialEndsAt: license.trialEndsAt?.toISOString() ?? null },
+  };
+}

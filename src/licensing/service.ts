@@ -23,6 +23,7 @@ import { parseInput } from '../validation.js';
 import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
 import { accessRequestCreated } from '../events/builders.js';
 import { checkAnswers } from '../offers/questions.js';
+import { canSeeOffer } from '../offers/service.js';
 import { emitEvents } from '../events/emit.js';
 import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
@@ -115,7 +116,7 @@ export class LicensingService {
 
     const offer = await this.stores.offers.offerById.load(input.offerId);
     const dataset = offer && (await this.stores.catalog.datasetById.load(offer.datasetId));
-    if (!offer || !dataset || !(viewer.canRead(offer.vendorId) || (offer.active && dataset.status === 'PUBLISHED'))) {
+    if (!offer || !dataset || !canSeeOffer(viewer, offer, dataset)) {
       throw new NotFoundError('No such offer', { field: 'input.offerId' });
     }
     if (offer.vendorId === licenseeId) throw new ForbiddenError('A vendor cannot license its own dataset');
@@ -139,6 +140,8 @@ export class LicensingService {
     try {
       created = await this.stores.transaction(async (tx) => {
         await expireDueLicenses(tx, this.clock, { licenseeId, offerId: offer.id });
+        // One trial per organization and offer: a later purchase (after a cancel or expiry) pays from day one.
+        const trialDays = offer.trialDays && !(await tx.licensing.hadTrial(licenseeId, offer.id)) ? offer.trialDays : null;
         const inserted = await tx.licensing.insertLicense({
           id: newId('license', now.getTime()),
           offerId: offer.id,
@@ -158,6 +161,7 @@ export class LicensingService {
           unitAmountCents: offer.unitAmountCents,
           includedUnits: offer.includedUnits,
           usageCap: offer.usageCap,
+          trialDays,
           ...terms,
           versionScope: offer.versionScope,
           versionIds,
@@ -221,14 +225,17 @@ export class LicensingService {
     if (license.pricingModel !== 'FREE' && this.deps.stripe) {
       return changeLicense(tx, actor, license, { status: 'PENDING_PAYMENT', updatedAt: now });
     }
+    // A trial is what Stripe does with trial_period_days: the first paid period starts when the trial ends.
+    const trialEndsAt = license.trialDays ? addDays(now, license.trialDays) : null;
     const activated = await changeLicense(tx, actor, license, {
       status: 'ACTIVE',
       startsAt: now,
       expiresAt: license.termDays ? addDays(now, license.termDays) : null,
-      currentPeriodEnd: license.pricingModel === 'SUBSCRIPTION' ? addInterval(now, license.billingInterval!) : null,
+      currentPeriodEnd: license.pricingModel === 'SUBSCRIPTION' ? (trialEndsAt ?? addInterval(now, license.billingInterval!)) : trialEndsAt,
+      trialEndsAt,
       updatedAt: now,
     });
-    if (license.amountCents && (license.pricingModel === 'ONE_TIME' || license.pricingModel === 'SUBSCRIPTION')) {
+    if (!trialEndsAt && license.amountCents && (license.pricingModel === 'ONE_TIME' || license.pricingModel === 'SUBSCRIPTION')) {
       await settlePayment(tx, this.deps.lineage, this.deps.platformFeeBps, activated, {
         id: `local_${license.id}_1`,
         amountCents: license.amountCents,

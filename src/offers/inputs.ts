@@ -30,6 +30,9 @@ export const MAX_AMOUNT_CENTS = 99_999_999;
 export const MAX_UNITS = 1e12;
 export const MAX_TERM_DAYS = 3650;
 export const MAX_ROYALTY_BPS = 5000;
+export const MAX_TRIAL_DAYS = 365;
+/** Buyer organizations one private offer may name. */
+export const MAX_VISIBLE_TO = 100;
 
 const cents = (min: number) =>
   z
@@ -78,18 +81,33 @@ export const CreateOfferInput = z.object({
     .max(MAX_ROYALTY_BPS, `must be at most ${MAX_ROYALTY_BPS}`)
     .nullish(),
   questions: AccessQuestionsInput,
+  trialDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(MAX_TRIAL_DAYS, `must be at most ${MAX_TRIAL_DAYS}`)
+    .nullish(),
+  visibleTo: z.array(nodeId('org')).max(MAX_VISIBLE_TO, `at most ${MAX_VISIBLE_TO} organizations`).nullish(),
 });
 export type CreateOfferInput = z.output<typeof CreateOfferInput>;
 
 type PriceField =
-  'currency' | 'amountCents' | 'termDays' | 'billingInterval' | 'usageUnit' | 'unitAmountCents' | 'includedUnits' | 'usageCap';
+  | 'currency'
+  | 'amountCents'
+  | 'termDays'
+  | 'billingInterval'
+  | 'usageUnit'
+  | 'unitAmountCents'
+  | 'includedUnits'
+  | 'usageCap'
+  | 'trialDays';
 
 /** Which price fields each pricing model requires and which it accepts. */
 export const PRICE_FIELDS: Record<z.output<typeof PricingModelInput>, { required: PriceField[]; optional: PriceField[] }> = {
   FREE: { required: [], optional: ['termDays'] },
   ONE_TIME: { required: ['currency', 'amountCents'], optional: ['termDays'] },
-  SUBSCRIPTION: { required: ['currency', 'amountCents', 'billingInterval'], optional: [] },
-  USAGE: { required: ['currency', 'usageUnit', 'unitAmountCents'], optional: ['includedUnits', 'usageCap'] },
+  SUBSCRIPTION: { required: ['currency', 'amountCents', 'billingInterval'], optional: ['trialDays'] },
+  USAGE: { required: ['currency', 'usageUnit', 'unitAmountCents'], optional: ['includedUnits', 'usageCap', 'trialDays'] },
 };
 export const ALL_PRICE_FIELDS: PriceField[] = [
   'currency',
@@ -100,6 +118,7 @@ export const ALL_PRICE_FIELDS: PriceField[] = [
   'unitAmountCents',
   'includedUnits',
   'usageCap',
+  'trialDays',
 ];
 
 export const OfferIdInput = z.object({ id: nodeId('off') });

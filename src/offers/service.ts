@@ -19,15 +19,14 @@ export class OffersService {
     private readonly lineage: LineageView,
   ) {}
 
-  /** The vendor and staff see every offer of a dataset; everyone else its active ones. */
+  /** The vendor and staff see every offer of a dataset; everyone else its active ones that are not private to others. */
   async offersOf(viewer: Viewer, dataset: DatasetRow): Promise<OfferRow[]> {
     const all = await this.stores.offers.offersByDatasetId.load(dataset.id);
-    return viewer.canRead(dataset.vendorId) ? all : all.filter((o) => o.active);
+    return viewer.canRead(dataset.vendorId) ? all : all.filter((o) => o.active && offerVisibleTo(viewer, o));
   }
 
   canSee(viewer: Viewer, offer: OfferRow, dataset: DatasetRow): boolean {
-    if (viewer.canRead(offer.vendorId)) return true;
-    return offer.active && dataset.status === 'PUBLISHED';
+    return canSeeOffer(viewer, offer, dataset);
   }
 
   async offer(viewer: Viewer, id: string): Promise<OfferRow | null> {
@@ -58,6 +57,7 @@ export class OffersService {
     if (input.usageCap != null && input.includedUnits != null && input.usageCap < input.includedUnits) {
       throw new BadUserInputError('input.usageCap: must not be below includedUnits', 'input.usageCap');
     }
+    const visibleTo = await this.buyerOrganizations(input.visibleTo ?? []);
     const pinned = await this.coveredVersions(dataset, input.versions);
     await this.checkTerms(dataset, input.terms, pinned);
 
@@ -84,6 +84,8 @@ export class OffersService {
         requiresApproval: input.requiresApproval,
         royaltyBps: input.royaltyBps ?? null,
         accessQuestions: input.questions,
+        trialDays: input.trialDays ?? null,
+        visibleTo,
         createdAt: now,
         updatedAt: now,
       });
@@ -116,6 +118,17 @@ export class OffersService {
       await this.audit(tx, viewer, archived, 'offer.archived');
       return archived;
     });
+  }
+
+  /** A private offer's audience: existing BUYER organizations, each named once. */
+  private async buyerOrganizations(ids: readonly string[]): Promise<string[]> {
+    const orgs = await this.stores.accounts.organizationById.loadMany(ids);
+    orgs.forEach((org, i) => {
+      if (org instanceof Error || !org || org.kind !== 'BUYER') {
+        throw new BadUserInputError(`input.visibleTo.${i}: not a buyer organization`, `input.visibleTo.${i}`);
+      }
+    });
+    return [...new Set(ids)];
   }
 
   /** PINNED: the given versions, each a published version of this dataset. Other scopes take no versionIds. */
@@ -170,6 +183,20 @@ export class OffersService {
   private async publishedVersionIds(dataset: DatasetRow): Promise<string[]> {
     return this.stores.catalog.publishedVersionIds(dataset.id);
   }
+}
+
+/** Whether a private offer names the viewer's organization (offers private to nobody are public). */
+export function offerVisibleTo(viewer: Viewer, offer: OfferRow): boolean {
+  return offer.visibleTo.length === 0 || offer.visibleTo.some((orgId) => viewer.isMemberOf(orgId));
+}
+
+/**
+ * Who sees (and so may buy) an offer: its vendor and staff always; everyone else an active offer on a published
+ * dataset, and a private one only when it names their organization.
+ */
+export function canSeeOffer(viewer: Viewer, offer: OfferRow, dataset: DatasetRow): boolean {
+  if (viewer.canRead(offer.vendorId)) return true;
+  return offer.active && dataset.status === 'PUBLISHED' && offerVisibleTo(viewer, offer);
 }
 
 /** Each pricing model takes exactly its own price fields: missing ones and foreign ones are named. */

@@ -11,6 +11,9 @@ export const offersResolvers = {
     dataset: ((o, _a, ctx) => ctx.stores.catalog.datasetById.load(o.datasetId)) as Resolver<OfferRow>,
     terms: ((o) => termsOf(o)) as Resolver<OfferRow>,
     questions: ((o) => o.accessQuestions) as Resolver<OfferRow>,
+    // Named buyers never learn who else was offered the same terms.
+    visibleTo: ((o, _a, ctx) => (ctx.viewer.canRead(o.vendorId) ? o.visibleTo : [])) as Resolver<OfferRow>,
+    private: ((o) => o.visibleTo.length > 0) as Resolver<OfferRow>,
     pinnedVersions: (async (o, _a, ctx) => {
       const versions = await Promise.all(o.pinnedVersionIds.map((id) => ctx.catalog.version(ctx.viewer, id)));
       return versions.filter((v) => v !== null);

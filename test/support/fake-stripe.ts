@@ -172,6 +172,7 @@ export class FakeStripe {
       items: [{ price: session._price_id }],
       metadata: session._subscription_data?.metadata ?? {},
       application_fee_percent: session._subscription_data?.application_fee_percent,
+      trial_period_days: session._subscription_data?.trial_period_days,
     });
     session.subscription = subscription.id;
     const invoice = this.createInvoice(subscription, 'paid');
@@ -238,10 +239,15 @@ export class FakeStripe {
 
   private createSubscription(params: Obj): Obj {
     const start = nowSeconds();
+    const trialDays = trialPeriodDays(params.trial_period_days);
+    // Stripe starts the first paid period when the trial ends.
+    const trialEnd = trialDays ? start + trialDays * 86400 : null;
     return this.put({
       id: id('sub'),
       object: 'subscription',
-      status: 'active',
+      status: trialEnd ? 'trialing' : 'active',
+      trial_start: trialEnd ? start : null,
+      trial_end: trialEnd,
       customer: params.customer,
       start_date: start,
       cancel_at_period_end: false,
@@ -257,7 +263,7 @@ export class FakeStripe {
           object: 'subscription_item',
           price: this.objects.get(i.price) ?? { id: i.price },
           current_period_start: start,
-          current_period_end: start + 30 * 86400,
+          current_period_end: trialEnd ?? start + 30 * 86400,
         })),
       },
     });
@@ -265,7 +271,8 @@ export class FakeStripe {
 
   private createInvoice(sub: Obj, status: 'paid' | 'open'): Obj {
     const price = sub.items.data[0]?.price ?? {};
-    const amount = price.unit_amount != null ? Number(price.unit_amount) : 0;
+    // A trialing subscription's first invoice is for nothing.
+    const amount = sub.status !== 'trialing' && price.unit_amount != null ? Number(price.unit_amount) : 0;
     return this.put({
       id: id('in'),
       object: 'invoice',
@@ -532,6 +539,16 @@ export class FakeStripe {
       }),
     );
   }
+}
+
+/** Stripe's `trial_period_days`: absent, or a whole number of days from 1 to 730. */
+function trialPeriodDays(raw: unknown): number | null {
+  if (raw === undefined || raw === null) return null;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > 730) {
+    throw new StripeFailure(400, 'invalid_request_error', `Invalid trial_period_days: ${String(raw)}`);
+  }
+  return days;
 }
 
 /** Drops the fake's private bookkeeping fields from an object it returns. */

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { byKey } from './batch.js';
 import { licenses } from '../tables/index.js';
@@ -80,6 +80,39 @@ export class LicensingStore {
         ),
       )
       .returning();
+  }
+
+  /**
+   * Whether the organization ever started a trial under the offer, whatever became of that license; a request
+   * rejected or a checkout abandoned before the trial began does not count.
+   */
+  async hadTrial(licenseeId: string, offerId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: licenses.id })
+      .from(licenses)
+      .where(and(eq(licenses.licenseeId, licenseeId), eq(licenses.offerId, offerId), isNotNull(licenses.trialEndsAt)))
+      .limit(1);
+    return row !== undefined;
+  }
+
+  /**
+   * Marks reminded every live trial ending by `until` that was not reminded yet and returns those licenses; rows
+   * another transaction holds are skipped (they are reminded by that one or the next run).
+   */
+  async claimTrialReminders(now: Date, until: Date): Promise<LicenseRow[]> {
+    const due = this.db
+      .select({ id: licenses.id })
+      .from(licenses)
+      .where(
+        and(
+          isNull(licenses.trialReminderSentAt),
+          inArray(licenses.status, ['ACTIVE', 'PAST_DUE']),
+          gt(licenses.trialEndsAt, now),
+          lte(licenses.trialEndsAt, until),
+        ),
+      )
+      .for('update', { skipLocked: true });
+    return this.db.update(licenses).set({ trialReminderSentAt: now }).where(inArray(licenses.id, due)).returning();
   }
 
   async licenseBySubscription(subscriptionId: string): Promise<LicenseRow | undefined> {

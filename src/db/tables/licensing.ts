@@ -57,6 +57,11 @@ export const licenses = pgTable(
     startsAt: timestamp('starts_at', { withTimezone: true }),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+    /** The trial granted at purchase (days; null: none, or the organization already had this offer's trial). */
+    trialDays: integer('trial_days'),
+    trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
+    /** When `trial.ending` was written; set once, so the reminder fires once per license. */
+    trialReminderSentAt: timestamp('trial_reminder_sent_at', { withTimezone: true }),
     cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
     canceledAt: timestamp('canceled_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -84,6 +89,10 @@ export const licenses = pgTable(
     index('licenses_vendor_idx').on(t.vendorId, t.id),
     index('licenses_offer_idx').on(t.offerId),
     // The expiry job looks only at licenses that can still expire.
+    // The reminder job looks only at trials it has not reminded yet.
+    index('licenses_trial_reminder_idx')
+      .on(t.trialEndsAt)
+      .where(sql`${t.trialEndsAt} IS NOT NULL AND ${t.trialReminderSentAt} IS NULL`),
     index('licenses_expiry_idx')
       .on(t.expiresAt)
       .where(sql`${t.status} IN ('ACTIVE', 'PAST_DUE') AND ${t.expiresAt} IS NOT NULL`),

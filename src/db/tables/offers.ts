@@ -53,6 +53,13 @@ export const offers = pgTable(
       .default(sql`'[]'::jsonb`),
     /** Share of a derived dataset's sales owed back to this dataset's vendor, in basis points. */
     royaltyBps: integer('royalty_bps'),
+    /** SUBSCRIPTION and USAGE: free days before the first charge, once per buyer organization. */
+    trialDays: integer('trial_days'),
+    /** Private offers: the only buyer organizations that see and buy it; empty means everyone. */
+    visibleTo: text('visible_to')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     active: boolean('active').notNull().default(true),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     /** USAGE offers in Stripe mode: the Billing Meter and metered price, created once on first purchase. */
@@ -73,6 +80,10 @@ export const offers = pgTable(
       END`,
     ),
     check('offers_royalty_check', sql`${t.royaltyBps} IS NULL OR ${t.royaltyBps} BETWEEN 1 AND 10000`),
+    check(
+      'offers_trial_check',
+      sql`${t.trialDays} IS NULL OR (${t.trialDays} BETWEEN 1 AND 365 AND ${t.pricingModel} IN ('SUBSCRIPTION', 'USAGE'))`,
+    ),
     check('offers_pinned_check', sql`(${t.versionScope} = 'PINNED') = (cardinality(${t.pinnedVersionIds}) > 0)`),
   ],
 );
