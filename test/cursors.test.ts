@@ -5,9 +5,11 @@ import { ok, publishDataset, signUp } from './support/fixtures.js';
 
 let app: TestApp;
 let datasetId: string;
+let vendorKey: string;
 beforeAll(async () => {
   app = await startTestApp();
   const vendor = await signUp(app, 'VENDOR');
+  vendorKey = vendor.key;
   datasetId = (await publishDataset(app, vendor)).datasetId;
 });
 afterAll(async () => {
@@ -17,7 +19,20 @@ afterAll(async () => {
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** Every ordering name a cursor may carry, so each list also gets well-formed cursors of every other list. */
-const ORDERS = ['VERSIONS', 'AUDIT', 'LICENSES', 'TOKENS', 'RELEVANCE', 'NEWEST', 'OLDEST', 'TITLE', 'RECENTLY_UPDATED'];
+const ORDERS = [
+  'VERSIONS',
+  'AUDIT',
+  'CREATED_AT_DESC',
+  'CREATED_AT_ASC',
+  'EVENTS',
+  'MIXES',
+  'TOKENS',
+  'RELEVANCE',
+  'NEWEST',
+  'OLDEST',
+  'TITLE',
+  'RECENTLY_UPDATED',
+];
 
 /** Keys no sort column can take: wrong types, out of range, text PostgreSQL refuses, wrong arity. */
 const BAD_KEYS: unknown[][] = [
@@ -64,12 +79,17 @@ const crafted = (orders: readonly string[]) => [...GARBAGE, ...orders.flatMap((o
  * How to reach each connection of the schema with a cursor `$after`; a connection missing here fails the test,
  * so a new one cannot skip it.
  */
-const REACH: Record<string, (selection: string) => { query: string; variables?: Record<string, unknown> }> = {
+const REACH: Record<string, (selection: string) => { query: string; variables?: Record<string, unknown>; key?: string }> = {
   'Query.datasets': (s) => ({
     query: `query($after: String, $order: DatasetOrder) { datasets(filter: { search: "speech" }, orderBy: $order, after: $after) ${s} }`,
   }),
-  'Query.licenses': (s) => ({ query: `query($after: String) { licenses(after: $after) ${s} }` }),
+  'Query.licenses': (s) => ({
+    query: `query($after: String, $order: LicenseOrder) { licenses(filter: { status: [PENDING_APPROVAL, ACTIVE] }, orderBy: $order, after: $after) ${s} }`,
+  }),
   'Query.auditEvents': (s) => ({ query: `query($after: String) { auditEvents(after: $after) ${s} }` }),
+  // Organization-only lists: staff have no organization's events or mixes.
+  'Query.events': (s) => ({ query: `query($after: String) { events(after: $after) ${s} }`, key: vendorKey }),
+  'Query.trainingMixes': (s) => ({ query: `query($after: String) { trainingMixes(after: $after) ${s} }`, key: vendorKey }),
   'Query.accessTokens': (s) => ({ query: `query($after: String) { accessTokens(after: $after) ${s} }` }),
   'Dataset.versions': (s) => ({
     query: `query($after: String, $id: ID!) { node(id: $id) { ... on Dataset { versions(after: $after) ${s} } } }`,
@@ -96,7 +116,7 @@ describe('crafted cursors', () => {
         orders && isEnumType(getNamedType(orders.type))
           ? (getNamedType(orders.type) as any).getValues().map((v: { name: string }) => v.name)
           : [undefined];
-      const { query, variables } = reach!(`{ totalCount pageInfo { endCursor } edges { cursor } }`);
+      const { query, variables, key } = reach!(`{ totalCount pageInfo { endCursor } edges { cursor } }`);
       for (const order of orderValues) {
         // A list sorted by `orderBy` gets that ordering's cursors (another ordering's name is refused first anyway).
         const cursors = crafted(order ? [order] : ORDERS);
@@ -104,7 +124,7 @@ describe('crafted cursors', () => {
         for (let i = 0; i < cursors.length; i += 8) {
           await Promise.all(
             cursors.slice(i, i + 8).map(async (after) => {
-              const res = await app.gql(query, { ...variables, after, ...(order ? { order } : {}) }, ADMIN_KEY);
+              const res = await app.gql(query, { ...variables, after, ...(order ? { order } : {}) }, key ?? ADMIN_KEY);
               const error = res.errors?.[0];
               // No error: a well-formed cursor of this very list (["AUDIT", [5]] is not among BAD_KEYS, say).
               if (error && (error.extensions.code !== 'BAD_USER_INPUT' || error.extensions.field !== 'after')) {
@@ -127,7 +147,8 @@ describe('crafted cursors', () => {
       ['Query.datasets', 'RECENTLY_UPDATED', ['RECENTLY_UPDATED', ['0000-01-01T00:00:00Z', 'ds_x']]],
       ['Query.datasets', 'RELEVANCE', ['RELEVANCE', ['high', 'ds_x']]],
       ['Query.datasets', 'TITLE', ['TITLE', ['a\u0000', 'ds_x']]],
-      ['Query.licenses', undefined, ['LICENSES', ['lic_\u0000']]],
+      ['Query.licenses', 'CREATED_AT_DESC', ['CREATED_AT_DESC', ['lic_\u0000']]],
+      ['Query.licenses', 'CREATED_AT_ASC', ['CREATED_AT_ASC', [7]]],
       ['Dataset.versions', undefined, ['VERSIONS', ['\u0000']]],
     ];
     for (const [name, order, cursor] of cases) {

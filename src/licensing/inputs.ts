@@ -22,3 +22,32 @@ export const PurchaseLicenseInput = z.object({
 
 export const LicenseIdInput = z.object({ id: nodeId('lic') });
 export const LicenseReasonInput = z.object({ id: nodeId('lic'), reason: line(1000) });
+
+const LICENSE_STATUSES = [
+  'PENDING_APPROVAL',
+  'PENDING_PAYMENT',
+  'ACTIVE',
+  'PAST_DUE',
+  'SUSPENDED',
+  'EXPIRED',
+  'REVOKED',
+  'CANCELED',
+] as const;
+
+/** `licenses(filter:)`: every field optional; a created range must not end before it starts. */
+export const LicenseFilterInput = z
+  .object({
+    status: z.array(z.enum(LICENSE_STATUSES)).min(1, 'must name at least one status').max(LICENSE_STATUSES.length).nullish(),
+    datasetId: nodeId('ds').nullish(),
+    offerId: nodeId('off').nullish(),
+    licenseeId: nodeId('org').nullish(),
+    createdAfter: z.date().nullish(),
+    createdBefore: z.date().nullish(),
+  })
+  .refine((f) => !f.createdAfter || !f.createdBefore || f.createdAfter < f.createdBefore, {
+    message: 'must be later than createdAfter',
+    path: ['createdBefore'],
+  })
+  .nullish();
+
+export const LicenseOrderInput = z.enum(['CREATED_AT_DESC', 'CREATED_AT_ASC']).nullish();

@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Stores } from '../db/stores/index.js';
 import type { DatasetRow } from '../db/stores/catalog-store.js';
-import type { LicenseRow } from '../db/stores/licensing-store.js';
+import type { LicenseQuery, LicenseRow } from '../db/stores/licensing-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -24,7 +24,7 @@ import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
 import { accessRequestCreated } from '../events/builders.js';
 import { checkAnswers } from '../offers/questions.js';
 import { emitEvents } from '../events/emit.js';
-import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
+import { LicenseFilterInput, LicenseIdInput, LicenseOrderInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
 
 /** What licensing needs from billing: the Stripe client (null in local billing mode) and the platform's cut. */
@@ -59,12 +59,23 @@ export class LicensingService {
     return row && this.canSee(viewer, row) ? row : null;
   }
 
-  /** A buyer's own licenses; a vendor's licenses of its datasets (and its own purchases); staff all of them. */
-  async licenses(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<LicenseRow>> {
+  /**
+   * A buyer's own licenses; a vendor's licenses of its datasets (and its own purchases); staff all of them. Narrowed by
+   * `filter` (effective statuses, dataset, offer, licensee, created range), newest first unless `orderBy` says oldest.
+   * @example await licensing.licenses(viewer, { filter: { status: ['PENDING_APPROVAL'] }, orderBy: 'CREATED_AT_ASC' })
+   */
+  async licenses(
+    viewer: Viewer,
+    args: { first?: number | null; after?: string | null; filter?: unknown; orderBy?: unknown },
+  ): Promise<Connection<LicenseRow>> {
     const principal = viewer.principal;
     if (!principal) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <API key>');
     const limit = pageSize(args.first);
-    const afterId = args.after ? String(decodeCursor(args.after, 'LICENSES', 1)[0]) : undefined;
+    const filter = parseInput(LicenseFilterInput, args.filter, 'filter');
+    // Each order names its cursors, so a cursor from one order is refused by the other.
+    const order = parseInput(LicenseOrderInput, args.orderBy, 'orderBy') ?? 'CREATED_AT_DESC';
+    const ascending = order === 'CREATED_AT_ASC';
+    const afterId = args.after ? String(decodeCursor(args.after, order, 1)[0]) : undefined;
     if (!viewer.isStaff && !principal.organizationId)
       return toConnection(
         [],
@@ -73,13 +84,22 @@ export class LicensingService {
         async () => 0,
       );
     const scope = viewer.isStaff ? ({ staff: true } as const) : ({ staff: false, organizationId: principal.organizationId! } as const);
-    const rows = await this.stores.licensing.listLicenses(scope, afterId, limit);
+    const query: LicenseQuery = {
+      statuses: filter?.status ?? undefined,
+      datasetId: filter?.datasetId ?? undefined,
+      offerId: filter?.offerId ?? undefined,
+      licenseeId: filter?.licenseeId ?? undefined,
+      createdAfter: filter?.createdAfter ?? undefined,
+      createdBefore: filter?.createdBefore ?? undefined,
+      now: this.clock.now(),
+    };
+    const rows = await this.stores.licensing.listLicenses(scope, query, { afterId, ascending, limit });
     for (const r of rows) this.stores.licensing.licenseById.prime(r.id, r);
     return toConnection(
       rows,
       limit,
-      (r) => encodeCursor('LICENSES', [r.id]),
-      () => this.stores.licensing.countLicenses(scope),
+      (r) => encodeCursor(order, [r.id]),
+      () => this.stores.licensing.countLicenses(scope, query),
     );
   }
 
