@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
-import { APPROVE, PRICES, createOffer, purchase } from './support/commerce.js';
+import { APPROVE, CANCEL, LICENSE, PRICES, REJECT, REVOKE, createOffer, purchase } from './support/commerce.js';
 import { addMember, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 
 let app: TestApp;
@@ -140,5 +140,21 @@ describe('licenses(filter:, orderBy:)', () => {
   it('drops an approved request from the queue', async () => {
     ok(await app.gql(APPROVE, { id: ids[0] }, vendor.key));
     expect(idsOf(await list(vendor.key, { filter: { status: ['PENDING_APPROVAL'] }, orderBy: 'CREATED_AT_ASC' }))).toEqual([ids[1]]);
+  });
+
+  it('ends a rejected request REJECTED, which cancel (CONFLICT) and revoke leave as it is, and lists it by that status', async () => {
+    expectError(await app.gql(REJECT, { id: ids[1], reason: 'no' }, otherBuyer.key), 'FORBIDDEN');
+    expectError(await app.gql(REJECT, { id: ids[1], reason: 'no' }, otherVendor.key), 'NOT_FOUND', 'input.id');
+    const rejected = ok(await app.gql(REJECT, { id: ids[1], reason: 'Research labs only' }, vendor.key)).rejectLicense.license;
+    expect(rejected).toMatchObject({ status: 'REJECTED', rejectionReason: 'Research labs only' });
+    expectError(await app.gql(CANCEL, { id: ids[1] }, otherBuyer.key), 'CONFLICT', 'input.id');
+    expect(ok(await app.gql(REVOKE, { id: ids[1], reason: 'cleanup' }, ADMIN_KEY)).revokeLicense.license.status).toBe('REJECTED');
+    expect(ok(await app.gql(LICENSE, { id: ids[1] }, otherBuyer.key)).license).toMatchObject({
+      status: 'REJECTED',
+      revocationReason: null,
+    });
+    expect(idsOf(await list(vendor.key, { filter: { status: ['REJECTED'] } }))).toEqual([ids[1]]);
+    expect(idsOf(await list(vendor.key, { filter: { status: ['PENDING_APPROVAL'] } }))).toEqual([]);
+    expect(idsOf(await list(vendor.key, { filter: { status: ['CANCELED'] } }))).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ export class EventsService {
     const limit = pageSize(args.first);
     const types = parseInput(EventTypesArg, args.types, 'types');
     const filter = types && types.length > 0 ? types : undefined;
-    const after = args.after ? decodeCursor(args.after, 'EVENTS', 2) : undefined;
+    const after = args.after ? decodeCursor(args.after, 'EVENTS', ['text', 'integer']) : undefined;
     const position = after ? { txId: String(after[0]), seq: Number(after[1]) } : undefined;
     if (position && !/^\d{1,20}$/.test(position.txId))
       throw new BadUserInputError('after: not a valid cursor for this list and order', 'after');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { line, nodeId } from '../validation.js';
 import { AccessAnswersInput } from '../offers/questions.js';
+import { licenseStatus } from '../db/tables/index.js';
 
 const returnUrl = z
   .string()
@@ -23,21 +24,14 @@ export const PurchaseLicenseInput = z.object({
 export const LicenseIdInput = z.object({ id: nodeId('lic') });
 export const LicenseReasonInput = z.object({ id: nodeId('lic'), reason: line(1000) });
 
-const LICENSE_STATUSES = [
-  'PENDING_APPROVAL',
-  'PENDING_PAYMENT',
-  'ACTIVE',
-  'PAST_DUE',
-  'SUSPENDED',
-  'EXPIRED',
-  'REVOKED',
-  'CANCELED',
-] as const;
-
 /** `licenses(filter:)`: every field optional; a created range must not end before it starts. */
 export const LicenseFilterInput = z
   .object({
-    status: z.array(z.enum(LICENSE_STATUSES)).min(1, 'must name at least one status').max(LICENSE_STATUSES.length).nullish(),
+    status: z
+      .array(z.enum(licenseStatus.enumValues))
+      .min(1, 'must name at least one status')
+      .max(licenseStatus.enumValues.length)
+      .nullish(),
     datasetId: nodeId('ds').nullish(),
     offerId: nodeId('off').nullish(),
     licenseeId: nodeId('org').nullish(),

@@ -3,7 +3,7 @@ import type { Viewer } from '../accounts/viewer.js';
 import { createCheckoutSession } from '../billing/create-checkout-session.js';
 import { createUsagePrice, createUsageSubscription } from '../billing/create-usage-subscription.js';
 import { ensureStripeCustomer } from '../billing/ensure-customer.js';
-import { licensePatchFromSubscription } from '../billing/mappers.js';
+import { TERMINAL_STATUSES, licensePatchFromSubscription } from '../billing/mappers.js';
 import { royaltyClaimsFor } from '../billing/royalty-claims.js';
 import { settlePayment } from '../billing/settle-payment.js';
 import { splitPayment } from '../billing/split.js';
@@ -426,7 +426,7 @@ export class LicensingService {
     return this.continuePayment(viewer, license, 'input.id');
   }
 
-  /** The vendor turns an access request down with a reason the buyer sees; the license ends CANCELED. */
+  /** The vendor turns an access request down with a reason the buyer sees; the license ends REJECTED. */
   async reject(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
     const principal = viewer.assertAuthenticated();
     const { id, reason } = parseInput(LicenseReasonInput, raw);
@@ -440,7 +440,7 @@ export class LicensingService {
         tx,
         { clock: this.clock, viewer },
         row,
-        { status: 'CANCELED', rejectionReason: reason, decidedAt: now, decidedBy: principal.userId, canceledAt: now, updatedAt: now },
+        { status: 'REJECTED', rejectionReason: reason, decidedAt: now, decidedBy: principal.userId, updatedAt: now },
         { action: 'license.rejected', details: { reason } },
       );
     });
@@ -508,7 +508,7 @@ export class LicensingService {
     const { id, reason } = parseInput(LicenseReasonInput, raw);
     const license = await this.stores.licensing.licenseById.load(id);
     if (!license) throw new NotFoundError('No such license', { field: 'input.id' });
-    if (license.status === 'REVOKED') return license;
+    if (license.status === 'REVOKED' || license.status === 'REJECTED') return license;
     if (this.deps.stripe && license.stripeSubscriptionId && license.status !== 'CANCELED') {
       try {
         await this.deps.stripe.subscriptions.cancel(
@@ -529,7 +529,8 @@ export class LicensingService {
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
       const row = (await tx.licensing.lockLicense(id))!;
-      if (status === 'CANCELED' && ['CANCELED', 'REVOKED', 'EXPIRED'].includes(row.status)) return row;
+      // Nothing leaves an end state but a revocation, and a rejected request (never granted) has nothing to revoke.
+      if ((status === 'CANCELED' || row.status === 'REJECTED') && TERMINAL_STATUSES.includes(row.status)) return row;
       if (row.status === status) return row;
       return changeLicense(
         tx,
