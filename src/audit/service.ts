@@ -1,3 +1,4 @@
+import { actionList, actionName, actionPrefix, actionQuery } from './action-filter.js';
 import { importJWK, type CryptoKey } from 'jose';
 import { z } from 'zod';
 import type { Viewer } from '../accounts/viewer.js';
@@ -42,10 +43,9 @@ const AuditFilterInput = z
     organizationId: nodeId('org').nullish(),
     datasetId: nodeId('ds').nullish(),
     licenseId: nodeId('lic').nullish(),
-    action: z
-      .string()
-      .regex(/^[a-z_]+\.[a-z_]+$/, 'must look like noun.verb, e.g. license.revoked')
-      .nullish(),
+    action: actionName.nullish(),
+    actions: actionList.nullish(),
+    actionPrefix: actionPrefix.nullish(),
     from: z.date().nullish(),
     to: z.date().nullish(),
   })
@@ -142,7 +142,7 @@ export class AuditLog {
       actorUserId: filter?.actorId ?? undefined,
       datasetId: filter?.datasetId ?? undefined,
       licenseId: filter?.licenseId ?? undefined,
-      action: filter?.action ?? undefined,
+      ...actionQuery(filter),
       from: filter?.from ?? undefined,
       to: filter?.to ?? undefined,
     };
