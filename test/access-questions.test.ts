@@ -90,7 +90,7 @@ describe('access requests with questions', () => {
 
     ok(await app.gql(REJECT, { id: license.id, reason: 'Commercial clinics only' }, vendor.key));
     expect(ok(await app.gql(LICENSE, { id: license.id }, buyer.key)).license).toMatchObject({
-      status: 'CANCELED',
+      status: 'REJECTED',
       rejectionReason: 'Commercial clinics only',
     });
   });

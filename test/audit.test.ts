@@ -14,7 +14,7 @@ const EVENTS = `query($filter: AuditEventFilter, $first: Int) {
     nodes { id seq action subjectType subjectId datasetId licenseId clientAddress requestId details actor { id } actorOrganization { id } hash prevHash }
   }
 }`;
-const VERIFY = `query($from: DateTime, $to: DateTime) { verifyAuditLog(from: $from, to: $to) { ok checked firstBrokenEventId reason checkpointsVerified } }`;
+const VERIFY = `query($from: DateTime, $to: DateTime) { verifyAuditLog(from: $from, to: $to) { ok checked firstBrokenEventId reason checkpointsVerified checks } }`;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -129,7 +129,20 @@ describe('audit trail', () => {
     expect(ok(await app.gql(`mutation { signAuditCheckpoint(input: {}) { signed } }`, {}, ADMIN_KEY)).signAuditCheckpoint.signed).toBe(
       true,
     );
-    expect(ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog).toMatchObject({ ok: true, checkpointsVerified: 1 });
+    expect(ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog).toMatchObject({
+      ok: true,
+      checkpointsVerified: 1,
+      checks: ['CHAIN', 'CHECKPOINTS', 'HEAD'],
+    });
+    // A range with an end is not held to the head, and says so; a range without events ran nothing.
+    const now = app.clock.now().getTime();
+    const bounded = ok(await app.gql(VERIFY, { to: new Date(now + 60_000).toISOString() }, auditor)).verifyAuditLog;
+    expect(bounded).toMatchObject({ ok: true, checks: ['CHAIN', 'CHECKPOINTS'] });
+    expect(bounded.checked).toBeGreaterThan(0);
+    const open = ok(await app.gql(VERIFY, { from: new Date(now - 3_600_000).toISOString() }, auditor)).verifyAuditLog;
+    expect(open.checks).toEqual(['CHAIN', 'CHECKPOINTS', 'HEAD']);
+    const empty = ok(await app.gql(VERIFY, { from: '9000-01-01T00:00:00Z' }, auditor)).verifyAuditLog;
+    expect(empty).toMatchObject({ ok: true, checked: 0, checks: [] });
 
     const client = await app.database.pool.connect();
     try {
@@ -139,7 +152,7 @@ describe('audit trail', () => {
       await client.query(`UPDATE audit_events SET details = '{"name":"forged"}' WHERE seq = $1`, [target.seq]);
       await client.query('COMMIT');
       const broken = ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog;
-      expect(broken).toMatchObject({ ok: false, firstBrokenEventId: target.id });
+      expect(broken).toMatchObject({ ok: false, firstBrokenEventId: target.id, checks: ['CHAIN'] });
       expect(broken.reason).toMatch(/content/);
 
       // Recompute every hash from the forged row on: the chain is consistent again, but the signed checkpoint is not.
@@ -172,6 +185,7 @@ describe('audit trail', () => {
       const rewritten = ok(await app.gql(VERIFY, {}, auditor)).verifyAuditLog;
       expect(rewritten.ok).toBe(false);
       expect(rewritten.reason).toMatch(/checkpoint/);
+      expect(rewritten.checks).toEqual(['CHAIN', 'CHECKPOINTS']);
     } finally {
       client.release();
     }

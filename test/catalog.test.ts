@@ -37,6 +37,8 @@ const UPDATE_DATASET = `mutation($input: UpdateDatasetInput!) { updateDataset(in
 const UPDATE_VERSION = `mutation($input: UpdateDatasetVersionInput!) { updateDatasetVersion(input: $input) { datasetVersion { id byteSize rowCount files { path } } } }`;
 const DATASET = `query($id: ID, $slug: String) { dataset(id: $id, slug: $slug) { id title status fullSlug latestVersion { id version } versions { totalCount edges { node { id status } } } } }`;
 
+const CREATE_VERSION_WITH_SAMPLE = `mutation($input: CreateDatasetVersionInput!) { createDatasetVersion(input: $input) { datasetVersion { id sample } } }`;
+
 describe('vendor lifecycle', () => {
   it('creates a draft, edits it, adds a version and publishes it; published versions are immutable', async () => {
     const created = ok(await app.gql(CREATE_DATASET, { input: datasetInput({ title: 'Radiology reports' }) }, vendor.key)).createDataset
@@ -120,6 +122,23 @@ describe('vendor lifecycle', () => {
     ).createDatasetVersion.datasetVersion;
     await uploadFiles(app, vendor.key, badSample.id);
     expectError(await app.gql(PUBLISH_VERSION, { id: badSample.id }, vendor.key), 'BAD_USER_INPUT', 'sample.0');
+  });
+
+  it('shows sample rows with their keys in the declared column order, as published and to buyers', async () => {
+    const id = await createDataset(app, vendor);
+    // jsonb alone would answer `id, label, transcript, speaker_name` (shortest key first).
+    const columns = ['transcript', 'speaker_name', 'id', 'label'].map((name) => ({ name, type: 'string' }));
+    const row = { label: 'yes', id: '1', transcript: 'hello there', speaker_name: 'A' };
+    const expected = ['transcript', 'speaker_name', 'id', 'label'];
+    const created = ok(
+      await app.gql(CREATE_VERSION_WITH_SAMPLE, { input: versionInput(id, { columns, sample: [row, { ...row, id: '2' }] }) }, vendor.key),
+    ).createDatasetVersion.datasetVersion;
+    expect(created.sample.map((r: object) => Object.keys(r))).toEqual([expected, expected]);
+    await uploadFiles(app, vendor.key, created.id);
+    ok(await app.gql(PUBLISH_VERSION, { id: created.id }, vendor.key));
+    const read = ok(await app.gql(`query($id: ID!) { node(id: $id) { ... on DatasetVersion { sample } } }`, { id: created.id }, buyer.key));
+    expect(Object.keys(read.node.sample[0])).toEqual(expected);
+    expect(read.node.sample[1]).toEqual({ transcript: 'hello there', speaker_name: 'A', id: '2', label: 'yes' });
   });
 
   it('refuses to publish until the vendor is approved', async () => {

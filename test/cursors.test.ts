@@ -5,13 +5,12 @@ import { ok, publishDataset, signUp } from './support/fixtures.js';
 
 let app: TestApp;
 let datasetId: string;
-/** Lists that belong to an organization (events, training mixes) are read by one of its members. */
-let buyerKey: string;
+let vendorKey: string;
 beforeAll(async () => {
   app = await startTestApp();
   const vendor = await signUp(app, 'VENDOR');
+  vendorKey = vendor.key;
   datasetId = (await publishDataset(app, vendor)).datasetId;
-  buyerKey = (await signUp(app, 'BUYER')).key;
 });
 afterAll(async () => {
   await app?.close();
@@ -20,7 +19,20 @@ afterAll(async () => {
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** Every ordering name a cursor may carry, so each list also gets well-formed cursors of every other list. */
-const ORDERS = ['VERSIONS', 'AUDIT', 'LICENSES', 'TOKENS', 'EVENTS', 'MIXES', 'RELEVANCE', 'NEWEST', 'OLDEST', 'TITLE', 'RECENTLY_UPDATED'];
+const ORDERS = [
+  'VERSIONS',
+  'AUDIT',
+  'CREATED_AT_DESC',
+  'CREATED_AT_ASC',
+  'EVENTS',
+  'MIXES',
+  'TOKENS',
+  'RELEVANCE',
+  'NEWEST',
+  'OLDEST',
+  'TITLE',
+  'RECENTLY_UPDATED',
+];
 
 /** Keys no sort column can take: wrong types, out of range, text PostgreSQL refuses, wrong arity. */
 const BAD_KEYS: unknown[][] = [
@@ -71,11 +83,14 @@ const REACH: Record<string, (selection: string) => { query: string; variables?: 
   'Query.datasets': (s) => ({
     query: `query($after: String, $order: DatasetOrder) { datasets(filter: { search: "speech" }, orderBy: $order, after: $after) ${s} }`,
   }),
-  'Query.licenses': (s) => ({ query: `query($after: String) { licenses(after: $after) ${s} }` }),
+  'Query.licenses': (s) => ({
+    query: `query($after: String, $order: LicenseOrder) { licenses(filter: { status: [PENDING_APPROVAL, ACTIVE] }, orderBy: $order, after: $after) ${s} }`,
+  }),
   'Query.auditEvents': (s) => ({ query: `query($after: String) { auditEvents(after: $after) ${s} }` }),
+  // Organization-only lists: staff have no organization's events or mixes.
+  'Query.events': (s) => ({ query: `query($after: String) { events(after: $after) ${s} }`, key: vendorKey }),
+  'Query.trainingMixes': (s) => ({ query: `query($after: String) { trainingMixes(after: $after) ${s} }`, key: vendorKey }),
   'Query.accessTokens': (s) => ({ query: `query($after: String) { accessTokens(after: $after) ${s} }` }),
-  'Query.events': (s) => ({ query: `query($after: String) { events(after: $after) ${s} }`, key: buyerKey }),
-  'Query.trainingMixes': (s) => ({ query: `query($after: String) { trainingMixes(after: $after) ${s} }`, key: buyerKey }),
   'Dataset.versions': (s) => ({
     query: `query($after: String, $id: ID!) { node(id: $id) { ... on Dataset { versions(after: $after) ${s} } } }`,
     variables: { id: datasetId },
@@ -132,7 +147,8 @@ describe('crafted cursors', () => {
       ['Query.datasets', 'RECENTLY_UPDATED', ['RECENTLY_UPDATED', ['0000-01-01T00:00:00Z', 'ds_x']]],
       ['Query.datasets', 'RELEVANCE', ['RELEVANCE', ['high', 'ds_x']]],
       ['Query.datasets', 'TITLE', ['TITLE', ['a\u0000', 'ds_x']]],
-      ['Query.licenses', undefined, ['LICENSES', ['lic_\u0000']]],
+      ['Query.licenses', 'CREATED_AT_DESC', ['CREATED_AT_DESC', ['lic_\u0000']]],
+      ['Query.licenses', 'CREATED_AT_ASC', ['CREATED_AT_ASC', [7]]],
       ['Dataset.versions', undefined, ['VERSIONS', ['\u0000']]],
     ];
     for (const [name, order, cursor] of cases) {

@@ -126,7 +126,7 @@ describe('the event stream', () => {
     ]);
     expect(ofLicense(await stream(buyerB), approved.id)).toEqual(ofLicense(vendorEvents, approved.id));
     const decided = (await stream(buyerC, ['access_request.decided'])).find((e) => e.data.licenseId === rejected.id);
-    expect(decided!.data).toMatchObject({ decision: 'REJECTED', reason: 'Not a research lab', status: 'CANCELED' });
+    expect(decided!.data).toMatchObject({ decision: 'REJECTED', reason: 'Not a research lab', status: 'REJECTED' });
     expect(ofLicense(await stream(buyerA), approved.id)).toEqual([]);
   });
 

@@ -150,7 +150,7 @@ describe('approval', () => {
     const paidOffer = await createOffer(app, vendor, datasetId, { ...PRICES.ONE_TIME, requiresApproval: true });
     const request = ok(await purchase(app, otherBuyer, paidOffer)).purchaseLicense.license;
     const rejected = ok(await app.gql(REJECT, { id: request.id, reason: 'Academic use only' }, vendor.key)).rejectLicense.license;
-    expect(rejected).toMatchObject({ status: 'CANCELED', rejectionReason: 'Academic use only' });
+    expect(rejected).toMatchObject({ status: 'REJECTED', rejectionReason: 'Academic use only' });
     expectError(await app.gql(REJECT, { id: request.id, reason: 'again' }, vendor.key), 'CONFLICT', 'input.id');
     // A rejected request is not live: the buyer may ask again.
     const again = ok(await purchase(app, otherBuyer, paidOffer)).purchaseLicense.license;

@@ -121,7 +121,7 @@ describe('local billing mode', () => {
     expect(still.status).toBe('PENDING_APPROVAL');
     expect(still.payments).toEqual([]);
     const rejected = ok(await app.gql(REJECT, { id: request.id, reason: 'Offer withdrawn' }, vendor.key)).rejectLicense.license;
-    expect(rejected).toMatchObject({ status: 'CANCELED', rejectionReason: 'Offer withdrawn' });
+    expect(rejected).toMatchObject({ status: 'REJECTED', rejectionReason: 'Offer withdrawn' });
   });
 
   it('does not approve a request once every version it would cover is retracted', async () => {

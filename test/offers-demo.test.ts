@@ -39,7 +39,9 @@ describe('demo offers and licenses', () => {
       ),
     );
     const licenses = data.licenses.nodes;
-    expect(new Set(licenses.map((l: any) => l.status))).toEqual(new Set(['ACTIVE', 'PENDING_APPROVAL', 'CANCELED', 'EXPIRED', 'REVOKED']));
+    expect(new Set(licenses.map((l: any) => l.status))).toEqual(
+      new Set(['ACTIVE', 'PENDING_APPROVAL', 'CANCELED', 'REJECTED', 'EXPIRED', 'REVOKED']),
+    );
     expect(licenses.every((l: any) => l.billingMode === 'LOCAL')).toBe(true);
     expect(new Set(licenses.filter((l: any) => l.status === 'ACTIVE').map((l: any) => l.pricingModel))).toEqual(
       new Set(['FREE', 'ONE_TIME', 'SUBSCRIPTION', 'USAGE']),

@@ -125,6 +125,52 @@ describe('createOffer', () => {
     ok(await app.gql(CREATE_OFFER, { input: offerInput(datasetId, { terms: { ...restricted, modelTraining: false } }) }, vendor.key));
   });
 
+  it('takes what the ancestry allows when createOffer leaves terms out, and may only narrow it', async () => {
+    const nonCommercial = { ...OPEN_TERMS, spdxId: 'CC-BY-NC-4.0', commercialUse: false };
+    const real = await publishDataset(
+      app,
+      vendor,
+      { kind: 'REAL', terms: nonCommercial },
+      { provenance: { collectionMethod: 'SURVEY', consentBasis: 'EXPLICIT_CONSENT', collectionDescription: 'Paid panel' } },
+    );
+    const synthetic = await publishDataset(
+      app,
+      vendor,
+      { kind: 'SYNTHETIC', terms: { ...OPEN_TERMS, attributionRequired: false } },
+      {
+        provenance: {
+          method: 'LLM_GENERATION',
+          generator: { model: 'llama-3.1-70b', version: '2024-07', provider: 'Meta', parameters: {} },
+          sources: [{ versionId: real.versionId, role: 'SEED', rowsUsed: '1000' }],
+        },
+      },
+    );
+    // The synthetic dataset's own terms are open, but its source is non-commercial and asks for attribution.
+    const inherited = ok(await app.gql(CREATE_OFFER, { input: offerInput(synthetic.datasetId, { terms: undefined }) }, vendor.key))
+      .createOffer.offer;
+    expect(inherited.terms).toMatchObject({ commercialUse: false, attributionRequired: true, derivatives: true, modelTraining: true });
+    // Without sources, the dataset's own terms.
+    const restricted = { ...OPEN_TERMS, redistribution: false };
+    const plain = await publishDataset(app, vendor, { terms: restricted });
+    const own = ok(await app.gql(CREATE_OFFER, { input: offerInput(plain.datasetId, { terms: undefined }) }, vendor.key)).createOffer.offer;
+    expect(own.terms).toMatchObject({ commercialUse: true, redistribution: false, attributionRequired: OPEN_TERMS.attributionRequired });
+    // Given terms still may only narrow.
+    expectError(
+      await app.gql(
+        CREATE_OFFER,
+        { input: offerInput(synthetic.datasetId, { terms: { ...OPEN_TERMS, commercialUse: true } }) },
+        vendor.key,
+      ),
+      'BAD_USER_INPUT',
+      'input.terms.commercialUse',
+    );
+    // Only the vendor's members, as for any offer.
+    expectError(
+      await app.gql(CREATE_OFFER, { input: offerInput(synthetic.datasetId, { terms: undefined }) }, otherVendor.key),
+      'FORBIDDEN',
+    );
+  });
+
   it('lets any member of the vendor create offers, and nobody else', async () => {
     const { datasetId } = await publishDataset(app, vendor);
     const member = await addMember(app, vendor, 'MEMBER');

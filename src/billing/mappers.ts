@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import type { LicenseRow, LicenseStatus } from '../db/stores/licensing-store.js';
 
 /** License statuses no Stripe event may move a license out of. */
-export const TERMINAL_STATUSES: readonly LicenseStatus[] = ['CANCELED', 'REVOKED', 'EXPIRED'];
+export const TERMINAL_STATUSES: readonly LicenseStatus[] = ['CANCELED', 'REVOKED', 'EXPIRED', 'REJECTED'];
 
 const fromUnix = (seconds: number | null | undefined) => (seconds == null ? null : new Date(seconds * 1000));
 

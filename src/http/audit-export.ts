@@ -7,6 +7,7 @@ import type { AuditEventRow } from '../db/stores/audit-store.js';
 import { Stores } from '../db/stores/index.js';
 import { instantInRange } from '../validation.js';
 import { requestViewer } from './request-viewer.js';
+import { actionList, actionName, actionPrefix, actionQuery } from '../audit/action-filter.js';
 
 /** An ISO date-time with an offset, inside years 1-9999 UTC (what the database holds). */
 const instant = z
@@ -18,10 +19,14 @@ const ExportQuery = z.object({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
   from: instant.optional(),
   to: instant.optional(),
-  action: z
+  action: actionName.optional(),
+  // Comma-separated: `actions=license.created,license.rejected`.
+  actions: z
     .string()
-    .regex(/^[a-z_]+\.[a-z_]+$/)
+    .transform((s) => s.split(','))
+    .pipe(actionList)
     .optional(),
+  actionPrefix: actionPrefix.optional(),
   organizationId: z
     .string()
     .regex(/^org_[0-9a-z]{26}$/)
@@ -72,7 +77,7 @@ function toRecord(e: AuditEventRow) {
 }
 
 /**
- * `GET /audit/export?format=ndjson|csv&from&to&action&organizationId&datasetId&licenseId&actorId` (API key):
+ * `GET /audit/export?format=ndjson|csv&from&to&action&actions&actionPrefix&organizationId&datasetId&licenseId&actorId` (API key):
  * streams the audit trail oldest first, in batches, for auditors (staff see all, members their organization's).
  */
 export function registerAuditExport(app: FastifyInstance, deps: { database: Database; clock: Clock }): void {
@@ -96,7 +101,7 @@ export function registerAuditExport(app: FastifyInstance, deps: { database: Data
       actorUserId: q.actorId,
       datasetId: q.datasetId,
       licenseId: q.licenseId,
-      action: q.action,
+      ...actionQuery(q),
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
     };

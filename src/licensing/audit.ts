@@ -23,6 +23,7 @@ const ACTION_OF_STATUS: Record<LicenseStatus, string> = {
   EXPIRED: 'license.expired',
   REVOKED: 'license.revoked',
   CANCELED: 'license.canceled',
+  REJECTED: 'license.rejected',
 };
 
 /** The audit actions that decide an access request. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { line, nodeId } from '../validation.js';
 import { AccessAnswersInput } from '../offers/questions.js';
+import { licenseStatus } from '../db/tables/index.js';
 
 const returnUrl = z
   .string()
@@ -22,3 +23,25 @@ export const PurchaseLicenseInput = z.object({
 
 export const LicenseIdInput = z.object({ id: nodeId('lic') });
 export const LicenseReasonInput = z.object({ id: nodeId('lic'), reason: line(1000) });
+
+/** `licenses(filter:)`: every field optional; a created range must not end before it starts. */
+export const LicenseFilterInput = z
+  .object({
+    status: z
+      .array(z.enum(licenseStatus.enumValues))
+      .min(1, 'must name at least one status')
+      .max(licenseStatus.enumValues.length)
+      .nullish(),
+    datasetId: nodeId('ds').nullish(),
+    offerId: nodeId('off').nullish(),
+    licenseeId: nodeId('org').nullish(),
+    createdAfter: z.date().nullish(),
+    createdBefore: z.date().nullish(),
+  })
+  .refine((f) => !f.createdAfter || !f.createdBefore || f.createdAfter < f.createdBefore, {
+    message: 'must be later than createdAfter',
+    path: ['createdBefore'],
+  })
+  .nullish();
+
+export const LicenseOrderInput = z.enum(['CREATED_AT_DESC', 'CREATED_AT_ASC']).nullish();

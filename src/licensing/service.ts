@@ -3,7 +3,7 @@ import type { Viewer } from '../accounts/viewer.js';
 import { createCheckoutSession } from '../billing/create-checkout-session.js';
 import { createUsagePrice, createUsageSubscription } from '../billing/create-usage-subscription.js';
 import { ensureStripeCustomer } from '../billing/ensure-customer.js';
-import { licensePatchFromSubscription } from '../billing/mappers.js';
+import { TERMINAL_STATUSES, licensePatchFromSubscription } from '../billing/mappers.js';
 import { royaltyClaimsFor } from '../billing/royalty-claims.js';
 import { settlePayment } from '../billing/settle-payment.js';
 import { splitPayment } from '../billing/split.js';
@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Stores } from '../db/stores/index.js';
 import type { DatasetRow } from '../db/stores/catalog-store.js';
-import type { LicenseRow } from '../db/stores/licensing-store.js';
+import type { LicenseQuery, LicenseRow } from '../db/stores/licensing-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -25,7 +25,7 @@ import { accessRequestCreated } from '../events/builders.js';
 import { checkAnswers } from '../offers/questions.js';
 import { canSeeOffer } from '../offers/service.js';
 import { emitEvents } from '../events/emit.js';
-import { LicenseIdInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
+import { LicenseFilterInput, LicenseIdInput, LicenseOrderInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
 import { addDays, addInterval, effectiveStatus } from './status.js';
 
 /** What licensing needs from billing: the Stripe client (null in local billing mode) and the platform's cut. */
@@ -60,12 +60,23 @@ export class LicensingService {
     return row && this.canSee(viewer, row) ? row : null;
   }
 
-  /** A buyer's own licenses; a vendor's licenses of its datasets (and its own purchases); staff all of them. */
-  async licenses(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<LicenseRow>> {
+  /**
+   * A buyer's own licenses; a vendor's licenses of its datasets (and its own purchases); staff all of them. Narrowed by
+   * `filter` (effective statuses, dataset, offer, licensee, created range), newest first unless `orderBy` says oldest.
+   * @example await licensing.licenses(viewer, { filter: { status: ['PENDING_APPROVAL'] }, orderBy: 'CREATED_AT_ASC' })
+   */
+  async licenses(
+    viewer: Viewer,
+    args: { first?: number | null; after?: string | null; filter?: unknown; orderBy?: unknown },
+  ): Promise<Connection<LicenseRow>> {
     const principal = viewer.principal;
     if (!principal) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <API key>');
     const limit = pageSize(args.first);
-    const afterId = args.after ? String(decodeCursor(args.after, 'LICENSES', 1)[0]) : undefined;
+    const filter = parseInput(LicenseFilterInput, args.filter, 'filter');
+    // Each order names its cursors, so a cursor from one order is refused by the other.
+    const order = parseInput(LicenseOrderInput, args.orderBy, 'orderBy') ?? 'CREATED_AT_DESC';
+    const ascending = order === 'CREATED_AT_ASC';
+    const afterId = args.after ? String(decodeCursor(args.after, order, 1)[0]) : undefined;
     if (!viewer.isStaff && !principal.organizationId)
       return toConnection(
         [],
@@ -74,13 +85,22 @@ export class LicensingService {
         async () => 0,
       );
     const scope = viewer.isStaff ? ({ staff: true } as const) : ({ staff: false, organizationId: principal.organizationId! } as const);
-    const rows = await this.stores.licensing.listLicenses(scope, afterId, limit);
+    const query: LicenseQuery = {
+      statuses: filter?.status ?? undefined,
+      datasetId: filter?.datasetId ?? undefined,
+      offerId: filter?.offerId ?? undefined,
+      licenseeId: filter?.licenseeId ?? undefined,
+      createdAfter: filter?.createdAfter ?? undefined,
+      createdBefore: filter?.createdBefore ?? undefined,
+      now: this.clock.now(),
+    };
+    const rows = await this.stores.licensing.listLicenses(scope, query, { afterId, ascending, limit });
     for (const r of rows) this.stores.licensing.licenseById.prime(r.id, r);
     return toConnection(
       rows,
       limit,
-      (r) => encodeCursor('LICENSES', [r.id]),
-      () => this.stores.licensing.countLicenses(scope),
+      (r) => encodeCursor(order, [r.id]),
+      () => this.stores.licensing.countLicenses(scope, query),
     );
   }
 
@@ -413,7 +433,7 @@ export class LicensingService {
     return this.continuePayment(viewer, license, 'input.id');
   }
 
-  /** The vendor turns an access request down with a reason the buyer sees; the license ends CANCELED. */
+  /** The vendor turns an access request down with a reason the buyer sees; the license ends REJECTED. */
   async reject(viewer: Viewer, raw: unknown): Promise<LicenseRow> {
     const principal = viewer.assertAuthenticated();
     const { id, reason } = parseInput(LicenseReasonInput, raw);
@@ -427,7 +447,7 @@ export class LicensingService {
         tx,
         { clock: this.clock, viewer },
         row,
-        { status: 'CANCELED', rejectionReason: reason, decidedAt: now, decidedBy: principal.userId, canceledAt: now, updatedAt: now },
+        { status: 'REJECTED', rejectionReason: reason, decidedAt: now, decidedBy: principal.userId, updatedAt: now },
         { action: 'license.rejected', details: { reason } },
       );
     });
@@ -495,7 +515,7 @@ export class LicensingService {
     const { id, reason } = parseInput(LicenseReasonInput, raw);
     const license = await this.stores.licensing.licenseById.load(id);
     if (!license) throw new NotFoundError('No such license', { field: 'input.id' });
-    if (license.status === 'REVOKED') return license;
+    if (license.status === 'REVOKED' || license.status === 'REJECTED') return license;
     if (this.deps.stripe && license.stripeSubscriptionId && license.status !== 'CANCELED') {
       try {
         await this.deps.stripe.subscriptions.cancel(
@@ -516,7 +536,8 @@ export class LicensingService {
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
       const row = (await tx.licensing.lockLicense(id))!;
-      if (status === 'CANCELED' && ['CANCELED', 'REVOKED', 'EXPIRED'].includes(row.status)) return row;
+      // Nothing leaves an end state but a revocation, and a rejected request (never granted) has nothing to revoke.
+      if ((status === 'CANCELED' || row.status === 'REJECTED') && TERMINAL_STATUSES.includes(row.status)) return row;
       if (row.status === status) return row;
       return changeLicense(
         tx,

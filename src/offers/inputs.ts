@@ -66,7 +66,8 @@ export const CreateOfferInput = z.object({
   unitAmountCents: cents(1).nullish(),
   includedUnits: units.nullish(),
   usageCap: units.refine((n) => n > 0, 'must be positive').nullish(),
-  terms: LicenseTermsInput,
+  // Left out: the dataset's terms narrowed by what the covered versions inherit.
+  terms: LicenseTermsInput.nullish(),
   versions: z
     .object({
       scope: z.enum(['ALL', 'LATEST_AT_PURCHASE', 'PINNED']),

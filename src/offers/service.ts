@@ -9,7 +9,7 @@ import { newId } from '../ids.js';
 import { parseInput } from '../validation.js';
 import { ALL_PRICE_FIELDS, CreateOfferInput, OfferIdInput, PRICE_FIELDS } from './inputs.js';
 import type { LineageView } from './lineage-port.js';
-import { termExceeding, termsOf, type LicenseTerms } from '../catalog/terms.js';
+import { combineTerms, termExceeding, termsOf, type LicenseTerms } from '../catalog/terms.js';
 
 /** How datasets are sold: vendors create and archive offers; everyone sees a published dataset's active ones. */
 export class OffersService {
@@ -59,7 +59,8 @@ export class OffersService {
     }
     const visibleTo = await this.buyerOrganizations(input.visibleTo ?? []);
     const pinned = await this.coveredVersions(dataset, input.versions);
-    await this.checkTerms(dataset, input.terms, pinned);
+    const terms = input.terms ?? (await this.inheritedTerms(dataset, pinned));
+    await this.checkTerms(dataset, terms, pinned);
 
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
@@ -77,8 +78,8 @@ export class OffersService {
         unitAmountCents: input.unitAmountCents ?? null,
         includedUnits: input.pricingModel === 'USAGE' ? (input.includedUnits ?? 0) : null,
         usageCap: input.usageCap ?? null,
-        ...input.terms,
-        spdxId: input.terms.spdxId ?? dataset.spdxId ?? null,
+        ...terms,
+        spdxId: input.terms ? (input.terms.spdxId ?? dataset.spdxId ?? null) : terms.spdxId,
         versionScope: input.versions.scope,
         pinnedVersionIds: pinned,
         requiresApproval: input.requiresApproval,
@@ -156,8 +157,23 @@ export class OffersService {
     return ids;
   }
 
+  /** What an offer without terms grants: the dataset's own terms narrowed by what every covered version inherits. */
+  private async inheritedTerms(dataset: DatasetRow, pinned: string[]): Promise<LicenseTerms> {
+    const inherited = await Promise.all((await this.termVersionIds(dataset, pinned)).map((id) => this.lineage.inheritedTerms(id)));
+    return combineTerms([termsOf(dataset), ...inherited.filter((t): t is LicenseTerms => !!t)]);
+  }
+
+  // ALL covers future versions too; their inheritance is checked by lineage at publish, so we check what exists.
+  private async termVersionIds(dataset: DatasetRow, pinned: string[]): Promise<string[]> {
+    return pinned.length > 0 ? pinned : this.publishedVersionIds(dataset);
+  }
+
   /** The offer's terms against the dataset's own terms and every covered version's inherited terms. */
-  private async checkTerms(dataset: DatasetRow, terms: LicenseTerms | CreateOfferInput['terms'], pinned: string[]): Promise<void> {
+  private async checkTerms(
+    dataset: DatasetRow,
+    terms: LicenseTerms | NonNullable<CreateOfferInput['terms']>,
+    pinned: string[],
+  ): Promise<void> {
     const granted = { ...terms, spdxId: terms.spdxId ?? null };
     const overDataset = termExceeding(granted, termsOf(dataset));
     if (overDataset) {
@@ -166,9 +182,7 @@ export class OffersService {
         `input.terms.${overDataset}`,
       );
     }
-    // ALL covers future versions too; their inheritance is checked by lineage at publish, so we check what exists.
-    const versionIds = pinned.length > 0 ? pinned : await this.publishedVersionIds(dataset);
-    for (const versionId of versionIds) {
+    for (const versionId of await this.termVersionIds(dataset, pinned)) {
       const inherited = await this.lineage.inheritedTerms(versionId);
       const over = inherited && termExceeding(granted, inherited);
       if (over) {

@@ -1,3 +1,4 @@
+import { inColumnOrder } from '../catalog/sample-order.js';
 import { termsOf } from '../catalog/terms.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { CatalogPageIncludes, DatasetOrder, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
@@ -48,7 +49,8 @@ export const catalogResolvers = {
   DatasetVersion: {
     dataset: (async (v, _a, ctx) => ctx.stores.catalog.datasetById.load(v.datasetId)) as Resolver<DatasetVersionRow>,
     files: ((v, _a, ctx) => ctx.stores.catalog.filesByVersionId.load(v.id)) as Resolver<DatasetVersionRow>,
-    sample: ((v, _a, ctx) => ctx.stores.catalog.sampleByVersionId.load(v.id)) as Resolver<DatasetVersionRow>,
+    sample: (async (v, _a, ctx) =>
+      inColumnOrder(await ctx.stores.catalog.sampleByVersionId.load(v.id), v.columns)) as Resolver<DatasetVersionRow>,
   },
   DatasetConnection: connectionFields,
   DatasetVersionConnection: connectionFields,

@@ -6,7 +6,10 @@ import type { InputArgs, PageArgs, Resolver } from './types.js';
 
 export const licensingResolvers = {
   Query: {
-    licenses: ((_p, args, ctx) => ctx.licensing.licenses(ctx.viewer, args)) as Resolver<unknown, PageArgs>,
+    licenses: ((_p, args, ctx) => ctx.licensing.licenses(ctx.viewer, args)) as Resolver<
+      unknown,
+      PageArgs & { filter?: unknown; orderBy?: unknown }
+    >,
     license: ((_p, { id }, ctx) => ctx.licensing.license(ctx.viewer, id)) as Resolver<unknown, { id: string }>,
   },
   License: {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { auditChainHead, auditCheckpoints, auditEvents } from '../tables/index.js';
 
@@ -11,7 +11,9 @@ export interface AuditQuery {
   actorUserId?: string;
   datasetId?: string;
   licenseId?: string;
-  action?: string;
+  /** The event's action is one of these, or starts with `actionPrefix`. */
+  actions?: string[];
+  actionPrefix?: string;
   from?: Date;
   to?: Date;
   beforeSeq?: number;
@@ -44,7 +46,13 @@ export class AuditStore {
       q.actorUserId ? eq(auditEvents.actorUserId, q.actorUserId) : undefined,
       q.datasetId ? eq(auditEvents.datasetId, q.datasetId) : undefined,
       q.licenseId ? eq(auditEvents.licenseId, q.licenseId) : undefined,
-      q.action ? eq(auditEvents.action, q.action) : undefined,
+      q.actions || q.actionPrefix
+        ? or(
+            q.actions ? inArray(auditEvents.action, q.actions) : undefined,
+            // `_` is a LIKE wildcard: escaped, so `api_key.` does not match `apixkey.`.
+            q.actionPrefix ? like(auditEvents.action, `${q.actionPrefix.replace(/_/g, '\\_')}%`) : undefined,
+          )
+        : undefined,
       q.from ? gte(auditEvents.occurredAt, q.from) : undefined,
       q.to ? lt(auditEvents.occurredAt, q.to) : undefined,
     ];

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { byKey } from './batch.js';
 import { licenses } from '../tables/index.js';
@@ -9,6 +9,18 @@ export type LicenseStatus = LicenseRow['status'];
 
 /** Who may list which licenses: a buyer its own, a vendor those of its datasets (and its own purchases), staff all. */
 export type LicenseScope = { staff: true } | { staff: false; organizationId: string };
+
+/** What a list of licenses may be narrowed to; `statuses` are effective statuses (see licensing/status.ts). */
+export interface LicenseQuery {
+  statuses?: LicenseStatus[];
+  datasetId?: string;
+  offerId?: string;
+  licenseeId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** The moment effective statuses are read at. */
+  now: Date;
+}
 
 /** Data access for licenses; one instance per request. */
 export class LicensingStore {
@@ -120,21 +132,26 @@ export class LicensingStore {
     return row;
   }
 
-  /** Newest first, keyset on the time-ordered id; `limit + 1` rows. */
-  async listLicenses(scope: LicenseScope, afterId: string | undefined, limit: number): Promise<LicenseRow[]> {
+  /** Newest (or oldest) first, keyset on the time-ordered id; `limit + 1` rows. */
+  async listLicenses(
+    scope: LicenseScope,
+    query: LicenseQuery,
+    page: { afterId?: string; ascending: boolean; limit: number },
+  ): Promise<LicenseRow[]> {
+    const keyset = page.afterId ? (page.ascending ? gt(licenses.id, page.afterId) : lt(licenses.id, page.afterId)) : undefined;
     return this.db
       .select()
       .from(licenses)
-      .where(and(this.visible(scope), afterId ? lt(licenses.id, afterId) : undefined))
-      .orderBy(desc(licenses.id))
-      .limit(limit + 1);
+      .where(and(this.visible(scope), this.matching(query), keyset))
+      .orderBy(page.ascending ? asc(licenses.id) : desc(licenses.id))
+      .limit(page.limit + 1);
   }
 
-  async countLicenses(scope: LicenseScope): Promise<number> {
+  async countLicenses(scope: LicenseScope, query: LicenseQuery): Promise<number> {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(licenses)
-      .where(this.visible(scope));
+      .where(and(this.visible(scope), this.matching(query)));
     return row!.n;
   }
 
@@ -156,6 +173,26 @@ export class LicensingStore {
         ),
       )
       .orderBy(desc(licenses.id));
+  }
+
+  private matching(q: LicenseQuery): SQL | undefined {
+    return and(
+      q.statuses ? or(...q.statuses.map((status) => this.hasEffectiveStatus(status, q.now))) : undefined,
+      q.datasetId ? eq(licenses.datasetId, q.datasetId) : undefined,
+      q.offerId ? eq(licenses.offerId, q.offerId) : undefined,
+      q.licenseeId ? eq(licenses.licenseeId, q.licenseeId) : undefined,
+      q.createdAfter ? gte(licenses.createdAt, q.createdAfter) : undefined,
+      q.createdBefore ? lt(licenses.createdAt, q.createdBefore) : undefined,
+    );
+  }
+
+  /** The SQL twin of effectiveStatus: an ACTIVE or PAST_DUE license whose term has ended reads EXPIRED. */
+  private hasEffectiveStatus(status: LicenseStatus, now: Date): SQL {
+    const ended = and(sql`${licenses.expiresAt} IS NOT NULL`, lte(licenses.expiresAt, now))!;
+    const running = or(sql`${licenses.expiresAt} IS NULL`, gt(licenses.expiresAt, now))!;
+    if (status === 'EXPIRED') return or(eq(licenses.status, 'EXPIRED'), and(inArray(licenses.status, ['ACTIVE', 'PAST_DUE']), ended))!;
+    if (status === 'ACTIVE' || status === 'PAST_DUE') return and(eq(licenses.status, status), running)!;
+    return eq(licenses.status, status);
   }
 
   private visible(scope: LicenseScope): SQL | undefined {

@@ -14,6 +14,8 @@ export const licenseStatus = pgEnum('license_status', [
   'EXPIRED',
   'REVOKED',
   'CANCELED',
+  // A vendor turned the access request down (decidedAt, rejectionReason).
+  'REJECTED',
 ]);
 export const billingMode = pgEnum('billing_mode', ['LOCAL', 'STRIPE']);
 
