@@ -1,3 +1,4 @@
+import { PassLoop } from '../pass-loop.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { WebhookSettings } from '../config.js';
@@ -24,9 +25,7 @@ const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 1000;
  * @example const worker = new WebhookWorker(db, clock, config.webhooks, secret); worker.start(); … await worker.stop();
  */
 export class WebhookWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopping = false;
+  private readonly loop: PassLoop<number>;
   private lag = { pending: 0, oldestCreatedAt: null as Date | null };
 
   constructor(
@@ -36,41 +35,27 @@ export class WebhookWorker {
     /** The server secret that seals endpoint signing secrets. */
     private readonly serverSecret: string,
     private readonly log: (err: unknown, message: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.loop = new PassLoop(
+      () => this.pass(),
+      settings.intervalMs,
+      (err) => this.log(err, 'webhook pass failed; will retry'),
+    );
+  }
 
   /** Runs a pass every `intervalMs` (if not 0) until `stop()`. */
   start(): void {
-    if (this.settings.intervalMs <= 0 || this.timer || this.stopping) return;
-    const tick = () => {
-      this.timer = setTimeout(() => {
-        void this.drain()
-          .catch((err) => this.log(err, 'webhook pass failed; will retry'))
-          .finally(() => {
-            if (!this.stopping) tick();
-          });
-      }, this.settings.intervalMs);
-      this.timer.unref();
-    };
-    tick();
+    this.loop.start();
   }
 
   /** Waits for the pass in progress and runs no more; unsent deliveries stay in the outbox. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Sends everything due now; returns how many attempts were made. */
-  async drain(): Promise<number> {
-    while (this.running) await this.running.catch(() => undefined);
-    this.running = this.pass();
-    try {
-      return await this.running;
-    } finally {
-      this.running = undefined;
-    }
+  drain(): Promise<number> {
+    return this.loop.runNow();
   }
 
   /** Deliveries waiting and the oldest one's age, as of the last pass. */
@@ -83,7 +68,7 @@ export class WebhookWorker {
   private async pass(): Promise<number> {
     let attempts = 0;
     try {
-      while (!this.stopping) {
+      while (!this.loop.stopping) {
         const token = randomUUID();
         const now = this.clock.now();
         // Committed on its own: no lock or transaction is held while the receivers are called.

@@ -1,3 +1,4 @@
+import { PassLoop } from '../pass-loop.js';
 import type { Clock } from '../clock.js';
 import type { Config, MeteringSettings } from '../config.js';
 import type { Db } from '../db/client.js';
@@ -43,9 +44,7 @@ class CallPacer {
  * @example const worker = new MeteringWorker(db, clock, config); worker.start(); ... await worker.stop();
  */
 export class MeteringWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<FlushResult> | undefined;
-  private stopping = false;
+  private readonly loop: PassLoop<FlushResult>;
   private readonly pacer: CallPacer;
   private readonly pick: (report: ClaimedReport) => MeterSender | { unavailable: string };
   private lag: { unsent: number; oldestCreatedAt: Date | null; failed: number; tooOld: number } = {
@@ -63,6 +62,11 @@ export class MeteringWorker {
     senders: { stripe?: MeterSender | null; local?: MeterSender } = {},
   ) {
     this.settings = config.metering;
+    this.loop = new PassLoop(
+      () => this.pass(),
+      this.settings.intervalMs,
+      (err) => this.log(err, 'metering pass failed; will retry'),
+    );
     this.pacer = new CallPacer(this.settings.maxPerSecond);
     const stripe =
       senders.stripe !== undefined
@@ -77,37 +81,17 @@ export class MeteringWorker {
 
   /** Runs a pass every `intervalMs` (if not 0) until `stop()`. */
   start(): void {
-    if (this.settings.intervalMs <= 0 || this.timer || this.stopping) return;
-    const tick = () => {
-      this.timer = setTimeout(() => {
-        void this.flush()
-          .catch((err) => this.log(err, 'metering pass failed; will retry'))
-          .finally(() => {
-            if (!this.stopping) tick();
-          });
-      }, this.settings.intervalMs);
-      this.timer.unref();
-    };
-    tick();
+    this.loop.start();
   }
 
   /** Waits for a pass in progress to end and runs no more. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass now: roll up, then send everything due (a pass already running is awaited first). */
-  async flush(): Promise<FlushResult> {
-    while (this.running) await this.running.catch(() => undefined);
-    this.running = this.pass();
-    try {
-      return await this.running;
-    } finally {
-      this.running = undefined;
-    }
+  flush(): Promise<FlushResult> {
+    return this.loop.runNow();
   }
 
   /** Unsent reports and the age of the oldest, as of the last pass. */
@@ -124,7 +108,7 @@ export class MeteringWorker {
       result.rolledUpWindows = rolled.windows;
       result.newReports = rolled.reports;
       // Stops at the first batch with a transient failure: the meter is struggling, the backoff decides when to return.
-      while (!this.stopping) {
+      while (!this.loop.stopping) {
         const batch = await this.sendBatch();
         if (batch.claimed === 0) break;
         result.sent += batch.sent;
