@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'migrations', '.assay', 'coverage', 'dist'] },
+  { ignores: ['node_modules', 'migrations', '.assay', 'coverage', 'dist', 'src/resolvers/generated'] },
   js.configs.recommended,
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
   ...tseslint.configs.recommended,

@@ -79,6 +79,7 @@ describe('the event stream', () => {
       const page = ok(await app.gql(EVENTS, { first: 1, after }, buyerA.key)).events;
       paged.push(...page.edges.map((e: { node: Ev }) => e.node));
       expect(page.totalCount).toBe(all.length);
+      expect(page.nodes.map((n: { id: string }) => n.id)).toEqual(page.edges.map((e: { node: Ev }) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }

@@ -1,7 +1,7 @@
-import type { Principal } from '../accounts/viewer.js';
 import type { Context } from '../context.js';
 import type { ApiKeyRow, OrganizationRow, UserRow } from '../db/stores/accounts-store.js';
-import type { InputArgs, Resolver } from './types.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
 
 /** Public vendor profiles are visible to all; a buyer organization only to its members and staff. */
 export function canSeeOrganization(ctx: Context, org: OrganizationRow): boolean {
@@ -22,51 +22,50 @@ export function canSeeApiKey(ctx: Context, key: ApiKeyRow, owner: UserRow | unde
   return p.orgRole === 'OWNER' && owner?.organizationId != null && owner.organizationId === p.organizationId;
 }
 
-export const accountsResolvers = {
+export const accountsResolvers: Resolvers = {
   Query: {
-    viewer: ((_p, _a, ctx) => ctx.viewer.principal) as Resolver<unknown, object, Principal | null>,
-    organization: (async (_p, { slug }, ctx) => {
+    viewer: (_p, _a, ctx) => ctx.viewer.principal,
+    organization: async (_p, { slug }, ctx) => {
       const org = await ctx.stores.accounts.organizationBySlug(slug);
       return org && canSeeOrganization(ctx, org) ? org : null;
-    }) as Resolver<unknown, { slug: string }, OrganizationRow | null>,
+    },
   },
   Viewer: {
-    user: (async (p, _a, ctx) => (await ctx.stores.accounts.userById.load(p.userId))!) as Resolver<Principal, object, UserRow>,
-    organization: ((p, _a, ctx) =>
-      p.organizationId ? ctx.stores.accounts.organizationById.load(p.organizationId) : null) as Resolver<Principal>,
-    apiKeys: ((p, _a, ctx) => ctx.stores.accounts.apiKeysOfUser(p.userId)) as Resolver<Principal>,
+    user: async (p, _a, ctx) => (await ctx.stores.accounts.userById.load(p.userId))!,
+    organization: (p, _a, ctx) => (p.organizationId ? referenced(ctx.stores.accounts.organizationById.load(p.organizationId)) : null),
+    apiKeys: (p, _a, ctx) => ctx.stores.accounts.apiKeysOfUser(p.userId),
   },
   Organization: {
-    members: ((org, _a, ctx) => (ctx.viewer.canRead(org.id) ? ctx.stores.accounts.membersOf(org.id) : null)) as Resolver<OrganizationRow>,
+    members: (org, _a, ctx) => (ctx.viewer.canRead(org.id) ? ctx.stores.accounts.membersOf(org.id) : null),
   },
   User: {
-    email: ((user, _a, ctx) => (canSeeUser(ctx, user) ? user.email : null)) as Resolver<UserRow>,
-    organization: ((user, _a, ctx) =>
-      user.organizationId ? ctx.stores.accounts.organizationById.load(user.organizationId) : null) as Resolver<UserRow>,
-    role: ((user) => user.orgRole) as Resolver<UserRow>,
+    email: (user, _a, ctx) => (canSeeUser(ctx, user) ? user.email : null),
+    organization: (user, _a, ctx) =>
+      user.organizationId ? referenced(ctx.stores.accounts.organizationById.load(user.organizationId)) : null,
+    role: (user) => user.orgRole,
   },
   ApiKey: {
-    prefix: ((key) => key.secretPrefix) as Resolver<ApiKeyRow>,
+    prefix: (key) => key.secretPrefix,
   },
   Mutation: {
-    createOrganization: (async (_p, { input }, ctx) => {
+    createOrganization: async (_p, { input }, ctx) => {
       const { organization, owner, secret } = await ctx.accounts.createOrganization(ctx.viewer, input);
       return { organization, owner, secret };
-    }) as Resolver<unknown, InputArgs>,
-    approveVendor: (async (_p, { input }, ctx) => ({
+    },
+    approveVendor: async (_p, { input }, ctx) => ({
       organization: await ctx.accounts.approveVendor(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
-    addMember: (async (_p, { input }, ctx) => {
+    }),
+    addMember: async (_p, { input }, ctx) => {
       const { user, secret } = await ctx.accounts.addMember(ctx.viewer, input);
       return { user, secret };
-    }) as Resolver<unknown, InputArgs>,
-    createStaffUser: (async (_p, { input }, ctx) => {
+    },
+    createStaffUser: async (_p, { input }, ctx) => {
       const { user, secret } = await ctx.accounts.createStaffUser(ctx.viewer, input);
       return { user, secret };
-    }) as Resolver<unknown, InputArgs>,
-    createApiKey: (async (_p, { input }, ctx) => ctx.accounts.createApiKey(ctx.viewer, input)) as Resolver<unknown, InputArgs>,
-    revokeApiKey: (async (_p, { input }, ctx) => ({
+    },
+    createApiKey: async (_p, { input }, ctx) => ctx.accounts.createApiKey(ctx.viewer, input),
+    revokeApiKey: async (_p, { input }, ctx) => ({
       apiKey: await ctx.accounts.revokeApiKey(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
+    }),
   },
 };

@@ -1,16 +1,12 @@
 import { inColumnOrder } from '../catalog/sample-order.js';
 import { termsOf } from '../catalog/terms.js';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { CatalogPageIncludes, DatasetOrder, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
+import type { CatalogPageIncludes, DatasetRow, DatasetVersionRow, ListedDataset } from '../db/stores/catalog-store.js';
 import { BadUserInputError } from '../errors.js';
-import type { Connection } from '../pagination.js';
 import { selectedPaths } from './look-ahead.js';
-import type { InputArgs, PageArgs, Resolver } from './types.js';
-
-const connectionFields = {
-  nodes: ((c) => c.edges.map((e) => e.node)) as Resolver<Connection<unknown>>,
-  totalCount: ((c) => c.totalCount()) as Resolver<Connection<unknown>>,
-};
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
+import { connectionFields } from './connections.js';
 
 /** What the fields below a page of datasets will ask for, so the page reads it in its own statement. */
 function catalogPageIncludes(info: GraphQLResolveInfo): CatalogPageIncludes {
@@ -24,60 +20,46 @@ function catalogPageIncludes(info: GraphQLResolveInfo): CatalogPageIncludes {
   };
 }
 
-export const catalogResolvers = {
+export const catalogResolvers: Resolvers = {
   Query: {
-    datasets: ((_p, args, ctx, info) => ctx.catalog.search(ctx.viewer, args, catalogPageIncludes(info))) as Resolver<
-      unknown,
-      PageArgs & { filter?: unknown; orderBy?: DatasetOrder | null }
-    >,
-    dataset: ((_p, { id, slug }, ctx) => {
+    datasets: (_p, args, ctx, info) => ctx.catalog.search(ctx.viewer, args, catalogPageIncludes(info)),
+    dataset: (_p, { id, slug }, ctx) => {
       if ((id == null) === (slug == null)) throw new BadUserInputError('Give exactly one of id or slug', id == null ? 'id' : 'slug');
       return id != null ? ctx.catalog.dataset(ctx.viewer, id) : ctx.catalog.datasetBySlug(ctx.viewer, slug!);
-    }) as Resolver<unknown, { id?: string | null; slug?: string | null }>,
-    datasetVersion: ((_p, { id }, ctx) => ctx.catalog.version(ctx.viewer, id)) as Resolver<unknown, { id: string }>,
+    },
+    datasetVersion: (_p, { id }, ctx) => ctx.catalog.version(ctx.viewer, id),
   },
   Dataset: {
-    fullSlug: (async (d, _a, ctx) =>
-      `${(await ctx.stores.accounts.organizationById.load(d.vendorId))!.slug}/${d.slug}`) as Resolver<DatasetRow>,
-    vendor: (async (d, _a, ctx) => ctx.stores.accounts.organizationById.load(d.vendorId)) as Resolver<DatasetRow>,
-    terms: ((d) => termsOf(d)) as Resolver<DatasetRow>,
-    versions: ((d, args, ctx) => ctx.catalog.versions(ctx.viewer, d, args)) as Resolver<DatasetRow, PageArgs>,
-    latestVersion: ((d, _a, ctx) => ctx.catalog.latestVersion(d)) as Resolver<DatasetRow>,
-    suspendedReason: ((d, _a, ctx) => (ctx.viewer.canRead(d.vendorId) ? d.suspendedReason : null)) as Resolver<DatasetRow>,
-    relevance: ((d) => (d as Partial<ListedDataset>).rank ?? null) as Resolver<DatasetRow>,
+    fullSlug: async (d, _a, ctx) => `${(await ctx.stores.accounts.organizationById.load(d.vendorId))!.slug}/${d.slug}`,
+    vendor: async (d, _a, ctx) => referenced(ctx.stores.accounts.organizationById.load(d.vendorId)),
+    terms: (d) => termsOf(d),
+    versions: (d, args, ctx) => ctx.catalog.versions(ctx.viewer, d, args),
+    latestVersion: (d, _a, ctx) => ctx.catalog.latestVersion(d),
+    suspendedReason: (d, _a, ctx) => (ctx.viewer.canRead(d.vendorId) ? d.suspendedReason : null),
+    relevance: (d) => (d as Partial<ListedDataset>).rank ?? null,
   },
   DatasetVersion: {
-    dataset: (async (v, _a, ctx) => ctx.stores.catalog.datasetById.load(v.datasetId)) as Resolver<DatasetVersionRow>,
-    files: ((v, _a, ctx) => ctx.stores.catalog.filesByVersionId.load(v.id)) as Resolver<DatasetVersionRow>,
-    sample: (async (v, _a, ctx) =>
-      inColumnOrder(await ctx.stores.catalog.sampleByVersionId.load(v.id), v.columns)) as Resolver<DatasetVersionRow>,
+    dataset: async (v, _a, ctx) => referenced(ctx.stores.catalog.datasetById.load(v.datasetId)),
+    files: (v, _a, ctx) => ctx.stores.catalog.filesByVersionId.load(v.id),
+    sample: async (v, _a, ctx) => inColumnOrder(await ctx.stores.catalog.sampleByVersionId.load(v.id), v.columns),
   },
-  DatasetConnection: connectionFields,
-  DatasetVersionConnection: connectionFields,
+  DatasetConnection: connectionFields<DatasetRow>(),
+  DatasetVersionConnection: connectionFields<DatasetVersionRow>(),
   Mutation: {
-    createDataset: (async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.createDataset(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    updateDataset: (async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.updateDataset(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    createDatasetVersion: (async (_p, { input }, ctx) => ({
+    createDataset: async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.createDataset(ctx.viewer, input) }),
+    updateDataset: async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.updateDataset(ctx.viewer, input) }),
+    createDatasetVersion: async (_p, { input }, ctx) => ({
       datasetVersion: await ctx.catalog.createVersion(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
-    updateDatasetVersion: (async (_p, { input }, ctx) => ({
+    }),
+    updateDatasetVersion: async (_p, { input }, ctx) => ({
       datasetVersion: await ctx.catalog.updateVersion(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
-    publishDatasetVersion: (async (_p, { input }, ctx) => ({
+    }),
+    publishDatasetVersion: async (_p, { input }, ctx) => ({
       datasetVersion: await ctx.catalog.publishVersion(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
-    suspendDataset: (async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.suspendDataset(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    reinstateDataset: (async (_p, { input }, ctx) => ({
+    }),
+    suspendDataset: async (_p, { input }, ctx) => ({ dataset: await ctx.catalog.suspendDataset(ctx.viewer, input) }),
+    reinstateDataset: async (_p, { input }, ctx) => ({
       dataset: await ctx.catalog.reinstateDataset(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
+    }),
   },
 };

@@ -1,27 +1,26 @@
-import type { DatasetVersionRow } from '../db/stores/catalog-store.js';
-import type { CoverageReportView } from '../coverage/service.js';
-import type { InputArgs, Resolver } from './types.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
 
-export const coverageResolvers = {
+export const coverageResolvers: Resolvers = {
   DatasetVersion: {
     // The parent version was already checked visible, so its reports are too.
-    coverage: ((v, _a, ctx) => ctx.coverage.reports(v)) as Resolver<DatasetVersionRow>,
+    coverage: (v, _a, ctx) => ctx.coverage.reports(v),
   },
   CoverageReport: {
-    attribute: ((r) => r.row.attribute) as Resolver<CoverageReportView>,
-    totalCount: ((r) => r.total) as Resolver<CoverageReportView>,
-    attestedBy: ((r) => r.row.attestedBy) as Resolver<CoverageReportView>,
-    attestation: ((r) => r.row.attestation) as Resolver<CoverageReportView>,
-    createdAt: ((r) => r.row.createdAt) as Resolver<CoverageReportView>,
-    version: ((r, _a, ctx) => ctx.stores.catalog.versionById.load(r.row.versionId)) as Resolver<CoverageReportView>,
-    inheritedFrom: (async (r, _a, ctx) => {
+    attribute: (r) => r.row.attribute,
+    totalCount: (r) => r.total,
+    attestedBy: (r) => r.row.attestedBy,
+    attestation: (r) => r.row.attestation,
+    createdAt: (r) => r.row.createdAt,
+    version: (r, _a, ctx) => referenced(ctx.stores.catalog.versionById.load(r.row.versionId)),
+    inheritedFrom: async (r, _a, ctx) => {
       const rows = await Promise.all(r.inheritedFromIds.map((id) => ctx.catalog.version(ctx.viewer, id)));
       return rows.filter((v) => v !== null);
-    }) as Resolver<CoverageReportView>,
+    },
   },
   Mutation: {
-    attachCoverageReport: (async (_p, { input }, ctx) => ({
+    attachCoverageReport: async (_p, { input }, ctx) => ({
       coverageReport: await ctx.coverage.attach(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
+    }),
   },
 };

@@ -1,23 +1,18 @@
-import type { DataFileRow } from '../db/stores/catalog-store.js';
-import type { UploadRow } from '../db/stores/delivery-store.js';
-import type { InputArgs, Resolver } from './types.js';
+import type { Resolvers } from './generated/resolvers.js';
 
-export const deliveryResolvers = {
+export const deliveryResolvers: Resolvers = {
   Upload: {
-    url: ((u) => `/uploads/${u.id}`) as Resolver<UploadRow>,
+    url: (u) => `/uploads/${u.id}`,
   },
   DataFile: {
-    uploaded: (async (f, _a, ctx) => {
+    uploaded: async (f, _a, ctx) => {
       const version = await ctx.stores.catalog.versionById.load(f.versionId);
       const dataset = version && (await ctx.stores.catalog.datasetById.load(version.datasetId));
       if (!dataset || !ctx.viewer.canRead(dataset.vendorId)) return null;
       return (await ctx.stores.delivery.blobsByVersionId.load(f.versionId)).get(f.sha256)?.byteSize === f.byteSize;
-    }) as Resolver<DataFileRow>,
+    },
   },
   Mutation: {
-    createUpload: (async (_p, { input }, ctx) => ({ upload: await ctx.uploads.createUpload(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
+    createUpload: async (_p, { input }, ctx) => ({ upload: await ctx.uploads.createUpload(ctx.viewer, input) }),
   },
 };

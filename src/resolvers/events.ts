@@ -1,46 +1,31 @@
-import type { EventRow, VendorNoticeRow, WebhookEndpointRow } from '../db/stores/events-store.js';
-import type { DatasetRow } from '../db/stores/catalog-store.js';
-import type { Connection } from '../pagination.js';
-import type { InputArgs, PageArgs, Resolver } from './types.js';
+import type { EventRow, VendorNoticeRow } from '../db/stores/events-store.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { connectionFields } from './connections.js';
 
-export const eventsResolvers = {
+export const eventsResolvers: Resolvers = {
   Query: {
-    events: ((_p, args, ctx) => ctx.events.events(ctx.viewer, args)) as Resolver<unknown, PageArgs & { types?: string[] | null }>,
-    webhookEndpoints: ((_p, _a, ctx) => ctx.events.endpoints(ctx.viewer)) as Resolver<unknown>,
-    webhookDeliveries: ((_p, { endpointId, first }, ctx) => ctx.events.deliveries(ctx.viewer, endpointId, first)) as Resolver<
-      unknown,
-      { endpointId: string; first?: number | null }
-    >,
+    events: (_p, args, ctx) => ctx.events.events(ctx.viewer, args),
+    webhookEndpoints: (_p, _a, ctx) => ctx.events.endpoints(ctx.viewer),
+    webhookDeliveries: (_p, { endpointId, first }, ctx) => ctx.events.deliveries(ctx.viewer, endpointId, first),
   },
-  EventConnection: {
-    totalCount: ((c) => c.totalCount()) as Resolver<Connection<EventRow>>,
-  },
+  EventConnection: connectionFields<EventRow>(),
   Event: {
-    data: ((e) => e.data) as Resolver<EventRow>,
+    data: (e) => e.data,
   },
   WebhookEndpoint: {
-    deliveries: ((w, { first }, ctx) => ctx.events.deliveries(ctx.viewer, w.id, first)) as Resolver<
-      WebhookEndpointRow,
-      { first?: number | null }
-    >,
+    deliveries: (w, { first }, ctx) => ctx.events.deliveries(ctx.viewer, w.id, first),
   },
   Dataset: {
-    notices: ((d, _a, ctx) => ctx.events.notices(ctx.viewer, d.id)) as Resolver<DatasetRow>,
+    notices: (d, _a, ctx) => ctx.events.notices(ctx.viewer, d.id),
   },
   Mutation: {
-    createWebhookEndpoint: ((_p, { input }, ctx) => ctx.events.createEndpoint(ctx.viewer, input)) as Resolver<unknown, InputArgs>,
-    updateWebhookEndpoint: (async (_p, { input }, ctx) => ({ endpoint: await ctx.events.updateEndpoint(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    deleteWebhookEndpoint: (async (_p, { input }, ctx) => ({ deletedId: await ctx.events.deleteEndpoint(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    rotateWebhookSecret: ((_p, { input }, ctx) => ctx.events.rotateSecret(ctx.viewer, input)) as Resolver<unknown, InputArgs>,
-    sendVendorNotice: (async (_p, { input }, ctx) => {
+    createWebhookEndpoint: (_p, { input }, ctx) => ctx.events.createEndpoint(ctx.viewer, input),
+    updateWebhookEndpoint: async (_p, { input }, ctx) => ({ endpoint: await ctx.events.updateEndpoint(ctx.viewer, input) }),
+    deleteWebhookEndpoint: async (_p, { input }, ctx) => ({ deletedId: await ctx.events.deleteEndpoint(ctx.viewer, input) }),
+    rotateWebhookSecret: (_p, { input }, ctx) => ctx.events.rotateSecret(ctx.viewer, input),
+    sendVendorNotice: async (_p, { input }, ctx) => {
       const notice: VendorNoticeRow = await ctx.events.sendVendorNotice(ctx.viewer, input);
       return { notice, recipientCount: notice.recipientIds.length };
-    }) as Resolver<unknown, InputArgs>,
+    },
   },
 };

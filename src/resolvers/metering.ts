@@ -1,32 +1,20 @@
-import type { LicenseRow } from '../db/stores/licensing-store.js';
-import type { ReconciliationRow, UsageGranularity } from '../metering/service.js';
-import type { Resolver } from './types.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
 
-type VendorUsageRow = { licenseeId: string; datasetId: string };
-
-export const meteringResolvers = {
+export const meteringResolvers: Resolvers = {
   Query: {
-    usage: ((_p, args, ctx) => ctx.metering.usage(ctx.viewer, args)) as Resolver<
-      unknown,
-      { licenseId: string; from: Date; to: Date; granularity?: UsageGranularity | null }
-    >,
-    vendorUsage: ((_p, args, ctx) => ctx.metering.vendorUsage(ctx.viewer, args)) as Resolver<
-      unknown,
-      { from: Date; to: Date; vendorId?: string | null }
-    >,
-    usageReconciliation: ((_p, args, ctx) => ctx.metering.reconciliation(ctx.viewer, args)) as Resolver<
-      unknown,
-      { from: Date; to: Date; licenseId?: string | null }
-    >,
+    usage: (_p, args, ctx) => ctx.metering.usage(ctx.viewer, args),
+    vendorUsage: (_p, args, ctx) => ctx.metering.vendorUsage(ctx.viewer, args),
+    usageReconciliation: (_p, args, ctx) => ctx.metering.reconciliation(ctx.viewer, args),
   },
   License: {
-    currentUsage: ((l, _a, ctx) => ctx.metering.currentUsage(l)) as Resolver<LicenseRow>,
+    currentUsage: (l, _a, ctx) => ctx.metering.currentUsage(l),
   },
   VendorUsageRow: {
-    licensee: ((r, _a, ctx) => ctx.stores.accounts.organizationById.load(r.licenseeId)) as Resolver<VendorUsageRow>,
-    dataset: ((r, _a, ctx) => ctx.stores.catalog.datasetById.load(r.datasetId)) as Resolver<VendorUsageRow>,
+    licensee: (r, _a, ctx) => referenced(ctx.stores.accounts.organizationById.load(r.licenseeId)),
+    dataset: (r, _a, ctx) => referenced(ctx.stores.catalog.datasetById.load(r.datasetId)),
   },
   UsageReconciliationRow: {
-    license: ((r, _a, ctx) => ctx.stores.licensing.licenseById.load(r.licenseId)) as Resolver<ReconciliationRow>,
+    license: (r, _a, ctx) => referenced(ctx.stores.licensing.licenseById.load(r.licenseId)),
   },
 };

@@ -1,27 +1,29 @@
 import type { DatasetVersionRow } from '../db/stores/catalog-store.js';
 import type { TrainingMixRow } from '../db/stores/mixes-store.js';
-import type { MixComponentView, MixComputation, MixSuggestionView } from '../mixes/service.js';
-import type { Connection } from '../pagination.js';
-import type { InputArgs, PageArgs, Resolver } from './types.js';
+import type { MixComputation } from '../mixes/service.js';
+import type { Context } from '../context.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
+import { connectionFields } from './connections.js';
 
 /** A field of the mix's computation (computed once per request, however many fields ask). */
 const computed =
-  <T>(pick: (c: MixComputation) => T): Resolver<TrainingMixRow> =>
-  async (m, _a, ctx) =>
+  <T>(pick: (c: MixComputation) => T) =>
+  async (m: TrainingMixRow, _a: unknown, ctx: Context): Promise<T> =>
     pick(await ctx.mixes.compute(m));
 
 const versionsOf = (views: readonly { version: DatasetVersionRow }[]) => views.map((v) => v.version);
 
-export const mixesResolvers = {
+export const mixesResolvers: Resolvers = {
   Query: {
-    trainingMix: ((_p, { id }, ctx) => {
+    trainingMix: (_p, { id }, ctx) => {
       ctx.viewer.assertAuthenticated();
       return ctx.mixes.mix(ctx.viewer, id);
-    }) as Resolver<unknown, { id: string }>,
-    trainingMixes: ((_p, args, ctx) => ctx.mixes.list(ctx.viewer, args)) as Resolver<unknown, PageArgs>,
+    },
+    trainingMixes: (_p, args, ctx) => ctx.mixes.list(ctx.viewer, args),
   },
   TrainingMix: {
-    intendedUse: ((m) => m.intendedUse) as Resolver<TrainingMixRow>,
+    intendedUse: (m) => m.intendedUse,
     components: computed((c) => c.components),
     totalRows: computed((c) => c.metrics.totalRows),
     realFraction: computed((c) => c.metrics.realFraction),
@@ -39,37 +41,21 @@ export const mixesResolvers = {
     unlicensableComponents: computed((c) => versionsOf(c.unlicensable)),
     licensingCost: computed((c) => c.licensingCost),
     coverage: computed((c) => c.coverage),
-    targetRealFraction: ((m, _a, ctx) => ctx.mixes.targetOf(m)) as Resolver<TrainingMixRow>,
-    suggestions: ((m, _a, ctx) => ctx.mixes.suggestions(m)) as Resolver<TrainingMixRow>,
+    targetRealFraction: (m, _a, ctx) => ctx.mixes.targetOf(m),
+    suggestions: (m, _a, ctx) => ctx.mixes.suggestions(m),
   },
   MixComponent: {
-    cheapestOffer: ((c, _a, ctx) =>
-      c.cheapestOffer ? ctx.stores.offers.offerById.load(c.cheapestOffer.offerId) : null) as Resolver<MixComponentView>,
-    cheapestPrice: ((c) =>
-      c.cheapestOffer?.currency
-        ? { amountCents: c.cheapestOffer.amountCents, currency: c.cheapestOffer.currency }
-        : null) as Resolver<MixComponentView>,
+    cheapestOffer: (c, _a, ctx) => (c.cheapestOffer ? referenced(ctx.stores.offers.offerById.load(c.cheapestOffer.offerId)) : null),
+    cheapestPrice: (c) =>
+      c.cheapestOffer?.currency ? { amountCents: c.cheapestOffer.amountCents, currency: c.cheapestOffer.currency } : null,
   },
   MixSuggestion: {
-    price: ((s) =>
-      s.currency && s.amountCents !== null ? { amountCents: s.amountCents, currency: s.currency } : null) as Resolver<MixSuggestionView>,
+    price: (s) => (s.currency && s.amountCents !== null ? { amountCents: s.amountCents, currency: s.currency } : null),
   },
-  TrainingMixConnection: {
-    nodes: ((c) => c.edges.map((e) => e.node)) as Resolver<Connection<TrainingMixRow>>,
-    totalCount: ((c) => c.totalCount()) as Resolver<Connection<TrainingMixRow>>,
-  },
+  TrainingMixConnection: connectionFields<TrainingMixRow>(),
   Mutation: {
-    createTrainingMix: (async (_p, { input }, ctx) => ({ trainingMix: await ctx.mixes.create(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    updateTrainingMix: (async (_p, { input }, ctx) => ({ trainingMix: await ctx.mixes.update(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    deleteTrainingMix: (async (_p, { input }, ctx) => ({ deletedId: await ctx.mixes.delete(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
+    createTrainingMix: async (_p, { input }, ctx) => ({ trainingMix: await ctx.mixes.create(ctx.viewer, input) }),
+    updateTrainingMix: async (_p, { input }, ctx) => ({ trainingMix: await ctx.mixes.update(ctx.viewer, input) }),
+    deleteTrainingMix: async (_p, { input }, ctx) => ({ deletedId: await ctx.mixes.delete(ctx.viewer, input) }),
   },
 };

@@ -2,9 +2,13 @@ import type { Context } from '../context.js';
 import { BadUserInputError, UnreachableCaseError } from '../errors.js';
 import { kindOfId, type NodeKind } from '../ids.js';
 import { canSeeApiKey, canSeeOrganization, canSeeUser } from './accounts.js';
-import type { Resolver } from './types.js';
+import type { Resolvers, ResolversInterfaceTypes, ResolversTypes } from './generated/resolvers.js';
 
-const TYPE_NAMES: Record<NodeKind, string | null> = {
+/** What a node is at run time (its row or view), and the names of the types that implement Node. */
+type NodeParent = ResolversInterfaceTypes<ResolversTypes>['Node'];
+type NodeTypeName = NonNullable<Awaited<ReturnType<NonNullable<Resolvers['Node']>['__resolveType']>>>;
+
+const TYPE_NAMES: Record<NodeKind, NodeTypeName | null> = {
   organization: 'Organization',
   user: 'User',
   apiKey: 'ApiKey',
@@ -28,7 +32,7 @@ const TYPE_NAMES: Record<NodeKind, string | null> = {
 };
 
 /** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
-export async function loadNode(ctx: Context, id: string): Promise<unknown> {
+export async function loadNode(ctx: Context, id: string): Promise<NodeParent | null> {
   const kind = kindOfId(id);
   if (!kind) return null;
   switch (kind) {
@@ -78,13 +82,13 @@ export async function loadNode(ctx: Context, id: string): Promise<unknown> {
   }
 }
 
-export const nodeResolvers = {
+export const nodeResolvers: Resolvers = {
   Query: {
-    node: ((_p, { id }, ctx) => loadNode(ctx, id)) as Resolver<unknown, { id: string }>,
-    nodes: ((_p, { ids }, ctx) => {
+    node: (_p, { id }, ctx) => loadNode(ctx, id),
+    nodes: (_p, { ids }, ctx) => {
       if (ids.length > 100) throw new BadUserInputError('ids: at most 100 IDs at once', 'ids');
       return Promise.all(ids.map((id) => loadNode(ctx, id)));
-    }) as Resolver<unknown, { ids: string[] }>,
+    },
   },
   Node: {
     __resolveType: (obj: { id: string }) => {

@@ -1,32 +1,25 @@
-import type { DatasetRow } from '../db/stores/catalog-store.js';
-import type { OfferRow } from '../db/stores/offers-store.js';
 import { termsOf } from '../catalog/terms.js';
-import type { InputArgs, Resolver } from './types.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
 
-export const offersResolvers = {
+export const offersResolvers: Resolvers = {
   Dataset: {
-    offers: ((d, _a, ctx) => ctx.offers.offersOf(ctx.viewer, d)) as Resolver<DatasetRow>,
+    offers: (d, _a, ctx) => ctx.offers.offersOf(ctx.viewer, d),
   },
   Offer: {
-    dataset: ((o, _a, ctx) => ctx.stores.catalog.datasetById.load(o.datasetId)) as Resolver<OfferRow>,
-    terms: ((o) => termsOf(o)) as Resolver<OfferRow>,
-    questions: ((o) => o.accessQuestions) as Resolver<OfferRow>,
+    dataset: (o, _a, ctx) => referenced(ctx.stores.catalog.datasetById.load(o.datasetId)),
+    terms: (o) => termsOf(o),
+    questions: (o) => o.accessQuestions,
     // Named buyers never learn who else was offered the same terms.
-    visibleTo: ((o, _a, ctx) => (ctx.viewer.canRead(o.vendorId) ? o.visibleTo : [])) as Resolver<OfferRow>,
-    private: ((o) => o.visibleTo.length > 0) as Resolver<OfferRow>,
-    pinnedVersions: (async (o, _a, ctx) => {
+    visibleTo: (o, _a, ctx) => (ctx.viewer.canRead(o.vendorId) ? o.visibleTo : []),
+    private: (o) => o.visibleTo.length > 0,
+    pinnedVersions: async (o, _a, ctx) => {
       const versions = await Promise.all(o.pinnedVersionIds.map((id) => ctx.catalog.version(ctx.viewer, id)));
       return versions.filter((v) => v !== null);
-    }) as Resolver<OfferRow>,
+    },
   },
   Mutation: {
-    createOffer: (async (_p, { input }, ctx) => ({ offer: await ctx.offers.createOffer(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
-    archiveOffer: (async (_p, { input }, ctx) => ({ offer: await ctx.offers.archiveOffer(ctx.viewer, input) })) as Resolver<
-      unknown,
-      InputArgs
-    >,
+    createOffer: async (_p, { input }, ctx) => ({ offer: await ctx.offers.createOffer(ctx.viewer, input) }),
+    archiveOffer: async (_p, { input }, ctx) => ({ offer: await ctx.offers.archiveOffer(ctx.viewer, input) }),
   },
 };

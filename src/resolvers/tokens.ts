@@ -1,29 +1,24 @@
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
-import type { Connection } from '../pagination.js';
-import type { InputArgs, PageArgs, Resolver } from './types.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { referenced } from './references.js';
+import { connectionFields } from './connections.js';
 
-export const tokensResolvers = {
+export const tokensResolvers: Resolvers = {
   Query: {
-    signingKeys: ((_p, _a, ctx) => ctx.tokens.signingKeys(ctx.viewer)) as Resolver<unknown>,
-    accessTokens: ((_p, args, ctx) => ctx.tokens.accessTokens(ctx.viewer, args)) as Resolver<
-      unknown,
-      PageArgs & { licenseId?: string | null }
-    >,
+    signingKeys: (_p, _a, ctx) => ctx.tokens.signingKeys(ctx.viewer),
+    accessTokens: (_p, args, ctx) => ctx.tokens.accessTokens(ctx.viewer, args),
   },
   AccessToken: {
-    license: (async (t, _a, ctx) => ctx.stores.licensing.licenseById.load(t.licenseId)) as Resolver<AccessTokenRow>,
+    license: async (t, _a, ctx) => referenced(ctx.stores.licensing.licenseById.load(t.licenseId)),
   },
-  AccessTokenConnection: {
-    nodes: ((c) => c.edges.map((e) => e.node)) as Resolver<Connection<AccessTokenRow>>,
-    totalCount: ((c) => c.totalCount()) as Resolver<Connection<AccessTokenRow>>,
-  },
+  AccessTokenConnection: connectionFields<AccessTokenRow>(),
   Mutation: {
-    rotateSigningKey: (async (_p, { input }, ctx) => ({
+    rotateSigningKey: async (_p, { input }, ctx) => ({
       signingKey: await ctx.tokens.rotateSigningKey(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
-    issueAccessToken: (async (_p, { input }, ctx) => ctx.tokens.issueAccessToken(ctx.viewer, input)) as Resolver<unknown, InputArgs>,
-    revokeAccessToken: (async (_p, { input }, ctx) => ({
+    }),
+    issueAccessToken: async (_p, { input }, ctx) => ctx.tokens.issueAccessToken(ctx.viewer, input),
+    revokeAccessToken: async (_p, { input }, ctx) => ({
       accessToken: await ctx.tokens.revokeAccessToken(ctx.viewer, input),
-    })) as Resolver<unknown, InputArgs>,
+    }),
   },
 };

@@ -1,3 +1,4 @@
+import type { LicensePermission } from '../../catalog/terms.js';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -28,7 +29,7 @@ export const trainingMixes = pgTable(
     name: text('name').notNull(),
     regime: mixRegime('regime').notNull(),
     /** License permissions the intended use needs (LicensePermission names). */
-    intendedUse: text('intended_use').array().notNull(),
+    intendedUse: text('intended_use').array().$type<LicensePermission[]>().notNull(),
     /** The real fraction suggestions aim for; null: the server's default. */
     targetRealFraction: doublePrecision('target_real_fraction'),
     /** Free text suggestions also match on (besides modality and tags). */
