@@ -31,6 +31,12 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** The IDs of an organization's datasets, read from the database (what a member's audit view may concern). */
+async function datasetsOf(vendorId: string): Promise<Set<string>> {
+  const { rows } = await app.database.pool.query<{ id: string }>('SELECT id FROM datasets WHERE vendor_id = $1', [vendorId]);
+  return new Set(rows.map((r) => r.id));
+}
+
 async function eventsOf(action: string, key = ADMIN_KEY) {
   return ok(await app.gql(EVENTS, { filter: { action }, first: 100 }, key)).auditEvents.nodes as any[];
 }
@@ -90,7 +96,12 @@ describe('audit trail', () => {
     for (const e of await visible(vendor.key)) expect(e.details).toBeDefined();
     const vendorSees = await visible(vendor.key);
     expect(vendorSees.length).toBeGreaterThan(0);
-    expect(vendorSees.every((e) => e.actorOrganization?.id === vendor.id || e.subjectId === vendor.id || e.datasetId)).toBe(true);
+    const own = await datasetsOf(vendor.id);
+    expect(vendorSees.every((e) => e.actorOrganization?.id === vendor.id || e.subjectId === vendor.id || own.has(e.datasetId))).toBe(true);
+    // Not one event about the other vendor's datasets.
+    const theirs = await datasetsOf(other.id);
+    expect(theirs.size).toBeGreaterThan(0);
+    expect(vendorSees.some((e) => theirs.has(e.datasetId))).toBe(false);
     expect(vendorSees.some((e) => e.actorOrganization?.id === other.id)).toBe(false);
     const buyerSees = await visible(buyer.key);
     expect(buyerSees.some((e) => e.actorOrganization?.id === vendor.id)).toBe(false);
@@ -226,7 +237,8 @@ describe('audit export', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.every((l) => l.actorOrganizationId === vendor.id || l.subjectId === vendor.id || l.datasetId)).toBe(true);
+    const own = await datasetsOf(vendor.id);
+    expect(lines.every((l) => l.actorOrganizationId === vendor.id || l.subjectId === vendor.id || own.has(l.datasetId))).toBe(true);
     expect((await fetch(exportUrl({}))).status).toBe(401);
     expect((await fetch(exportUrl({ organizationId: buyer.id }), { headers: { authorization: `Bearer ${vendor.key}` } })).status).toBe(403);
     const bad = await fetch(exportUrl({ format: 'xml' }), { headers: { authorization: `Bearer ${auditor}` } });

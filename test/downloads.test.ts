@@ -6,6 +6,7 @@ import { openDatabase } from '../src/db/client.js';
 import { SigningKeyRing } from '../src/tokens/signing-keys.js';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { OPEN_TERMS, dataFile, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+import { usageRecorded } from './support/metering.js';
 
 let app: TestApp;
 let vendor: Org;
@@ -283,7 +284,7 @@ describe('downloads', () => {
       });
       req.end();
     });
-    await new Promise((r) => setTimeout(r, 400));
+    await usageRecorded(app, fresh, 3);
     const { rows } = await app.database.pool.query(
       'SELECT bytes, rows, status FROM usage_events WHERE license_id = $1 ORDER BY served_at, id',
       [fresh],

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
 import { expectError, ok, publishDataset, signUp } from './support/fixtures.js';
+import { waitFor } from './support/webhook-receiver.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -332,7 +333,13 @@ describe('timeouts', () => {
       expect(elapsed).toBeLessThan(3000);
       // Let the blocked statement finish: the mutation's next statement is refused and its transaction rolls back.
       await locker.query('COMMIT');
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(async () => {
+        const busy = await locker.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')`,
+        );
+        return busy.rows[0].n === 0;
+      });
       expect(ok(await slow.gql(`{ organization(slug: "slow-org") { id } }`)).organization).toBeNull();
       // The server is fine afterwards.
       expect(ok(await slow.gql(create, { input })).createOrganization.organization.id).toMatch(/^org_/);

@@ -3,7 +3,7 @@ import { windowStartOf } from '../src/metering/windows.js';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { CANCEL, REVOKE } from './support/commerce.js';
 import { addMember, dataFile, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
-import { accessToken, meteringWorker, settle, usageLicense } from './support/metering.js';
+import { accessToken, denialsRecorded, meteringWorker, usageLicense, usageRecorded } from './support/metering.js';
 
 const HOUR = 3_600_000;
 const FILE = Buffer.alloc(20_000, 5);
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const token = await accessToken(app, buyer, licenseId);
   h0 = windowStartOf(app.clock.now());
   for (let i = 0; i < 3; i++) expect((await download(token)).status).toBe(200);
-  await settle();
+  await usageRecorded(app, licenseId, 3);
   app.clock.advance(2 * HOUR);
   await meteringWorker(app).flush();
 });
@@ -169,7 +169,7 @@ describe('caps and license state at the download gate', () => {
     expect(served).toBeGreaterThanOrEqual(5);
     expect(served).toBeLessThanOrEqual(6);
     expect(results.filter((r) => r.status !== 200).every((r) => r.status === 402)).toBe(true);
-    await settle();
+    await usageRecorded(app, capped.licenseId, served);
     const refused = await download(token);
     expect(refused.status).toBe(402);
     const resetsAt = ok(
@@ -203,7 +203,7 @@ describe('caps and license state at the download gate', () => {
       const refused = await download(token);
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ error: 'LICENSE_NOT_ACTIVE' });
-      await settle();
+      await Promise.all([usageRecorded(app, lic.licenseId, 1), denialsRecorded(app, lic.licenseId, 1)]);
       const usage = ok(
         await app.gql(
           USAGE,

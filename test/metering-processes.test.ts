@@ -6,12 +6,14 @@ import { startTestApp, type TestApp } from './support/app.js';
 import { connectVendor } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { dataFile, publishDataset, signUp } from './support/fixtures.js';
-import { insertUsage, settle, usageLicense } from './support/metering.js';
+import { insertUsage, usageLicense } from './support/metering.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const HOUR = 3_600_000;
 const METER_PATH = '/v1/billing/meter_events';
 const children: ChildProcess[] = [];
+/** Between polls of a condition (a process's output, the fake Stripe's requests). */
+const pollInterval = () => new Promise((r) => setTimeout(r, 50));
 
 let fake: FakeStripe;
 let app: TestApp;
@@ -52,7 +54,7 @@ function startServer() {
   const ready = async () => {
     for (let i = 0; i < 600 && !out.includes('ready '); i++) {
       if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);
-      await settle(50);
+      await pollInterval();
     }
     if (!out.includes('ready ')) throw new Error(`server not ready: ${out}`);
   };
@@ -108,7 +110,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await settle(50);
+    await pollInterval();
   }
 }
 

@@ -5,7 +5,7 @@ import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { connectVendor } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { dataFile, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
-import { accessToken, insertUsage, meteringWorker, settle, usageLicense } from './support/metering.js';
+import { accessToken, insertUsage, meteringWorker, usageLicense, usageRecorded } from './support/metering.js';
 
 const HOUR = 3_600_000;
 const FILE = Buffer.alloc(10_000, 3);
@@ -77,13 +77,12 @@ describe('usage to Stripe Billing Meters', () => {
     for (let i = 0; i < 3; i++) expect((await download(tGb!)).status).toBe(200);
     for (let i = 0; i < 2; i++) expect((await download(tReq!)).status).toBe(200);
     expect((await download(tRows!)).bytes).toBe(FILE.length);
-    // A response is recorded (and timed) when its socket closes, just after the client has the last byte.
-    await settle();
+    await Promise.all([usageRecorded(app, gb.licenseId, 3), usageRecorded(app, req.licenseId, 2), usageRecorded(app, rows.licenseId, 1)]);
     app.clock.advance(HOUR);
     const h1 = windowStartOf(app.clock.now());
     for (let i = 0; i < 2; i++) expect((await download(tGb!)).status).toBe(200);
     for (let i = 0; i < 4; i++) expect((await download(tReq!)).status).toBe(200);
-    await settle();
+    await Promise.all([usageRecorded(app, gb.licenseId, 5), usageRecorded(app, req.licenseId, 6)]);
 
     // Only the closed window (h0) is reported; h1 is still open.
     const worker = meteringWorker(app);
@@ -211,9 +210,9 @@ describe('usage to Stripe Billing Meters', () => {
       await worker.flush();
       if ((await reportStatuses(lic.licenseId)).every((r) => r.status === 'SENT')) break;
       app.clock.advance(150);
-      await settle(20);
     }
-    await settle(1500);
+    // The two delayed requests take effect at Stripe only when answered, after the worker gave up on them.
+    await fake.delayedAnswered();
     const reports = await reportStatuses(lic.licenseId);
     expect(reports).toHaveLength(6);
     expect(reports.every((r) => r.status === 'SENT' && r.last_error === null)).toBe(true);

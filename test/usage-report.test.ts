@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANOMALY_RULES, detectAnomalies } from '../src/audit/usage-report.js';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { OPEN_TERMS, dataFile, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+import { denialsRecorded, usageRecorded } from './support/metering.js';
 
 let app: TestApp;
 let vendor: Org;
@@ -91,7 +92,7 @@ beforeAll(async () => {
   app.clock.advance(1100);
   expect((await download(path, revoked.token)).status).toBe(403);
   expect((await download(path, revoked.token)).status).toBe(403);
-  await new Promise((r) => setTimeout(r, 300));
+  await Promise.all([usageRecorded(app, steadyLicense, 3), usageRecorded(app, noisyLicense, 22), denialsRecorded(app, noisyLicense, 3)]);
 });
 afterAll(async () => {
   await app?.close();

@@ -74,6 +74,8 @@ export class FakeStripe {
   private readonly idempotent = new Map<string, { params: string; status: number; body: Obj }>();
   private failures: { method: string; pathPrefix: string; status: number; times: number }[] = [];
   private delays: { method: string; pathPrefix: string; ms: number; times: number }[] = [];
+  /** Delayed requests not yet answered (their effect is not applied yet either). */
+  private delayedInFlight = 0;
   /** Meter events accepted, by identifier: a repeated identifier is not counted again (Stripe dedupes on it). */
   readonly meterEvents = new Map<string, { event_name: string; customer: string; value: string; timestamp: number; identifier: string }>();
   /** Meter event requests whose identifier had been accepted before (answered, not counted). */
@@ -112,6 +114,15 @@ export class FakeStripe {
    */
   delayNext(method: string, pathPrefix: string, ms: number, times = 1): void {
     this.delays.push({ method, pathPrefix, ms, times });
+  }
+
+  /** Resolves once every delayed request has been answered and taken effect (see `delayNext`). */
+  async delayedAnswered(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.delayedInFlight > 0) {
+      if (Date.now() > deadline) throw new Error(`${this.delayedInFlight} delayed Stripe requests still unanswered`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Forgets injected failures and delays. */
@@ -313,7 +324,8 @@ export class FakeStripe {
     const delay = this.delays.find((d) => d.times > 0 && d.method === method && url.pathname.startsWith(d.pathPrefix));
     if (delay) {
       delay.times--;
-      await new Promise((r) => setTimeout(r, delay.ms));
+      this.delayedInFlight++;
+      await new Promise((r) => setTimeout(r, delay.ms)).finally(() => this.delayedInFlight--);
     }
     const cacheKey = key && method === 'POST' ? `${url.pathname}|${key}` : undefined;
     if (cacheKey) {

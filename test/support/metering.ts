@@ -5,6 +5,7 @@ import { MeteringWorker } from '../../src/metering/worker.js';
 import type { TestApp } from './app.js';
 import { OPEN_TERMS, ok, type Org } from './fixtures.js';
 import { purchase } from './commerce.js';
+import { waitFor } from './webhook-receiver.js';
 
 export const CREATE_OFFER = `mutation($input: CreateOfferInput!) { createOffer(input: $input) { offer { id } } }`;
 
@@ -72,5 +73,25 @@ export function meteringWorker(app: TestApp): MeteringWorker {
   return new MeteringWorker(app.database.db, app.clock, app.config);
 }
 
-/** Waits until the recorder has written what the server served (it batches every 100 ms). */
-export const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits until the server has written `count` usage events for the license: a response is recorded when its socket
+ * closes (just after the client has the last byte) and the recorder writes in batches every 100 ms.
+ */
+export async function usageRecorded(app: TestApp, licenseId: string, count: number): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await app.database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM usage_events WHERE license_id = $1', [
+      licenseId,
+    ]);
+    return rows[0]!.n >= count;
+  });
+}
+
+/** Waits until the server has written `count` refused downloads of the license (batched like usage). */
+export async function denialsRecorded(app: TestApp, licenseId: string, count: number): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await app.database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM access_denials WHERE license_id = $1', [
+      licenseId,
+    ]);
+    return rows[0]!.n >= count;
+  });
+}
