@@ -5,11 +5,8 @@
  * Self-contained: migrates and seeds the demo catalog into `databaseUrl` (an empty database) and uses its USAGE license.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
@@ -19,6 +16,7 @@ import { seedDemo } from '../src/demo/seed.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
 import { UsageRecorder } from '../src/delivery/usage-recorder.js';
 import { BENCH_RECORDER } from './delivery.js';
+import { runDir } from './cleanup.js';
 import { newId } from '../src/ids.js';
 import { MeteringWorker } from '../src/metering/worker.js';
 
@@ -63,7 +61,7 @@ async function fakeMeter(): Promise<{ url: string; calls: () => number; close: (
  */
 export async function meteringBench(ctx: { databaseUrl: string }): Promise<BenchRow[]> {
   const database = openDatabase(ctx.databaseUrl, { max: 10 });
-  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-metering-'));
+  const storageDir = runDir('assay-bench-metering-');
   const meter = await fakeMeter();
   try {
     await migrateDatabase(database.pool);
@@ -139,6 +137,5 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
   } finally {
     await meter.close();
     await database.close();
-    fs.rmSync(storageDir, { recursive: true, force: true });
   }
 }

@@ -30,6 +30,7 @@ import { SigningKeyRing } from '../src/tokens/signing-keys.js';
 import { tokenChecks, usageIngestion, type OpsResult } from './delivery.js';
 import { lineageStoreBench } from './lineage.js';
 import { mixBench } from './mixes.js';
+import { atExit, cleanUp, runDir } from './cleanup.js';
 import { startChild, type ChildServer } from './processes.js';
 import { printTopFunctions } from './profile-top.js';
 import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
@@ -800,10 +801,15 @@ async function machine(databaseUrl: string): Promise<Record<string, string>> {
 async function main(): Promise<void> {
   execFileSync(process.execPath, [path.join(import.meta.dirname, '..', 'scripts', 'build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const started = performance.now();
-  const dir = path.join(os.tmpdir(), `assay-bench-${randomBytes(6).toString('hex')}`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-data-'));
+  const dir = runDir('assay-bench-');
+  const dataDir = runDir('assay-bench-data-');
+  // As root, PostgreSQL runs as the postgres user: it must reach its cluster inside `dir` (else the cluster would be
+  // relocated out of the directory this run removes) and the server's files.
+  fs.chmodSync(dir, 0o711);
   fs.chmodSync(dataDir, 0o755);
   let pgServer = await startEmbeddedPostgres(dir, 'assay_bench', { durable: false });
+  // Registered after the directories, so it runs before they are removed (tasks run newest first).
+  atExit(() => pgServer.stop());
   if (PROFILE) {
     // The database side of the profile: per-statement times from pg_stat_statements (needs a restart to load).
     const admin = new pg.Client({ connectionString: pgServer.adminUrl('postgres') });
@@ -853,6 +859,7 @@ async function main(): Promise<void> {
         }),
       ]);
       children.push(assay, bare);
+      atExit(() => Promise.all([assay.stop(), bare.stop()]).then(() => undefined));
       log(
         `\nservers: Assay ${assay.url} (pid ${assay.process.pid}), baseline ${bare.url} (pid ${bare.process.pid}); ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario`,
       );
@@ -905,15 +912,14 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
     await fixture?.database.close().catch(() => undefined);
-    await pgServer.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
 let machineInfo: Record<string, string> | undefined;
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  await cleanUp();
   process.exit(1);
 });
