@@ -356,6 +356,14 @@ const envSchema = z.object({
 export class ConfigError extends Error {}
 
 /**
+ * The process's configuration: the one read of `process.env`.
+ * @example const config = loadProcessConfig();
+ */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env);
+}
+
+/**
  * Reads and validates the environment once.
  * @example const config = loadConfig(process.env);
  */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { closeProcess, runsBackground, startBackground } from './background.js';
 import { systemClock } from './clock.js';
 import { buildProcessParts } from './composition.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadProcessConfig } from './config.js';
 import { RequestServices } from './context.js';
 import { databaseOptions, openDatabase } from './db/client.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
@@ -25,7 +25,7 @@ const SHUTDOWN_GRACE_MS = 2000;
  * process parts, serves HTTP and starts the background work as ASSAY_ROLE says.
  */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadProcessConfig();
   const log = createLog(config.logLevel);
   // The SDK is loaded only when tracing is configured, before the database and the server start.
   const tracing = config.tracing ? await (await import('./telemetry/sdk.js')).startTracing(config.tracing) : undefined;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Viewer } from '../accounts/viewer.js';
 import type { ProcessParts } from '../composition.js';
 import { requestContext, type Context } from '../context.js';
-import { RequestDeadlineExceededError } from '../db/client.js';
+import { RequestDeadlineExceededError } from '../db/pg-errors.js';
 import { resolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { tracedExecution } from '../telemetry/spans.js';
