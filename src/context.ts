@@ -141,6 +141,7 @@ export class RequestServices {
     const { stripe, config } = this.parts;
     return (this.built.licensing ??= new LicensingService(this.stores, this.clock, {
       stripe,
+      audit: this.audit,
       platformFeeBps: config.platformFeeBps,
       lineage: this.lineageView,
       log: this.scope.log,

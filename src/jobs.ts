@@ -38,7 +38,7 @@ export function startPeriodicJobs(deps: {
     {
       name: 'expire licenses',
       everyMs: settings.expireLicensesIntervalMs,
-      run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.clock)),
+      run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.audit, deps.clock)),
     },
     {
       // Same cadence as expiry: both watch license dates.

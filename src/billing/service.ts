@@ -121,7 +121,7 @@ export class BillingService {
       return { status: 400, body: { error: 'Bad Request', message: 'Invalid or expired Stripe-Signature' } };
     }
     const effect = await effectOfEvent(
-      { stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps },
+      { stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps, audit: this.settings.audit },
       event,
     );
     const now = this.clock.now();
