@@ -5,6 +5,7 @@
  * INSERTs of the same events.
  */
 import { jwtVerify, type CryptoKey } from 'jose';
+import { AuditLog } from '../src/audit/service.js';
 import { systemClock } from '../src/clock.js';
 import type { Database } from '../src/db/client.js';
 import { Stores } from '../src/db/stores/index.js';
@@ -70,7 +71,7 @@ export async function tokenChecks(
   inputs: TokenCheckInputs,
   seconds: number,
 ): Promise<{ cold: OpsResult; cached: OpsResult; jose: OpsResult }> {
-  const recorder = new UsageRecorder(inputs.database.db, systemClock, BENCH_RECORDER);
+  const recorder = new UsageRecorder(inputs.database.db, systemClock, new AuditLog(systemClock), BENCH_RECORDER);
   const gate = new DownloadGate(inputs.database.db, inputs.keyRing, recorder, systemClock);
   const granted = async (token: string) =>
     'claims' in (await gate.check({ authorization: `Bearer ${token}`, versionId: inputs.versionId, filePath: inputs.filePath }));
@@ -122,7 +123,7 @@ function usageEvents(inputs: UsageInputs, n: number): UsageEventInsert[] {
 
 /** Events per second: `n` events recorded as downloads would record them, until all are written. */
 export async function usageIngestion(inputs: UsageInputs, n: number): Promise<{ recorder: OpsResult; plain: OpsResult }> {
-  const recorder = new UsageRecorder(inputs.database.db, systemClock, BENCH_RECORDER);
+  const recorder = new UsageRecorder(inputs.database.db, systemClock, new AuditLog(systemClock), BENCH_RECORDER);
   const events = usageEvents(inputs, n);
   let started = performance.now();
   // Downloads end a few at a time: record in bursts, letting the event loop (and the recorder's flushes) run between.

@@ -7,13 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AuditLog } from '../src/audit/service.js';
 import { systemClock } from '../src/clock.js';
+import { buildProcessParts } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { newDemoKeys } from '../src/demo/keys.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
+import { createLog } from '../src/log.js';
 import { UsageRecorder } from '../src/delivery/usage-recorder.js';
 import { BENCH_RECORDER } from './delivery.js';
 import { runDir } from './cleanup.js';
@@ -65,7 +68,16 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
   const meter = await fakeMeter();
   try {
     await migrateDatabase(database.pool);
-    await seedDemo(database.db, systemClock, new LocalFileStorage(storageDir), newDemoKeys(), loadConfig({}));
+    const parts = buildProcessParts({
+      config: loadConfig({}),
+      database,
+      clock: systemClock,
+      secret: randomBytes(32).toString('base64url'),
+      storage: new LocalFileStorage(storageDir),
+      log: createLog('silent'),
+    });
+    await seedDemo(parts, newDemoKeys());
+    await parts.close();
     const found = await database.pool.query(
       `SELECT id, licensee_id FROM licenses WHERE pricing_model = 'USAGE' AND status = 'ACTIVE' ORDER BY id LIMIT 1`,
     );
@@ -92,7 +104,7 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
       servedAt: new Date(now - 3_600_000 - Math.floor((i / n) * HOURS * 3_600_000)),
     });
     const ingest = async (n: number, maxBatch: number) => {
-      const recorder = new UsageRecorder(database.db, systemClock, { ...BENCH_RECORDER, maxBatch });
+      const recorder = new UsageRecorder(database.db, systemClock, new AuditLog(systemClock), { ...BENCH_RECORDER, maxBatch });
       const started = performance.now();
       for (let i = 0; i < n; i++) {
         recorder.record(event(i, n));
@@ -114,7 +126,7 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
       ASSAY_METERING_MAX_PER_SECOND: '1000',
       ASSAY_METERING_CONCURRENCY: '8',
     });
-    const worker = new MeteringWorker(database.db, systemClock, config);
+    const worker = new MeteringWorker(database.db, systemClock, config, (err) => console.error(err));
     const started = performance.now();
     const pass = await worker.flush();
     const passMs = performance.now() - started;

@@ -5,19 +5,19 @@
  * terms, interleaved in the same run on the same data. Both combine terms over what they read; the bench catalog
  * freezes each version's own terms as its inherited ones, so the two are checked on what they covered.
  */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { loadConfig } from '../src/config.js';
 import { combineTerms, termsOf, type LicenseTerms } from '../src/catalog/terms.js';
-import { UNLIMITED_STORAGE } from '../src/delivery/storage-allowance.js';
-import { CatalogService } from '../src/catalog/service.js';
-import { CoverageService } from '../src/coverage/service.js';
+import { buildProcessParts, type ProcessParts } from '../src/composition.js';
+import { RequestServices } from '../src/context.js';
 import type { Database, Db } from '../src/db/client.js';
 import { Stores } from '../src/db/stores/index.js';
 import { LineageStore } from '../src/db/stores/lineage-store.js';
 import type { TrainingMixRow } from '../src/db/stores/mixes-store.js';
-import { LineageService } from '../src/lineage/service.js';
-import { NO_DERIVATION_LICENSES } from '../src/lineage/rights.js';
-import { MixesService } from '../src/mixes/service.js';
 import { systemClock } from '../src/clock.js';
+import { LocalFileStorage } from '../src/delivery/storage.js';
+import { createLog } from '../src/log.js';
 import { mean, ms, quantile, table } from './support.js';
 import type { QueryTimes } from './lineage.js';
 
@@ -28,13 +28,8 @@ const DEPTH = 50;
 const ROWS_EACH = 1;
 
 /** The API's path: a fresh request's stores and services, one computation. */
-async function viaService(db: Db, mix: TrainingMixRow): Promise<number> {
-  const settings = loadConfig({});
-  const stores = new Stores(db);
-  const catalog = new CatalogService(stores, systemClock, NO_DERIVATION_LICENSES, UNLIMITED_STORAGE, settings.collapseRisk);
-  const lineage = new LineageService(stores, systemClock, catalog, 'http://bench', settings.collapseRisk);
-  const coverage = new CoverageService(stores, systemClock, catalog, lineage, settings.mixes);
-  const mixes = new MixesService(stores, systemClock, catalog, coverage, settings.collapseRisk, settings.mixes);
+async function viaService(parts: ProcessParts, db: Db, mix: TrainingMixRow): Promise<number> {
+  const { mixes } = new RequestServices(parts, { stores: new Stores(db), origin: 'http://bench', log: () => undefined });
   const computed = await mixes.compute(mix);
   combineTerms([computed.metrics.inheritedTerms]);
   return computed.components.length;
@@ -75,6 +70,15 @@ export async function mixBench(
   log: (text: string) => void,
 ): Promise<{ service: QueryTimes; walk: QueryTimes }> {
   const now = new Date();
+  // The server's parts with the default settings; nothing in them is started.
+  const parts = buildProcessParts({
+    config: loadConfig({}),
+    database,
+    clock: systemClock,
+    secret: randomBytes(32).toString('base64url'),
+    storage: new LocalFileStorage(os.tmpdir()),
+    log: createLog('silent'),
+  });
   const stores = new Stores(database.db);
   const mix = (await stores.mixes.insertMix({
     id: `mix_${'bench'.padEnd(26, '0')}`,
@@ -101,7 +105,7 @@ export async function mixBench(
       const stats = { statements: 0 };
       const db = database.forRequest(stats);
       const started = performance.now();
-      results.set(which, which === 'service' ? await viaService(db, mix) : await viaWalk(db, components));
+      results.set(which, which === 'service' ? await viaService(parts, db, mix) : await viaWalk(db, components));
       const elapsed = performance.now() - started;
       if (i >= WARMUP) {
         const into = which === 'service' ? service : walk;
@@ -144,5 +148,6 @@ export async function mixBench(
       '',
     ].join('\n'),
   );
+  await parts.close();
   return { service, walk };
 }

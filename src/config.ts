@@ -3,7 +3,12 @@ import { z } from 'zod';
 import type { StorageLimits } from './delivery/storage-allowance.js';
 
 /** The validated, typed configuration; `loadConfig` is the only reader of `process.env`. */
+/** What a process runs: `web` serves HTTP only, `worker` only the background work, `all` both (see the README's "Roles"). */
+export const ROLES = ['all', 'web', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Config {
+  role: Role;
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -204,6 +209,7 @@ const otlpHeaders = z
 const share = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
 const envSchema = z.object({
+  ASSAY_ROLE: z.enum(ROLES, { errorMap: () => ({ message: `must be one of ${ROLES.join(', ')}` }) }).default('all'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
@@ -350,6 +356,14 @@ const envSchema = z.object({
 export class ConfigError extends Error {}
 
 /**
+ * The process's configuration: the one read of `process.env`.
+ * @example const config = loadProcessConfig();
+ */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env);
+}
+
+/**
  * Reads and validates the environment once.
  * @example const config = loadConfig(process.env);
  */
@@ -368,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError('Invalid configuration:\n  ASSAY_SECRET is required with DATABASE_URL in production');
   }
   return {
+    role: e.ASSAY_ROLE,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import type { ClientConfig } from 'pg';
 import type { AuditLog } from './audit/service.js';
 import type { Clock } from './clock.js';
+import type { ProcessLog } from './composition.js';
 import type { JobSettings } from './config.js';
 import type { Database } from './db/client.js';
 import { LeaderLock } from './db/leader-lock.js';
@@ -17,30 +17,28 @@ interface Job {
 }
 
 /**
- * The server's periodic housekeeping, run by one process per database (the holder of the jobs leader lock) and
- * stopped when the app closes: licenses whose term ended become EXPIRED (with their audit record), trials ending
- * within three days get their one `trial.ending` event, and the audit
- * chain head is signed so even a superuser's consistent rewrite is detectable. A process that becomes the leader
- * runs each job one period after that, so a takeover never runs a job twice in one period.
+ * The periodic housekeeping, run by one process per database (the holder of the jobs leader lock): licenses whose
+ * term ended become EXPIRED (with their audit record), trials ending within three days get their one `trial.ending`
+ * event, and the audit chain head is signed so even a superuser's consistent rewrite is detectable. A process that becomes the leader
+ * runs each job one period after that, so a takeover never runs a job twice in one period. Started by
+ * `startBackground`; `stop` ends the schedule and waits for the runs in progress.
  */
-export function startPeriodicJobs(
-  app: FastifyInstance,
-  deps: {
-    database: Database;
-    clock: Clock;
-    audit: AuditLog;
-    keyRing: SigningKeyRing;
-    settings: JobSettings;
-    /** Wraps each run (tracing gives it a span); by default the run itself. */
-    around?: (name: string, run: () => Promise<unknown>) => Promise<unknown>;
-  },
-): void {
+export function startPeriodicJobs(deps: {
+  database: Database;
+  clock: Clock;
+  audit: AuditLog;
+  keyRing: SigningKeyRing;
+  settings: JobSettings;
+  log: ProcessLog;
+  /** Wraps each run (tracing gives it a span, otherwise it runs as is). */
+  around: (name: string, run: () => Promise<unknown>) => Promise<unknown>;
+}): { stop(): Promise<void> } {
   const { settings } = deps;
   const jobs: Job[] = [
     {
       name: 'expire licenses',
       everyMs: settings.expireLicensesIntervalMs,
-      run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.clock)),
+      run: () => new Stores(deps.database.db).transaction((tx) => expireDueLicenses(tx, deps.audit, deps.clock)),
     },
     {
       // Same cadence as expiry: both watch license dates.
@@ -54,7 +52,7 @@ export function startPeriodicJobs(
       run: () => deps.audit.checkpoint(new Stores(deps.database.db), deps.keyRing),
     },
   ];
-  const around = deps.around ?? ((_name, run) => run());
+  const { around, log } = deps;
   const running = new Set<Promise<unknown>>();
   let timers: NodeJS.Timeout[] = [];
 
@@ -62,7 +60,7 @@ export function startPeriodicJobs(
     timers = jobs.map((job) => {
       const timer = setInterval(() => {
         const run = around(job.name, job.run)
-          .catch((err) => app.log.error({ err, job: job.name }, 'periodic job failed'))
+          .catch((err) => log.error({ err, job: job.name }, 'periodic job failed'))
           .finally(() => running.delete(run));
         running.add(run);
       }, job.everyMs);
@@ -74,7 +72,7 @@ export function startPeriodicJobs(
     connection: deps.database.pool.options as ClientConfig,
     retryMs: settings.leaderRetryMs,
     onChange: (leading) => {
-      app.log.info(
+      log.info(
         { leading, jobs: jobs.map((j) => j.name) },
         leading ? 'periodic jobs: this process leads' : 'periodic jobs: no longer leading',
       );
@@ -83,8 +81,10 @@ export function startPeriodicJobs(
     },
   });
   lock.start();
-  app.addHook('onClose', async () => {
-    await lock.stop();
-    await Promise.all(running);
-  });
+  return {
+    async stop() {
+      await lock.stop();
+      await Promise.all(running);
+    },
+  };
 }

@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { AccountsService } from './accounts/service.js';
+import { closeProcess, runsBackground, startBackground } from './background.js';
 import { systemClock } from './clock.js';
-import { ConfigError, loadConfig } from './config.js';
+import { buildProcessParts } from './composition.js';
+import { ConfigError, loadProcessConfig } from './config.js';
+import { RequestServices } from './context.js';
 import { databaseOptions, openDatabase } from './db/client.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -9,6 +11,7 @@ import { Stores } from './db/stores/index.js';
 import { keptDemoKeys } from './demo/keys.js';
 import { seedDemo } from './demo/seed.js';
 import { LocalFileStorage } from './delivery/storage.js';
+import { createLog } from './log.js';
 import { buildServer } from './server.js';
 import { resolveServerSecret } from './tokens/server-secret.js';
 
@@ -17,9 +20,13 @@ let embeddedModule: typeof import('./db/embedded.js') | undefined;
 /** How much longer than the usage flush's deadline the rest of shutdown (background work, the pool) may take. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-/** Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds and serves. */
+/**
+ * Reads the configuration once, starts the database (embedded unless DATABASE_URL), migrates, seeds, builds the
+ * process parts, serves HTTP and starts the background work as ASSAY_ROLE says.
+ */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadProcessConfig();
+  const log = createLog(config.logLevel);
   // The SDK is loaded only when tracing is configured, before the database and the server start.
   const tracing = config.tracing ? await (await import('./telemetry/sdk.js')).startTracing(config.tracing) : undefined;
   let embedded: EmbeddedDatabase | undefined;
@@ -36,23 +43,29 @@ async function main(): Promise<void> {
 
   try {
     await migrateDatabase(database.pool);
-    const stores = new Stores(database.db);
-    const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
+    const url = `http://localhost:${config.port}`;
     const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
-    const seeded = config.demo ? await seedDemo(database.db, systemClock, storage, keptDemoKeys(config.dataDir), config) : undefined;
+    const secret = resolveServerSecret(config.secret, config.dataDir);
+    const parts = buildProcessParts({ config, database, clock: systemClock, secret, storage, log });
+    const startup = new RequestServices(parts, {
+      stores: new Stores(database.db),
+      origin: url,
+      log: (err, msg) => log.error({ err }, msg),
+    });
+    const admin = await startup.accounts.bootstrapAdmin(config.bootstrapAdminKey);
+    const seeded = config.demo ? await seedDemo(parts, keptDemoKeys(config.dataDir)) : undefined;
     // The demo exists only on a database it was seeded into (not on one that already had other data).
     const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;
 
-    const secret = resolveServerSecret(config.secret, config.dataDir);
     const app = await buildServer({
-      config,
-      database,
-      clock: systemClock,
-      secret,
-      storage,
+      parts,
+      log,
       ideExampleKey: demo?.keys?.buyer,
       ...(embedded ? { embeddedDatabaseState: embedded.state } : {}),
     });
+    // A `web` process leaves the metering, the webhook deliveries and the periodic jobs to the `worker` processes.
+    const background = runsBackground(config.role) ? startBackground(parts, log) : undefined;
+    app.addHook('onClose', () => closeProcess(parts, background));
     embedded?.onEvent((event) => {
       if (event.kind === 'restarted') app.log.warn({ pid: event.pid }, 'embedded PostgreSQL restarted');
       else
@@ -62,10 +75,12 @@ async function main(): Promise<void> {
         );
     });
     await app.listen({ port: config.port, host: config.host });
-    const url = `http://localhost:${config.port}`;
     const lines = [
       '',
-      `Assay is running at ${url}  (GraphQL: ${url}/graphql, IDE: ${url}/)`,
+      config.role === 'worker'
+        ? `Assay is running at ${url} as a worker (metering, webhook deliveries, periodic jobs; only /livez, /readyz, /healthz and /metrics are served)`
+        : `Assay is running at ${url}  (GraphQL: ${url}/graphql, IDE: ${url}/)`,
+      `Role: ${config.role} (ASSAY_ROLE)${config.role === 'web' ? ': no background work here; run a worker process beside it' : ''}`,
       `Database: ${embedded ? `embedded PostgreSQL, data in ${embedded.location}` : 'DATABASE_URL'}`,
       `Billing: ${config.stripe ? 'Stripe' : 'LOCAL billing mode (no Stripe keys: payments succeed at once)'}`,
     ];
@@ -92,6 +107,7 @@ async function main(): Promise<void> {
     app.log.info(
       {
         url,
+        role: config.role,
         database: embedded ? { kind: 'embedded', dataDir: embedded.location } : { kind: 'DATABASE_URL' },
         billing: config.stripe ? 'stripe' : 'local',
         demoKeys: demo?.keys !== undefined,

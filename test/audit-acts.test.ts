@@ -84,7 +84,7 @@ describe('audited acts on offers and licenses', () => {
   it('expires licenses whose term ended, once, with an audit record', async () => {
     const offerId = await createOffer(app, vendor, datasetId, { pricingModel: 'FREE', termDays: 1 });
     const license = ok(await purchase(app, buyer, offerId)).purchaseLicense.license;
-    const sweep = () => new Stores(app.database.db).transaction((tx) => expireDueLicenses(tx, app.clock));
+    const sweep = () => new Stores(app.database.db).transaction((tx) => expireDueLicenses(tx, app.parts.audit, app.clock));
     expect(await sweep()).toBe(0);
     app.clock.advance(2 * 24 * 3600_000);
     expect(await sweep()).toBe(1);

@@ -15,7 +15,7 @@ const DEMO_KEYS = newDemoKeys();
 beforeAll(async () => {
   app = await startTestApp();
   // The test app already has a bootstrap admin (ADMIN_KEY): the seed must work next to it.
-  first = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS, app.config);
+  first = await seedDemo(app.parts, DEMO_KEYS);
 });
 afterAll(async () => {
   await app?.close();
@@ -272,10 +272,10 @@ describe('seedDemo', () => {
       datasets: ALL_DATASETS.length,
       versions: ALL_DATASETS.reduce((n, d) => n + d.versions.length, 0),
     });
-    const again = await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS, app.config);
+    const again = await seedDemo(app.parts, DEMO_KEYS);
     expect(again).toMatchObject({ created: false, datasets: ALL_DATASETS.length, keys: DEMO_KEYS });
     // Keys that are not the demo accounts' (their file was replaced) are not handed out as if they worked.
-    expect((await seedDemo(app.database.db, app.clock, app.storage, newDemoKeys(), app.config)).keys).toBeUndefined();
+    expect((await seedDemo(app.parts, newDemoKeys())).keys).toBeUndefined();
     expect(await counts(app)).toEqual(before);
   });
 
@@ -284,7 +284,7 @@ describe('seedDemo', () => {
     try {
       await signUp(other, 'VENDOR');
       const before = await counts(other);
-      expect(await seedDemo(other.database.db, other.clock, other.storage, newDemoKeys(), other.config)).toMatchObject({
+      expect(await seedDemo(other.parts, newDemoKeys())).toMatchObject({
         created: false,
         skipped: 'NOT_EMPTY',
       });
@@ -299,10 +299,7 @@ describe('seedDemo', () => {
   it('seeds concurrently started runs only once', async () => {
     const other = await startTestApp();
     try {
-      const results = await Promise.all([
-        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS, other.config),
-        seedDemo(other.database.db, other.clock, other.storage, DEMO_KEYS, other.config),
-      ]);
+      const results = await Promise.all([seedDemo(other.parts, DEMO_KEYS), seedDemo(other.parts, DEMO_KEYS)]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect((await counts(other)).datasets).toBe(ALL_DATASETS.length);
     } finally {

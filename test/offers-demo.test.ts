@@ -8,7 +8,7 @@ let app: TestApp;
 const DEMO_KEYS = newDemoKeys();
 beforeAll(async () => {
   app = await startTestApp();
-  await seedDemo(app.database.db, app.clock, app.storage, DEMO_KEYS, app.config);
+  await seedDemo(app.parts, DEMO_KEYS);
 });
 afterAll(async () => {
   await app?.close();

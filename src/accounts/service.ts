@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/pg-errors.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { newId } from '../ids.js';
 import { email, line, nodeId, parseInput, slug } from '../validation.js';
-import { AuditLog, type AuditEntry } from '../audit/service.js';
+import type { AuditEntry, AuditLog } from '../audit/service.js';
 import { apiKeySecretPrefix, hashApiKeySecret, looksLikeApiKeySecret, newApiKeySecret } from './api-key-secret.js';
 import type { Principal, Viewer } from './viewer.js';
 
@@ -49,10 +49,11 @@ export class AccountsService {
   constructor(
     private readonly stores: Stores,
     private readonly clock: Clock,
+    private readonly auditLog: AuditLog,
   ) {}
 
   private audit(stores: Stores, viewer: Viewer | null, entry: AuditEntry): Promise<void> {
-    return new AuditLog(this.clock).record(stores, viewer, entry);
+    return this.auditLog.record(stores, viewer, entry);
   }
 
   /**

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { LineageView } from '../offers/lineage-port.js';
+import type { AuditLog } from '../audit/service.js';
 import { changeLicense, type LicenseActor } from '../licensing/audit.js';
 import { addDays } from '../licensing/status.js';
 import {
@@ -20,6 +21,7 @@ export interface EventDeps {
   stripe: Stripe;
   lineage: LineageView;
   platformFeeBps: number;
+  audit: AuditLog;
 }
 
 const idOf = (x: string | { id: string } | null | undefined) => (x == null ? undefined : typeof x === 'string' ? x : x.id);
@@ -43,13 +45,13 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
       const license = await licenseFor(tx, licenseIdOf(session));
       if (!license) return;
       if (sub) {
-        await applySubscription(tx, license, sub, now);
+        await applySubscription(tx, stripeActor(deps.audit, now), license, sub, now);
         return;
       }
       if (session.mode !== 'payment') return;
       if (session.payment_status === 'paid') {
         const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
-        const active = license.status === 'PENDING_PAYMENT' ? await activate(tx, license, now) : license;
+        const active = license.status === 'PENDING_PAYMENT' ? await activate(tx, stripeActor(deps.audit, now), license, now) : license;
         await settlePayment(tx, deps.lineage, deps.platformFeeBps, active, {
           id: idOf(session.payment_intent) ?? session.id,
           amountCents: session.amount_total ?? license.amountCents ?? 0,
@@ -59,7 +61,12 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
           settledAt: now,
         });
       } else if (session.status === 'expired' && license.status === 'PENDING_PAYMENT') {
-        await changeLicense(tx, stripeActor(now), license, { status: 'CANCELED', canceledAt: now, checkoutUrl: null, updatedAt: now });
+        await changeLicense(tx, stripeActor(deps.audit, now), license, {
+          status: 'CANCELED',
+          canceledAt: now,
+          checkoutUrl: null,
+          updatedAt: now,
+        });
       }
     };
   }
@@ -71,7 +78,7 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
     return async (tx, now) => {
       const license = (await licenseFor(tx, licenseIdOf(sub))) ?? (await tx.licensing.licenseBySubscription(sub.id));
       if (!license) return;
-      const updated = await applySubscription(tx, license, sub, now);
+      const updated = await applySubscription(tx, stripeActor(deps.audit, now), license, sub, now);
       if (invoice.status === 'paid' && invoice.amount_paid > 0) {
         await settlePayment(tx, deps.lineage, deps.platformFeeBps, updated, {
           id: invoice.id!,
@@ -88,7 +95,7 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
     const sub = await stripe.subscriptions.retrieve(object.id!);
     return async (tx, now) => {
       const license = (await licenseFor(tx, licenseIdOf(sub))) ?? (await tx.licensing.licenseBySubscription(sub.id));
-      if (license) await applySubscription(tx, license, sub, now);
+      if (license) await applySubscription(tx, stripeActor(deps.audit, now), license, sub, now);
     };
   }
   if (type === 'account.updated') {
@@ -110,12 +117,12 @@ async function licenseFor(tx: Stores, id: string | undefined): Promise<LicenseRo
 }
 
 /** License changes driven by Stripe are the platform's acts, recorded with their source. */
-function stripeActor(now: Date): LicenseActor {
-  return { clock: { now: () => now }, viewer: null, source: 'stripe' };
+function stripeActor(audit: AuditLog, now: Date): LicenseActor {
+  return { audit, clock: { now: () => now }, viewer: null, source: 'stripe' };
 }
 
-async function activate(tx: Stores, license: LicenseRow, now: Date): Promise<LicenseRow> {
-  return changeLicense(tx, stripeActor(now), license, {
+async function activate(tx: Stores, actor: LicenseActor, license: LicenseRow, now: Date): Promise<LicenseRow> {
+  return changeLicense(tx, actor, license, {
     status: 'ACTIVE',
     startsAt: now,
     expiresAt: license.termDays ? addDays(now, license.termDays) : null,
@@ -124,10 +131,16 @@ async function activate(tx: Stores, license: LicenseRow, now: Date): Promise<Lic
   });
 }
 
-async function applySubscription(tx: Stores, license: LicenseRow, sub: Stripe.Subscription, now: Date): Promise<LicenseRow> {
+async function applySubscription(
+  tx: Stores,
+  actor: LicenseActor,
+  license: LicenseRow,
+  sub: Stripe.Subscription,
+  now: Date,
+): Promise<LicenseRow> {
   if (TERMINAL_STATUSES.includes(license.status)) return license;
   const patch = licensePatchFromSubscription(license, sub);
-  return changeLicense(tx, stripeActor(now), license, {
+  return changeLicense(tx, actor, license, {
     ...patch,
     ...(patch.status && patch.status !== 'PENDING_PAYMENT' ? { checkoutUrl: null } : {}),
     updatedAt: now,

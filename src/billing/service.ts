@@ -9,7 +9,7 @@ import { BadUserInputError, ForbiddenError } from '../errors.js';
 import type { LineageView } from '../offers/lineage-port.js';
 import { parseInput } from '../validation.js';
 import { createConnectAccount, createOnboardingLink } from './connect-account.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import { effectOfEvent } from './handle-event.js';
 import { payoutFlagsFromAccount } from './mappers.js';
 import { payPendingRoyalties } from './pay-royalties.js';
@@ -36,6 +36,7 @@ export class BillingService {
       stripe: Config['stripe'];
       platformFeeBps: number;
       lineage: LineageView;
+      audit: AuditLog;
       log: (err: unknown, msg: string) => void;
     },
   ) {}
@@ -120,7 +121,7 @@ export class BillingService {
       return { status: 400, body: { error: 'Bad Request', message: 'Invalid or expired Stripe-Signature' } };
     }
     const effect = await effectOfEvent(
-      { stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps },
+      { stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps, audit: this.settings.audit },
       event,
     );
     const now = this.clock.now();
@@ -133,7 +134,7 @@ export class BillingService {
         receivedAt: now,
       });
       if (recorded) {
-        await new AuditLog(this.clock).record(tx, null, {
+        await this.settings.audit.record(tx, null, {
           action: 'webhook.received',
           subjectType: 'StripeEvent',
           subjectId: event.id,

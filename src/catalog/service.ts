@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import { datasetStatusChanged, versionPublished } from '../events/builders.js';
 import { emitEvents } from '../events/emit.js';
 import type { Clock } from '../clock.js';
@@ -42,20 +42,39 @@ export type ListingChanged = (datasetId: string) => void;
 
 type FileInput = { path: string; byteSize: bigint; sha256: string; rowCount?: bigint | null };
 
+export interface CatalogDeps {
+  stores: Stores;
+  clock: Clock;
+  audit: AuditLog;
+  /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
+  derivationLicenses: DerivationLicenses;
+  /** What a vendor may declare: the largest file and its storage quota. */
+  storage: StorageLimits;
+  /** The collapse-risk thresholds a version's lineage is frozen with at publish. */
+  collapseRisk: CollapseRiskSettings;
+  /** Called on suspension and reinstatement (the download gate drops its cached status). */
+  listingChanged: ListingChanged;
+}
+
 /** Listings and their versions: what vendors write and what everyone browses. */
 export class CatalogService {
-  constructor(
-    private readonly stores: Stores,
-    private readonly clock: Clock,
-    /** Licensing's answer to "may this vendor derive from that source?" when it neither owns it nor are its terms open. */
-    private readonly derivationLicenses: DerivationLicenses,
-    /** What a vendor may declare: the largest file and its storage quota. */
-    private readonly storage: StorageLimits,
-    /** The collapse-risk thresholds a version's lineage is frozen with at publish. */
-    private readonly collapseRisk: CollapseRiskSettings,
-    /** Only suspension and reinstatement call it; services that never change a listing's status may leave it out. */
-    private readonly listingChanged: ListingChanged = () => undefined,
-  ) {}
+  private readonly stores: Stores;
+  private readonly clock: Clock;
+  private readonly audit: AuditLog;
+  private readonly derivationLicenses: DerivationLicenses;
+  private readonly storage: StorageLimits;
+  private readonly collapseRisk: CollapseRiskSettings;
+  private readonly listingChanged: ListingChanged;
+
+  constructor(deps: CatalogDeps) {
+    this.stores = deps.stores;
+    this.clock = deps.clock;
+    this.audit = deps.audit;
+    this.derivationLicenses = deps.derivationLicenses;
+    this.storage = deps.storage;
+    this.collapseRisk = deps.collapseRisk;
+    this.listingChanged = deps.listingChanged;
+  }
 
   /** Declared files within the largest file allowed and the vendor's storage quota, else BAD_USER_INPUT naming the field. */
   private async assertFilesFit(stores: Stores, vendorId: string, files: readonly FileInput[]): Promise<void> {
@@ -386,7 +405,7 @@ export class CatalogService {
         updatedAt: now,
         ...catalogLineageColumns(lineage),
       });
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'dataset.published',
         subjectType: 'DatasetVersion',
         subjectId: published.id,
@@ -412,7 +431,7 @@ export class CatalogService {
         suspendedReason: input.reason,
         updatedAt: this.clock.now(),
       });
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'dataset.suspended',
         subjectType: 'Dataset',
         subjectId: dataset.id,
@@ -441,7 +460,7 @@ export class CatalogService {
         suspendedReason: null,
         updatedAt: this.clock.now(),
       });
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'dataset.reinstated',
         subjectType: 'Dataset',
         subjectId: dataset.id,

@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { MixSettings } from '../config.js';
@@ -24,6 +24,15 @@ export interface CoverageReportView extends CoverageStats {
   inheritedFromIds: string[];
 }
 
+export interface CoverageDeps {
+  stores: Stores;
+  clock: Clock;
+  catalog: CatalogService;
+  lineage: LineageService;
+  settings: MixSettings;
+  audit: AuditLog;
+}
+
 /**
  * Coverage reports: who is represented in a version. The owning vendor (attesting it itself, or passing on a third
  * party's report) or a platform admin (always as a third party) attaches them; anyone who can see the version reads
@@ -31,13 +40,21 @@ export interface CoverageReportView extends CoverageStats {
  * @example const views = await coverage.reports(version);
  */
 export class CoverageService {
-  constructor(
-    private readonly stores: Stores,
-    private readonly clock: Clock,
-    private readonly catalog: CatalogService,
-    private readonly lineage: LineageService,
-    private readonly settings: MixSettings,
-  ) {}
+  private readonly stores: Stores;
+  private readonly clock: Clock;
+  private readonly catalog: CatalogService;
+  private readonly lineage: LineageService;
+  private readonly settings: MixSettings;
+  private readonly audit: AuditLog;
+
+  constructor(deps: CoverageDeps) {
+    this.stores = deps.stores;
+    this.clock = deps.clock;
+    this.catalog = deps.catalog;
+    this.lineage = deps.lineage;
+    this.settings = deps.settings;
+    this.audit = deps.audit;
+  }
 
   /** Every report of a version the caller can already see, newest first. */
   async reports(version: DatasetVersionRow): Promise<CoverageReportView[]> {
@@ -86,7 +103,7 @@ export class CoverageService {
         },
         shares(groups),
       );
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'coverage_report.attached',
         subjectType: 'CoverageReport',
         subjectId: created.id,

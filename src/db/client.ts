@@ -3,7 +3,7 @@ import type { Logger, SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Limits } from '../config.js';
-import { isDatabaseUnavailable } from './pg-errors.js';
+import { isDatabaseUnavailable, RequestDeadlineExceededError } from './pg-errors.js';
 
 // No relational schema: every query goes through a store's query builder or SQL, and a database handle without
 // one costs nothing to make per request.
@@ -20,14 +20,6 @@ export interface QueryStats {
    * transaction still ends cleanly): a request answered 503 for its deadline stops at its next statement.
    */
   deadline?: number | undefined;
-}
-
-/** Raised instead of running a statement for a request past its deadline; the client has had its 503 already. */
-export class RequestDeadlineExceededError extends Error {
-  constructor() {
-    super('The request passed its deadline; statement not run');
-    this.name = 'RequestDeadlineExceededError';
-  }
 }
 
 export interface DatabaseOptions {

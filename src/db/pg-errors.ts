@@ -52,3 +52,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** Raised instead of running a statement for a request past its deadline; the client has had its 503 already. */
+export class RequestDeadlineExceededError extends Error {
+  constructor() {
+    super('The request passed its deadline; statement not run');
+    this.name = 'RequestDeadlineExceededError';
+  }
+}

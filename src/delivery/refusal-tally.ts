@@ -1,4 +1,4 @@
-import { AuditLog, type AuditEntry } from '../audit/service.js';
+import type { AuditEntry, AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
@@ -40,17 +40,15 @@ const MAX_TALLIES_PER_WINDOW = 1000;
  */
 export class RefusalTally {
   private readonly open = new Map<string, Tally>();
-  private readonly audit: AuditLog;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
     private readonly options: { checkEveryMs: number; onError: (err: unknown) => void },
-  ) {
-    this.audit = new AuditLog(clock);
-  }
+  ) {}
 
   count(refusal: UnauthenticatedRefusal): void {
     const now = this.clock.now().getTime();

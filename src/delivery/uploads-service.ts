@@ -22,15 +22,29 @@ const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 export type UploadOutcome =
   { ok: true; upload: UploadRow } | { ok: false; status: 400 | 401 | 403 | 404 | 409 | 410 | 413; code: string; message: string };
 
+export interface UploadsDeps {
+  stores: Stores;
+  catalog: CatalogService;
+  storage: FileStorage;
+  clock: Clock;
+  limits: StorageLimits;
+}
+
 /** Vendors upload the declared files of draft versions; publishing needs every one of them stored. */
 export class UploadsService {
-  constructor(
-    private readonly stores: Stores,
-    private readonly catalog: CatalogService,
-    private readonly storage: FileStorage,
-    private readonly clock: Clock,
-    private readonly limits: StorageLimits,
-  ) {}
+  private readonly stores: Stores;
+  private readonly catalog: CatalogService;
+  private readonly storage: FileStorage;
+  private readonly clock: Clock;
+  private readonly limits: StorageLimits;
+
+  constructor(deps: UploadsDeps) {
+    this.stores = deps.stores;
+    this.catalog = deps.catalog;
+    this.storage = deps.storage;
+    this.clock = deps.clock;
+    this.limits = deps.limits;
+  }
 
   /**
    * Opens an upload for one declared file of a draft version the caller's organization owns.

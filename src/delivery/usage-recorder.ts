@@ -1,4 +1,4 @@
-import { AuditLog, type AuditEntry } from '../audit/service.js';
+import type { AuditEntry, AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { Stores } from '../db/stores/index.js';
@@ -65,7 +65,6 @@ export class UsageRecorder {
   /** Responses being sent right now, counted at their full size until they end. */
   private readonly inflightByLicense = new Map<string, Usage>();
 
-  private readonly audit: AuditLog;
   /** Reads in `withoutWrites` under way; writes wait for `readersDone`. */
   private readers = 0;
   private readersDone: Promise<void> | undefined;
@@ -74,10 +73,9 @@ export class UsageRecorder {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
     private readonly options: UsageRecorderOptions,
-  ) {
-    this.audit = new AuditLog(clock);
-  }
+  ) {}
 
   /**
    * Whether a new download may start: false (and counted) when the buffer is full because the database has not

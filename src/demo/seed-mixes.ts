@@ -1,11 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import type { CatalogService } from '../catalog/service.js';
-import type { Clock } from '../clock.js';
-import { CoverageService } from '../coverage/service.js';
-import type { Stores } from '../db/stores/index.js';
-import { LineageService } from '../lineage/service.js';
-import { MixesService } from '../mixes/service.js';
-import type { DemoSettings } from './seed.js';
+import type { RequestServices } from '../context.js';
 
 /** Coverage reports the demo attaches: region of the support tickets and their derivatives, language of read speech. */
 const COVERAGE: { release: string; attribute: string; groups: Record<string, number>; attestedBy: string; thirdParty?: boolean }[] = [
@@ -60,7 +54,6 @@ const MIXES: { name: string; regime: 'ACCUMULATE' | 'REPLACE'; components: [stri
 ];
 
 export interface DemoMixesInput {
-  catalog: CatalogService;
   admin: Viewer;
   /** The owner of each vendor, by vendor slug. */
   vendorOwners: Map<string, Viewer>;
@@ -72,12 +65,10 @@ export interface DemoMixesInput {
 /**
  * Attaches the demo's coverage reports and builds the demo buyer's training mixes, through the same services as the
  * API, inside the demo seed's transaction.
- * @example await seedMixes(stores, history, settings, { catalog, admin, vendorOwners, buyer, versionIds });
+ * @example await seedMixes(services, { admin, vendorOwners, buyer, versionIds });
  */
-export async function seedMixes(stores: Stores, clock: Clock, settings: DemoSettings, input: DemoMixesInput): Promise<void> {
-  const lineage = new LineageService(stores, clock, input.catalog, 'http://localhost', settings.collapseRisk);
-  const coverage = new CoverageService(stores, clock, input.catalog, lineage, settings.mixes);
-  const mixes = new MixesService(stores, clock, input.catalog, coverage, settings.collapseRisk, settings.mixes);
+export async function seedMixes(services: RequestServices, input: DemoMixesInput): Promise<void> {
+  const { stores, coverage, mixes } = services;
   const versionOf = (release: string) => {
     const id = input.versionIds.get(release);
     if (!id) throw new Error(`demo mixes: ${release} is not a published demo version`);

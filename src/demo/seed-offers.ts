@@ -1,6 +1,6 @@
 import { Viewer, type Principal } from '../accounts/viewer.js';
-import { commerceServices } from '../billing/commerce.js';
 import type { Clock } from '../clock.js';
+import type { RequestServices } from '../context.js';
 import type { Stores } from '../db/stores/index.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
 import { lineageFor } from '../offers/lineage-port.js';
@@ -21,19 +21,15 @@ export interface DemoCommerceInput {
  * Seeds offers of every pricing model on the demo datasets (some needing approval, royalties on the real datasets
  * others derive from) and gives the demo buyer licenses in several states, through the same services as the API,
  * in local billing mode: every flow can be walked on a laptop. Runs inside the demo seed's transaction.
- * @example await seedOffers(stores, history, { admin, owners, buyer, datasetIds });
+ * @example await seedOffers(services, history, { admin, owners, buyer, datasetIds });
  */
 export async function seedOffers(
-  stores: Stores,
+  services: RequestServices,
   clock: Clock & { set(ms: number): void },
   input: DemoCommerceInput,
 ): Promise<{ offers: number; licenses: number }> {
   const t0 = clock.now().getTime();
-  const { offers, licensing, billing } = commerceServices(stores, clock, {
-    stripe: null,
-    config: { stripe: undefined, platformFeeBps: 1000 },
-    log: () => undefined,
-  });
+  const { stores, offers, licensing, billing } = services;
   const lineage = lineageFor(stores);
   const buyer = new Viewer(
     principal({

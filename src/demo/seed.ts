@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { hashApiKeySecret } from '../accounts/api-key-secret.js';
-import { AccountsService } from '../accounts/service.js';
+import type { AccountsService } from '../accounts/service.js';
 import { Viewer, type Principal } from '../accounts/viewer.js';
-import { CatalogService } from '../catalog/service.js';
+import { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { ProcessParts } from '../composition.js';
+import { RequestServices, type ServiceParts } from '../context.js';
 import type { UserRow } from '../db/stores/accounts-store.js';
 import { Stores } from '../db/stores/index.js';
 import { blobKey, type FileStorage } from '../delivery/storage.js';
 import { UNLIMITED_STORAGE } from '../delivery/storage-allowance.js';
-import { NO_DERIVATION_LICENSES } from '../lineage/rights.js';
 import { newId } from '../ids.js';
 import { seedOffers } from './seed-offers.js';
 import { seedMixes } from './seed-mixes.js';
@@ -65,18 +64,31 @@ class HistoryClock implements Clock {
 
 export const demoDatasetCount = (): number => DEMO_VENDORS.reduce((n, v) => n + v.datasets.length, 0);
 
-/** The settings the demo is computed with (the server's, so its numbers match what the API shows). */
-export type DemoSettings = Pick<Config, 'collapseRisk' | 'mixes'>;
+/**
+ * The parts the demo's services are built from: the server's (so its numbers match what the API shows), except
+ * that the seed writes on its own history clock, in local billing mode, without a storage quota.
+ */
+function demoParts(parts: ProcessParts, history: Clock): ServiceParts {
+  const { config } = parts;
+  return {
+    ...parts,
+    clock: history,
+    audit: new AuditLog(history),
+    stripe: null,
+    config: { ...config, stripe: undefined, platformFeeBps: 1000, limits: { ...config.limits, storage: UNLIMITED_STORAGE } },
+  };
+}
 
 /**
  * Seeds the demo catalog on an empty database (platform staff may exist), through the same services as the API,
  * in one transaction: a second run finds it and changes nothing. Datasets and versions are back-dated over the
  * last 18 months so the catalog reads like a marketplace with a history. The demo accounts get `keys`.
- * @example const { created, datasets, keys } = await seedDemo(database.db, systemClock, storage, keptDemoKeys(dataDir), config);
+ * @example const { created, datasets, keys } = await seedDemo(parts, keptDemoKeys(dataDir));
  */
-export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys: DemoKeys, settings: DemoSettings): Promise<SeedResult> {
+export async function seedDemo(parts: ProcessParts, keys: DemoKeys): Promise<SeedResult> {
+  const { clock, storage } = parts;
   const datasets = demoDatasetCount();
-  return new Stores(db).transaction(async (stores) => {
+  return new Stores(parts.database.db).transaction(async (stores) => {
     // A concurrently started seed waits here for the whole other seed, which can outlast the pool's statement timeout.
     await stores.db.execute(`SET LOCAL statement_timeout = ${SEED_STATEMENT_TIMEOUT_MS}`);
     await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
@@ -90,8 +102,9 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys:
     const end = clock.now().getTime();
     const start = end - HISTORY;
     const history = new HistoryClock(start);
-    const accounts = new AccountsService(stores, history);
-    const catalog = new CatalogService(stores, history, NO_DERIVATION_LICENSES, UNLIMITED_STORAGE, settings.collapseRisk);
+    // The demo's own log is silent: a failure fails the seed, which main reports.
+    const services = new RequestServices(demoParts(parts, history), { stores, origin: 'http://localhost', log: () => undefined });
+    const { accounts, catalog } = services;
     const anonymous = new Viewer(null);
 
     const adminUser = await demoAdmin(stores, accounts, history, keys.admin);
@@ -178,10 +191,9 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys:
       await catalog.publishVersion(owner, { id: version.id });
       versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
     }
-    await seedOffers(stores, history, { admin, owners, buyer, datasetIds });
+    await seedOffers(services, history, { admin, owners, buyer, datasetIds });
     history.set(end - DAY);
-    await seedMixes(stores, history, settings, {
-      catalog,
+    await seedMixes(services, {
       admin,
       vendorOwners: new Map([...owners].map(([vendor, viewer]) => [vendor.slug, viewer])),
       buyer: new Viewer(

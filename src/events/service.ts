@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { WebhookSettings } from '../config.js';
 import type { Stores } from '../db/stores/index.js';
@@ -26,6 +26,7 @@ export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 /** What the service needs beyond stores and clock: the secret sealing endpoint secrets and the delivery rules. */
 export interface EventsDeps {
   serverSecret: string;
+  audit: AuditLog;
   webhooks: Pick<WebhookSettings, 'allowPrivate'>;
 }
 
@@ -260,6 +261,6 @@ export class EventsService {
   }
 
   private audit(tx: Stores, viewer: Viewer, action: string, endpoint: WebhookEndpointRow, details: Record<string, unknown>) {
-    return new AuditLog(this.clock).record(tx, viewer, { action, subjectType: 'WebhookEndpoint', subjectId: endpoint.id, details });
+    return this.deps.audit.record(tx, viewer, { action, subjectType: 'WebhookEndpoint', subjectId: endpoint.id, details });
   }
 }

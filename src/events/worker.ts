@@ -22,7 +22,7 @@ const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 1000;
  * Sends the webhook outbox for one server process. Each batch is leased (`lease_until`, `FOR UPDATE SKIP LOCKED`) and
  * committed before any request goes out; each result is recorded in its own short transaction by the lease holder.
  * A crash mid-send leaves the lease to run out, and the delivery goes again with the same `webhook-id`.
- * @example const worker = new WebhookWorker(db, clock, config.webhooks, secret); worker.start(); … await worker.stop();
+ * @example const worker = new WebhookWorker(db, clock, config.webhooks, secret, log); worker.start(); … await worker.stop();
  */
 export class WebhookWorker {
   private readonly loop: PassLoop<number>;
@@ -34,7 +34,7 @@ export class WebhookWorker {
     private readonly settings: WebhookSettings,
     /** The server secret that seals endpoint signing secrets. */
     private readonly serverSecret: string,
-    private readonly log: (err: unknown, message: string) => void = () => undefined,
+    private readonly log: (err: unknown, message: string) => void,
   ) {
     this.loop = new PassLoop(
       () => this.pass(),

@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
-import type { Database } from '../db/client.js';
+import type { ProcessParts } from '../composition.js';
 import type { AuditEventRow } from '../db/stores/audit-store.js';
-import { Stores } from '../db/stores/index.js';
 import { instantInRange } from '../validation.js';
+import { requestServices } from './request-services.js';
 import { requestViewer } from './request-viewer.js';
 import { actionList, actionName, actionPrefix, actionQuery } from '../audit/action-filter.js';
 
@@ -80,10 +79,11 @@ function toRecord(e: AuditEventRow) {
  * `GET /audit/export?format=ndjson|csv&from&to&action&actions&actionPrefix&organizationId&datasetId&licenseId&actorId` (API key):
  * streams the audit trail oldest first, in batches, for auditors (staff see all, members their organization's).
  */
-export function registerAuditExport(app: FastifyInstance, deps: { database: Database; clock: Clock }): void {
+export function registerAuditExport(app: FastifyInstance, parts: ProcessParts): void {
   app.get('/audit/export', { config: { rateLimit: 'json' } }, async (request, reply) => {
-    const stores = new Stores(deps.database.forRequest(request.queryStats));
-    const viewer = await requestViewer(request, stores, deps.clock);
+    const services = requestServices(parts, request);
+    const { stores } = services;
+    const viewer = await requestViewer(request, services);
     const principal = viewer?.principal;
     if (!viewer || !principal)
       return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
@@ -119,7 +119,7 @@ export function registerAuditExport(app: FastifyInstance, deps: { database: Data
         after = batch.at(-1)!.seq;
       }
     }
-    const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
+    const stamp = parts.clock.now().toISOString().replace(/[:.]/g, '-');
     return reply
       .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('content-disposition', `attachment; filename="assay-audit-${stamp}.${q.format}"`)

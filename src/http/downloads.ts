@@ -1,13 +1,8 @@
 import { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { FilePath } from '../catalog/inputs.js';
-import type { Clock } from '../clock.js';
-import type { Database } from '../db/client.js';
-import type { DownloadGate } from '../delivery/download-gate.js';
+import type { ProcessParts } from '../composition.js';
 import { responseUsage } from '../delivery/range.js';
-import type { FileStorage } from '../delivery/storage.js';
-import type { UsageRecorder } from '../delivery/usage-recorder.js';
-import type { RefusalTally } from '../delivery/refusal-tally.js';
 import { newId } from '../ids.js';
 import { addressKey } from './rate-limit.js';
 import { sendServiceUnavailable } from './unavailable.js';
@@ -20,33 +15,29 @@ type DataRoute = { Params: { versionId: string; '*': string } };
  */
 export function registerDownloads(
   app: FastifyInstance,
+  parts: ProcessParts,
   deps: {
-    database: Database;
-    gate: DownloadGate;
-    storage: FileStorage;
-    recorder: UsageRecorder;
-    tally: RefusalTally;
     /** Told the reason of every refused download (for the metrics). */
     onRefused: (reason: string) => void;
-    clock: Clock;
   },
 ): void {
+  const { database, downloadGate: gate, storage, usageRecorder: recorder, refusalTally: tally, clock } = parts;
   app.get<DataRoute>('/data/:versionId/*', { config: { rateLimit: 'json' } }, async (request, reply) => {
     const { versionId } = request.params;
     const filePath = request.params['*'];
     const clientAddress = request.ip;
     // Nothing is served (or refused) that could not be recorded: with the usage buffer full, the answer is 503.
-    if (!deps.recorder.admit()) return sendServiceUnavailable(reply, 'Usage cannot be recorded right now; try again shortly');
+    if (!recorder.admit()) return sendServiceUnavailable(reply, 'Usage cannot be recorded right now; try again shortly');
     // No valid token was shown: counted per address and reason, not one audit event per request (see RefusalTally).
     const refusedUnauthenticated = (reason: string, status: number) => {
       deps.onRefused(reason);
-      deps.tally.count({ reason, status, clientAddress: addressKey(clientAddress), versionId, filePath });
+      tally.count({ reason, status, clientAddress: addressKey(clientAddress), versionId, filePath });
     };
     if (!FilePath.safeParse(filePath).success) {
       refusedUnauthenticated('BAD_PATH', 400);
       return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
     }
-    const decision = await deps.gate.check(
+    const decision = await gate.check(
       {
         authorization: request.headers.authorization,
         versionId,
@@ -55,13 +46,13 @@ export function registerDownloads(
         ifNoneMatch: request.headers['if-none-match'],
         head: request.method === 'HEAD',
       },
-      deps.database.forRequest(request.queryStats),
+      database.forRequest(request.queryStats),
     );
     if (!('claims' in decision) && decision.status === 401 && !decision.licenseId) {
       refusedUnauthenticated(decision.reason, 401);
     } else if (!('claims' in decision)) {
       deps.onRefused(decision.reason);
-      deps.recorder.deny({
+      recorder.deny({
         id: newId('accessDenial'),
         status: decision.status,
         reason: decision.reason,
@@ -72,7 +63,7 @@ export function registerDownloads(
         versionId,
         filePath,
         clientAddress,
-        deniedAt: deps.clock.now(),
+        deniedAt: clock.now(),
       });
     }
     if (!('claims' in decision)) {
@@ -100,10 +91,9 @@ export function registerDownloads(
       rangeEnd: range?.end ?? null,
       status,
       clientAddress,
-      servedAt: deps.clock.now(),
+      servedAt: clock.now(),
     });
-    const record = (status: number, bytes: number, range?: { start: number; end: number }) =>
-      deps.recorder.record(event(status, bytes, range));
+    const record = (status: number, bytes: number, range?: { start: number; end: number }) => recorder.record(event(status, bytes, range));
 
     if (plan.status === 304) {
       record(304, 0);
@@ -122,7 +112,7 @@ export function registerDownloads(
     }
 
     // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
-    const inflight = deps.recorder.begin(license.id, plan.usage);
+    const inflight = recorder.begin(license.id, plan.usage);
     let sent = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -135,7 +125,7 @@ export function registerDownloads(
     const done = () => inflight.end(event(status, sent, span));
     reply.raw.once('finish', done);
     reply.raw.once('close', done);
-    const source = deps.storage.read(blob.storageKey, span);
+    const source = storage.read(blob.storageKey, span);
     source.on('error', (err) => counter.destroy(err));
     return reply.send(source.pipe(counter));
   });

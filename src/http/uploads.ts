@@ -1,25 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { CatalogService } from '../catalog/service.js';
-import type { Clock } from '../clock.js';
-import type { CollapseRiskSettings } from '../config.js';
-import { derivationLicenses } from '../licensing/derivation-licenses.js';
-import type { Database } from '../db/client.js';
-import { Stores } from '../db/stores/index.js';
-import type { FileStorage } from '../delivery/storage.js';
-import { UploadsService } from '../delivery/uploads-service.js';
-import type { StorageLimits } from '../delivery/storage-allowance.js';
+import type { ProcessParts } from '../composition.js';
 import { withIdleTimeout } from './receive-timeout.js';
+import { requestServices } from './request-services.js';
 import { requestViewer } from './request-viewer.js';
 
 /** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
 export function registerUploads(
   app: FastifyInstance,
   deps: {
-    database: Database;
-    storage: FileStorage;
-    clock: Clock;
-    limits: StorageLimits;
-    collapseRisk: CollapseRiskSettings;
+    parts: ProcessParts;
     /** An upload that sends nothing for this long is cut; one that keeps sending may take as long as it needs (0: never). */
     idleTimeoutMs: number;
   },
@@ -32,14 +21,12 @@ export function registerUploads(
       '/uploads/:uploadId',
       { config: { rateLimit: 'json', streamsBody: true } },
       async (request, reply) => {
-        const stores = new Stores(deps.database.forRequest(request.queryStats));
-        const viewer = await requestViewer(request, stores, deps.clock);
+        const services = requestServices(deps.parts, request);
+        const viewer = await requestViewer(request, services);
         if (!viewer)
           return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
         const length = request.headers['content-length'];
-        const catalog = new CatalogService(stores, deps.clock, derivationLicenses(deps.clock), deps.limits, deps.collapseRisk);
-        const service = new UploadsService(stores, catalog, deps.storage, deps.clock, deps.limits);
-        const outcome = await service.receive(
+        const outcome = await services.uploads.receive(
           viewer,
           request.params.uploadId,
           () => withIdleTimeout(request.raw, deps.idleTimeoutMs),

@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog, type AuditEntry } from '../audit/service.js';
+import type { AuditEntry, AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import { accessRequestDecided, licenseStatusChanged } from '../events/builders.js';
@@ -8,6 +8,7 @@ import type { LicenseRow, LicenseStatus } from '../db/stores/licensing-store.js'
 
 /** Who changed a license: a signed-in user, or the platform acting on a Stripe event. */
 export interface LicenseActor {
+  audit: AuditLog;
   clock: Clock;
   viewer: Viewer | null;
   /** For system acts (webhooks): what drove the change. */
@@ -50,7 +51,7 @@ export function auditLicense(
     details: { status: license.status, ...(actor.source ? { source: actor.source } : {}), ...details },
     ...(actor.viewer ? {} : { actor: { userId: null, organizationId: null } }),
   };
-  return new AuditLog(actor.clock).record(tx, actor.viewer, entry);
+  return actor.audit.record(tx, actor.viewer, entry);
 }
 
 /**
@@ -80,10 +81,15 @@ export async function changeLicense(
 }
 
 /** Ends every license whose term is over (optionally one organization's licenses of one offer), recording each. */
-export async function expireDueLicenses(tx: Stores, clock: Clock, only?: { licenseeId: string; offerId: string }): Promise<number> {
+export async function expireDueLicenses(
+  tx: Stores,
+  audit: AuditLog,
+  clock: Clock,
+  only?: { licenseeId: string; offerId: string },
+): Promise<number> {
   const expired = await tx.licensing.expireDue(clock.now(), only);
   for (const license of expired) {
-    await auditLicense(tx, { clock, viewer: null, source: 'term' }, license, 'license.expired', {
+    await auditLicense(tx, { audit, clock, viewer: null, source: 'term' }, license, 'license.expired', {
       expiresAt: license.expiresAt?.toISOString() ?? null,
     });
   }

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { Viewer } from '../accounts/viewer.js';
+import type { AuditLog } from '../audit/service.js';
 import { createCheckoutSession } from '../billing/create-checkout-session.js';
 import { createUsagePrice, createUsageSubscription } from '../billing/create-usage-subscription.js';
 import { ensureStripeCustomer } from '../billing/ensure-customer.js';
@@ -20,7 +21,7 @@ import type { LineageView } from '../offers/lineage-port.js';
 import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
-import { auditLicense, changeLicense, expireDueLicenses } from './audit.js';
+import { auditLicense, changeLicense, expireDueLicenses, type LicenseActor } from './audit.js';
 import { accessRequestCreated } from '../events/builders.js';
 import { checkAnswers } from '../offers/questions.js';
 import { canSeeOffer } from '../offers/service.js';
@@ -31,6 +32,7 @@ import { addDays, addInterval, effectiveStatus } from './status.js';
 /** What licensing needs from billing: the Stripe client (null in local billing mode) and the platform's cut. */
 export interface BillingDeps {
   stripe: Stripe | null;
+  audit: AuditLog;
   platformFeeBps: number;
   lineage: LineageView;
   log: (err: unknown, message: string) => void;
@@ -43,6 +45,11 @@ export class LicensingService {
     private readonly clock: Clock,
     private readonly deps: BillingDeps,
   ) {}
+
+  /** A user's act on a license, for its audit record and events. */
+  private actor(viewer: Viewer): LicenseActor {
+    return { audit: this.deps.audit, clock: this.clock, viewer };
+  }
 
   get billingMode(): 'LOCAL' | 'STRIPE' {
     return this.deps.stripe ? 'STRIPE' : 'LOCAL';
@@ -159,7 +166,7 @@ export class LicensingService {
     let created: LicenseRow | undefined;
     try {
       created = await this.stores.transaction(async (tx) => {
-        await expireDueLicenses(tx, this.clock, { licenseeId, offerId: offer.id });
+        await expireDueLicenses(tx, this.deps.audit, this.clock, { licenseeId, offerId: offer.id });
         // One trial per organization and offer: a later purchase (after a cancel or expiry) pays from day one.
         const trialDays = offer.trialDays && !(await tx.licensing.hadTrial(licenseeId, offer.id)) ? offer.trialDays : null;
         const inserted = await tx.licensing.insertLicense({
@@ -194,7 +201,7 @@ export class LicensingService {
           updatedAt: now,
         });
         if (!inserted) return undefined;
-        await auditLicense(tx, { clock: this.clock, viewer }, inserted, 'license.created', {
+        await auditLicense(tx, this.actor(viewer), inserted, 'license.created', {
           offerId: offer.id,
           pricingModel: offer.pricingModel,
           billingMode: this.billingMode,
@@ -241,7 +248,7 @@ export class LicensingService {
    * settled in the same transaction; a paid offer in Stripe mode waits for payment.
    */
   private async proceed(tx: Stores, viewer: Viewer, license: LicenseRow, now: Date): Promise<LicenseRow> {
-    const actor = { clock: this.clock, viewer };
+    const actor = this.actor(viewer);
     if (license.pricingModel !== 'FREE' && this.deps.stripe) {
       return changeLicense(tx, actor, license, { status: 'PENDING_PAYMENT', updatedAt: now });
     }
@@ -309,7 +316,7 @@ export class LicensingService {
             applicationFeeBps,
           });
           const patch = licensePatchFromSubscription(locked, sub);
-          return changeLicense(tx, { clock: this.clock, viewer }, locked, {
+          return changeLicense(tx, this.actor(viewer), locked, {
             ...patch,
             startsAt: patch.status === 'ACTIVE' ? now : null,
             updatedAt: now,
@@ -421,7 +428,7 @@ export class LicensingService {
       const now = this.clock.now();
       const decided = await changeLicense(
         tx,
-        { clock: this.clock, viewer },
+        this.actor(viewer),
         row,
         { decidedAt: now, decidedBy: principal.userId, updatedAt: now },
         {
@@ -445,7 +452,7 @@ export class LicensingService {
       const now = this.clock.now();
       return changeLicense(
         tx,
-        { clock: this.clock, viewer },
+        this.actor(viewer),
         row,
         { status: 'REJECTED', rejectionReason: reason, decidedAt: now, decidedBy: principal.userId, updatedAt: now },
         { action: 'license.rejected', details: { reason } },
@@ -483,7 +490,7 @@ export class LicensingService {
         return this.stores.transaction((tx) =>
           changeLicense(
             tx,
-            { clock: this.clock, viewer },
+            this.actor(viewer),
             license,
             { cancelAtPeriodEnd: true, updatedAt: this.clock.now() },
             {
@@ -541,7 +548,7 @@ export class LicensingService {
       if (row.status === status) return row;
       return changeLicense(
         tx,
-        { clock: this.clock, viewer },
+        this.actor(viewer),
         row,
         { ...extra, status, ...(status === 'CANCELED' ? { canceledAt: now } : { revokedAt: now }), checkoutUrl: null, updatedAt: now },
         { details: extra.revocationReason ? { reason: extra.revocationReason } : {} },

@@ -27,11 +27,6 @@ export interface DerivationLicenses {
   activeDerivationLicense(stores: Stores, query: DerivationLicenseQuery): Promise<string | null>;
 }
 
-/** Until licensing is wired in, nobody holds a license, so only ownership and open terms grant the right. */
-export const NO_DERIVATION_LICENSES: DerivationLicenses = {
-  activeDerivationLicense: async () => null,
-};
-
 /**
  * Decides whether `organizationId` may cite a source; null when it may not (publish answers FORBIDDEN).
  * Order matters only for what is recorded: ownership, then open terms, then a license.

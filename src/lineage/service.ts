@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import { versionRetracted } from '../events/builders.js';
 import { emitEvents } from '../events/emit.js';
 import type { CatalogService } from '../catalog/service.js';
@@ -44,20 +44,37 @@ export interface LineageNode {
   depth: number;
 }
 
+export interface LineageDeps {
+  stores: Stores;
+  clock: Clock;
+  catalog: CatalogService;
+  /** Absolute origin of this server, for Croissant URLs. */
+  origin: string;
+  collapseRiskSettings: CollapseRiskSettings;
+  audit: AuditLog;
+}
+
 /**
  * Lineage for readers (graph, metrics, risk, Croissant) and the lineage mutations (retraction, quality reports).
  * Publishing freezes lineage through `freezeLineage`, called by the catalog inside its publish transaction.
  * @example const view = await lineage.lineage(version); await lineage.ancestors(viewer, view, 10);
  */
 export class LineageService {
-  constructor(
-    private readonly stores: Stores,
-    private readonly clock: Clock,
-    private readonly catalog: CatalogService,
-    /** Absolute origin of this server, for Croissant URLs. */
-    private readonly origin: string,
-    private readonly collapseRiskSettings: CollapseRiskSettings,
-  ) {}
+  private readonly stores: Stores;
+  private readonly clock: Clock;
+  private readonly catalog: CatalogService;
+  private readonly origin: string;
+  private readonly collapseRiskSettings: CollapseRiskSettings;
+  private readonly audit: AuditLog;
+
+  constructor(deps: LineageDeps) {
+    this.stores = deps.stores;
+    this.clock = deps.clock;
+    this.catalog = deps.catalog;
+    this.origin = deps.origin;
+    this.collapseRiskSettings = deps.collapseRiskSettings;
+    this.audit = deps.audit;
+  }
 
   // --- reading -------------------------------------------------------------
 
@@ -259,7 +276,7 @@ export class LineageService {
       // Licensees of this dataset and of every descendant see the retraction in their audit trail and event streams.
       const affected = await tx.lineage.licenseesAffectedBy(retracted.id);
       const descendants = await tx.lineage.countDescendants(retracted.id);
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'dataset.retracted',
         subjectType: 'DatasetVersion',
         subjectId: retracted.id,
@@ -299,7 +316,7 @@ export class LineageService {
         attachedBy: principal.userId,
         createdAt: now,
       });
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'quality_report.attached',
         subjectType: 'QualityReport',
         subjectId: row.id,

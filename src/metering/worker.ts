@@ -41,7 +41,7 @@ class CallPacer {
  * The metering pipeline for one server process: rolls closed windows up into the outbox, then drains due reports in
  * batches claimed with `FOR UPDATE SKIP LOCKED` (the row locks are held while sending, so two processes never send the
  * same report at once; a crash releases them and the report, still PENDING, is resent with the same identifier).
- * @example const worker = new MeteringWorker(db, clock, config); worker.start(); ... await worker.stop();
+ * @example const worker = new MeteringWorker(db, clock, config, log); worker.start(); ... await worker.stop();
  */
 export class MeteringWorker {
   private readonly loop: PassLoop<FlushResult>;
@@ -58,7 +58,7 @@ export class MeteringWorker {
     private readonly db: Db,
     private readonly clock: Clock,
     config: Pick<Config, 'stripe' | 'metering'>,
-    private readonly log: (err: unknown, message: string) => void = () => undefined,
+    private readonly log: (err: unknown, message: string) => void,
     senders: { stripe?: MeterSender | null; local?: MeterSender } = {},
   ) {
     this.settings = config.metering;

@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import type { CatalogService } from '../catalog/service.js';
 import { termsOf, type LicensePermission } from '../catalog/terms.js';
 import type { Clock } from '../clock.js';
@@ -72,6 +72,16 @@ export interface MixSuggestionView {
   currency: string | null;
 }
 
+export interface MixesDeps {
+  stores: Stores;
+  clock: Clock;
+  catalog: CatalogService;
+  coverage: CoverageService;
+  risk: CollapseRiskSettings;
+  settings: MixSettings;
+  audit: AuditLog;
+}
+
 /**
  * Training mixes: a buyer organization's plan of what to train on. Private to that organization (anyone else gets
  * NOT_FOUND); any member creates and edits them, the creator or an OWNER deletes one.
@@ -80,14 +90,23 @@ export interface MixSuggestionView {
 export class MixesService {
   private readonly computed = new Map<string, Promise<MixComputation>>();
 
-  constructor(
-    private readonly stores: Stores,
-    private readonly clock: Clock,
-    private readonly catalog: CatalogService,
-    private readonly coverage: CoverageService,
-    private readonly risk: CollapseRiskSettings,
-    private readonly settings: MixSettings,
-  ) {}
+  private readonly stores: Stores;
+  private readonly clock: Clock;
+  private readonly catalog: CatalogService;
+  private readonly coverage: CoverageService;
+  private readonly risk: CollapseRiskSettings;
+  private readonly settings: MixSettings;
+  private readonly auditLog: AuditLog;
+
+  constructor(deps: MixesDeps) {
+    this.stores = deps.stores;
+    this.clock = deps.clock;
+    this.catalog = deps.catalog;
+    this.coverage = deps.coverage;
+    this.risk = deps.risk;
+    this.settings = deps.settings;
+    this.auditLog = deps.audit;
+  }
 
   // --- reading -------------------------------------------------------------
 
@@ -276,7 +295,7 @@ export class MixesService {
   }
 
   private async audit(tx: Stores, viewer: Viewer, action: string, mix: TrainingMixRow, details: Record<string, unknown>): Promise<void> {
-    await new AuditLog(this.clock).record(tx, viewer, {
+    await this.auditLog.record(tx, viewer, {
       action,
       subjectType: 'TrainingMix',
       subjectId: mix.id,

@@ -1,21 +1,13 @@
 import type { Stores } from '../db/stores/index.js';
 import type { LicenseTerms } from '../catalog/terms.js';
 
-/**
- * What offers and royalties need from lineage. The lineage feature provides the real one; without it a version
- * inherits nothing beyond its own dataset's terms and has no ancestors.
- */
+/** What offers and royalties need from lineage; `lineageFor` below is the lineage feature's answer. */
 export interface LineageView {
   /** The most restrictive terms over the version's ancestry (its own dataset included), when lineage knows them. */
   inheritedTerms(versionId: string): Promise<LicenseTerms | undefined>;
   /** Every ancestor version of `versionId` (not itself), with its dataset. */
   ancestors(versionId: string): Promise<{ versionId: string; datasetId: string }[]>;
 }
-
-export const noLineage: LineageView = {
-  inheritedTerms: async () => undefined,
-  ancestors: async () => [],
-};
 
 /** Far enough for any real ancestry; the closure table answers it in one indexed query. */
 const MAX_ANCESTRY = { maxDepth: 1000, limit: 10_000 };

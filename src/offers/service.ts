@@ -1,5 +1,5 @@
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { DatasetRow } from '../db/stores/catalog-store.js';
 import type { Stores } from '../db/stores/index.js';
@@ -17,6 +17,7 @@ export class OffersService {
     private readonly stores: Stores,
     private readonly clock: Clock,
     private readonly lineage: LineageView,
+    private readonly auditLog: AuditLog,
   ) {}
 
   /** The vendor and staff see every offer of a dataset; everyone else its active ones that are not private to others. */
@@ -96,7 +97,7 @@ export class OffersService {
   }
 
   private audit(tx: Stores, viewer: Viewer, offer: OfferRow, action: string, details: Record<string, unknown> = {}): Promise<void> {
-    return new AuditLog(this.clock).record(tx, viewer, {
+    return this.auditLog.record(tx, viewer, {
       action,
       subjectType: 'Offer',
       subjectId: offer.id,

@@ -110,7 +110,7 @@ export function tracedExecution(gateway: GatewayInterface): GatewayInterface {
 
 /**
  * Runs a periodic job in a root span of its own (its SQL are its children).
- * @example startPeriodicJobs(app, { ..., around: traceJob });
+ * @example startPeriodicJobs({ ..., around: traceJob });
  */
 export function traceJob(name: string, run: () => Promise<unknown>): Promise<unknown> {
   const span = tracer().startSpan(`job ${name}`, { root: true, attributes: { 'assay.job': name } });

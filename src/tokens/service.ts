@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../accounts/viewer.js';
-import { AuditLog } from '../audit/service.js';
+import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import type { AccessTokenRow, SigningKeyRow } from '../db/stores/tokens-store.js';
@@ -40,6 +40,7 @@ export class TokensService {
     private readonly stores: Stores,
     private readonly keyRing: SigningKeyRing,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   async signingKeys(viewer: Viewer): Promise<SigningKeyRow[]> {
@@ -92,7 +93,7 @@ export class TokensService {
         createdAt: now,
         expiresAt,
       });
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'access_token.issued',
         subjectType: 'AccessToken',
         subjectId: row.id,
@@ -130,7 +131,7 @@ export class TokensService {
     return this.stores.transaction(async (tx) => {
       const revoked = await tx.tokens.revokeAccessToken(token.id, this.clock.now());
       if (!revoked) return token;
-      await new AuditLog(this.clock).record(tx, viewer, {
+      await this.audit.record(tx, viewer, {
         action: 'access_token.revoked',
         subjectType: 'AccessToken',
         subjectId: token.id,
@@ -177,7 +178,7 @@ export class TokensService {
     const input = parseInput(RotateSigningKeyInput, raw);
     const key = await this.keyRing.rotate(principal.userId);
     // The rotation itself commits inside the key ring; its record follows at once.
-    await new AuditLog(this.clock).record(this.stores, viewer, {
+    await this.audit.record(this.stores, viewer, {
       action: 'signing_key.rotated',
       subjectType: 'SigningKey',
       subjectId: key.kid,

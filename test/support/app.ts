@@ -5,12 +5,15 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { AccountsService } from '../../src/accounts/service.js';
+import { closeProcess, runsBackground, startBackground } from '../../src/background.js';
 import type { Clock } from '../../src/clock.js';
+import { buildProcessParts, type ProcessParts } from '../../src/composition.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { RequestServices } from '../../src/context.js';
 import { databaseOptions, openDatabase, type Database } from '../../src/db/client.js';
 import { Stores } from '../../src/db/stores/index.js';
 import { LocalFileStorage, type FileStorage } from '../../src/delivery/storage.js';
+import { createLog } from '../../src/log.js';
 import { buildServer } from '../../src/server.js';
 
 export const ADMIN_KEY = 'ak_test_admin_key_0123456789abcdefghij';
@@ -43,6 +46,8 @@ export interface TestApp {
   secret: string;
   /** Where the server keeps uploaded files (a temporary directory). */
   storage: FileStorage;
+  /** The server's process-wide parts (what the seed and direct service calls are built from). */
+  parts: ProcessParts;
   /** POSTs a GraphQL operation as a client would; `key` is an API key secret. */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -99,23 +104,24 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   });
   const database = openDatabase(databaseUrl, databaseOptions(config.limits));
   const clock = new TestClock();
-  await new AccountsService(new Stores(database.db), clock).bootstrapAdmin(ADMIN_KEY);
   const secret = randomBytes(32).toString('base64url');
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
   const storage = new LocalFileStorage(storageDir);
-  const app = await buildServer({
-    config,
-    database,
-    clock,
-    secret,
-    storage,
-  });
+  // Built as src/main.ts builds them.
+  const log = createLog(config.logLevel);
+  const parts = buildProcessParts({ config, database, clock, secret, storage, log });
+  const startup = new RequestServices(parts, { stores: new Stores(database.db), origin: 'http://127.0.0.1', log: () => undefined });
+  await startup.accounts.bootstrapAdmin(ADMIN_KEY);
+  const app = await buildServer({ parts, log });
+  const background = runsBackground(config.role) ? startBackground(parts, log) : undefined;
+  app.addHook('onClose', () => closeProcess(parts, background));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     url,
     secret,
     storage,
+    parts,
     database,
     databaseUrl,
     clock,

@@ -7,24 +7,32 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { closeProcess, runsBackground, startBackground } from '../../src/background.js';
 import { systemClock } from '../../src/clock.js';
+import { buildProcessParts } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import { databaseOptions, openDatabase } from '../../src/db/client.js';
 import { LocalFileStorage } from '../../src/delivery/storage.js';
+import { createLog } from '../../src/log.js';
 import { buildServer } from '../../src/server.js';
 
 const config = loadConfig(process.env);
 if (!config.databaseUrl) throw new Error('DATABASE_URL is required');
 const database = openDatabase(config.databaseUrl, databaseOptions(config.limits));
 const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-metering-server-'));
-const app = await buildServer({
+const log = createLog(config.logLevel);
+const parts = buildProcessParts({
   config,
   database,
   clock: systemClock,
   // ASSAY_SECRET lets the process open what another server sealed (webhook secrets of a test app).
   secret: config.secret ?? randomBytes(32).toString('base64url'),
   storage: new LocalFileStorage(storageDir),
+  log,
 });
+const app = await buildServer({ parts, log });
+const background = runsBackground(config.role) ? startBackground(parts, log) : undefined;
+app.addHook('onClose', () => closeProcess(parts, background));
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`ready ${(app.server.address() as AddressInfo).port}\n`);
 

@@ -70,7 +70,7 @@ export async function insertUsage(
 
 /** A metering pipeline on the app's database, clock and configuration, to flush on demand. */
 export function meteringWorker(app: TestApp): MeteringWorker {
-  return new MeteringWorker(app.database.db, app.clock, app.config);
+  return new MeteringWorker(app.database.db, app.clock, app.config, () => undefined);
 }
 
 /**
