@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { AccountsService } from './accounts/service.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -8,7 +7,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
 import { keptDemoKeys } from './demo/keys.js';
 import { seedDemo } from './demo/seed.js';
-import { LocalFileStorage } from './delivery/storage.js';
+import { openFileStorage, type FileStorage } from './delivery/storage.js';
 import { buildServer } from './server.js';
 import { resolveServerSecret } from './tokens/server-secret.js';
 
@@ -29,7 +28,10 @@ async function main(): Promise<void> {
     embedded = await embeddedModule.startEmbeddedPostgres(config.dataDir, 'assay');
   }
   const database = openDatabase(config.databaseUrl ?? embedded!.url, databaseOptions(config.limits));
+  let storage: FileStorage | undefined;
+  // The file store's connections go too (an S3 client keeps sockets open).
   const shutdownDatabase = async () => {
+    await storage?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
   };
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     await migrateDatabase(database.pool);
     const stores = new Stores(database.db);
     const admin = await new AccountsService(stores, systemClock).bootstrapAdmin(config.bootstrapAdminKey);
-    const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
+    storage = await openFileStorage(config.storage);
     const seeded = config.demo ? await seedDemo(database.db, systemClock, storage, keptDemoKeys(config.dataDir), config) : undefined;
     // The demo exists only on a database it was seeded into (not on one that already had other data).
     const demo = seeded && seeded.skipped !== 'NOT_EMPTY' ? seeded : undefined;

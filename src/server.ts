@@ -288,6 +288,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     tally: refusalTally,
     onRefused: (reason) => metrics.downloadRefused(reason),
     clock,
+    redirect: config.downloadRedirect,
   });
   registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
 

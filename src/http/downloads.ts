@@ -1,11 +1,12 @@
-import { Transform } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FilePath } from '../catalog/inputs.js';
 import type { Clock } from '../clock.js';
+import type { DownloadRedirectSettings } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { DownloadGate } from '../delivery/download-gate.js';
 import { responseUsage } from '../delivery/range.js';
-import type { FileStorage } from '../delivery/storage.js';
+import { StorageReadError, type FileStorage } from '../delivery/storage.js';
 import type { UsageRecorder } from '../delivery/usage-recorder.js';
 import type { RefusalTally } from '../delivery/refusal-tally.js';
 import { newId } from '../ids.js';
@@ -29,6 +30,8 @@ export function registerDownloads(
     /** Told the reason of every refused download (for the metrics). */
     onRefused: (reason: string) => void;
     clock: Clock;
+    /** Large responses are answered with a presigned URL to the object store instead of their bytes. */
+    redirect: DownloadRedirectSettings | undefined;
   },
 ): void {
   app.get<DataRoute>('/data/:versionId/*', { config: { rateLimit: 'json' } }, async (request, reply) => {
@@ -84,7 +87,8 @@ export function registerDownloads(
     const size = Number(file.byteSize);
     const etag = `"${file.sha256}"`;
     reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
+    const fileName = file.path.split('/').at(-1)!;
+    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(fileName)}"`);
     reply.type('application/octet-stream');
 
     const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
@@ -121,8 +125,33 @@ export function registerDownloads(
       return reply.send();
     }
 
+    if (deps.redirect && deps.storage.presignedDownload && length >= deps.redirect.minBytes) {
+      // The store sends the bytes, out of our sight: the planned response is recorded now, whole (see the README).
+      const expiresInSeconds = deps.redirect.expiresInSeconds;
+      const location = await deps.storage
+        .presignedDownload(blob.storageKey, { expiresInSeconds, fileName })
+        .catch((err: unknown) => new StorageReadError('UNAVAILABLE', `cannot presign: ${(err as Error).message}`));
+      if (location instanceof StorageReadError) return storageFailure(request, reply, location);
+      deps.recorder.record({ ...event(307, plan.usage.bytes, span), rows: plan.usage.rows });
+      return withoutFileHeaders(reply).code(307).header('location', location).send();
+    }
+
     // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
     const inflight = deps.recorder.begin(license.id, plan.usage);
+    let source: Readable;
+    try {
+      source = await deps.storage.open(blob.storageKey, span);
+    } catch (err) {
+      // Nothing was sent, so nothing is recorded.
+      inflight.cancel();
+      return storageFailure(request, reply, err);
+    }
+    if (reply.raw.destroyed) {
+      // The client hung up while the file was being opened.
+      source.destroy();
+      inflight.cancel();
+      return reply;
+    }
     let sent = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -135,8 +164,25 @@ export function registerDownloads(
     const done = () => inflight.end(event(status, sent, span));
     reply.raw.once('finish', done);
     reply.raw.once('close', done);
-    const source = deps.storage.read(blob.storageKey, span);
     source.on('error', (err) => counter.destroy(err));
     return reply.send(source.pipe(counter));
   });
+}
+
+/** The headers that describe the file's bytes, wrong on any answer that does not carry them. */
+const FILE_HEADERS = ['etag', 'accept-ranges', 'content-disposition', 'content-range', 'content-length', 'content-type'] as const;
+
+function withoutFileHeaders(reply: FastifyReply): FastifyReply {
+  for (const name of FILE_HEADERS) reply.removeHeader(name);
+  return reply;
+}
+
+/** An object store that is down is a 503 (try again); a blob missing from the store is our fault (500). */
+function storageFailure(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  withoutFileHeaders(reply);
+  if (err instanceof StorageReadError && err.reason === 'UNAVAILABLE') {
+    request.log.warn({ err }, 'file store unavailable');
+    return sendServiceUnavailable(reply, 'The file store is unavailable; try again shortly');
+  }
+  throw err;
 }
