@@ -252,11 +252,18 @@ describe('an S3 store that goes away', () => {
     ok(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key));
   });
 
-  it('during a download: 503, and no usage is recorded for it', async () => {
+  it('during a download: 503, and no usage is recorded or held against the cap for it', async () => {
     const { app, backend, vendor, buyer } = on;
     const content = randomBytes(100_000);
     const { datasetId, versionId } = await publishDataset(app, vendor, {}, { files: [dataFile('data/small.bin', content, 10)] });
-    const { licenseId, token } = await licensedToken(app, vendor, buyer, datasetId);
+    // One request a month: a refused download that counted would leave none for the one that is served.
+    const { licenseId, token } = await licensedToken(app, vendor, buyer, datasetId, {
+      pricingModel: 'USAGE',
+      currency: 'usd',
+      usageUnit: 'REQUEST',
+      unitAmountCents: 1,
+      usageCap: 1,
+    });
     const path = `/data/${versionId}/data/small.bin`;
     await backend.proxy!.down();
     for (const headers of [{}, { range: 'bytes=0-99' }] as Record<string, string>[]) {
@@ -270,6 +277,7 @@ describe('an S3 store that goes away', () => {
     const served = await download(app, path, token);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer()).equals(content)).toBe(true);
+    expect((await download(app, path, token)).status).toBe(402);
     // Only the download that was served is there (the two refused ones, had they been recorded, would come first).
     expect(await usageOf(app, licenseId, 1)).toEqual([{ status: 200, bytes: String(content.length), rows: '10' }]);
   });
