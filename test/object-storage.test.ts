@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobKey, type ExpectedContent } from '../src/delivery/storage.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -17,6 +18,7 @@ import {
   versionInput,
   type Org,
 } from './support/fixtures.js';
+import { S3_BUCKET, S3_CREDENTIALS } from './support/s3-server.js';
 import { STORAGE_BACKENDS, type StorageBackend } from './support/storage-backends.js';
 import { waitFor } from './support/webhook-receiver.js';
 
@@ -352,5 +354,30 @@ describe('downloads redirected to the S3 store (ASSAY_DOWNLOAD_REDIRECT=1)', () 
     const capped = await download(app, path, token, {}, { redirect: 'manual' });
     expect(capped.status).toBe(402);
     expect(capped.headers.get('location')).toBeNull();
+  });
+});
+
+describe('S3 object keys', () => {
+  const on = serverOn(startS3);
+
+  it('keeps every object of an upload under the configured prefix, content-addressed per version', async () => {
+    const { app, backend, vendor } = on;
+    const content = randomBytes(6 * MiB);
+    const { versionId } = await publishDataset(app, vendor, {}, { files: [dataFile('data/keyed.bin', content, 1)] });
+    const prefix = backend.env.ASSAY_STORAGE_URL!.replace(`s3://${S3_BUCKET}/`, '');
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: backend.env.AWS_ENDPOINT_URL_S3,
+      forcePathStyle: true,
+      credentials: S3_CREDENTIALS,
+    });
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: S3_BUCKET }));
+      const keys = (listed.Contents ?? []).map((o) => o.Key);
+      expect(keys).toEqual([`${prefix}/versions/${versionId}/${sha256(content)}`]);
+      expect(listed.Contents![0]!.Size).toBe(content.length);
+    } finally {
+      client.destroy();
+    }
   });
 });
