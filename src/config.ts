@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { StorageLimits } from './delivery/storage-allowance.js';
 
@@ -40,6 +41,33 @@ export interface Config {
   mixes: MixSettings;
   /** Webhook delivery; see the README's "Events and webhooks". */
   webhooks: WebhookSettings;
+  /** Where dataset files live (`ASSAY_STORAGE_URL`); see the README's "Object storage". */
+  storage: StorageSettings;
+  /** Large downloads answered with a presigned URL to the object store; undefined when they are proxied. */
+  downloadRedirect: DownloadRedirectSettings | undefined;
+}
+
+export type StorageSettings = { kind: 'file'; directory: string } | S3StorageSettings;
+
+/** An S3-compatible bucket, from `s3://bucket/prefix` and the standard `AWS_*` variables. */
+export interface S3StorageSettings {
+  kind: 's3';
+  bucket: string;
+  /** Without leading or trailing slashes; '' for the bucket's root. */
+  prefix: string;
+  region: string;
+  /** A custom endpoint (MinIO, R2, ...); undefined for AWS itself. */
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  /** Undefined: the SDK's default chain (instance, task or web-identity roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+export interface DownloadRedirectSettings {
+  /** Responses of at least this many bytes are redirected; smaller ones are proxied. */
+  minBytes: number;
+  /** How long a presigned URL stays valid. */
+  expiresInSeconds: number;
 }
 
 /** The outbox worker that sends events to organizations' webhook endpoints. */
@@ -206,6 +234,11 @@ const otlpHeaders = z
     ),
   );
 
+const httpUrl = z
+  .string()
+  .url()
+  .regex(/^https?:\/\//, 'must be an http:// or https:// URL');
+
 const share = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
 const envSchema = z.object({
@@ -351,6 +384,27 @@ const envSchema = z.object({
     .max(30 * 86_400_000)
     .default(24 * 3_600_000),
   ASSAY_WEBHOOKS_DISABLE_AFTER: z.coerce.number().int().min(1).max(10_000).default(5),
+  ASSAY_STORAGE_URL: z
+    .string()
+    .regex(/^(file:.*|s3:\/\/[^/]+(\/.*)?)$/, 'must be file:, file:<directory> or s3://bucket/prefix')
+    .optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{2,40}$/, 'must be a region name such as us-east-1')
+    .optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_S3: httpUrl.optional(),
+  AWS_ENDPOINT_URL: httpUrl.optional(),
+  ASSAY_DOWNLOAD_REDIRECT: boolFlag.optional(),
+  ASSAY_DOWNLOAD_REDIRECT_MIN_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(64 * 1024 ** 2),
+  ASSAY_DOWNLOAD_REDIRECT_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export class ConfigError extends Error {}
@@ -381,12 +435,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (production && e.DATABASE_URL && !e.ASSAY_SECRET) {
     throw new ConfigError('Invalid configuration:\n  ASSAY_SECRET is required with DATABASE_URL in production');
   }
+  const dataDir = path.resolve(e.ASSAY_DATA_DIR);
+  const storage = storageSettings(e, dataDir);
+  if (e.ASSAY_DOWNLOAD_REDIRECT && storage.kind !== 's3') {
+    throw new ConfigError(
+      'Invalid configuration:\n  ASSAY_DOWNLOAD_REDIRECT needs an s3:// ASSAY_STORAGE_URL (files on disk are always proxied)',
+    );
+  }
   return {
     role: e.ASSAY_ROLE,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.ASSAY_DATA_DIR),
+    dataDir,
     bootstrapAdminKey: e.ASSAY_BOOTSTRAP_ADMIN_KEY,
     demo: !production && (e.ASSAY_DEMO ?? e.DATABASE_URL === undefined),
     production,
@@ -469,6 +530,58 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxSyntheticToReal: e.ASSAY_RISK_MAX_SYNTHETIC_TO_REAL,
     },
     mixes: { targetRealFraction: e.ASSAY_MIX_TARGET_REAL_FRACTION, coverageFellBy: e.ASSAY_COVERAGE_FELL_BY },
+    storage,
+    downloadRedirect: e.ASSAY_DOWNLOAD_REDIRECT
+      ? { minBytes: e.ASSAY_DOWNLOAD_REDIRECT_MIN_BYTES, expiresInSeconds: e.ASSAY_DOWNLOAD_REDIRECT_TTL_SECONDS }
+      : undefined,
+  };
+}
+
+/**
+ * `file:` (files under the data directory), `file:<dir>` / `file:///abs/dir`, or `s3://bucket/prefix` with the
+ * standard AWS variables; a custom endpoint (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`) gets path-style URLs.
+ */
+function storageSettings(e: z.infer<typeof envSchema>, dataDir: string): StorageSettings {
+  const bad = (message: string) => new ConfigError(`Invalid configuration:\n  ${message}`);
+  const url = e.ASSAY_STORAGE_URL ?? 'file:';
+  if (url.startsWith('file:')) {
+    const rest = url.slice('file:'.length);
+    if (rest === '') return { kind: 'file', directory: path.join(dataDir, 'files') };
+    if (!rest.startsWith('//')) return { kind: 'file', directory: path.resolve(rest) };
+    try {
+      return { kind: 'file', directory: fileURLToPath(url) };
+    } catch {
+      throw bad('ASSAY_STORAGE_URL: a file:// URL must name a local absolute path (file:///srv/assay/files)');
+    }
+  }
+  const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url) ?? [];
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw bad('ASSAY_STORAGE_URL: the bucket must be 3 to 63 lowercase letters, digits, dots or hyphens (s3://bucket/prefix)');
+  }
+  if (!/^[A-Za-z0-9._/-]{0,512}$/.test(prefix)) {
+    throw bad('ASSAY_STORAGE_URL: the prefix may hold letters, digits, dots, hyphens, underscores and slashes only');
+  }
+  const endpoint = e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL;
+  // AWS itself needs the bucket's region; a custom endpoint (MinIO and the like) takes any, conventionally us-east-1.
+  if (!e.AWS_REGION && !endpoint) throw bad("AWS_REGION is required with an s3:// ASSAY_STORAGE_URL on AWS (the bucket's region)");
+  if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
+    throw bad('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix: prefix.replace(/^\/+|\/+$/g, ''),
+    region: e.AWS_REGION ?? 'us-east-1',
+    endpoint,
+    forcePathStyle: endpoint !== undefined,
+    credentials:
+      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: e.AWS_ACCESS_KEY_ID,
+            secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+            ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+          }
+        : undefined,
   };
 }
 

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { closeProcess, runsBackground, startBackground } from './background.js';
 import { systemClock } from './clock.js';
 import { buildProcessParts } from './composition.js';
@@ -10,7 +9,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { Stores } from './db/stores/index.js';
 import { keptDemoKeys } from './demo/keys.js';
 import { seedDemo } from './demo/seed.js';
-import { LocalFileStorage } from './delivery/storage.js';
+import { openFileStorage, type FileStorage } from './delivery/storage.js';
 import { createLog } from './log.js';
 import { buildServer } from './server.js';
 import { resolveServerSecret } from './tokens/server-secret.js';
@@ -36,7 +35,10 @@ async function main(): Promise<void> {
     embedded = await embeddedModule.startEmbeddedPostgres(config.dataDir, 'assay');
   }
   const database = openDatabase(config.databaseUrl ?? embedded!.url, databaseOptions(config.limits));
+  let storage: FileStorage | undefined;
+  // The file store's connections go too (an S3 client keeps sockets open).
   const shutdownDatabase = async () => {
+    await storage?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
   };
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   try {
     await migrateDatabase(database.pool);
     const url = `http://localhost:${config.port}`;
-    const storage = new LocalFileStorage(path.join(config.dataDir, 'files'));
+    storage = await openFileStorage(config.storage);
     const secret = resolveServerSecret(config.secret, config.dataDir);
     const parts = buildProcessParts({ config, database, clock: systemClock, secret, storage, log });
     const startup = new RequestServices(parts, {

@@ -3,28 +3,103 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { StorageSettings } from '../config.js';
 
 /** Why a write was refused; the caller maps it to an HTTP status. */
 export class StorageWriteError extends Error {
   constructor(
-    readonly reason: 'TOO_LARGE' | 'SIZE_MISMATCH' | 'HASH_MISMATCH' | 'ABORTED',
+    /** `UNAVAILABLE`: the store itself failed (an object store that is down); the same upload may be sent again. */
+    readonly reason: 'TOO_LARGE' | 'SIZE_MISMATCH' | 'HASH_MISMATCH' | 'ABORTED' | 'UNAVAILABLE',
     message: string,
   ) {
     super(message);
   }
 }
 
+/** Why bytes could not be opened; raised before any byte is sent, so the caller can still answer with a status. */
+export class StorageReadError extends Error {
+  constructor(
+    /** `NOT_FOUND`: nothing stored under the key; `UNAVAILABLE`: the store did not answer (try again later). */
+    readonly reason: 'NOT_FOUND' | 'UNAVAILABLE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What an upload must turn out to be: its declared size and SHA-256 (hex). */
+export interface ExpectedContent {
+  byteSize: bigint;
+  sha256: string;
+}
+
+/** A byte range, both ends inclusive. */
+export interface ByteSpan {
+  start: number;
+  end: number;
+}
+
 /**
- * Where dataset bytes live. Keys are opaque, chosen by us (never from a client path); an S3-compatible store can
- * implement the same four operations.
+ * Where dataset bytes live. Keys are opaque, chosen by us (never from a client path): `LocalFileStorage` keeps them
+ * on disk, `S3FileStorage` in an S3-compatible bucket; both pass the same suite (test/support/storage-contract.ts).
  */
 export interface FileStorage {
   /** Streams `body` in, verifying size and SHA-256 on the way; nothing is visible under `key` unless both match. */
-  put(key: string, body: Readable, expected: { byteSize: bigint; sha256: string }): Promise<void>;
-  /** A stream of bytes `start..end` inclusive (the whole object without a range). */
-  read(key: string, range?: { start: number; end: number }): Readable;
+  put(key: string, body: Readable, expected: ExpectedContent): Promise<void>;
+  /**
+   * A stream of bytes `start..end` inclusive (the whole object without a range). Rejects with `StorageReadError`
+   * when the object is missing or the store is down, before a byte is sent.
+   */
+  open(key: string, range?: ByteSpan): Promise<Readable>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * A short-lived URL that serves the object (or `range` of it) straight from the store, for stores that can hand
+   * one out (undefined otherwise); `fileName` is the download's suggested name.
+   */
+  presignedDownload?(key: string, options: { expiresInSeconds: number; fileName: string }): Promise<string>;
+  /** Lets go of connections to the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Counts and hashes the bytes passing through, failing with `TOO_LARGE` as soon as they pass the declared size;
+ * `verify()` at the end says whether size and hash match. Every backend checks uploads with this one meter.
+ * @example const meter = new ContentMeter(expected); await pipeline(body, meter, sink); meter.verify();
+ */
+export class ContentMeter extends Transform {
+  private readonly hash = createHash('sha256');
+  private received = 0n;
+
+  constructor(private readonly expected: ExpectedContent) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.received += BigInt(chunk.length);
+    if (this.received > this.expected.byteSize) {
+      done(new StorageWriteError('TOO_LARGE', `more than the declared ${this.expected.byteSize} bytes`));
+      return;
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  /** Throws `SIZE_MISMATCH` or `HASH_MISMATCH` unless exactly the declared bytes went through. */
+  verify(): void {
+    if (this.received !== this.expected.byteSize) {
+      throw new StorageWriteError('SIZE_MISMATCH', `received ${this.received} bytes, declared ${this.expected.byteSize}`);
+    }
+    const actual = this.hash.digest('hex');
+    if (actual !== this.expected.sha256) {
+      throw new StorageWriteError('HASH_MISMATCH', `SHA-256 is ${actual}, declared ${this.expected.sha256}`);
+    }
+  }
+}
+
+/** Keys are built from our own IDs and hashes only; anything else is a bug, never a path to follow. */
+export function assertStorageKey(key: string): void {
+  if (!/^[a-z0-9_]+(\/[a-z0-9_]+)*$/.test(key)) throw new Error(`invalid storage key ${key}`);
 }
 
 /**
@@ -35,38 +110,20 @@ export class LocalFileStorage implements FileStorage {
   constructor(private readonly root: string) {}
 
   private pathOf(key: string): string {
-    if (!/^[a-z0-9_]+(\/[a-z0-9_]+)*$/.test(key)) throw new Error(`invalid storage key ${key}`);
+    assertStorageKey(key);
     return path.join(this.root, key);
   }
 
-  async put(key: string, body: Readable, expected: { byteSize: bigint; sha256: string }): Promise<void> {
+  async put(key: string, body: Readable, expected: ExpectedContent): Promise<void> {
     const target = this.pathOf(key);
     const tmpDir = path.join(this.root, 'tmp');
     // Stored files are the vendors' data: readable by this user only.
     await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const tmp = path.join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
-    const hash = createHash('sha256');
-    let received = 0n;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        received += BigInt(chunk.length);
-        if (received > expected.byteSize) {
-          done(new StorageWriteError('TOO_LARGE', `more than the declared ${expected.byteSize} bytes`));
-          return;
-        }
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new ContentMeter(expected);
     try {
       await pipeline(body, meter, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
-      if (received !== expected.byteSize) {
-        throw new StorageWriteError('SIZE_MISMATCH', `received ${received} bytes, declared ${expected.byteSize}`);
-      }
-      const actual = hash.digest('hex');
-      if (actual !== expected.sha256) {
-        throw new StorageWriteError('HASH_MISMATCH', `SHA-256 is ${actual}, declared ${expected.sha256}`);
-      }
+      meter.verify();
       await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       await fs.promises.rename(tmp, target);
     } catch (err) {
@@ -76,8 +133,13 @@ export class LocalFileStorage implements FileStorage {
     }
   }
 
-  read(key: string, range?: { start: number; end: number }): Readable {
-    return fs.createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
+  async open(key: string, range?: ByteSpan): Promise<Readable> {
+    // Opened first, so a missing file is an answer (not an error in the middle of a response).
+    const handle = await fs.promises.open(this.pathOf(key), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new StorageReadError('NOT_FOUND', `nothing stored under ${key}`);
+      throw new StorageReadError('UNAVAILABLE', `cannot open ${key}: ${err.code ?? err.message}`);
+    });
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async exists(key: string): Promise<boolean> {
@@ -90,6 +152,18 @@ export class LocalFileStorage implements FileStorage {
   async delete(key: string): Promise<void> {
     await fs.promises.rm(this.pathOf(key), { force: true });
   }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * The storage `ASSAY_STORAGE_URL` names; the S3 client is loaded only when it is used.
+ * @example const storage = await openFileStorage(config.storage); ... await storage.close();
+ */
+export async function openFileStorage(settings: StorageSettings): Promise<FileStorage> {
+  if (settings.kind === 'file') return new LocalFileStorage(settings.directory);
+  const { S3FileStorage } = await import('./s3-storage.js');
+  return new S3FileStorage(settings);
 }
 
 /** The storage key of a version's blob: content-addressed, derived only from our own IDs and the hash. */

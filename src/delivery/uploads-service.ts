@@ -20,7 +20,10 @@ const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath })
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type UploadOutcome =
-  { ok: true; upload: UploadRow } | { ok: false; status: 400 | 401 | 403 | 404 | 409 | 410 | 413; code: string; message: string };
+  | { ok: true; upload: UploadRow }
+  | { ok: false; status: 400 | 401 | 403 | 404 | 409 | 410 | 413; code: string; message: string }
+  /** The file store failed; nothing was stored and the same upload may be sent again. `cause` is for the log. */
+  | { ok: false; status: 503; code: 'SERVICE_UNAVAILABLE'; message: string; cause: unknown };
 
 export interface UploadsDeps {
   stores: Stores;
@@ -116,6 +119,10 @@ export class UploadsService {
       const message = err instanceof Error ? err.message : 'upload failed';
       if (reason === 'TOO_LARGE') return { ok: false, status: 413, code: 'TOO_LARGE', message };
       if (reason === 'SIZE_MISMATCH' || reason === 'HASH_MISMATCH') return { ok: false, status: 400, code: reason, message };
+      if (reason === 'UNAVAILABLE') {
+        const retry = 'The file store is unavailable; nothing was stored. Send the same upload again shortly';
+        return { ok: false, status: 503, code: 'SERVICE_UNAVAILABLE', message: retry, cause: err };
+      }
       return { ok: false, status: 400, code: 'ABORTED', message: 'The upload was interrupted; nothing was stored' };
     }
     const now = this.clock.now();

@@ -101,17 +101,24 @@ export class UsageRecorder {
     return this.events.length + this.denials.length + this.writing.events + this.writing.denials;
   }
 
-  /** Counts a response that is about to be sent, so concurrent cap checks see it; call `end` with what was sent. */
-  begin(licenseId: string, expected: Usage): { end(event: UsageEventInsert): void } {
+  /**
+   * Counts a response that is about to be sent, so concurrent cap checks see it; call `end` with what was sent, or
+   * `cancel` when it never started (its file could not be opened): then nothing is recorded.
+   */
+  begin(licenseId: string, expected: Usage): { end(event: UsageEventInsert): void; cancel(): void } {
     add(this.inflightByLicense, licenseId, expected, 1);
     let ended = false;
+    const finish = () => {
+      if (ended) return false;
+      ended = true;
+      add(this.inflightByLicense, licenseId, expected, -1);
+      return true;
+    };
     return {
       end: (event) => {
-        if (ended) return;
-        ended = true;
-        add(this.inflightByLicense, licenseId, expected, -1);
-        this.record(event);
+        if (finish()) this.record(event);
       },
+      cancel: () => void finish(),
     };
   }
 

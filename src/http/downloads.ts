@@ -1,8 +1,9 @@
-import { Transform } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FilePath } from '../catalog/inputs.js';
 import type { ProcessParts } from '../composition.js';
 import { responseUsage } from '../delivery/range.js';
+import { StorageReadError } from '../delivery/storage.js';
 import { newId } from '../ids.js';
 import { addressKey } from './rate-limit.js';
 import { sendServiceUnavailable } from './unavailable.js';
@@ -22,6 +23,8 @@ export function registerDownloads(
   },
 ): void {
   const { database, downloadGate: gate, storage, usageRecorder: recorder, refusalTally: tally, clock } = parts;
+  // Large responses are answered with a presigned URL to the object store instead of their bytes.
+  const redirect = parts.config.downloadRedirect;
   app.get<DataRoute>('/data/:versionId/*', { config: { rateLimit: 'json' } }, async (request, reply) => {
     const { versionId } = request.params;
     const filePath = request.params['*'];
@@ -75,7 +78,8 @@ export function registerDownloads(
     const size = Number(file.byteSize);
     const etag = `"${file.sha256}"`;
     reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.path.split('/').at(-1)!)}"`);
+    const fileName = file.path.split('/').at(-1)!;
+    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(fileName)}"`);
     reply.type('application/octet-stream');
 
     const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
@@ -111,8 +115,33 @@ export function registerDownloads(
       return reply.send();
     }
 
+    if (redirect && storage.presignedDownload && length >= redirect.minBytes) {
+      // The store sends the bytes, out of our sight: the planned response is recorded now, whole (see the README).
+      const expiresInSeconds = redirect.expiresInSeconds;
+      const location = await storage
+        .presignedDownload(blob.storageKey, { expiresInSeconds, fileName })
+        .catch((err: unknown) => new StorageReadError('UNAVAILABLE', `cannot presign: ${(err as Error).message}`));
+      if (location instanceof StorageReadError) return storageFailure(request, reply, location);
+      recorder.record({ ...event(307, plan.usage.bytes, span), rows: plan.usage.rows });
+      return withoutFileHeaders(reply).code(307).header('location', location).send();
+    }
+
     // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
     const inflight = recorder.begin(license.id, plan.usage);
+    let source: Readable;
+    try {
+      source = await storage.open(blob.storageKey, span);
+    } catch (err) {
+      // Nothing was sent, so nothing is recorded.
+      inflight.cancel();
+      return storageFailure(request, reply, err);
+    }
+    if (reply.raw.destroyed) {
+      // The client hung up while the file was being opened.
+      source.destroy();
+      inflight.cancel();
+      return reply;
+    }
     let sent = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -125,8 +154,25 @@ export function registerDownloads(
     const done = () => inflight.end(event(status, sent, span));
     reply.raw.once('finish', done);
     reply.raw.once('close', done);
-    const source = storage.read(blob.storageKey, span);
     source.on('error', (err) => counter.destroy(err));
     return reply.send(source.pipe(counter));
   });
+}
+
+/** The headers that describe the file's bytes, wrong on any answer that does not carry them. */
+const FILE_HEADERS = ['etag', 'accept-ranges', 'content-disposition', 'content-range', 'content-length', 'content-type'] as const;
+
+function withoutFileHeaders(reply: FastifyReply): FastifyReply {
+  for (const name of FILE_HEADERS) reply.removeHeader(name);
+  return reply;
+}
+
+/** An object store that is down is a 503 (try again); a blob missing from the store is our fault (500). */
+function storageFailure(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  withoutFileHeaders(reply);
+  if (err instanceof StorageReadError && err.reason === 'UNAVAILABLE') {
+    request.log.warn({ err }, 'file store unavailable');
+    return sendServiceUnavailable(reply, 'The file store is unavailable; try again shortly');
+  }
+  throw err;
 }

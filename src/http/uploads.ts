@@ -3,6 +3,7 @@ import type { ProcessParts } from '../composition.js';
 import { withIdleTimeout } from './receive-timeout.js';
 import { requestServices } from './request-services.js';
 import { requestViewer } from './request-viewer.js';
+import { sendServiceUnavailable } from './unavailable.js';
 
 /** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
 export function registerUploads(
@@ -35,6 +36,10 @@ export function registerUploads(
         if (!outcome.ok) {
           // Stop reading a body we refused before it was consumed.
           if (!request.raw.readableEnded) reply.header('connection', 'close');
+          if (outcome.status === 503) {
+            request.log.warn({ err: outcome.cause }, 'file store unavailable during an upload');
+            return sendServiceUnavailable(reply, outcome.message);
+          }
           return reply.code(outcome.status).send({ error: outcome.code, message: outcome.message });
         }
         const u = outcome.upload;

@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { RequestServices } from '../../src/context.js';
 import { databaseOptions, openDatabase, type Database } from '../../src/db/client.js';
 import { Stores } from '../../src/db/stores/index.js';
-import { LocalFileStorage, type FileStorage } from '../../src/delivery/storage.js';
+import { openFileStorage, type FileStorage } from '../../src/delivery/storage.js';
 import { createLog } from '../../src/log.js';
 import { buildServer } from '../../src/server.js';
 
@@ -94,19 +94,21 @@ export async function createTestDatabase(): Promise<string> {
  */
 export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  // Files go to a temporary directory unless the test names a store (`s3Environment(...)` from s3-server.ts).
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
   // Rate limiting is off unless a test turns it on (`startTestApp({ ASSAY_RATE_LIMIT_PER_MINUTE: '5' })`).
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ASSAY_DEMO: '0',
     ASSAY_RATE_LIMIT_PER_MINUTE: '0',
+    ASSAY_STORAGE_URL: `file:${storageDir}`,
     ...env,
   });
   const database = openDatabase(databaseUrl, databaseOptions(config.limits));
   const clock = new TestClock();
   const secret = randomBytes(32).toString('base64url');
-  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
-  const storage = new LocalFileStorage(storageDir);
+  const storage = await openFileStorage(config.storage);
   // Built as src/main.ts builds them.
   const log = createLog(config.logLevel);
   const parts = buildProcessParts({ config, database, clock, secret, storage, log });
@@ -130,6 +132,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     async close() {
       await app.close();
       await database.close();
+      await storage.close();
       fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };

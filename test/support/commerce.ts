@@ -78,3 +78,28 @@ export async function postWebhook(app: TestApp, payload: string, signature: stri
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
+
+/**
+ * A license bought by `buyer` on an offer of `datasetId` (free unless `offer` says otherwise), and an access token
+ * for it: what a buyer needs to download.
+ * @example const { token } = await licensedToken(app, vendor, buyer, datasetId); fetch(url, { headers: { authorization: `Bearer ${token}` } });
+ */
+export async function licensedToken(
+  app: ApiClient,
+  vendor: Org,
+  buyer: Org,
+  datasetId: string,
+  offer: Record<string, unknown> = {},
+): Promise<{ licenseId: string; token: string }> {
+  const offerId = await createOffer(app, vendor, datasetId, { name: `Offer ${newKey('offer')}`, ...offer });
+  const license = ok(await purchase(app, buyer, offerId)).purchaseLicense.license;
+  expect(license.status).toBe('ACTIVE');
+  const issued = ok(
+    await app.gql(
+      `mutation($licenseId: ID!) { issueAccessToken(input: { licenseId: $licenseId }) { token } }`,
+      { licenseId: license.id },
+      buyer.key,
+    ),
+  );
+  return { licenseId: license.id as string, token: issued.issueAccessToken.token as string };
+}
