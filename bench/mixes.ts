@@ -18,6 +18,7 @@ import { LineageService } from '../src/lineage/service.js';
 import { NO_DERIVATION_LICENSES } from '../src/lineage/rights.js';
 import { MixesService } from '../src/mixes/service.js';
 import { systemClock } from '../src/clock.js';
+import { Viewer } from '../src/accounts/viewer.js';
 import { mean, ms, quantile, table } from './support.js';
 import type { QueryTimes } from './lineage.js';
 
@@ -35,7 +36,17 @@ async function viaService(db: Db, mix: TrainingMixRow): Promise<number> {
   const lineage = new LineageService(stores, systemClock, catalog, 'http://bench', settings.collapseRisk);
   const coverage = new CoverageService(stores, systemClock, catalog, lineage, settings.mixes);
   const mixes = new MixesService(stores, systemClock, catalog, coverage, settings.collapseRisk, settings.mixes);
-  const computed = await mixes.compute(mix);
+  // A member of the mix's organization, as the API would see them.
+  const viewer = new Viewer({
+    userId: mix.createdBy,
+    apiKeyId: 'bench',
+    organizationId: mix.organizationId,
+    organizationKind: 'BUYER',
+    vendorStatus: null,
+    orgRole: 'MEMBER',
+    platformRole: null,
+  });
+  const computed = await mixes.compute(viewer, mix);
   combineTerms([computed.metrics.inheritedTerms]);
   return computed.components.length;
 }

@@ -75,7 +75,7 @@ export interface MixSuggestionView {
 /**
  * Training mixes: a buyer organization's plan of what to train on. Private to that organization (anyone else gets
  * NOT_FOUND); any member creates and edits them, the creator or an OWNER deletes one.
- * @example const view = await mixes.compute(await mixes.mix(viewer, id));
+ * @example const view = await mixes.compute(viewer, await mixes.mix(viewer, id));
  */
 export class MixesService {
   private readonly computed = new Map<string, Promise<MixComputation>>();
@@ -117,10 +117,10 @@ export class MixesService {
   }
 
   /** The mix's numbers, computed once per request however many fields ask. */
-  compute(mix: TrainingMixRow): Promise<MixComputation> {
+  compute(viewer: Viewer, mix: TrainingMixRow): Promise<MixComputation> {
     let computing = this.computed.get(mix.id);
     if (!computing) {
-      computing = this.computeNow(mix);
+      computing = this.computeNow(viewer, mix);
       this.computed.set(mix.id, computing);
     }
     return computing;
@@ -131,8 +131,8 @@ export class MixesService {
    * sharing a tag with one (or matching the mix's search text), inheriting terms that allow the intended use; each
    * with the rows to take (at most its row count), the real fraction after, and the cheapest offer granting the use.
    */
-  async suggestions(mix: TrainingMixRow): Promise<MixSuggestionView[]> {
-    const { components, metrics } = await this.compute(mix);
+  async suggestions(viewer: Viewer, mix: TrainingMixRow): Promise<MixSuggestionView[]> {
+    const { components, metrics } = await this.compute(viewer, mix);
     const target = this.targetOf(mix);
     const needed = rowsToTarget(metrics.totalRows, metrics.realRowsExact, target);
     if (needed === 0) return [];
@@ -245,9 +245,9 @@ export class MixesService {
 
   // --- helpers -------------------------------------------------------------
 
+  /** Mixes belong to an organization, so only its members' scope reads them (staff see none either). */
   private scope(viewer: Viewer): MixScope | null {
-    const organizationId = viewer.principal?.organizationId;
-    return organizationId ? { organizationId } : null;
+    return viewer.ownOrganizationScope();
   }
 
   /** Mixes belong to an organization: staff without one have none to build. */
@@ -305,8 +305,10 @@ export class MixesService {
     }));
   }
 
-  private async computeNow(mix: TrainingMixRow): Promise<MixComputation> {
-    const scope = { organizationId: mix.organizationId };
+  private async computeNow(viewer: Viewer, mix: TrainingMixRow): Promise<MixComputation> {
+    // The licenses that cover components are the caller's own, whatever row is passed in.
+    const scope = this.requireScope(viewer);
+    if (scope.organizationId !== mix.organizationId) throw new NotFoundError('No such training mix');
     const rows = await this.stores.mixes.componentsByMixId.load(mix.id);
     const versionIds = rows.map((r) => r.versionId);
     const intendedUse = mix.intendedUse as LicensePermission[];

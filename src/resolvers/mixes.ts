@@ -8,7 +8,7 @@ import type { InputArgs, PageArgs, Resolver } from './types.js';
 const computed =
   <T>(pick: (c: MixComputation) => T): Resolver<TrainingMixRow> =>
   async (m, _a, ctx) =>
-    pick(await ctx.mixes.compute(m));
+    pick(await ctx.mixes.compute(ctx.viewer, m));
 
 const versionsOf = (views: readonly { version: DatasetVersionRow }[]) => views.map((v) => v.version);
 
@@ -40,7 +40,7 @@ export const mixesResolvers = {
     licensingCost: computed((c) => c.licensingCost),
     coverage: computed((c) => c.coverage),
     targetRealFraction: ((m, _a, ctx) => ctx.mixes.targetOf(m)) as Resolver<TrainingMixRow>,
-    suggestions: ((m, _a, ctx) => ctx.mixes.suggestions(m)) as Resolver<TrainingMixRow>,
+    suggestions: ((m, _a, ctx) => ctx.mixes.suggestions(ctx.viewer, m)) as Resolver<TrainingMixRow>,
   },
   MixComponent: {
     cheapestOffer: ((c, _a, ctx) =>
