@@ -258,8 +258,7 @@ export class AccountsService {
       const ownsOrg = principal.orgRole === 'OWNER' && owner?.organizationId != null && owner.organizationId === principal.organizationId;
       if (!ownsOrg) {
         // Another tenant's key: do not confirm that it exists (staff see every key, so they are refused instead).
-        if (!viewer.isStaff && owner?.organizationId !== principal.organizationId)
-          throw new NotFoundError('No such API key', { field: 'input.id' });
+        if (!owner || !viewer.canSeeUser(owner)) throw new NotFoundError('No such API key', { field: 'input.id' });
         throw new ForbiddenError("Only the key's user, an owner of its organization or an admin may revoke it");
       }
     }

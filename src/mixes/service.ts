@@ -11,6 +11,7 @@ import type { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { MixScope, TrainingMixRow } from '../db/stores/mixes-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
+import { canSeeOffer } from '../offers/service.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
@@ -150,7 +151,7 @@ export class MixesService {
       candidates.map(async (c, i) => {
         const version = versions[i] as DatasetVersionRow;
         const rows = Math.min(needed, c.rowCount);
-        const offers = await this.offerFacts(version, await this.stores.catalog.datasetById.load(c.datasetId));
+        const offers = await this.offerFacts(viewer, version, await this.stores.catalog.datasetById.load(c.datasetId));
         const priced = cheapestOffer(offers, intendedUse, rows, sizeOf(version));
         return {
           version,
@@ -285,9 +286,10 @@ export class MixesService {
     });
   }
 
-  private async offerFacts(version: DatasetVersionRow, dataset: DatasetRow | undefined): Promise<OfferFacts[]> {
+  /** The dataset's offers the caller may see (and so buy): never a private offer made to another organization. */
+  private async offerFacts(viewer: Viewer, version: DatasetVersionRow, dataset: DatasetRow | undefined): Promise<OfferFacts[]> {
     if (!dataset) return [];
-    const offers = await this.stores.offers.offersByDatasetId.load(dataset.id);
+    const offers = (await this.stores.offers.offersByDatasetId.load(dataset.id)).filter((o) => canSeeOffer(viewer, o, dataset));
     return offers.map((o) => ({
       id: o.id,
       active: o.active,
@@ -350,7 +352,7 @@ export class MixesService {
         const offer =
           owned || license
             ? null
-            : cheapestOffer(await this.offerFacts(versions[i]!, datasets[i]), intendedUse, r.rows, sizeOf(versions[i]!));
+            : cheapestOffer(await this.offerFacts(viewer, versions[i]!, datasets[i]), intendedUse, r.rows, sizeOf(versions[i]!));
         return {
           version: versions[i]!,
           dataset: datasets[i]!,
