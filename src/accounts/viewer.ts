@@ -76,11 +76,6 @@ export class Viewer {
     return this.isStaff || this.isMemberOf(organizationId);
   }
 
-  /** True for staff, or a member of any of these organizations. */
-  canReadAny(...organizationIds: (string | null | undefined)[]): boolean {
-    return this.isStaff || organizationIds.some((id) => id != null && this.isMemberOf(id));
-  }
-
   /**
    * The tenant scope of this caller's reads: staff the platform, a member their organization, anyone else nothing.
    * @example const rows = await stores.tokens.listAccessTokens(viewer.scope(), licenseId, afterId, limit);
@@ -108,11 +103,6 @@ export class Viewer {
   /** A version of a visible listing; its drafts only for the vendor's members and staff. */
   canSeeVersion(dataset: { status: string; vendorId: string }, version: { status: string }): boolean {
     return this.canSeeDataset(dataset) && (version.status !== 'DRAFT' || this.canRead(dataset.vendorId));
-  }
-
-  /** The licensee's members, the vendor's members and staff see a license. */
-  canSeeLicense(license: { licenseeId: string; vendorId: string }): boolean {
-    return this.canReadAny(license.licenseeId, license.vendorId);
   }
 
   /** Vendor profiles are public; a buyer organization is visible to its members and staff. */

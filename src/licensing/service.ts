@@ -50,14 +50,9 @@ export class LicensingService {
 
   // --- reading -------------------------------------------------------------
 
-  /** The licensee's members, the vendor's members and platform staff see a license. */
-  canSee(viewer: Viewer, license: LicenseRow): boolean {
-    return viewer.canSeeLicense(license);
-  }
-
+  /** The licensee's members, the vendor's members and platform staff see a license (the store applies the scope). */
   async license(viewer: Viewer, id: string): Promise<LicenseRow | null> {
-    const row = await this.stores.licensing.licenseById.load(id);
-    return row && this.canSee(viewer, row) ? row : null;
+    return (await this.stores.licensing.license(viewer.scope(), id)) ?? null;
   }
 
   /**
@@ -543,14 +538,14 @@ export class LicensingService {
 
   /** NOT_FOUND for licenses the caller may not see (without confirming they exist). */
   private async visible(viewer: Viewer, id: string): Promise<LicenseRow> {
-    const row = await this.stores.licensing.licenseById.load(id);
-    if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
+    const row = await this.stores.licensing.license(viewer.scope(), id);
+    if (!row) throw new NotFoundError('No such license', { field: 'input.id' });
     return row;
   }
 
   private async lockVisible(tx: Stores, viewer: Viewer, id: string): Promise<LicenseRow> {
-    const row = await tx.licensing.lockLicense(id);
-    if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
+    const row = await tx.licensing.lockLicenseIn(viewer.scope(), id);
+    if (!row) throw new NotFoundError('No such license', { field: 'input.id' });
     return row;
   }
 }

@@ -150,7 +150,9 @@ export class MeteringService {
     viewer.assertAuthenticated();
     checkWindow(args.from, args.to);
     if (args.licenseId) {
-      const license = kindOfId(args.licenseId) === 'license' ? await this.stores.licensing.licenseById.load(args.licenseId) : undefined;
+      // Reconciliation is the seller's view: the licensee sees the license but not this.
+      const license =
+        kindOfId(args.licenseId) === 'license' ? await this.stores.licensing.license(viewer.scope(), args.licenseId) : undefined;
       if (!license || !viewer.canRead(license.vendorId)) throw new NotFoundError('No such license');
     }
     const now = this.clock.now();
@@ -232,10 +234,8 @@ export class MeteringService {
   /** The license if the caller is a member of its licensee or its vendor, or staff; NOT_FOUND otherwise. */
   private async partyLicense(viewer: Viewer, licenseId: string): Promise<LicenseRow> {
     viewer.assertAuthenticated();
-    const license = kindOfId(licenseId) === 'license' ? await this.stores.licensing.licenseById.load(licenseId) : undefined;
-    if (!license || !viewer.canReadAny(license.licenseeId, license.vendorId)) {
-      throw new NotFoundError('No such license');
-    }
+    const license = kindOfId(licenseId) === 'license' ? await this.stores.licensing.license(viewer.scope(), licenseId) : undefined;
+    if (!license) throw new NotFoundError('No such license');
     return license;
   }
 }

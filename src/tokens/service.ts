@@ -54,8 +54,8 @@ export class TokensService {
   async issueAccessToken(viewer: Viewer, raw: unknown): Promise<{ token: string; accessToken: AccessTokenRow }> {
     const principal = viewer.assertAuthenticated();
     const input = parseInput(IssueAccessTokenInput, raw);
-    const license = await this.stores.licensing.licenseById.load(input.licenseId);
-    if (!license || !viewer.canSeeLicense(license)) throw new NotFoundError('No such license', { field: 'input.licenseId' });
+    const license = await this.stores.licensing.license(viewer.scope(), input.licenseId);
+    if (!license) throw new NotFoundError('No such license', { field: 'input.licenseId' });
     // The vendor and staff see the license, but only the licensee's members mint tokens for it.
     if (license.licenseeId !== principal.organizationId) throw new ForbiddenError("Only the licensee's members mint tokens");
     const now = this.clock.now();

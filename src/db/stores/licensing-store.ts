@@ -4,7 +4,7 @@ import type { DbOrTx } from '../client.js';
 import { byKey } from './batch.js';
 import { licenses } from '../tables/index.js';
 import type { TenantScope } from '../../accounts/viewer.js';
-import { tenantWhere } from './tenant.js';
+import { inScope, tenantWhere } from './tenant.js';
 
 export type LicenseRow = typeof licenses.$inferSelect;
 export type LicenseStatus = LicenseRow['status'];
@@ -32,6 +32,18 @@ export class LicensingStore {
       .where(inArray(licenses.id, [...ids]));
     return byKey(ids, rows, (r) => r.id);
   });
+
+  /** The license when the scope may see it: its licensee's and its vendor's members, staff. */
+  async license(scope: TenantScope, id: string): Promise<LicenseRow | undefined> {
+    const row = await this.licenseById.load(id);
+    return row && inScope(scope, row.licenseeId, row.vendorId) ? row : undefined;
+  }
+
+  /** The license, locked for update, when the scope may see it. */
+  async lockLicenseIn(scope: TenantScope, id: string): Promise<LicenseRow | undefined> {
+    const row = await this.lockLicense(id);
+    return row && inScope(scope, row.licenseeId, row.vendorId) ? row : undefined;
+  }
 
   /** Inserts a license; on a repeated idempotency key returns undefined (the caller re-reads the existing one). */
   async insertLicense(row: typeof licenses.$inferInsert): Promise<LicenseRow | undefined> {

@@ -21,6 +21,24 @@ export function tenantSql(scope: TenantScope, byOrganization: (organizationId: s
 }
 
 /**
+ * Whether a row owned by any of `owners` (e.g. licensee and vendor) is inside the scope: for rows read through a
+ * per-request loader, whose cache serves every caller in the request.
+ * @example const license = inScope(scope, row.licenseeId, row.vendorId) ? row : undefined;
+ */
+export function inScope(scope: TenantScope, ...owners: string[]): boolean {
+  switch (scope.kind) {
+    case 'platform':
+      return true;
+    case 'organization':
+      return owners.includes(scope.organizationId);
+    case 'public':
+      return false;
+    default:
+      throw new UnreachableCaseError(scope);
+  }
+}
+
+/**
  * Rows whose owner column (any of `columns`, e.g. licensee or vendor) is the scope's organization.
  * @example .where(and(tenantWhere(scope, licenses.licenseeId, licenses.vendorId), eq(licenses.id, id)))
  */
