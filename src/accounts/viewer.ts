@@ -39,14 +39,6 @@ const PUBLIC_SCOPE = { kind: 'public' } as PublicScope;
 const organizationScope = (organizationId: string) => ({ kind: 'organization', organizationId }) as OrganizationScope;
 
 /**
- * The platform scope for background work that acts for nobody (metering, reports built by jobs); never for a request.
- * @example await stores.licensing.listLicenses(systemScope(), query, page);
- */
-export function systemScope(): PlatformScope {
-  return PLATFORM_SCOPE;
-}
-
-/**
  * The caller and the one place that decides what they may do; every resolver
  * starts with one of these assertions.
  * @example const p = ctx.viewer.assertOrgMember(dataset.vendorId);

@@ -151,13 +151,13 @@ export class AuditLog {
    * may see what is checked before the first batch, so a refusal is an error rather than a broken stream.
    * @example for await (const e of audit.export(stores, viewer, { actionPrefix: 'license.' })) write(e);
    */
-  export(stores: Stores, viewer: Viewer, filter: unknown, batchSize = EXPORT_BATCH): AsyncIterable<AuditEventRow> {
+  export(stores: Stores, viewer: Viewer, filter: unknown): AsyncIterable<AuditEventRow> {
     const q = this.query(viewer, filter);
     return (async function* () {
       for (let after = 0; ;) {
-        const batch = await stores.audit.listAscending(q, after, batchSize);
+        const batch = await stores.audit.listAscending(q, after, EXPORT_BATCH);
         yield* batch;
-        if (batch.length < batchSize) return;
+        if (batch.length < EXPORT_BATCH) return;
         after = batch.at(-1)!.seq;
       }
     })();
