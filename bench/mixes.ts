@@ -18,6 +18,7 @@ import type { TrainingMixRow } from '../src/db/stores/mixes-store.js';
 import { systemClock } from '../src/clock.js';
 import { LocalFileStorage } from '../src/delivery/storage.js';
 import { createLog } from '../src/log.js';
+import { Viewer } from '../src/accounts/viewer.js';
 import { mean, ms, quantile, table } from './support.js';
 import type { QueryTimes } from './lineage.js';
 
@@ -30,7 +31,17 @@ const ROWS_EACH = 1;
 /** The API's path: a fresh request's stores and services, one computation. */
 async function viaService(parts: ProcessParts, db: Db, mix: TrainingMixRow): Promise<number> {
   const { mixes } = new RequestServices(parts, { stores: new Stores(db), origin: 'http://bench', log: () => undefined });
-  const computed = await mixes.compute(mix);
+  // A member of the mix's organization, as the API would see them.
+  const viewer = new Viewer({
+    userId: mix.createdBy,
+    apiKeyId: 'bench',
+    organizationId: mix.organizationId,
+    organizationKind: 'BUYER',
+    vendorStatus: null,
+    orgRole: 'MEMBER',
+    platformRole: null,
+  });
+  const computed = await mixes.compute(viewer, mix);
   combineTerms([computed.metrics.inheritedTerms]);
   return computed.components.length;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
-import { CREATE_OFFER, createOffer, offerInput, purchase } from './support/commerce.js';
+import { CREATE_OFFER, PRICES, createOffer, offerInput, purchase } from './support/commerce.js';
 import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 
 const OFFERS = `query($id: ID!) { dataset(id: $id) { offers { id private visibleTo } } }`;
@@ -77,5 +77,36 @@ describe('private offers', () => {
     expectError(await purchase(app, { key: '' }, privateId), 'UNAUTHENTICATED');
     // The public offer on the same dataset sells to anyone.
     expect(ok(await purchase(app, buyerB, publicId)).purchaseLicense.license.offer.id).toBe(publicId);
+  });
+});
+
+describe('private offers in training mixes', () => {
+  it('prices a mix component only with offers its organization may see', async () => {
+    const { versionId, datasetId: priced } = await publishDataset(app, vendor);
+    const listPrice = await createOffer(app, vendor, priced, { ...PRICES.ONE_TIME, name: 'List price', amountCents: 10_000 });
+    const negotiated = await createOffer(app, vendor, priced, {
+      ...PRICES.ONE_TIME,
+      name: 'Negotiated',
+      amountCents: 100,
+      visibleTo: [buyerA.id],
+    });
+    const cheapest = async (buyer: Org) =>
+      ok(
+        await app.gql(
+          `mutation($input: CreateTrainingMixInput!) { createTrainingMix(input: $input) { trainingMix { components { cheapestOffer { id } cheapestPrice { amountCents } } } } }`,
+          {
+            input: {
+              name: `Mix ${buyer.slug}`,
+              regime: 'ACCUMULATE',
+              intendedUse: ['MODEL_TRAINING'],
+              components: [{ versionId, rows: '10' }],
+            },
+          },
+          buyer.key,
+        ),
+      ).createTrainingMix.trainingMix.components[0];
+    expect(await cheapest(buyerA)).toEqual({ cheapestOffer: { id: negotiated }, cheapestPrice: { amountCents: 100 } });
+    // Another buyer is never shown (nor priced with) a deal made to someone else.
+    expect(await cheapest(buyerB)).toEqual({ cheapestOffer: { id: listPrice }, cheapestPrice: { amountCents: 10_000 } });
   });
 });

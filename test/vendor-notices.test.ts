@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
 import { CANCEL, createOffer, purchase } from './support/commerce.js';
-import { addMember, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+import { addMember, createDataset, expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 import { EVENTS } from './support/events.js';
 
 const SEND = `mutation($input: SendVendorNoticeInput!) { sendVendorNotice(input: $input) { recipientCount notice { id kind message effectiveAt } } }`;
@@ -73,9 +73,12 @@ describe('vendor notices', () => {
     expect(ok(await app.gql(SEND, { input: input({ kind: 'DATA_DELAY' }) }, member.key)).sendVendorNotice.recipientCount).toBe(1);
   });
 
-  it('only the dataset’s vendor sends (NOT_FOUND for anyone else), and every field is checked', async () => {
-    expectError(await app.gql(SEND, { input: input() }, other.key), 'NOT_FOUND', 'input.datasetId');
-    expectError(await app.gql(SEND, { input: input() }, licensee.key), 'NOT_FOUND', 'input.datasetId');
+  it('only the dataset’s vendor sends (FORBIDDEN for those who see it, NOT_FOUND for a draft), and every field is checked', async () => {
+    // A published listing is public: others see it but may not speak for its vendor.
+    expectError(await app.gql(SEND, { input: input() }, other.key), 'FORBIDDEN');
+    expectError(await app.gql(SEND, { input: input() }, licensee.key), 'FORBIDDEN');
+    const draft = await createDataset(app, vendor);
+    expectError(await app.gql(SEND, { input: input({ datasetId: draft }) }, other.key), 'NOT_FOUND', 'input.datasetId');
     expectError(await app.gql(SEND, { input: input() }), 'UNAUTHENTICATED');
     expectError(await app.gql(SEND, { input: input({ message: '   ' }) }, vendor.key), 'BAD_USER_INPUT', 'input.message');
     expectError(await app.gql(SEND, { input: input({ message: 'x'.repeat(4001) }) }, vendor.key), 'BAD_USER_INPUT', 'input.message');

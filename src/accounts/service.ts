@@ -56,6 +56,36 @@ export class AccountsService {
     return this.auditLog.record(stores, viewer, entry);
   }
 
+  // --- reading: who may see which account ------------------------------------
+
+  /** An organization by slug: vendors are public, a buyer only to its members and staff (null otherwise). */
+  async organizationBySlug(viewer: Viewer, slug: string): Promise<OrganizationRow | null> {
+    const org = await this.stores.accounts.organizationBySlug(slug);
+    return org && viewer.canSeeOrganization(org) ? org : null;
+  }
+
+  async organization(viewer: Viewer, id: string): Promise<OrganizationRow | null> {
+    const org = await this.stores.accounts.organizationById.load(id);
+    return org && viewer.canSeeOrganization(org) ? org : null;
+  }
+
+  /** An organization's members, for its own members and staff (null for anyone else). */
+  async members(viewer: Viewer, org: OrganizationRow): Promise<UserRow[] | null> {
+    return viewer.canRead(org.id) ? this.stores.accounts.membersOf(org.id) : null;
+  }
+
+  async user(viewer: Viewer, id: string): Promise<UserRow | null> {
+    const user = await this.stores.accounts.userById.load(id);
+    return user && viewer.canSeeUser(user) ? user : null;
+  }
+
+  async apiKey(viewer: Viewer, id: string): Promise<ApiKeyRow | null> {
+    const key = await this.stores.accounts.apiKeyById(id);
+    if (!key) return null;
+    const owner = await this.stores.accounts.userById.load(key.userId);
+    return viewer.canSeeApiKey(key, owner?.organizationId) ? key : null;
+  }
+
   /**
    * Resolves `Authorization: Bearer ak_...` to its caller; no header means anonymous, a bad key is refused.
    * @example const principal = await accounts.authenticate(req.headers.authorization);
@@ -228,9 +258,9 @@ export class AccountsService {
       const owner = await this.stores.accounts.userById.load(key.userId);
       const ownsOrg = principal.orgRole === 'OWNER' && owner?.organizationId != null && owner.organizationId === principal.organizationId;
       if (!ownsOrg) {
-        // Another tenant's key: do not confirm that it exists.
-        if (owner?.organizationId !== principal.organizationId) throw new NotFoundError('No such API key', { field: 'input.id' });
-        throw new ForbiddenError("Only organization owners may revoke another member's key");
+        // Another tenant's key: do not confirm that it exists (staff see every key, so they are refused instead).
+        if (!owner || !viewer.canSeeUser(owner)) throw new NotFoundError('No such API key', { field: 'input.id' });
+        throw new ForbiddenError("Only the key's user, an owner of its organization or an admin may revoke it");
       }
     }
     return this.stores.transaction(async (tx) => {

@@ -3,7 +3,7 @@ import { importJWK, type CryptoKey } from 'jose';
 import { z } from 'zod';
 import type { Viewer } from '../accounts/viewer.js';
 import type { Clock } from '../clock.js';
-import type { AuditEventRow } from '../db/stores/audit-store.js';
+import type { AuditEventRow, AuditQuery } from '../db/stores/audit-store.js';
 import type { Stores } from '../db/stores/index.js';
 import { newId } from '../ids.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
@@ -59,6 +59,7 @@ const AuditFilterInput = z
 const SignCheckpointInput = z.object({ note: text(500).nullish() });
 
 const VERIFY_BATCH = 2000;
+const EXPORT_BATCH = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HISTORY_DAYS = 30;
 
@@ -124,41 +125,18 @@ export class AuditLog {
     });
   }
 
-  /** Staff see every event; members of an organization see the events that concern it. */
+  /**
+   * Staff see every event; members of an organization see the events that concern it. A filter only narrows that:
+   * a member filtering on another organization gets the events that concern both (usually none), never an error.
+   */
   async list(
     stores: Stores,
     viewer: Viewer,
     args: { filter?: unknown; first?: number | null; after?: string | null },
   ): Promise<Connection<AuditEventRow>> {
-    const principal = viewer.assertAuthenticated();
-    const filter = parseInput(AuditFilterInput, args.filter, 'filter');
+    const q = this.query(viewer, args.filter);
     const limit = pageSize(args.first);
     const beforeSeq = args.after ? Number(decodeCursor(args.after, 'AUDIT', ['integer'])[0]) : undefined;
-    const own = viewer.isStaff ? undefined : principal.organizationId;
-    if (!viewer.isStaff && !own)
-      return toConnection(
-        [],
-        limit,
-        () => '',
-        async () => 0,
-      );
-    const q = {
-      organizationId: own ?? filter?.organizationId ?? undefined,
-      actorUserId: filter?.actorId ?? undefined,
-      datasetId: filter?.datasetId ?? undefined,
-      licenseId: filter?.licenseId ?? undefined,
-      ...actionQuery(filter),
-      from: filter?.from ?? undefined,
-      to: filter?.to ?? undefined,
-    };
-    // A member filtering by another organization sees nothing rather than an error.
-    if (own && filter?.organizationId && filter.organizationId !== own)
-      return toConnection(
-        [],
-        limit,
-        () => '',
-        async () => 0,
-      );
     const rows = await stores.audit.list({ ...q, beforeSeq, limit });
     return toConnection(
       rows,
@@ -166,6 +144,38 @@ export class AuditLog {
       (r) => encodeCursor('AUDIT', [r.seq]),
       () => stores.audit.count(q),
     );
+  }
+
+  /**
+   * The same events as `list`, oldest first, read in batches as the consumer pulls them (`GET /audit/export`). Who
+   * may see what is checked before the first batch, so a refusal is an error rather than a broken stream.
+   * @example for await (const e of audit.export(stores, viewer, { actionPrefix: 'license.' })) write(e);
+   */
+  export(stores: Stores, viewer: Viewer, filter: unknown): AsyncIterable<AuditEventRow> {
+    const q = this.query(viewer, filter);
+    return (async function* () {
+      for (let after = 0; ;) {
+        const batch = await stores.audit.listAscending(q, after, EXPORT_BATCH);
+        yield* batch;
+        if (batch.length < EXPORT_BATCH) return;
+        after = batch.at(-1)!.seq;
+      }
+    })();
+  }
+
+  private query(viewer: Viewer, raw: unknown): Omit<AuditQuery, 'limit' | 'beforeSeq'> {
+    viewer.assertAuthenticated();
+    const filter = parseInput(AuditFilterInput, raw, 'filter');
+    return {
+      scope: viewer.scope(),
+      organizationId: filter?.organizationId ?? undefined,
+      actorUserId: filter?.actorId ?? undefined,
+      datasetId: filter?.datasetId ?? undefined,
+      licenseId: filter?.licenseId ?? undefined,
+      ...actionQuery(filter),
+      from: filter?.from ?? undefined,
+      to: filter?.to ?? undefined,
+    };
   }
 
   /**
@@ -243,19 +253,17 @@ export class AuditLog {
    * Staff see every license; an organization sees the licenses it holds or sells.
    */
   async licenseUsageReport(stores: Stores, viewer: Viewer, args: { from: Date; to: Date; filter?: unknown }): Promise<LicenseUsageRow[]> {
-    const principal = viewer.assertAuthenticated();
+    viewer.assertAuthenticated();
     if (args.to.getTime() <= args.from.getTime()) throw new BadUserInputError('to: must be after from', 'to');
     if (args.to.getTime() - args.from.getTime() > 366 * DAY_MS) throw new BadUserInputError('to: the window is at most 366 days', 'to');
     const filter = parseInput(UsageReportFilterInput, args.filter, 'filter');
-    const scope = viewer.isStaff ? (filter?.organizationId ?? undefined) : (principal.organizationId ?? undefined);
-    if (!viewer.isStaff && !scope) return [];
     const historyFrom = new Date(args.from.getTime() - HISTORY_DAYS * DAY_MS);
-    const facts = await stores.audit.licenseUsageFacts({
+    const facts = await stores.audit.licenseUsageFacts(viewer.scope(), {
       from: args.from,
       to: args.to,
       historyFrom,
       licenseIds: filter?.licenseIds ?? undefined,
-      scopeOrganizationId: scope,
+      organizationId: filter?.organizationId ?? undefined,
     });
     const ids = [...new Set([...facts.served.map((r) => r.license_id), ...facts.refused.map((r) => r.license_id)])].sort();
     const windowDays = (args.to.getTime() - args.from.getTime()) / DAY_MS;

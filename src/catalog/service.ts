@@ -84,13 +84,13 @@ export class CatalogService {
 
   // --- reading -------------------------------------------------------------
 
-  /** Drafts, suspended and archived listings are visible only to their vendor and platform staff. */
+  /** Drafts, suspended and archived listings are visible only to their vendor and platform staff (the Viewer decides). */
   canSee(viewer: Viewer, dataset: DatasetRow): boolean {
-    return dataset.status === 'PUBLISHED' || viewer.canRead(dataset.vendorId);
+    return viewer.canSeeDataset(dataset);
   }
 
   canSeeVersion(viewer: Viewer, dataset: DatasetRow, version: DatasetVersionRow): boolean {
-    return this.canSee(viewer, dataset) && (version.status !== 'DRAFT' || viewer.canRead(dataset.vendorId));
+    return viewer.canSeeVersion(dataset, version);
   }
 
   async dataset(viewer: Viewer, id: string): Promise<DatasetRow | null> {
@@ -164,9 +164,8 @@ export class CatalogService {
         );
       vendorId = vendor.id;
     }
-    const principal = viewer.principal;
     const query: DatasetListQuery = {
-      visibility: viewer.isStaff ? { staff: true } : { staff: false, organizationId: principal?.organizationId ?? null },
+      scope: viewer.scope(),
       statuses: filter?.status ?? ['PUBLISHED'],
       kinds: filter?.kinds ?? undefined,
       modalities: filter?.modalities ?? undefined,

@@ -1,4 +1,4 @@
-import type { Viewer } from '../accounts/viewer.js';
+import type { OrganizationScope, Viewer } from '../accounts/viewer.js';
 import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { WebhookSettings } from '../config.js';
@@ -48,7 +48,7 @@ export class EventsService {
     viewer: Viewer,
     args: { first?: number | null; after?: string | null; types?: string[] | null },
   ): Promise<Connection<EventRow>> {
-    const organizationId = this.memberOrg(viewer);
+    const scope = this.memberOrg(viewer);
     const limit = pageSize(args.first);
     const types = parseInput(EventTypesArg, args.types, 'types');
     const filter = types && types.length > 0 ? types : undefined;
@@ -56,20 +56,19 @@ export class EventsService {
     const position = after ? { txId: String(after[0]), seq: Number(after[1]) } : undefined;
     if (position && !/^\d{1,20}$/.test(position.txId))
       throw new BadUserInputError('after: not a valid cursor for this list and order', 'after');
-    const rows = await this.stores.events.listEvents(organizationId, position, filter, limit);
+    const rows = await this.stores.events.listEvents(scope, position, filter, limit);
     return toConnection(
       rows,
       limit,
       (r) => encodeCursor('EVENTS', [r.txId, r.seq]),
-      () => this.stores.events.countEvents(organizationId, filter),
+      () => this.stores.events.countEvents(scope, filter),
     );
   }
 
   /** One event of the caller's organization (null for anyone else's). */
   async event(viewer: Viewer, id: string): Promise<EventRow | null> {
-    const organizationId = viewer.principal?.organizationId;
-    if (!organizationId) return null;
-    return (await this.stores.events.eventById(organizationId, id)) ?? null;
+    const scope = viewer.ownOrganizationScope();
+    return (scope && (await this.stores.events.eventById(scope, id))) ?? null;
   }
 
   // --- endpoints -------------------------------------------------------------
@@ -80,14 +79,14 @@ export class EventsService {
 
   /** An endpoint of the caller's organization, for its owners (null otherwise). */
   async endpoint(viewer: Viewer, id: string): Promise<WebhookEndpointRow | null> {
-    const p = viewer.principal;
-    if (!p?.organizationId || p.orgRole !== 'OWNER') return null;
-    return (await this.stores.events.endpoint(p.organizationId, id)) ?? null;
+    const scope = viewer.ownOrganizationScope();
+    if (!scope || viewer.principal?.orgRole !== 'OWNER') return null;
+    return (await this.stores.events.endpoint(scope, id)) ?? null;
   }
 
   /** Registers an endpoint; the signing secret is returned here once and never again. */
   async createEndpoint(viewer: Viewer, raw: unknown): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
-    const organizationId = this.ownerOrg(viewer);
+    const scope = this.ownerOrg(viewer);
     const input = parseInput(CreateWebhookEndpointInput, raw);
     this.checkUrl(input.url);
     const now = this.clock.now();
@@ -96,7 +95,7 @@ export class EventsService {
     const endpoint = await this.stores.transaction(async (tx) => {
       const created = await tx.events.insertEndpoint({
         id,
-        organizationId,
+        organizationId: scope.organizationId,
         url: input.url,
         eventTypes: input.eventTypes,
         secretSealed: sealPrivateKey(this.deps.serverSecret, id, secret),
@@ -111,15 +110,15 @@ export class EventsService {
 
   /** Changes an endpoint's URL or types, or turns it off and on; turning it on clears its failure count. */
   async updateEndpoint(viewer: Viewer, raw: unknown): Promise<WebhookEndpointRow> {
-    const organizationId = this.ownerOrg(viewer);
+    const scope = this.ownerOrg(viewer);
     const input = parseInput(UpdateWebhookEndpointInput, raw);
     if (input.url !== undefined) this.checkUrl(input.url);
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
-      const current = await this.ownEndpoint(tx, organizationId, input.id);
+      const current = await this.ownEndpoint(tx, scope, input.id);
       const enabling = input.enabled === true && !current.enabled;
       const disabling = input.enabled === false && current.enabled;
-      const updated = (await tx.events.updateEndpoint(organizationId, current.id, {
+      const updated = (await tx.events.updateEndpoint(scope, current.id, {
         ...(input.url !== undefined ? { url: input.url } : {}),
         ...(input.eventTypes !== undefined ? { eventTypes: input.eventTypes } : {}),
         ...(enabling ? { enabled: true, consecutiveFailures: 0, disabledAt: null, disabledReason: null } : {}),
@@ -137,11 +136,11 @@ export class EventsService {
 
   /** Removes an endpoint and its deliveries (sent or not). */
   async deleteEndpoint(viewer: Viewer, raw: unknown): Promise<string> {
-    const organizationId = this.ownerOrg(viewer);
+    const scope = this.ownerOrg(viewer);
     const { id } = parseInput(WebhookEndpointIdInput, raw);
     return this.stores.transaction(async (tx) => {
-      const current = await this.ownEndpoint(tx, organizationId, id);
-      await tx.events.deleteEndpoint(organizationId, id);
+      const current = await this.ownEndpoint(tx, scope, id);
+      await tx.events.deleteEndpoint(scope, id);
       await this.audit(tx, viewer, 'webhook_endpoint.deleted', current, { url: current.url });
       return id;
     });
@@ -149,13 +148,13 @@ export class EventsService {
 
   /** A new signing secret, returned once; the old one still signs (beside it) for `ROTATION_OVERLAP_MS`. */
   async rotateSecret(viewer: Viewer, raw: unknown): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
-    const organizationId = this.ownerOrg(viewer);
+    const scope = this.ownerOrg(viewer);
     const { id } = parseInput(WebhookEndpointIdInput, raw);
     const secret = newWebhookSecret();
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
-      const current = await this.ownEndpoint(tx, organizationId, id);
-      const endpoint = (await tx.events.updateEndpoint(organizationId, id, {
+      const current = await this.ownEndpoint(tx, scope, id);
+      const endpoint = (await tx.events.updateEndpoint(scope, id, {
         secretSealed: sealPrivateKey(this.deps.serverSecret, id, secret),
         previousSecretSealed: current.secretSealed,
         previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS),
@@ -168,10 +167,10 @@ export class EventsService {
 
   /** An endpoint's latest deliveries, newest first (owners only). */
   async deliveries(viewer: Viewer, endpointId: string, first?: number | null) {
-    const organizationId = this.ownerOrg(viewer);
-    const endpoint = await this.stores.events.endpoint(organizationId, endpointId);
+    const scope = this.ownerOrg(viewer);
+    const endpoint = await this.stores.events.endpoint(scope, endpointId);
     if (!endpoint) throw new NotFoundError('No such webhook endpoint', { field: 'endpointId' });
-    return this.stores.events.deliveriesOf(organizationId, endpoint.id, pageSize(first));
+    return this.stores.events.deliveriesOf(scope, endpoint.id, pageSize(first));
   }
 
   // --- vendor notices ------------------------------------------------------------
@@ -184,7 +183,8 @@ export class EventsService {
     const principal = viewer.assertAuthenticated();
     const input = parseInput(SendVendorNoticeInput, raw);
     const dataset = await this.stores.catalog.datasetById.load(input.datasetId);
-    if (!dataset || !viewer.isMemberOf(dataset.vendorId)) throw new NotFoundError('No such dataset', { field: 'input.datasetId' });
+    if (!dataset || !viewer.canSeeDataset(dataset)) throw new NotFoundError('No such dataset', { field: 'input.datasetId' });
+    if (!viewer.isMemberOf(dataset.vendorId)) throw new ForbiddenError("Only the dataset's vendor sends notices to its licensees");
     const repeat = await this.stores.events.noticeByClientToken(dataset.vendorId, input.clientToken);
     if (repeat) return this.sameNotice(repeat, input.datasetId);
     const now = this.clock.now();
@@ -224,8 +224,7 @@ export class EventsService {
 
   /** The notices of a dataset the caller may see: all for its vendor and staff, those sent to it for a licensee. */
   async notices(viewer: Viewer, datasetId: string): Promise<VendorNoticeRow[]> {
-    if (!viewer.principal) return [];
-    return this.stores.events.noticesOf(datasetId, viewer.principal.organizationId, viewer.isStaff, 100);
+    return this.stores.events.noticesOf(viewer.scope(), datasetId, 100);
   }
 
   private sameNotice(notice: VendorNoticeRow, datasetId: string): VendorNoticeRow {
@@ -236,16 +235,19 @@ export class EventsService {
 
   // --- helpers ---------------------------------------------------------------------
 
-  private memberOrg(viewer: Viewer): string {
-    const p = viewer.assertAuthenticated();
-    if (!p.organizationId) throw new ForbiddenError('Only members of an organization have an event stream');
-    return p.organizationId;
+  private memberOrg(viewer: Viewer): OrganizationScope {
+    viewer.assertAuthenticated();
+    const scope = viewer.ownOrganizationScope();
+    if (!scope) throw new ForbiddenError('Only members of an organization have an event stream');
+    return scope;
   }
 
-  private ownerOrg(viewer: Viewer): string {
-    const p = viewer.assertAuthenticated();
-    if (!p.organizationId) throw new ForbiddenError('Only organization owners manage webhook endpoints');
-    return viewer.assertOrgOwner(p.organizationId).organizationId;
+  private ownerOrg(viewer: Viewer): OrganizationScope {
+    viewer.assertAuthenticated();
+    const scope = viewer.ownOrganizationScope();
+    if (!scope) throw new ForbiddenError('Only organization owners manage webhook endpoints');
+    viewer.assertOrgOwner(scope.organizationId);
+    return scope;
   }
 
   private checkUrl(url: string): void {
@@ -254,8 +256,8 @@ export class EventsService {
   }
 
   /** NOT_FOUND for another organization's endpoint, without saying whether it exists. */
-  private async ownEndpoint(tx: Stores, organizationId: string, id: string): Promise<WebhookEndpointRow> {
-    const row = await tx.events.lockEndpoint(organizationId, id);
+  private async ownEndpoint(tx: Stores, scope: OrganizationScope, id: string): Promise<WebhookEndpointRow> {
+    const row = await tx.events.lockEndpoint(scope, id);
     if (!row) throw new NotFoundError('No such webhook endpoint', { field: 'input.id' });
     return row;
   }

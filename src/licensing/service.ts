@@ -15,7 +15,7 @@ import type { Stores } from '../db/stores/index.js';
 import type { DatasetRow } from '../db/stores/catalog-store.js';
 import type { LicenseQuery, LicenseRow } from '../db/stores/licensing-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { LineageView } from '../offers/lineage-port.js';
 import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
@@ -57,14 +57,9 @@ export class LicensingService {
 
   // --- reading -------------------------------------------------------------
 
-  /** The licensee's members, the vendor's members and platform staff see a license. */
-  canSee(viewer: Viewer, license: LicenseRow): boolean {
-    return viewer.canRead(license.licenseeId) || viewer.canRead(license.vendorId);
-  }
-
+  /** The licensee's members, the vendor's members and platform staff see a license (the store applies the scope). */
   async license(viewer: Viewer, id: string): Promise<LicenseRow | null> {
-    const row = await this.stores.licensing.licenseById.load(id);
-    return row && this.canSee(viewer, row) ? row : null;
+    return (await this.stores.licensing.license(viewer.scope(), id)) ?? null;
   }
 
   /**
@@ -76,22 +71,14 @@ export class LicensingService {
     viewer: Viewer,
     args: { first?: number | null; after?: string | null; filter?: unknown; orderBy?: unknown },
   ): Promise<Connection<LicenseRow>> {
-    const principal = viewer.principal;
-    if (!principal) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <API key>');
+    viewer.assertAuthenticated();
     const limit = pageSize(args.first);
     const filter = parseInput(LicenseFilterInput, args.filter, 'filter');
     // Each order names its cursors, so a cursor from one order is refused by the other.
     const order = parseInput(LicenseOrderInput, args.orderBy, 'orderBy') ?? 'CREATED_AT_DESC';
     const ascending = order === 'CREATED_AT_ASC';
     const afterId = args.after ? String(decodeCursor(args.after, order, 1)[0]) : undefined;
-    if (!viewer.isStaff && !principal.organizationId)
-      return toConnection(
-        [],
-        limit,
-        () => '',
-        async () => 0,
-      );
-    const scope = viewer.isStaff ? ({ staff: true } as const) : ({ staff: false, organizationId: principal.organizationId! } as const);
+    const scope = viewer.scope();
     const query: LicenseQuery = {
       statuses: filter?.status ?? undefined,
       datasetId: filter?.datasetId ?? undefined,
@@ -558,14 +545,14 @@ export class LicensingService {
 
   /** NOT_FOUND for licenses the caller may not see (without confirming they exist). */
   private async visible(viewer: Viewer, id: string): Promise<LicenseRow> {
-    const row = await this.stores.licensing.licenseById.load(id);
-    if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
+    const row = await this.stores.licensing.license(viewer.scope(), id);
+    if (!row) throw new NotFoundError('No such license', { field: 'input.id' });
     return row;
   }
 
   private async lockVisible(tx: Stores, viewer: Viewer, id: string): Promise<LicenseRow> {
-    const row = await tx.licensing.lockLicense(id);
-    if (!row || !this.canSee(viewer, row)) throw new NotFoundError('No such license', { field: 'input.id' });
+    const row = await tx.licensing.lockLicenseIn(viewer.scope(), id);
+    if (!row) throw new NotFoundError('No such license', { field: 'input.id' });
     return row;
   }
 }

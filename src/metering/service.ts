@@ -135,11 +135,9 @@ export class MeteringService {
 
   /** Usage of the caller's datasets (staff: every vendor's, or `vendorId`'s) per licensee organization and dataset. */
   async vendorUsage(viewer: Viewer, args: { from: Date; to: Date; vendorId?: string | null }) {
-    const principal = viewer.assertAuthenticated();
+    viewer.assertAuthenticated();
     checkWindow(args.from, args.to);
-    const vendorId = viewer.isStaff ? (args.vendorId ?? undefined) : principal.organizationId;
-    if (!viewer.isStaff && !vendorId) return [];
-    const rows = await this.stores.metering.usageByLicensee(args.from, args.to, vendorId ?? undefined);
+    const rows = await this.stores.metering.usageByLicensee(viewer.scope(), args.from, args.to, args.vendorId ?? undefined);
     return rows.map((r) => ({ ...r, unit: r.usageUnit, units: r.usageUnit ? unitsOf(r.usageUnit, r).quantity : null }));
   }
 
@@ -149,20 +147,17 @@ export class MeteringService {
    * window counts in the period its start falls in (windows before the license start, in the first period).
    */
   async reconciliation(viewer: Viewer, args: { from: Date; to: Date; licenseId?: string | null }): Promise<ReconciliationRow[]> {
-    const principal = viewer.assertAuthenticated();
+    viewer.assertAuthenticated();
     checkWindow(args.from, args.to);
     if (args.licenseId) {
-      const license = kindOfId(args.licenseId) === 'license' ? await this.stores.licensing.licenseById.load(args.licenseId) : undefined;
-      if (!license || !(viewer.isStaff || viewer.isMemberOf(license.vendorId))) throw new NotFoundError('No such license');
+      // Reconciliation is the seller's view: the licensee sees the license but not this.
+      const license =
+        kindOfId(args.licenseId) === 'license' ? await this.stores.licensing.license(viewer.scope(), args.licenseId) : undefined;
+      if (!license || !viewer.canRead(license.vendorId)) throw new NotFoundError('No such license');
     }
-    const vendorId = viewer.isStaff ? undefined : principal.organizationId;
-    if (!viewer.isStaff && !vendorId) return [];
     const now = this.clock.now();
     const closed = closedBefore(now, this.settings.graceMs).getTime();
-    const ledger = await this.stores.metering.windowLedger(args.from, args.to, {
-      vendorId: vendorId ?? undefined,
-      licenseId: args.licenseId ?? undefined,
-    });
+    const ledger = await this.stores.metering.windowLedger(viewer.scope(), args.from, args.to, args.licenseId ?? undefined);
     const licenses = new Map<string, LicenseRow>();
     for (const l of await this.stores.licensing.licenseById.loadMany([...new Set(ledger.map((w) => w.licenseId))])) {
       if (l && !(l instanceof Error)) licenses.set(l.id, l);
@@ -239,10 +234,8 @@ export class MeteringService {
   /** The license if the caller is a member of its licensee or its vendor, or staff; NOT_FOUND otherwise. */
   private async partyLicense(viewer: Viewer, licenseId: string): Promise<LicenseRow> {
     viewer.assertAuthenticated();
-    const license = kindOfId(licenseId) === 'license' ? await this.stores.licensing.licenseById.load(licenseId) : undefined;
-    if (!license || !(viewer.isStaff || viewer.isMemberOf(license.licenseeId) || viewer.isMemberOf(license.vendorId))) {
-      throw new NotFoundError('No such license');
-    }
+    const license = kindOfId(licenseId) === 'license' ? await this.stores.licensing.license(viewer.scope(), licenseId) : undefined;
+    if (!license) throw new NotFoundError('No such license');
     return license;
   }
 }

@@ -11,6 +11,7 @@ import type { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { MixScope, TrainingMixRow } from '../db/stores/mixes-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
+import { canSeeOffer } from '../offers/service.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
@@ -85,7 +86,7 @@ export interface MixesDeps {
 /**
  * Training mixes: a buyer organization's plan of what to train on. Private to that organization (anyone else gets
  * NOT_FOUND); any member creates and edits them, the creator or an OWNER deletes one.
- * @example const view = await mixes.compute(await mixes.mix(viewer, id));
+ * @example const view = await mixes.compute(viewer, await mixes.mix(viewer, id));
  */
 export class MixesService {
   private readonly computed = new Map<string, Promise<MixComputation>>();
@@ -136,10 +137,10 @@ export class MixesService {
   }
 
   /** The mix's numbers, computed once per request however many fields ask. */
-  compute(mix: TrainingMixRow): Promise<MixComputation> {
+  compute(viewer: Viewer, mix: TrainingMixRow): Promise<MixComputation> {
     let computing = this.computed.get(mix.id);
     if (!computing) {
-      computing = this.computeNow(mix);
+      computing = this.computeNow(viewer, mix);
       this.computed.set(mix.id, computing);
     }
     return computing;
@@ -150,8 +151,8 @@ export class MixesService {
    * sharing a tag with one (or matching the mix's search text), inheriting terms that allow the intended use; each
    * with the rows to take (at most its row count), the real fraction after, and the cheapest offer granting the use.
    */
-  async suggestions(mix: TrainingMixRow): Promise<MixSuggestionView[]> {
-    const { components, metrics } = await this.compute(mix);
+  async suggestions(viewer: Viewer, mix: TrainingMixRow): Promise<MixSuggestionView[]> {
+    const { components, metrics } = await this.compute(viewer, mix);
     const target = this.targetOf(mix);
     const needed = rowsToTarget(metrics.totalRows, metrics.realRowsExact, target);
     if (needed === 0) return [];
@@ -169,7 +170,7 @@ export class MixesService {
       candidates.map(async (c, i) => {
         const version = versions[i] as DatasetVersionRow;
         const rows = Math.min(needed, c.rowCount);
-        const offers = await this.offerFacts(version, await this.stores.catalog.datasetById.load(c.datasetId));
+        const offers = await this.offerFacts(viewer, version, await this.stores.catalog.datasetById.load(c.datasetId));
         const priced = cheapestOffer(offers, intendedUse, rows, sizeOf(version));
         return {
           version,
@@ -264,9 +265,9 @@ export class MixesService {
 
   // --- helpers -------------------------------------------------------------
 
+  /** Mixes belong to an organization, so only its members' scope reads them (staff see none either). */
   private scope(viewer: Viewer): MixScope | null {
-    const organizationId = viewer.principal?.organizationId;
-    return organizationId ? { organizationId } : null;
+    return viewer.ownOrganizationScope();
   }
 
   /** Mixes belong to an organization: staff without one have none to build. */
@@ -304,9 +305,10 @@ export class MixesService {
     });
   }
 
-  private async offerFacts(version: DatasetVersionRow, dataset: DatasetRow | undefined): Promise<OfferFacts[]> {
+  /** The dataset's offers the caller may see (and so buy): never a private offer made to another organization. */
+  private async offerFacts(viewer: Viewer, version: DatasetVersionRow, dataset: DatasetRow | undefined): Promise<OfferFacts[]> {
     if (!dataset) return [];
-    const offers = await this.stores.offers.offersByDatasetId.load(dataset.id);
+    const offers = (await this.stores.offers.offersByDatasetId.load(dataset.id)).filter((o) => canSeeOffer(viewer, o, dataset));
     return offers.map((o) => ({
       id: o.id,
       active: o.active,
@@ -324,8 +326,10 @@ export class MixesService {
     }));
   }
 
-  private async computeNow(mix: TrainingMixRow): Promise<MixComputation> {
-    const scope = { organizationId: mix.organizationId };
+  private async computeNow(viewer: Viewer, mix: TrainingMixRow): Promise<MixComputation> {
+    // The licenses that cover components are the caller's own, whatever row is passed in.
+    const scope = this.requireScope(viewer);
+    if (scope.organizationId !== mix.organizationId) throw new NotFoundError('No such training mix');
     const rows = await this.stores.mixes.componentsByMixId.load(mix.id);
     const versionIds = rows.map((r) => r.versionId);
     const intendedUse = mix.intendedUse as LicensePermission[];
@@ -367,7 +371,7 @@ export class MixesService {
         const offer =
           owned || license
             ? null
-            : cheapestOffer(await this.offerFacts(versions[i]!, datasets[i]), intendedUse, r.rows, sizeOf(versions[i]!));
+            : cheapestOffer(await this.offerFacts(viewer, versions[i]!, datasets[i]), intendedUse, r.rows, sizeOf(versions[i]!));
         return {
           version: versions[i]!,
           dataset: datasets[i]!,

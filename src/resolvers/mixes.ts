@@ -10,7 +10,7 @@ import { connectionFields } from './connections.js';
 const computed =
   <T>(pick: (c: MixComputation) => T) =>
   async (m: TrainingMixRow, _a: unknown, ctx: Context): Promise<T> =>
-    pick(await ctx.mixes.compute(m));
+    pick(await ctx.mixes.compute(ctx.viewer, m));
 
 const versionsOf = (views: readonly { version: DatasetVersionRow }[]) => views.map((v) => v.version);
 
@@ -42,7 +42,7 @@ export const mixesResolvers: Resolvers = {
     licensingCost: computed((c) => c.licensingCost),
     coverage: computed((c) => c.coverage),
     targetRealFraction: (m, _a, ctx) => ctx.mixes.targetOf(m),
-    suggestions: (m, _a, ctx) => ctx.mixes.suggestions(m),
+    suggestions: (m, _a, ctx) => ctx.mixes.suggestions(ctx.viewer, m),
   },
   MixComponent: {
     cheapestOffer: (c, _a, ctx) => (c.cheapestOffer ? referenced(ctx.stores.offers.offerById.load(c.cheapestOffer.offerId)) : null),

@@ -1,7 +1,6 @@
 import type { Context } from '../context.js';
 import { BadUserInputError, UnreachableCaseError } from '../errors.js';
 import { kindOfId, type NodeKind } from '../ids.js';
-import { canSeeApiKey, canSeeOrganization, canSeeUser } from './accounts.js';
 import type { Resolvers, ResolversInterfaceTypes, ResolversTypes } from './generated/resolvers.js';
 
 /** What a node is at run time (its row or view), and the names of the types that implement Node. */
@@ -31,24 +30,17 @@ const TYPE_NAMES: Record<NodeKind, NodeTypeName | null> = {
   vendorNotice: null,
 };
 
-/** Loads any node by its prefixed ID, applying the same visibility as the typed queries. */
+/** Loads any node by its prefixed ID through its feature's service, which applies the same visibility as the typed queries. */
 export async function loadNode(ctx: Context, id: string): Promise<NodeParent | null> {
   const kind = kindOfId(id);
   if (!kind) return null;
   switch (kind) {
-    case 'organization': {
-      const org = await ctx.stores.accounts.organizationById.load(id);
-      return org && canSeeOrganization(ctx, org) ? org : null;
-    }
-    case 'user': {
-      const user = await ctx.stores.accounts.userById.load(id);
-      return user && canSeeUser(ctx, user) ? user : null;
-    }
-    case 'apiKey': {
-      const key = await ctx.stores.accounts.apiKeyById(id);
-      if (!key) return null;
-      return canSeeApiKey(ctx, key, await ctx.stores.accounts.userById.load(key.userId)) ? key : null;
-    }
+    case 'organization':
+      return ctx.accounts.organization(ctx.viewer, id);
+    case 'user':
+      return ctx.accounts.user(ctx.viewer, id);
+    case 'apiKey':
+      return ctx.accounts.apiKey(ctx.viewer, id);
     case 'dataset':
       return ctx.catalog.dataset(ctx.viewer, id);
     case 'datasetVersion':

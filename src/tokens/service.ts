@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import type { AccessTokenRow, SigningKeyRow } from '../db/stores/tokens-store.js';
-import { BadUserInputError, ConflictError, NotFoundError } from '../errors.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { line, nodeId, parseInput, text } from '../validation.js';
@@ -55,11 +55,10 @@ export class TokensService {
   async issueAccessToken(viewer: Viewer, raw: unknown): Promise<{ token: string; accessToken: AccessTokenRow }> {
     const principal = viewer.assertAuthenticated();
     const input = parseInput(IssueAccessTokenInput, raw);
-    const license = await this.stores.licensing.licenseById.load(input.licenseId);
-    // Only the licensee's members mint tokens; for anyone else the license does not exist.
-    if (!license || license.licenseeId !== principal.organizationId) {
-      throw new NotFoundError('No such license', { field: 'input.licenseId' });
-    }
+    const license = await this.stores.licensing.license(viewer.scope(), input.licenseId);
+    if (!license) throw new NotFoundError('No such license', { field: 'input.licenseId' });
+    // The vendor and staff see the license, but only the licensee's members mint tokens for it.
+    if (license.licenseeId !== principal.organizationId) throw new ForbiddenError("Only the licensee's members mint tokens");
     const now = this.clock.now();
     if (!licenseInForce(license, now)) {
       throw new ConflictError(
@@ -122,12 +121,13 @@ export class TokensService {
 
   /** The licensee's members revoke their organization's tokens; admins any. Effective within a second. */
   async revokeAccessToken(viewer: Viewer, raw: unknown): Promise<AccessTokenRow> {
-    const principal = viewer.assertAuthenticated();
+    viewer.assertAuthenticated();
     const { id } = parseInput(TokenIdInput, raw);
-    const token = await this.stores.tokens.accessTokenById(id);
-    if (!token || (token.organizationId !== principal.organizationId && !viewer.isAdmin)) {
-      throw new NotFoundError('No such access token', { field: 'input.id' });
-    }
+    const token = await this.stores.tokens.accessToken(viewer.scope(), id);
+    if (!token) throw new NotFoundError('No such access token', { field: 'input.id' });
+    // An auditor sees every token but changes nothing.
+    if (!viewer.isMemberOf(token.organizationId) && !viewer.isAdmin)
+      throw new ForbiddenError('Only the licensee or an admin may revoke this token');
     return this.stores.transaction(async (tx) => {
       const revoked = await tx.tokens.revokeAccessToken(token.id, this.clock.now());
       if (!revoked) return token;
@@ -147,30 +147,22 @@ export class TokensService {
     viewer: Viewer,
     args: { licenseId?: string | null; first?: number | null; after?: string | null },
   ): Promise<Connection<AccessTokenRow>> {
-    const principal = viewer.assertAuthenticated();
+    viewer.assertAuthenticated();
     const limit = pageSize(args.first);
     const afterId = args.after ? String(decodeCursor(args.after, 'TOKENS', ['text'])[0]) : undefined;
-    const orgId = viewer.isStaff ? null : principal.organizationId;
-    if (!viewer.isStaff && !orgId)
-      return toConnection(
-        [],
-        limit,
-        () => '',
-        async () => 0,
-      );
+    const scope = viewer.scope();
     const licenseId = args.licenseId ?? undefined;
-    const rows = await this.stores.tokens.listAccessTokens(orgId, licenseId, afterId, limit);
+    const rows = await this.stores.tokens.listAccessTokens(scope, licenseId, afterId, limit);
     return toConnection(
       rows,
       limit,
       (r) => encodeCursor('TOKENS', [r.id]),
-      () => this.stores.tokens.countAccessTokens(orgId, licenseId),
+      () => this.stores.tokens.countAccessTokens(scope, licenseId),
     );
   }
 
   async accessToken(viewer: Viewer, id: string): Promise<AccessTokenRow | null> {
-    const token = await this.stores.tokens.accessTokenById(id);
-    return token && (viewer.isStaff || viewer.isMemberOf(token.organizationId)) ? token : null;
+    return (await this.stores.tokens.accessToken(viewer.scope(), id)) ?? null;
   }
 
   async rotateSigningKey(viewer: Viewer, raw: unknown): Promise<SigningKeyRow> {

@@ -1,12 +1,16 @@
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { auditChainHead, auditCheckpoints, auditEvents } from '../tables/index.js';
+import type { TenantScope } from '../../accounts/viewer.js';
+import { tenantSql } from './tenant.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
 
 export interface AuditQuery {
-  /** Only events visible to this organization; undefined for staff (everything). */
+  /** Whose events the caller may read: staff every event, a member those that concern their organization. */
+  scope: TenantScope;
+  /** Narrows to events that concern this organization (inside the scope). */
   organizationId?: string;
   actorUserId?: string;
   datasetId?: string;
@@ -41,8 +45,10 @@ export class AuditStore {
   }
 
   private conditions(q: Omit<AuditQuery, 'limit' | 'beforeSeq'>): (SQL | undefined)[] {
+    const concerns = (organizationId: string) => sql`${auditEvents.organizationIds} @> ARRAY[${organizationId}]::text[]`;
     return [
-      q.organizationId ? sql`${auditEvents.organizationIds} @> ARRAY[${q.organizationId}]::text[]` : undefined,
+      tenantSql(q.scope, concerns),
+      q.organizationId ? concerns(q.organizationId) : undefined,
       q.actorUserId ? eq(auditEvents.actorUserId, q.actorUserId) : undefined,
       q.datasetId ? eq(auditEvents.datasetId, q.datasetId) : undefined,
       q.licenseId ? eq(auditEvents.licenseId, q.licenseId) : undefined,
@@ -121,10 +127,14 @@ export class AuditStore {
    * Per-license usage facts for the usage report, in five grouped statements (never one per license):
    * served totals, refusals by reason, addresses per token, repeated full downloads per file, and prior history.
    */
-  async licenseUsageFacts(q: { from: Date; to: Date; historyFrom: Date; licenseIds?: string[]; scopeOrganizationId?: string }) {
-    const scope = q.scopeOrganizationId
-      ? sql`AND l.id IN (SELECT id FROM licenses WHERE licensee_id = ${q.scopeOrganizationId} OR vendor_id = ${q.scopeOrganizationId})`
-      : sql``;
+  async licenseUsageFacts(
+    scope: TenantScope,
+    q: { from: Date; to: Date; historyFrom: Date; licenseIds?: string[]; organizationId?: string },
+  ) {
+    // The scope's licenses (held or sold), narrowed to one organization's when staff ask for it.
+    const party = (organizationId: string) =>
+      sql`l.id IN (SELECT id FROM licenses WHERE licensee_id = ${organizationId} OR vendor_id = ${organizationId})`;
+    const scoped = sql`AND ${tenantSql(scope, party)} ${q.organizationId ? sql`AND ${party(q.organizationId)}` : sql``}`;
     const only = q.licenseIds?.length ? sql`AND l.id IN ${q.licenseIds}` : sql``;
     const from = q.from.toISOString();
     const to = q.to.toISOString();
@@ -140,31 +150,31 @@ export class AuditStore {
       SELECT u.license_id, count(*)::int AS downloads, sum(u.bytes)::text AS bytes, sum(u.rows)::text AS rows,
              count(DISTINCT u.client_address)::int AS addresses, count(DISTINCT u.token_id)::int AS tokens
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scope} ${only}
+      WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scoped} ${only}
       GROUP BY u.license_id`);
     const refused = await this.db.execute<{ license_id: string; reason: string; n: number }>(sql`
       /* licenseUsageRefused */
       SELECT d.license_id, d.reason, count(*)::int AS n
       FROM access_denials d JOIN licenses l ON l.id = d.license_id
-      WHERE d.denied_at >= ${from} AND d.denied_at < ${to} ${scope} ${only}
+      WHERE d.denied_at >= ${from} AND d.denied_at < ${to} ${scoped} ${only}
       GROUP BY d.license_id, d.reason`);
     const tokenAddresses = await this.db.execute<{ license_id: string; token_id: string; addresses: number }>(sql`
       /* licenseUsageTokenAddresses */
       SELECT u.license_id, u.token_id, count(DISTINCT u.client_address)::int AS addresses
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scope} ${only}
+      WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scoped} ${only}
       GROUP BY u.license_id, u.token_id`);
     const fileRepeats = await this.db.execute<{ license_id: string; version_id: string; file_path: string; n: number }>(sql`
       /* licenseUsageFileRepeats */
       SELECT u.license_id, u.version_id, u.file_path, count(*)::int AS n
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.served_at >= ${from} AND u.served_at < ${to} AND u.status = 200 AND u.rows > 0 ${scope} ${only}
+      WHERE u.served_at >= ${from} AND u.served_at < ${to} AND u.status = 200 AND u.rows > 0 ${scoped} ${only}
       GROUP BY u.license_id, u.version_id, u.file_path`);
     const history = await this.db.execute<{ license_id: string; bytes: string; first_at: Date | null }>(sql`
       /* licenseUsageHistory */
       SELECT u.license_id, sum(u.bytes)::text AS bytes, min(u.served_at) AS first_at
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.served_at >= ${q.historyFrom.toISOString()} AND u.served_at < ${from} ${scope} ${only}
+      WHERE u.served_at >= ${q.historyFrom.toISOString()} AND u.served_at < ${from} ${scoped} ${only}
       GROUP BY u.license_id`);
     return {
       served: served.rows,

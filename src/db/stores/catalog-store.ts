@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { executePrepared, type DbOrTx } from '../client.js';
+import type { TenantScope } from '../../accounts/viewer.js';
+import { tenantSql } from './tenant.js';
 import { byKey, groupBy } from './batch.js';
 import { versionColumns } from './version-columns.js';
 import { JsonRowCodec } from '../json-rows.js';
@@ -40,11 +42,9 @@ export type Permission = keyof typeof PERMISSION_COLUMNS | 'NO_ATTRIBUTION';
 
 export type DatasetOrder = 'RELEVANCE' | 'NEWEST' | 'OLDEST' | 'TITLE' | 'RECENTLY_UPDATED';
 
-/** Who may see non-published listings in a query. */
-export type Visibility = { staff: true } | { staff: false; organizationId: string | null };
-
 export interface DatasetListQuery {
-  visibility: Visibility;
+  /** Who may see non-published listings: staff any, a vendor its own, everyone the PUBLISHED ones. */
+  scope: TenantScope;
   statuses: DatasetStatus[];
   kinds?: DatasetKind[];
   modalities?: Modality[];
@@ -425,11 +425,10 @@ export class CatalogStore {
   }
 
   private filterConditions(q: DatasetListQuery, tsquery: SQL | undefined): (SQL | undefined)[] {
-    const visible = q.visibility.staff
-      ? undefined
-      : q.visibility.organizationId
-        ? sql`(${datasets.status} = 'PUBLISHED' OR ${datasets.vendorId} = ${q.visibility.organizationId})`
-        : sql`${datasets.status} = 'PUBLISHED'`;
+    const visible =
+      q.scope.kind === 'platform'
+        ? undefined
+        : sql`(${datasets.status} = 'PUBLISHED' OR ${tenantSql(q.scope, (org) => sql`${datasets.vendorId} = ${org}`)})`;
     const permissions = (q.permissions ?? []).map((p) =>
       p === 'NO_ATTRIBUTION' ? eq(datasets.attributionRequired, false) : eq(PERMISSION_COLUMNS[p], true),
     );

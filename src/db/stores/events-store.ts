@@ -1,5 +1,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import type { OrganizationScope, TenantScope } from '../../accounts/viewer.js';
+import { tenantSql } from './tenant.js';
 import { newId } from '../../ids.js';
 import { textArray } from '../sql-arrays.js';
 import { events, vendorNotices, webhookDeliveries, webhookEndpoints } from '../tables/index.js';
@@ -26,8 +28,8 @@ export interface ClaimedDelivery {
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
 /** Every endpoint query names its organization: the scope is a required argument, not a filter to remember. */
-const ownEndpoint = (organizationId: string, id: string) =>
-  and(eq(webhookEndpoints.organizationId, organizationId), eq(webhookEndpoints.id, id));
+const ownEndpoint = (scope: OrganizationScope, id: string) =>
+  and(eq(webhookEndpoints.organizationId, scope.organizationId), eq(webhookEndpoints.id, id));
 
 /** Data access for event streams, webhook endpoints, their delivery outbox and vendor notices. */
 export class EventsStore {
@@ -70,7 +72,7 @@ export class EventsStore {
    * still running are listed, so a transaction that commits later can never add a row before a cursor already handed out.
    */
   async listEvents(
-    organizationId: string,
+    scope: OrganizationScope,
     after: EventPosition | undefined,
     types: string[] | undefined,
     limit: number,
@@ -80,7 +82,7 @@ export class EventsStore {
       .from(events)
       .where(
         and(
-          eq(events.organizationId, organizationId),
+          eq(events.organizationId, scope.organizationId),
           sql`${events.txId} < pg_snapshot_xmin(pg_current_snapshot())`,
           after ? sql`(${events.txId}, ${events.seq}) > (${after.txId}::xid8, ${after.seq})` : undefined,
           types ? sql`${events.type} = ANY(${textArray(types)})` : undefined,
@@ -90,11 +92,11 @@ export class EventsStore {
       .limit(limit + 1);
   }
 
-  async eventById(organizationId: string, id: string): Promise<EventRow | undefined> {
+  async eventById(scope: OrganizationScope, id: string): Promise<EventRow | undefined> {
     const [row] = await this.db
       .select()
       .from(events)
-      .where(and(eq(events.organizationId, organizationId), eq(events.id, id)));
+      .where(and(eq(events.organizationId, scope.organizationId), eq(events.id, id)));
     return row;
   }
 
@@ -110,13 +112,13 @@ export class EventsStore {
     return res.rows.map((r) => r.licensee_id);
   }
 
-  async countEvents(organizationId: string, types: string[] | undefined): Promise<number> {
+  async countEvents(scope: OrganizationScope, types: string[] | undefined): Promise<number> {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(events)
       .where(
         and(
-          eq(events.organizationId, organizationId),
+          eq(events.organizationId, scope.organizationId),
           sql`${events.txId} < pg_snapshot_xmin(pg_current_snapshot())`,
           types ? sql`${events.type} = ANY(${textArray(types)})` : undefined,
         ),
@@ -131,38 +133,42 @@ export class EventsStore {
     return created!;
   }
 
-  async endpointsOf(organizationId: string): Promise<WebhookEndpointRow[]> {
-    return this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.organizationId, organizationId)).orderBy(webhookEndpoints.id);
+  async endpointsOf(scope: OrganizationScope): Promise<WebhookEndpointRow[]> {
+    return this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.organizationId, scope.organizationId))
+      .orderBy(webhookEndpoints.id);
   }
 
-  async endpoint(organizationId: string, id: string): Promise<WebhookEndpointRow | undefined> {
-    const [row] = await this.db.select().from(webhookEndpoints).where(ownEndpoint(organizationId, id));
+  async endpoint(scope: OrganizationScope, id: string): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await this.db.select().from(webhookEndpoints).where(ownEndpoint(scope, id));
     return row;
   }
 
-  async lockEndpoint(organizationId: string, id: string): Promise<WebhookEndpointRow | undefined> {
-    const [row] = await this.db.select().from(webhookEndpoints).where(ownEndpoint(organizationId, id)).for('update');
+  async lockEndpoint(scope: OrganizationScope, id: string): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await this.db.select().from(webhookEndpoints).where(ownEndpoint(scope, id)).for('update');
     return row;
   }
 
-  async updateEndpoint(organizationId: string, id: string, patch: Partial<WebhookEndpointRow>): Promise<WebhookEndpointRow | undefined> {
-    const [row] = await this.db.update(webhookEndpoints).set(patch).where(ownEndpoint(organizationId, id)).returning();
+  async updateEndpoint(scope: OrganizationScope, id: string, patch: Partial<WebhookEndpointRow>): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await this.db.update(webhookEndpoints).set(patch).where(ownEndpoint(scope, id)).returning();
     return row;
   }
 
-  /** Removes an endpoint and (by cascade) its deliveries; false when it is not this organization's. */
-  async deleteEndpoint(organizationId: string, id: string): Promise<boolean> {
-    const rows = await this.db.delete(webhookEndpoints).where(ownEndpoint(organizationId, id)).returning({ id: webhookEndpoints.id });
+  /** Removes an endpoint and (by cascade) its deliveries; false when it is not the scope organization's. */
+  async deleteEndpoint(scope: OrganizationScope, id: string): Promise<boolean> {
+    const rows = await this.db.delete(webhookEndpoints).where(ownEndpoint(scope, id)).returning({ id: webhookEndpoints.id });
     return rows.length > 0;
   }
 
   /** An endpoint's most recent deliveries, newest first, with their events' types. */
-  async deliveriesOf(organizationId: string, endpointId: string, limit: number): Promise<(WebhookDeliveryRow & { eventType: string })[]> {
+  async deliveriesOf(scope: OrganizationScope, endpointId: string, limit: number): Promise<(WebhookDeliveryRow & { eventType: string })[]> {
     const rows = await this.db
       .select({ delivery: webhookDeliveries, eventType: events.type })
       .from(webhookDeliveries)
       .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-      .where(and(eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.endpointId, endpointId)))
+      .where(and(eq(webhookDeliveries.organizationId, scope.organizationId), eq(webhookDeliveries.endpointId, endpointId)))
       .orderBy(desc(webhookDeliveries.id))
       .limit(limit);
     return rows.map((r) => ({ ...r.delivery, eventType: r.eventType }));
@@ -251,16 +257,14 @@ export class EventsStore {
   }
 
   /** A dataset's notices an organization may see (its vendor sees all; a licensee those sent to it), newest first. */
-  async noticesOf(datasetId: string, viewerOrgId: string | null, staff: boolean, limit: number): Promise<VendorNoticeRow[]> {
+  async noticesOf(scope: TenantScope, datasetId: string, limit: number): Promise<VendorNoticeRow[]> {
     return this.db
       .select()
       .from(vendorNotices)
       .where(
         and(
           eq(vendorNotices.datasetId, datasetId),
-          staff
-            ? undefined
-            : sql`(${vendorNotices.vendorId} = ${viewerOrgId} OR ${viewerOrgId}::text = ANY(${vendorNotices.recipientIds}))`,
+          tenantSql(scope, (org) => sql`(${vendorNotices.vendorId} = ${org} OR ${org}::text = ANY(${vendorNotices.recipientIds}))`),
         ),
       )
       .orderBy(desc(vendorNotices.id))

@@ -3,12 +3,11 @@ import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, s
 import type { DbOrTx } from '../client.js';
 import { byKey } from './batch.js';
 import { licenses } from '../tables/index.js';
+import type { TenantScope } from '../../accounts/viewer.js';
+import { inScope, tenantWhere } from './tenant.js';
 
 export type LicenseRow = typeof licenses.$inferSelect;
 export type LicenseStatus = LicenseRow['status'];
-
-/** Who may list which licenses: a buyer its own, a vendor those of its datasets (and its own purchases), staff all. */
-export type LicenseScope = { staff: true } | { staff: false; organizationId: string };
 
 /** What a list of licenses may be narrowed to; `statuses` are effective statuses (see licensing/status.ts). */
 export interface LicenseQuery {
@@ -33,6 +32,18 @@ export class LicensingStore {
       .where(inArray(licenses.id, [...ids]));
     return byKey(ids, rows, (r) => r.id);
   });
+
+  /** The license when the scope may see it: its licensee's and its vendor's members, staff. */
+  async license(scope: TenantScope, id: string): Promise<LicenseRow | undefined> {
+    const row = await this.licenseById.load(id);
+    return row && inScope(scope, row.licenseeId, row.vendorId) ? row : undefined;
+  }
+
+  /** The license, locked for update, when the scope may see it. */
+  async lockLicenseIn(scope: TenantScope, id: string): Promise<LicenseRow | undefined> {
+    const row = await this.lockLicense(id);
+    return row && inScope(scope, row.licenseeId, row.vendorId) ? row : undefined;
+  }
 
   /** Inserts a license; on a repeated idempotency key returns undefined (the caller re-reads the existing one). */
   async insertLicense(row: typeof licenses.$inferInsert): Promise<LicenseRow | undefined> {
@@ -134,7 +145,7 @@ export class LicensingStore {
 
   /** Newest (or oldest) first, keyset on the time-ordered id; `limit + 1` rows. */
   async listLicenses(
-    scope: LicenseScope,
+    scope: TenantScope,
     query: LicenseQuery,
     page: { afterId?: string; ascending: boolean; limit: number },
   ): Promise<LicenseRow[]> {
@@ -147,7 +158,7 @@ export class LicensingStore {
       .limit(page.limit + 1);
   }
 
-  async countLicenses(scope: LicenseScope, query: LicenseQuery): Promise<number> {
+  async countLicenses(scope: TenantScope, query: LicenseQuery): Promise<number> {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(licenses)
@@ -195,8 +206,8 @@ export class LicensingStore {
     return eq(licenses.status, status);
   }
 
-  private visible(scope: LicenseScope): SQL | undefined {
-    if (scope.staff) return undefined;
-    return or(eq(licenses.licenseeId, scope.organizationId), eq(licenses.vendorId, scope.organizationId));
+  /** A buyer its own licenses, a vendor those of its datasets (and its own purchases), staff all. */
+  private visible(scope: TenantScope): SQL | undefined {
+    return tenantWhere(scope, licenses.licenseeId, licenses.vendorId);
   }
 }

@@ -1,8 +1,13 @@
 import DataLoader from 'dataloader';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import type { TenantScope } from '../../accounts/viewer.js';
+import { tenantSql } from './tenant.js';
 import { textArray, timestampArray } from '../sql-arrays.js';
 import { localMeterEvents, usageReports, usageWindows } from '../tables/index.js';
+
+/** A vendor's part of the metering data: the licenses it sold. */
+const soldBy = (organizationId: string) => sql`l.vendor_id = ${organizationId}`;
 
 export type UsageReportRow = typeof usageReports.$inferSelect;
 export type UsageReportInsert = typeof usageReports.$inferInsert;
@@ -224,15 +229,16 @@ export class MeteringStore {
   }
 
   /**
-   * Vendor view: usage in [from, to) of licenses sold by `vendorId` (every vendor when undefined), per licensee
+   * Vendor view: usage in [from, to) of licenses the scope sold (narrowed to `vendorId`'s when given), per licensee
    * organization, dataset and unit.
    */
-  async usageByLicensee(from: Date, to: Date, vendorId: string | undefined) {
+  async usageByLicensee(scope: TenantScope, from: Date, to: Date, vendorId: string | undefined) {
     const res = await this.db.execute<Record<string, unknown>>(sql`/* meteringUsageByLicensee */
       SELECT l.licensee_id, l.dataset_id, l.usage_unit, count(DISTINCT l.id) AS licenses,
              count(*) AS requests, sum(e.bytes)::bigint AS bytes, sum(e.rows)::bigint AS rows
       FROM usage_events e JOIN licenses l ON l.id = e.license_id
-      WHERE e.served_at >= ${ts(from)} AND e.served_at < ${ts(to)} ${vendorId ? sql`AND l.vendor_id = ${vendorId}` : sql``}
+      WHERE e.served_at >= ${ts(from)} AND e.served_at < ${ts(to)} AND ${tenantSql(scope, soldBy)}
+        ${vendorId ? sql`AND ${soldBy(vendorId)}` : sql``}
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
     return res.rows.map((r) => ({
       licenseeId: r.licensee_id as string,
@@ -246,15 +252,11 @@ export class MeteringStore {
   }
 
   /**
-   * Per USAGE license (sold by `vendorId`, or one license, or all) and hourly window starting in [from, to): usage
-   * recorded, report quantities by status and what the local ledger holds.
+   * Per USAGE license the scope sold (or one of them) and hourly window starting in [from, to): usage recorded, report
+   * quantities by status and what the local ledger holds.
    */
-  async windowLedger(
-    from: Date,
-    to: Date,
-    scope: { vendorId?: string | undefined; licenseId?: string | undefined },
-  ): Promise<WindowLedger[]> {
-    const licenseFilter = sql`l.pricing_model = 'USAGE' ${scope.vendorId ? sql`AND l.vendor_id = ${scope.vendorId}` : sql``} ${scope.licenseId ? sql`AND l.id = ${scope.licenseId}` : sql``}`;
+  async windowLedger(scope: TenantScope, from: Date, to: Date, licenseId: string | undefined): Promise<WindowLedger[]> {
+    const licenseFilter = sql`l.pricing_model = 'USAGE' AND ${tenantSql(scope, soldBy)} ${licenseId ? sql`AND l.id = ${licenseId}` : sql``}`;
     const res = await this.db.execute<Record<string, unknown>>(sql`/* meteringWindowLedger */
       WITH scoped AS (SELECT l.id FROM licenses l WHERE ${licenseFilter}),
       served AS (

@@ -5,14 +5,13 @@ import { groupBy } from './batch.js';
 import { textArray } from '../sql-arrays.js';
 import { datasets, datasetVersions, licenses, trainingMixComponents, trainingMixes } from '../tables/index.js';
 import type { LicenseRow } from './licensing-store.js';
+import type { OrganizationScope } from '../../accounts/viewer.js';
 
 export type TrainingMixRow = typeof trainingMixes.$inferSelect;
 export type MixComponentRow = typeof trainingMixComponents.$inferSelect;
 
-/** The one organization whose mixes a store call may touch: mixes are private to their buyer organization. */
-export interface MixScope {
-  organizationId: string;
-}
+/** The one organization whose mixes a store call may touch: mixes are private to their organization, staff included. */
+export type MixScope = OrganizationScope;
 
 /** A published REAL version a mix could add, with what suggestions rank and explain it by. */
 export interface SuggestionCandidate {

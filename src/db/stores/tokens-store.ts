@@ -1,6 +1,8 @@
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { accessTokens, signingKeys } from '../tables/index.js';
+import type { TenantScope } from '../../accounts/viewer.js';
+import { tenantWhere } from './tenant.js';
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type AccessTokenRow = typeof accessTokens.$inferSelect;
@@ -55,14 +57,25 @@ export class TokensStore {
     return created!;
   }
 
+  /** The token when the scope may see it (its organization's members, staff). */
+  async accessToken(scope: TenantScope, id: string): Promise<AccessTokenRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(accessTokens)
+      .where(and(tenantWhere(scope, accessTokens.organizationId), eq(accessTokens.id, id)))
+      .limit(1);
+    return row;
+  }
+
+  /** Any token by its id (the `jti`): what the download gate checks a presented token against. */
   async accessTokenById(id: string): Promise<AccessTokenRow | undefined> {
     const [row] = await this.db.select().from(accessTokens).where(eq(accessTokens.id, id)).limit(1);
     return row;
   }
 
-  /** An organization's tokens (optionally of one license), newest first, keyset-paged by ID. */
+  /** The scope's tokens (optionally of one license), newest first, keyset-paged by ID. */
   async listAccessTokens(
-    organizationId: string | null,
+    scope: TenantScope,
     licenseId: string | undefined,
     afterId: string | undefined,
     limit: number,
@@ -72,7 +85,7 @@ export class TokensStore {
       .from(accessTokens)
       .where(
         and(
-          organizationId ? eq(accessTokens.organizationId, organizationId) : undefined,
+          tenantWhere(scope, accessTokens.organizationId),
           licenseId ? eq(accessTokens.licenseId, licenseId) : undefined,
           afterId ? lt(accessTokens.id, afterId) : undefined,
         ),
@@ -81,16 +94,11 @@ export class TokensStore {
       .limit(limit + 1);
   }
 
-  async countAccessTokens(organizationId: string | null, licenseId: string | undefined): Promise<number> {
+  async countAccessTokens(scope: TenantScope, licenseId: string | undefined): Promise<number> {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(accessTokens)
-      .where(
-        and(
-          organizationId ? eq(accessTokens.organizationId, organizationId) : undefined,
-          licenseId ? eq(accessTokens.licenseId, licenseId) : undefined,
-        ),
-      );
+      .where(and(tenantWhere(scope, accessTokens.organizationId), licenseId ? eq(accessTokens.licenseId, licenseId) : undefined));
     return row!.n;
   }
 

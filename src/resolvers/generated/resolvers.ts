@@ -1692,7 +1692,7 @@ export type Query = {
   __typename?: 'Query';
   /** Your organization's access tokens (staff: all), newest first. */
   accessTokens: AccessTokenConnection;
-  /** Newest first. Staff see everything; members see events concerning their organization and its datasets. */
+  /** Newest first. Staff see everything; members see events concerning their organization and its datasets. A filter only narrows: on another organization, the events concerning both. */
   auditEvents: AuditEventConnection;
   /** By ID, or by slug as vendor-slug/dataset-slug. */
   dataset?: Maybe<Dataset>;
@@ -1723,7 +1723,7 @@ export type Query = {
   usage: Array<UsagePoint>;
   /** Staff (all) and vendors (licenses of their datasets): recorded vs reported vs invoiced per USAGE license and period. */
   usageReconciliation: Array<UsageReconciliationRow>;
-  /** Vendors: usage of your datasets per licensee organization and dataset over [from, to). Staff: all, or one vendor's. */
+  /** Vendors: usage of your datasets per licensee organization and dataset over [from, to). Staff: all. `vendorId` narrows to one vendor's. */
   vendorUsage: Array<VendorUsageRow>;
   /** Staff: recompute the hash chain (and signed checkpoints) over a time range. */
   verifyAuditLog: AuditVerification;
