@@ -6,7 +6,7 @@ import type { JobSettings } from './config.js';
 import type { Database } from './db/client.js';
 import { LeaderLock } from './db/leader-lock.js';
 import { Stores } from './db/stores/index.js';
-import { expireDueLicenses } from './licensing/audit.js';
+import { expireDueLicenses } from './licensing/change.js';
 import { remindEndingTrials } from './licensing/trials.js';
 import type { SigningKeyRing } from './tokens/signing-keys.js';
 

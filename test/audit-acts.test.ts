@@ -3,7 +3,7 @@ import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { APPROVE, ARCHIVE_OFFER, CANCEL, REJECT, REVOKE, createOffer, purchase } from './support/commerce.js';
 import { ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 import { Stores } from '../src/db/stores/index.js';
-import { expireDueLicenses } from '../src/licensing/audit.js';
+import { expireDueLicenses } from '../src/licensing/change.js';
 
 let app: TestApp;
 let vendor: Org;

@@ -43,6 +43,8 @@ function startServer() {
       ASSAY_METERING_MAX_PER_SECOND: '400',
       ASSAY_METERING_RETRY_BASE_MS: '50',
       ASSAY_METERING_RETRY_MAX_MS: '200',
+      // Keeps the claim lease of a batch short (a few timeouts), so reports a killed process claimed are due again soon.
+      ASSAY_METERING_STRIPE_TIMEOUT_MS: '1000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

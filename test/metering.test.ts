@@ -311,9 +311,9 @@ describe('metering rules', () => {
 
   it('converts usage to the unit exactly, and knows Stripe’s 35-day bound', () => {
     const usage = { bytes: 1_500_000_001, rows: 2_500, requests: 7 };
-    expect(unitsOf('GIGABYTE', usage)).toEqual({ value: '1.500000001', quantity: 1.500000001 });
-    expect(unitsOf('THOUSAND_ROWS', usage)).toEqual({ value: '2.5', quantity: 2.5 });
-    expect(unitsOf('REQUEST', usage)).toEqual({ value: '7', quantity: 7 });
+    expect(unitsOf('GIGABYTE', usage)).toEqual({ base: 1_500_000_001, value: '1.500000001', quantity: 1.500000001 });
+    expect(unitsOf('THOUSAND_ROWS', usage)).toEqual({ base: 2_500, value: '2.5', quantity: 2.5 });
+    expect(unitsOf('REQUEST', usage)).toEqual({ base: 7, value: '7', quantity: 7 });
     expect(unitsOf('GIGABYTE', { bytes: 0, rows: 0, requests: 1 }).quantity).toBe(0);
     const now = new Date('2026-11-25T12:00:00Z');
     expect(beyondBackdateLimit(new Date(now.getTime() - 34 * 86_400_000), now)).toBe(false);

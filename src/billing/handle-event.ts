@@ -3,15 +3,11 @@ import type { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { LineageView } from '../offers/lineage-port.js';
 import type { AuditLog } from '../audit/service.js';
-import { changeLicense, type LicenseActor } from '../licensing/audit.js';
-import { addDays } from '../licensing/status.js';
-import {
-  licenseIdOf,
-  licensePatchFromSubscription,
-  payoutFlagsFromAccount,
-  subscriptionIdOfInvoice,
-  TERMINAL_STATUSES,
-} from './mappers.js';
+import type { LicenseActor } from '../licensing/audit.js';
+import { activation, changeLicense } from '../licensing/change.js';
+import { effectiveStatus } from '../licensing/status.js';
+import { ENDED_LICENSE_STATUSES } from '../licensing/transitions.js';
+import { licenseIdOf, licensePatchFromSubscription, payoutFlagsFromAccount, subscriptionIdOfInvoice } from './mappers.js';
 import { settlePayment } from './settle-payment.js';
 
 /** A state change to apply, decided from Stripe's current objects, to run in the event's transaction. */
@@ -51,7 +47,10 @@ export async function effectOfEvent(deps: EventDeps, event: Stripe.Event): Promi
       if (session.mode !== 'payment') return;
       if (session.payment_status === 'paid') {
         const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
-        const active = license.status === 'PENDING_PAYMENT' ? await activate(tx, stripeActor(deps.audit, now), license, now) : license;
+        const active =
+          license.status === 'PENDING_PAYMENT'
+            ? await changeLicense(tx, stripeActor(deps.audit, now), license, activation(license, now, { local: false }))
+            : license;
         await settlePayment(tx, deps.lineage, deps.platformFeeBps, active, {
           id: idOf(session.payment_intent) ?? session.id,
           amountCents: session.amount_total ?? license.amountCents ?? 0,
@@ -121,16 +120,6 @@ function stripeActor(audit: AuditLog, now: Date): LicenseActor {
   return { audit, clock: { now: () => now }, viewer: null, source: 'stripe' };
 }
 
-async function activate(tx: Stores, actor: LicenseActor, license: LicenseRow, now: Date): Promise<LicenseRow> {
-  return changeLicense(tx, actor, license, {
-    status: 'ACTIVE',
-    startsAt: now,
-    expiresAt: license.termDays ? addDays(now, license.termDays) : null,
-    checkoutUrl: null,
-    updatedAt: now,
-  });
-}
-
 async function applySubscription(
   tx: Stores,
   actor: LicenseActor,
@@ -138,7 +127,7 @@ async function applySubscription(
   sub: Stripe.Subscription,
   now: Date,
 ): Promise<LicenseRow> {
-  if (TERMINAL_STATUSES.includes(license.status)) return license;
+  if (ENDED_LICENSE_STATUSES.includes(effectiveStatus(license, now))) return license;
   const patch = licensePatchFromSubscription(license, sub);
   return changeLicense(tx, actor, license, {
     ...patch,

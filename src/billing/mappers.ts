@@ -1,8 +1,6 @@
 import type Stripe from 'stripe';
 import type { LicenseRow, LicenseStatus } from '../db/stores/licensing-store.js';
-
-/** License statuses no Stripe event may move a license out of. */
-export const TERMINAL_STATUSES: readonly LicenseStatus[] = ['CANCELED', 'REVOKED', 'EXPIRED', 'REJECTED'];
+import { mayBecome } from '../licensing/transitions.js';
 
 const fromUnix = (seconds: number | null | undefined) => (seconds == null ? null : new Date(seconds * 1000));
 
@@ -45,7 +43,8 @@ export function licensePatchFromSubscription(license: LicenseRow, sub: Stripe.Su
     startsAt: license.startsAt ?? fromUnix(sub.start_date),
     ...(sub.trial_end ? { trialEndsAt: fromUnix(sub.trial_end) } : {}),
   };
-  if (TERMINAL_STATUSES.includes(license.status) || license.status === 'PENDING_APPROVAL') return patch;
+  // Stripe never decides an access request, and never takes a license where its lifecycle does not go.
+  if (license.status === 'PENDING_APPROVAL' || !mayBecome(license.status, status)) return patch;
   patch.status = status;
   if (status === 'CANCELED') patch.canceledAt = license.canceledAt ?? fromUnix(sub.ended_at ?? sub.canceled_at);
   return patch;

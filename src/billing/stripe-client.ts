@@ -1,6 +1,16 @@
 import Stripe from 'stripe';
 import type { Config } from '../config.js';
 
+/** The billing client's per-request timeout and retries (the SDK retries 5xx, 429 and network errors with the same key). */
+const TIMEOUT_MS = 20_000;
+const NETWORK_RETRIES = 2;
+
+/**
+ * How long a claim on Stripe work (opening a license's payment) lasts: longer than the calls it covers normally take
+ * with their retries, short enough that work a crashed process claimed is picked up again within minutes.
+ */
+export const STRIPE_CLAIM_MS = 2 * 60_000;
+
 /** Signature tolerance for webhooks, in seconds: older signed payloads are refused as replays. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
@@ -11,7 +21,7 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
  */
 export function createStripeClient(settings: Config['stripe']): Stripe | null {
   if (!settings) return null;
-  const options: ConstructorParameters<typeof Stripe>[1] = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false };
+  const options: ConstructorParameters<typeof Stripe>[1] = { maxNetworkRetries: NETWORK_RETRIES, timeout: TIMEOUT_MS, telemetry: false };
   if (settings.apiUrl) {
     const url = new URL(settings.apiUrl);
     const protocol = url.protocol === 'http:' ? 'http' : 'https';

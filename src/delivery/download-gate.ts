@@ -7,7 +7,7 @@ import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
 import { ALL_LICENSED_VERSIONS, licenseCovers, licenseInForce, verifyAccessToken, type AccessClaims } from '../tokens/access-tokens.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
-import { unitsOf } from '../metering/windows.js';
+import { baseOf, unitsFromBase, unitsOf } from '../metering/windows.js';
 import { planResponse, type DownloadConditions, type ResponsePlan } from './range.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Usage, UsageRecorder } from './usage-recorder.js';
@@ -192,20 +192,20 @@ export class DownloadGate {
     const { recorded, inflight } = this.recorder.totals(license.id);
     const sum = (k: keyof Usage) => snapshot!.stored[k] + snapshot!.pending[k] + (recorded[k] - snapshot!.recorded[k]) + inflight[k];
     const total = { bytes: sum('bytes'), rows: sum('rows'), requests: sum('requests') };
-    const used = unitsOf(license.usageUnit, total).quantity;
+    const used = unitsOf(license.usageUnit, total);
     const after = unitsOf(license.usageUnit, {
       bytes: total.bytes + planned.bytes,
       rows: total.rows + planned.rows,
       requests: total.requests + planned.requests,
-    }).quantity;
-    if (after <= license.usageCap) return undefined;
+    });
+    const cap = baseOf(license.usageUnit, license.usageCap);
+    if (after.base <= cap) return undefined;
     const resetsAt = nextMonth(periodStart, license.startsAt ?? license.createdAt).toISOString();
     const unit = `${license.usageUnit.toLowerCase().replace('_', ' ')}(s)`;
     const requested = unitsOf(license.usageUnit, planned).quantity;
-    // Rounded to the units' own precision (nanogigabytes), so 1 - 0.9 reads 0.1.
-    const left = Math.max(0, Math.round((license.usageCap - used) * 1e9) / 1e9);
-    const details = { usageUnit: license.usageUnit, usageCap: license.usageCap, used, requested, resetsAt };
-    if (used >= license.usageCap) {
+    const left = unitsFromBase(license.usageUnit, Math.max(0, cap - used.base));
+    const details = { usageUnit: license.usageUnit, usageCap: license.usageCap, used: used.quantity, requested, resetsAt };
+    if (used.base >= cap) {
       return { message: `Usage cap of ${license.usageCap} ${unit} reached for this period; it resets at ${resetsAt}`, details };
     }
     return {

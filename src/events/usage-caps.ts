@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import type { UsageEventInsert } from '../db/stores/delivery-store.js';
 import { currentPeriodStart } from '../delivery/download-gate.js';
-import { unitsOf } from '../metering/windows.js';
+import { baseOf, unitsOf } from '../metering/windows.js';
 import { usageCapCrossed } from './builders.js';
 import { emitEvents } from './emit.js';
 import type { NewEvent } from './types.js';
@@ -36,15 +36,16 @@ export async function emitCapCrossings(tx: Stores, clock: Clock, batch: readonly
     }
     if (added.requests === 0) continue;
     const total = await tx.delivery.usageSince(id, periodStart);
-    const after = unitsOf(license.usageUnit, total).quantity;
+    const after = unitsOf(license.usageUnit, total);
     const before = unitsOf(license.usageUnit, {
       bytes: total.bytes - added.bytes,
       rows: total.rows - added.rows,
       requests: total.requests - added.requests,
-    }).quantity;
-    const crossed = (level: number) => before < level && after >= level;
-    if (crossed(license.usageCap * CAP_WARNING_SHARE)) events.push(usageCapCrossed(license, 'usage.cap_warning', after, periodStart));
-    if (crossed(license.usageCap)) events.push(usageCapCrossed(license, 'usage.cap_reached', after, periodStart));
+    });
+    const crossed = (level: number) => before.base < baseOf(license.usageUnit!, level) && after.base >= baseOf(license.usageUnit!, level);
+    if (crossed(license.usageCap * CAP_WARNING_SHARE))
+      events.push(usageCapCrossed(license, 'usage.cap_warning', after.quantity, periodStart));
+    if (crossed(license.usageCap)) events.push(usageCapCrossed(license, 'usage.cap_reached', after.quantity, periodStart));
   }
   await emitEvents(tx, clock, events);
 }

@@ -4,11 +4,11 @@ import type { AuditLog } from '../audit/service.js';
 import { createCheckoutSession } from '../billing/create-checkout-session.js';
 import { createUsagePrice, createUsageSubscription } from '../billing/create-usage-subscription.js';
 import { ensureStripeCustomer } from '../billing/ensure-customer.js';
-import { TERMINAL_STATUSES, licensePatchFromSubscription } from '../billing/mappers.js';
+import { licensePatchFromSubscription } from '../billing/mappers.js';
 import { royaltyClaimsFor } from '../billing/royalty-claims.js';
 import { settlePayment } from '../billing/settle-payment.js';
 import { splitPayment } from '../billing/split.js';
-import { stripeIdempotencyKey } from '../billing/stripe-client.js';
+import { STRIPE_CLAIM_MS, stripeIdempotencyKey } from '../billing/stripe-client.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Stores } from '../db/stores/index.js';
@@ -21,13 +21,18 @@ import type { LineageView } from '../offers/lineage-port.js';
 import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
-import { auditLicense, changeLicense, expireDueLicenses, type LicenseActor } from './audit.js';
+import { auditLicense, type LicenseActor } from './audit.js';
+import { activation, changeLicense, expireDueLicenses } from './change.js';
 import { accessRequestCreated } from '../events/builders.js';
 import { checkAnswers } from '../offers/questions.js';
 import { canSeeOffer } from '../offers/service.js';
 import { emitEvents } from '../events/emit.js';
 import { LicenseFilterInput, LicenseIdInput, LicenseOrderInput, LicenseReasonInput, PurchaseLicenseInput } from './inputs.js';
-import { addDays, addInterval, effectiveStatus } from './status.js';
+import { effectiveStatus } from './status.js';
+import { mayBecome } from './transitions.js';
+
+/** How long a purchase waits for another request that is opening the same license's Stripe side. */
+const STRIPE_SETUP_WAIT_MS = 25_000;
 
 /** What licensing needs from billing: the Stripe client (null in local billing mode) and the platform's cut. */
 export interface BillingDeps {
@@ -239,17 +244,9 @@ export class LicensingService {
     if (license.pricingModel !== 'FREE' && this.deps.stripe) {
       return changeLicense(tx, actor, license, { status: 'PENDING_PAYMENT', updatedAt: now });
     }
-    // A trial is what Stripe does with trial_period_days: the first paid period starts when the trial ends.
-    const trialEndsAt = license.trialDays ? addDays(now, license.trialDays) : null;
-    const activated = await changeLicense(tx, actor, license, {
-      status: 'ACTIVE',
-      startsAt: now,
-      expiresAt: license.termDays ? addDays(now, license.termDays) : null,
-      currentPeriodEnd: license.pricingModel === 'SUBSCRIPTION' ? (trialEndsAt ?? addInterval(now, license.billingInterval!)) : trialEndsAt,
-      trialEndsAt,
-      updatedAt: now,
-    });
-    if (!trialEndsAt && license.amountCents && (license.pricingModel === 'ONE_TIME' || license.pricingModel === 'SUBSCRIPTION')) {
+    const activated = await changeLicense(tx, actor, license, activation(license, now, { local: true }));
+    // A trial is what Stripe does with trial_period_days: nothing is charged before its end.
+    if (!activated.trialEndsAt && license.amountCents && (license.pricingModel === 'ONE_TIME' || license.pricingModel === 'SUBSCRIPTION')) {
       await settlePayment(tx, this.deps.lineage, this.deps.platformFeeBps, activated, {
         id: `local_${license.id}_1`,
         amountCents: license.amountCents,
@@ -264,69 +261,117 @@ export class LicensingService {
 
   /**
    * Opens the Stripe side of a PENDING_PAYMENT license once: a Checkout Session (ONE_TIME, SUBSCRIPTION) or a metered
-   * subscription (USAGE). The license row is locked while Stripe is called, so concurrent requests wait and then
-   * find it done; every create call carries an idempotency key derived from the license.
+   * subscription (USAGE). Claim, call, record: a lease on the license is taken in one statement, the Stripe calls run
+   * with no transaction open (each with an idempotency key derived from the license or the offer), and the result is
+   * written in a transaction of its own. Concurrent requests wait for the lease holder and answer with its result; a
+   * holder that died leaves a lease that runs out, and the next attempt sends the same keys, so Stripe makes no second
+   * object.
    */
   private async continuePayment(viewer: Viewer, license: LicenseRow, field = 'input.offerId'): Promise<LicenseRow> {
     const stripe = this.deps.stripe;
-    if (!stripe || license.status !== 'PENDING_PAYMENT' || license.stripeCheckoutSessionId || license.stripeSubscriptionId) return license;
+    if (!stripe || !awaitsStripeSetup(license)) return license;
+    const claim = await this.claimStripeSetup(license.id, field);
+    if (!claim.lease) return claim.license;
+    const leaseUntil = claim.lease;
     try {
-      const [offer, dataset, buyer] = await Promise.all([
-        this.stores.offers.offerById.load(license.offerId),
-        this.stores.catalog.datasetById.load(license.datasetId),
-        this.stores.accounts.organizationById.load(license.licenseeId),
-      ]);
-      // A retried purchase may come back after the dataset stopped selling: no checkout opens for it then.
-      const unsellable = await this.unsellable(this.stores, offer!, dataset!, license.versionIds);
-      if (unsellable) throw new ConflictError(unsellable, { field });
-      const account = await this.vendorAccount(license.vendorId);
-      const customerId = await ensureStripeCustomer(this.stores, stripe, this.clock, buyer!);
-      const claims = await royaltyClaimsFor(this.stores, this.deps.lineage, license);
-      const split = splitPayment(license.amountCents ?? 0, this.deps.platformFeeBps, claims);
-      const applicationFeeBps = 10_000 - split.vendorShare.basisPoints;
-      const productName = `${dataset!.title}: ${offer!.name}`.slice(0, 250);
-      let priceId = offer!.stripePriceId;
-      if (license.pricingModel === 'USAGE' && !priceId) {
-        const created = await createUsagePrice(stripe, offer!, productName);
-        priceId = (await this.stores.offers.setStripeUsagePrice(offer!.id, created.meterId, created.priceId)).stripePriceId;
-      }
+      const opened = await this.openStripeSide(stripe, claim.license, field);
       return await this.stores.transaction(async (tx) => {
         const locked = (await tx.licensing.lockLicense(license.id))!;
-        if (locked.status !== 'PENDING_PAYMENT' || locked.stripeCheckoutSessionId || locked.stripeSubscriptionId) return locked;
+        // A webhook may have recorded the subscription first; the lease ends either way.
+        if (!awaitsStripeSetup(locked)) return tx.licensing.updateLicense(locked.id, { stripeClaimedUntil: null });
         const now = this.clock.now();
-        if (locked.pricingModel === 'USAGE') {
-          const sub = await createUsageSubscription(stripe, {
-            license: locked,
-            priceId: priceId!,
-            customerId,
-            destinationAccountId: account.stripeAccountId!,
-            applicationFeeBps,
-          });
-          const patch = licensePatchFromSubscription(locked, sub);
+        if (opened.kind === 'SUBSCRIPTION') {
+          const patch = licensePatchFromSubscription(locked, opened.subscription);
           return changeLicense(tx, this.actor(viewer), locked, {
             ...patch,
             startsAt: patch.status === 'ACTIVE' ? now : null,
+            stripeClaimedUntil: null,
             updatedAt: now,
           });
         }
-        const session = await createCheckoutSession(stripe, {
-          license: locked,
-          productName,
-          customerId,
-          destinationAccountId: account.stripeAccountId!,
-          applicationFeeBps,
-          applicationFeeAmount: (locked.amountCents ?? 0) - split.vendorShare.amountCents,
-        });
         return tx.licensing.updateLicense(locked.id, {
-          stripeCheckoutSessionId: session.id,
-          checkoutUrl: session.url,
-          stripeCustomerId: customerId,
+          stripeCheckoutSessionId: opened.session.id,
+          checkoutUrl: opened.session.url,
+          stripeCustomerId: opened.customerId,
+          stripeClaimedUntil: null,
           updatedAt: now,
         });
       });
     } catch (err) {
+      await this.stores.licensing
+        .releaseStripeSetup(license.id, leaseUntil)
+        .catch((e: unknown) => this.deps.log(e, 'lease release failed'));
       throw this.stripeFailure(err);
     }
+  }
+
+  /**
+   * The lease on opening the license's Stripe side, or (when another request holds it) the license once that request
+   * recorded its result. Waits at most `STRIPE_SETUP_WAIT_MS`, polling with no transaction and no connection held.
+   */
+  private async claimStripeSetup(
+    id: string,
+    field: string,
+  ): Promise<{ lease: Date; license: LicenseRow } | { lease?: undefined; license: LicenseRow }> {
+    const deadline = Date.now() + STRIPE_SETUP_WAIT_MS;
+    for (;;) {
+      const now = this.clock.now();
+      const lease = new Date(now.getTime() + STRIPE_CLAIM_MS);
+      const claimed = await this.stores.licensing.claimStripeSetup(id, now, lease);
+      if (claimed) return { lease, license: claimed };
+      const current = (await this.stores.licensing.freshLicense(id))!;
+      if (!awaitsStripeSetup(current)) return { license: current };
+      if (Date.now() > deadline) throw new ConflictError('The purchase is being processed; retry with the same idempotencyKey', { field });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** The Stripe calls that open a license's payment, outside any transaction; each is idempotent per license or offer. */
+  private async openStripeSide(
+    stripe: Stripe,
+    license: LicenseRow,
+    field: string,
+  ): Promise<
+    { kind: 'SUBSCRIPTION'; subscription: Stripe.Subscription } | { kind: 'CHECKOUT'; session: Stripe.Checkout.Session; customerId: string }
+  > {
+    const [offer, dataset, buyer] = await Promise.all([
+      this.stores.offers.offerById.load(license.offerId),
+      this.stores.catalog.datasetById.load(license.datasetId),
+      this.stores.accounts.organizationById.load(license.licenseeId),
+    ]);
+    // A retried purchase may come back after the dataset stopped selling: no checkout opens for it then.
+    const unsellable = await this.unsellable(this.stores, offer!, dataset!, license.versionIds);
+    if (unsellable) throw new ConflictError(unsellable, { field });
+    const account = await this.vendorAccount(license.vendorId);
+    const customerId = await ensureStripeCustomer(this.stores, stripe, this.clock, buyer!);
+    const claims = await royaltyClaimsFor(this.stores, this.deps.lineage, license);
+    const split = splitPayment(license.amountCents ?? 0, this.deps.platformFeeBps, claims);
+    const applicationFeeBps = 10_000 - split.vendorShare.basisPoints;
+    const productName = `${dataset!.title}: ${offer!.name}`.slice(0, 250);
+    if (license.pricingModel === 'USAGE') {
+      let priceId = offer!.stripePriceId;
+      if (!priceId) {
+        const created = await createUsagePrice(stripe, offer!, productName);
+        priceId = (await this.stores.offers.setStripeUsagePrice(offer!.id, created.meterId, created.priceId)).stripePriceId;
+      }
+      const subscription = await createUsageSubscription(stripe, {
+        license,
+        priceId: priceId!,
+        customerId,
+        destinationAccountId: account.stripeAccountId!,
+        applicationFeeBps,
+      });
+      return { kind: 'SUBSCRIPTION', subscription };
+    }
+    const session = await createCheckoutSession(stripe, {
+      license,
+      productName,
+      customerId,
+      destinationAccountId: account.stripeAccountId!,
+      applicationFeeBps,
+      applicationFeeAmount: (license.amountCents ?? 0) - split.vendorShare.amountCents,
+    });
+    return { kind: 'CHECKOUT', session, customerId };
   }
 
   /** The vendor's payout account, which must be able to take charges before its paid offers sell through Stripe. */
@@ -461,8 +506,8 @@ export class LicensingService {
     const license = await this.visible(viewer, id);
     viewer.assertOrgMember(license.licenseeId);
     const status = effectiveStatus(license, this.clock.now());
-    if (!['PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE'].includes(status)) {
-      throw new ConflictError(`The license is already ${status}`, { field: 'input.id' });
+    if (!mayBecome(status, 'CANCELED') || status === 'CANCELED') {
+      throw new ConflictError(`The license is already ${status}`, { field: 'input.id', status });
     }
     if (license.cancelAtPeriodEnd) return license;
     try {
@@ -530,9 +575,8 @@ export class LicensingService {
     const now = this.clock.now();
     return this.stores.transaction(async (tx) => {
       const row = (await tx.licensing.lockLicense(id))!;
-      // Nothing leaves an end state but a revocation, and a rejected request (never granted) has nothing to revoke.
-      if ((status === 'CANCELED' || row.status === 'REJECTED') && TERMINAL_STATUSES.includes(row.status)) return row;
-      if (row.status === status) return row;
+      // Settled meanwhile (a webhook, a concurrent cancel): nothing more to do; a rejected request has nothing to revoke.
+      if (row.status === status || !mayBecome(effectiveStatus(row, now), status)) return row;
       return changeLicense(
         tx,
         this.actor(viewer),
@@ -567,4 +611,9 @@ function offeredVersions(offer: OfferRow, latestVersionId: string | null): strin
     case 'PINNED':
       return offer.pinnedVersionIds;
   }
+}
+
+/** A PENDING_PAYMENT license whose Stripe side (Checkout Session or subscription) is not open yet. */
+function awaitsStripeSetup(license: LicenseRow): boolean {
+  return license.status === 'PENDING_PAYMENT' && !license.stripeCheckoutSessionId && !license.stripeSubscriptionId;
 }

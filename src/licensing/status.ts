@@ -1,4 +1,5 @@
 import type { LicenseRow, LicenseStatus } from '../db/stores/licensing-store.js';
+import { IN_FORCE_LICENSE_STATUSES } from './transitions.js';
 
 /**
  * A license's status as of `now`: an ACTIVE or PAST_DUE license whose term has ended reads EXPIRED even before a
@@ -6,7 +7,7 @@ import type { LicenseRow, LicenseStatus } from '../db/stores/licensing-store.js'
  * @example effectiveStatus(license, clock.now()) // 'EXPIRED'
  */
 export function effectiveStatus(license: Pick<LicenseRow, 'status' | 'expiresAt'>, now: Date): LicenseStatus {
-  if ((license.status === 'ACTIVE' || license.status === 'PAST_DUE') && license.expiresAt && license.expiresAt.getTime() <= now.getTime()) {
+  if (IN_FORCE_LICENSE_STATUSES.includes(license.status) && license.expiresAt && license.expiresAt.getTime() <= now.getTime()) {
     return 'EXPIRED';
   }
   return license.status;

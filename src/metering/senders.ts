@@ -13,18 +13,20 @@ export type SendOutcome =
   | { kind: 'FAILED'; error: string }
   | { kind: 'TOO_OLD'; error: string };
 
-/** Sends one report to a meter; runs inside the transaction holding the report's row lock. */
+/** Sends one claimed report to a meter, with no transaction open (the worker records the outcome afterwards). */
 export interface MeterSender {
-  send(tx: Stores, report: ClaimedReport, now: Date): Promise<SendOutcome>;
+  send(report: ClaimedReport, now: Date): Promise<SendOutcome>;
 }
 
 /**
- * Local billing mode's meter: records the event in `local_meter_events` in the same transaction that marks the report
- * sent, so it is recorded exactly once by construction.
+ * Local billing mode's meter: records the event in `local_meter_events`, keyed by the report's identifier like Stripe's
+ * meter, so a resend after a crash counts once.
  */
 export class LocalMeterSender implements MeterSender {
-  async send(tx: Stores, report: ClaimedReport, now: Date): Promise<SendOutcome> {
-    await tx.metering.recordLocalMeterEvent({
+  constructor(private readonly stores: Stores) {}
+
+  async send(report: ClaimedReport, now: Date): Promise<SendOutcome> {
+    await this.stores.metering.recordLocalMeterEvent({
       identifier: report.identifier,
       eventName: report.eventName,
       licenseId: report.licenseId,
@@ -46,7 +48,7 @@ export class LocalMeterSender implements MeterSender {
 export class StripeMeterSender implements MeterSender {
   constructor(private readonly stripe: Stripe) {}
 
-  async send(_tx: Stores, report: ClaimedReport, now: Date): Promise<SendOutcome> {
+  async send(report: ClaimedReport, now: Date): Promise<SendOutcome> {
     if (beyondBackdateLimit(report.windowStart, now))
       return { kind: 'TOO_OLD', error: 'The window is older than Stripe accepts meter events for (35 days)' };
     if (!report.stripeCustomerId) return { kind: 'FAILED', error: 'The license has no Stripe customer to bill' };

@@ -35,18 +35,34 @@ export function reportIdentifier(licenseId: string, windowStart: Date, sequence:
   return `assay_${licenseId}_${hour}_${sequence}`;
 }
 
+/** Decimal places of each unit over its raw measure: GIGABYTE = bytes / 10^9, THOUSAND_ROWS = rows / 10^3, REQUEST = responses. */
+const SCALE: Record<UsageUnit, number> = { GIGABYTE: 9, THOUSAND_ROWS: 3, REQUEST: 0 };
+
 /**
- * Usage in the offer's unit, as an exact decimal string (bytes / 1e9 and rows / 1000 have no float error this way)
- * and as a number.
- * @example unitsOf('GIGABYTE', { bytes: 1_500_000_000, rows: 0, requests: 3 }) // { value: '1.5', quantity: 1.5 }
+ * Usage in the offer's unit, the one place it is computed: `base` is the raw measure the unit counts (bytes, rows or
+ * responses), an integer that caps compare exactly; `value` the exact decimal string sent to a meter; `quantity` the
+ * same as a number, for display.
+ * @example unitsOf('GIGABYTE', { bytes: 1_500_000_000, rows: 0, requests: 3 }) // { base: 1500000000, value: '1.5', quantity: 1.5 }
  */
-export function unitsOf(unit: UsageUnit, usage: UsageTotals): { value: string; quantity: number } {
-  const value = unit === 'GIGABYTE' ? decimal(usage.bytes, 9) : unit === 'THOUSAND_ROWS' ? decimal(usage.rows, 3) : String(usage.requests);
-  return { value, quantity: Number(value) };
+export function unitsOf(unit: UsageUnit, usage: UsageTotals): { base: number; value: string; quantity: number } {
+  const base = Math.round(unit === 'GIGABYTE' ? usage.bytes : unit === 'THOUSAND_ROWS' ? usage.rows : usage.requests);
+  const value = decimal(base, SCALE[unit]);
+  return { base, value, quantity: Number(value) };
+}
+
+/** An amount in the unit (a cap, a threshold) as its raw measure, to compare with `unitsOf(...).base` in integers. */
+export function baseOf(unit: UsageUnit, amount: number): number {
+  return Math.round(amount * 10 ** SCALE[unit]);
+}
+
+/** A difference of raw measures back in the unit, exactly (what is left under a cap). */
+export function unitsFromBase(unit: UsageUnit, base: number): number {
+  return Number(decimal(base, SCALE[unit]));
 }
 
 /** `n / 10^scale` written out exactly, trailing zeros trimmed. */
 function decimal(n: number, scale: number): string {
+  if (scale === 0) return String(Math.round(n));
   const digits = BigInt(Math.round(n))
     .toString()
     .padStart(scale + 1, '0');

@@ -39,8 +39,10 @@ class CallPacer {
 
 /**
  * The metering pipeline for one server process: rolls closed windows up into the outbox, then drains due reports in
- * batches claimed with `FOR UPDATE SKIP LOCKED` (the row locks are held while sending, so two processes never send the
- * same report at once; a crash releases them and the report, still PENDING, is resent with the same identifier).
+ * batches. Claim, send, record: a batch is claimed in one statement (a lease: `next_attempt_at` moves past the time
+ * the batch may take, so two processes never send the same report at once), sent with no transaction open, and the
+ * outcomes are written in one transaction; a crash leaves the reports PENDING, due again when the lease ends, and
+ * they are resent with the same identifier, which the meter counts once.
  * @example const worker = new MeteringWorker(db, clock, config, log); worker.start(); ... await worker.stop();
  */
 export class MeteringWorker {
@@ -74,10 +76,14 @@ export class MeteringWorker {
         : config.stripe
           ? new StripeMeterSender(createMeterStripeClient(config.stripe, this.settings.stripeTimeoutMs))
           : null;
-    this.pick = senderFor(stripe, senders.local ?? new LocalMeterSender());
+    this.pick = senderFor(stripe, senders.local ?? new LocalMeterSender(new Stores(db)));
+    const s = this.settings;
+    // Longer than a whole batch can take: its calls in waves of `concurrency`, each up to the timeout, plus the pacing.
+    this.leaseMs = (Math.ceil(s.batchSize / s.concurrency) + 1) * s.stripeTimeoutMs + Math.ceil((s.batchSize * 1000) / s.maxPerSecond);
   }
 
   private readonly settings: MeteringSettings;
+  private readonly leaseMs: number;
 
   /** Runs a pass every `intervalMs` (if not 0) until `stop()`. */
   start(): void {
@@ -125,15 +131,18 @@ export class MeteringWorker {
 
   private async sendBatch() {
     const counts = { claimed: 0, sent: 0, retried: 0, failed: 0, tooOld: 0 };
-    await new Stores(this.db).transaction(async (tx) => {
-      const claimed = await tx.metering.claimDueReports(this.clock.now(), this.settings.batchSize);
-      counts.claimed = claimed.length;
-      const outcomes = await mapLimit(claimed, this.settings.concurrency, async (report): Promise<SendOutcome> => {
-        const sender = this.pick(report);
-        if ('unavailable' in sender) return { kind: 'RETRY', error: sender.unavailable };
-        if (report.billingMode === 'STRIPE') await this.pacer.take();
-        return sender.send(tx, report, this.clock.now());
-      });
+    const stores = new Stores(this.db);
+    const claimedAt = this.clock.now();
+    const claimed = await stores.metering.claimDueReports(claimedAt, this.settings.batchSize, new Date(claimedAt.getTime() + this.leaseMs));
+    counts.claimed = claimed.length;
+    if (claimed.length === 0) return counts;
+    const outcomes = await mapLimit(claimed, this.settings.concurrency, async (report): Promise<SendOutcome> => {
+      const sender = this.pick(report);
+      if ('unavailable' in sender) return { kind: 'RETRY', error: sender.unavailable };
+      if (report.billingMode === 'STRIPE') await this.pacer.take();
+      return sender.send(report, this.clock.now());
+    });
+    await stores.transaction(async (tx) => {
       const now = this.clock.now();
       for (const [i, outcome] of outcomes.entries()) {
         const report = claimed[i]!;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import Stripe from 'stripe';
 
 /** One request as the fake received it. */
@@ -78,11 +79,16 @@ export class FakeStripe {
   private delayedInFlight = 0;
   /** Meter events accepted, by identifier: a repeated identifier is not counted again (Stripe dedupes on it). */
   readonly meterEvents = new Map<string, { event_name: string; customer: string; value: string; timestamp: number; identifier: string }>();
+  /** Requests received and not answered yet (held by a delay, say). */
+  inFlight = 0;
   /** Meter event requests whose identifier had been accepted before (answered, not counted). */
   meterEventRepeats = 0;
   /** The webhook signing secret tests sign with. */
   readonly webhookSecret = 'whsec_test_fake_stripe_secret';
   readonly secretKey = 'sk_test_fake_stripe_key';
+  /** Transactions of the watched database that were open across a Stripe request (see `watchTransactions`). */
+  readonly openTransactions: { path: string; state: string; query: string }[] = [];
+  private watch?: { pool: pg.Pool; holdMs: number };
   private server!: http.Server;
   url = '';
 
@@ -99,8 +105,36 @@ export class FakeStripe {
     return { STRIPE_SECRET_KEY: this.secretKey, STRIPE_WEBHOOK_SECRET: this.webhookSecret, STRIPE_API_URL: this.url };
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    await this.unwatchTransactions();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * From now on every request is held `holdMs`, then the fake looks in `pg_stat_activity` of the app's database for a
+   * session whose transaction began before the request arrived and is still open, waiting on its client: the app would
+   * be holding a transaction (and a pooled connection) across its Stripe call. Each one is kept in `openTransactions`.
+   */
+  watchTransactions(databaseUrl: string, holdMs = 150): void {
+    this.watch = { pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }), holdMs };
+  }
+
+  /** Stops watching (and holding requests). */
+  async unwatchTransactions(): Promise<void> {
+    const watch = this.watch;
+    this.watch = undefined;
+    await watch?.pool.end();
+  }
+
+  private async checkTransactions(path: string, arrivedAt: Date): Promise<void> {
+    const watch = this.watch!;
+    await new Promise((r) => setTimeout(r, watch.holdMs));
+    const res = await watch.pool.query<{ state: string; query: string }>(
+      `SELECT state, query FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%' AND xact_start < $1`,
+      [arrivedAt],
+    );
+    for (const row of res.rows) this.openTransactions.push({ path, ...row });
   }
 
   /** The next `times` requests matching method and path prefix answer `status` (500, 429...). */
@@ -297,6 +331,16 @@ export class FakeStripe {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.answer(req, res);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const arrivedAt = new Date();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -321,6 +365,7 @@ export class FakeStripe {
         error: { type: failure.status === 429 ? 'rate_limit_error' : 'api_error', message: 'Injected failure' },
       });
     }
+    if (this.watch) await this.checkTransactions(url.pathname, arrivedAt);
     const delay = this.delays.find((d) => d.times > 0 && d.method === method && url.pathname.startsWith(d.pathPrefix));
     if (delay) {
       delay.times--;

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../client.js';
 import type { OrganizationScope, TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
 import { newId } from '../../ids.js';
+import { IN_FORCE_LICENSE_STATUSES, statusList } from '../../licensing/transitions.js';
 import { textArray } from '../sql-arrays.js';
 import { events, vendorNotices, webhookDeliveries, webhookEndpoints } from '../tables/index.js';
 
@@ -107,7 +108,7 @@ export class EventsStore {
   async liveLicenseeIds(datasetId: string, now: Date): Promise<string[]> {
     const res = await this.db.execute<{ licensee_id: string }>(sql`/* liveLicenseesOfDataset */
       SELECT DISTINCT licensee_id FROM licenses
-      WHERE dataset_id = ${datasetId} AND status IN ('ACTIVE', 'PAST_DUE') AND (expires_at IS NULL OR expires_at > ${ts(now)})
+      WHERE dataset_id = ${datasetId} AND status IN (${sql.raw(statusList(IN_FORCE_LICENSE_STATUSES))}) AND (expires_at IS NULL OR expires_at > ${ts(now)})
       ORDER BY licensee_id`);
     return res.rows.map((r) => r.licensee_id);
   }

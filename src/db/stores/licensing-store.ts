@@ -5,6 +5,7 @@ import { byKey } from './batch.js';
 import { licenses } from '../tables/index.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { inScope, tenantWhere } from './tenant.js';
+import { IN_FORCE_LICENSE_STATUSES, LIVE_LICENSE_STATUSES } from '../../licensing/transitions.js';
 
 export type LicenseRow = typeof licenses.$inferSelect;
 export type LicenseStatus = LicenseRow['status'];
@@ -68,15 +69,44 @@ export class LicensingStore {
     const [row] = await this.db
       .select()
       .from(licenses)
-      .where(
-        and(
-          eq(licenses.licenseeId, licenseeId),
-          eq(licenses.offerId, offerId),
-          inArray(licenses.status, ['PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE']),
-        ),
-      )
+      .where(and(eq(licenses.licenseeId, licenseeId), eq(licenses.offerId, offerId), inArray(licenses.status, [...LIVE_LICENSE_STATUSES])))
       .limit(1);
     return row;
+  }
+
+  /** The row as stored now, past the request's DataLoader cache (for waiting on another request's work). */
+  async freshLicense(id: string): Promise<LicenseRow | undefined> {
+    const [row] = await this.db.select().from(licenses).where(eq(licenses.id, id));
+    return row;
+  }
+
+  /**
+   * Takes the lease on opening a PENDING_PAYMENT license's Stripe side until `until`, in one statement; undefined when
+   * the Stripe side is open already, the license moved on, or another unexpired lease holds it.
+   */
+  async claimStripeSetup(id: string, now: Date, until: Date): Promise<LicenseRow | undefined> {
+    const [row] = await this.db
+      .update(licenses)
+      .set({ stripeClaimedUntil: until })
+      .where(
+        and(
+          eq(licenses.id, id),
+          eq(licenses.status, 'PENDING_PAYMENT'),
+          isNull(licenses.stripeCheckoutSessionId),
+          isNull(licenses.stripeSubscriptionId),
+          or(isNull(licenses.stripeClaimedUntil), lte(licenses.stripeClaimedUntil, now)),
+        ),
+      )
+      .returning();
+    return row;
+  }
+
+  /** Gives up a lease taken with `claimStripeSetup` (after a failed Stripe call), so a retry need not wait for it. */
+  async releaseStripeSetup(id: string, until: Date): Promise<void> {
+    await this.db
+      .update(licenses)
+      .set({ stripeClaimedUntil: null })
+      .where(and(eq(licenses.id, id), eq(licenses.stripeClaimedUntil, until)));
   }
 
   /** Locks one license row for the rest of the transaction. */
@@ -97,7 +127,7 @@ export class LicensingStore {
       .set({ status: 'EXPIRED', updatedAt: now })
       .where(
         and(
-          inArray(licenses.status, ['ACTIVE', 'PAST_DUE']),
+          inArray(licenses.status, IN_FORCE_LICENSE_STATUSES),
           lte(licenses.expiresAt, now),
           only ? and(eq(licenses.licenseeId, only.licenseeId), eq(licenses.offerId, only.offerId)) : undefined,
         ),
@@ -129,7 +159,7 @@ export class LicensingStore {
       .where(
         and(
           isNull(licenses.trialReminderSentAt),
-          inArray(licenses.status, ['ACTIVE', 'PAST_DUE']),
+          inArray(licenses.status, IN_FORCE_LICENSE_STATUSES),
           gt(licenses.trialEndsAt, now),
           lte(licenses.trialEndsAt, until),
         ),
@@ -201,8 +231,8 @@ export class LicensingStore {
   private hasEffectiveStatus(status: LicenseStatus, now: Date): SQL {
     const ended = and(sql`${licenses.expiresAt} IS NOT NULL`, lte(licenses.expiresAt, now))!;
     const running = or(sql`${licenses.expiresAt} IS NULL`, gt(licenses.expiresAt, now))!;
-    if (status === 'EXPIRED') return or(eq(licenses.status, 'EXPIRED'), and(inArray(licenses.status, ['ACTIVE', 'PAST_DUE']), ended))!;
-    if (status === 'ACTIVE' || status === 'PAST_DUE') return and(eq(licenses.status, status), running)!;
+    if (status === 'EXPIRED') return or(eq(licenses.status, 'EXPIRED'), and(inArray(licenses.status, IN_FORCE_LICENSE_STATUSES), ended))!;
+    if (IN_FORCE_LICENSE_STATUSES.includes(status)) return and(eq(licenses.status, status), running)!;
     return eq(licenses.status, status);
   }
 

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, desc, eq, getTableColumns, inArray, sql, type SQLWrapper } from 'drizzle-orm';
+import { LIVE_LICENSE_STATUSES, statusList } from '../../licensing/transitions.js';
 import type { Provenance } from '../../lineage/provenance.js';
 import type { DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
@@ -286,7 +287,7 @@ export class LineageStore {
       FROM licenses l
       JOIN dataset_versions v ON v.dataset_id = l.dataset_id
       JOIN ${lineageClosure} c ON c.descendant_id = v.id
-      WHERE c.ancestor_id = ${versionId} AND l.status IN ('PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE')`);
+      WHERE c.ancestor_id = ${versionId} AND l.status IN (${sql.raw(statusList(LIVE_LICENSE_STATUSES))})`);
     return rows.rows.map((r) => r.licensee_id);
   }
 

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
 import { textArray, timestampArray } from '../sql-arrays.js';
-import { localMeterEvents, usageReports, usageWindows } from '../tables/index.js';
+import { licenses, localMeterEvents, usageReports, usageWindows } from '../tables/index.js';
 
 /** A vendor's part of the metering data: the licenses it sold. */
 const soldBy = (organizationId: string) => sql`l.vendor_id = ${organizationId}`;
@@ -136,26 +136,43 @@ export class MeteringStore {
   }
 
   /**
-   * Claims due reports for the rest of the transaction: rows another process holds are skipped, never waited for, so
-   * two senders never hold (and send) the same report at once.
+   * Claims due reports until `leaseUntil`, in one statement: their `next_attempt_at` moves to the lease's end, so no
+   * other sender takes them meanwhile (rows being claimed by another are skipped, never waited for), no transaction
+   * stays open while they are sent, and reports of a sender that died are due again once its lease is over.
    */
-  async claimDueReports(now: Date, limit: number): Promise<ClaimedReport[]> {
-    const rows = await this.db
-      .select({ report: usageReports, stripeCustomerId: sql<string | null>`l.stripe_customer_id`, licenseeId: sql<string>`l.licensee_id` })
+  async claimDueReports(now: Date, limit: number, leaseUntil: Date): Promise<ClaimedReport[]> {
+    const due = this.db
+      .select({ identifier: usageReports.identifier })
       .from(usageReports)
-      .innerJoin(sql`licenses l`, sql`l.id = ${usageReports.licenseId}`)
       .where(and(eq(usageReports.status, 'PENDING'), sql`${usageReports.nextAttemptAt} <= ${ts(now)}`))
       .orderBy(usageReports.nextAttemptAt, usageReports.identifier)
       .limit(limit)
-      .for('update', { of: usageReports, skipLocked: true });
-    return rows.map((r) => ({ ...r.report, stripeCustomerId: r.stripeCustomerId, licenseeId: r.licenseeId }));
+      .for('update', { skipLocked: true });
+    const claimed = await this.db
+      .update(usageReports)
+      .set({ nextAttemptAt: leaseUntil })
+      .where(inArray(usageReports.identifier, due))
+      .returning();
+    if (claimed.length === 0) return [];
+    const parties = await this.db
+      .select({ id: licenses.id, stripeCustomerId: licenses.stripeCustomerId, licenseeId: licenses.licenseeId })
+      .from(licenses)
+      .where(inArray(licenses.id, [...new Set(claimed.map((r) => r.licenseId))]));
+    const byId = new Map(parties.map((p) => [p.id, p]));
+    return claimed
+      .map((r) => ({ ...r, stripeCustomerId: byId.get(r.licenseId)!.stripeCustomerId, licenseeId: byId.get(r.licenseId)!.licenseeId }))
+      .sort((a, b) => a.identifier.localeCompare(b.identifier));
   }
 
+  /** Records the outcome of sending a report; a report another sender already settled (SENT, FAILED) stays as it is. */
   async updateReport(
     identifier: string,
     patch: Partial<Pick<UsageReportRow, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt'>>,
   ): Promise<void> {
-    await this.db.update(usageReports).set(patch).where(eq(usageReports.identifier, identifier));
+    await this.db
+      .update(usageReports)
+      .set(patch)
+      .where(and(eq(usageReports.identifier, identifier), eq(usageReports.status, 'PENDING')));
   }
 
   /** Records a meter event in the local ledger; the same identifier twice counts once. */

@@ -4,23 +4,10 @@ import { organizations, users } from './accounts.js';
 import { datasets } from './catalog.js';
 import { grantedTermsColumns, offers, priceColumns, versionScope } from './offers.js';
 import type { AccessAnswer } from '../../offers/questions.js';
+import { IN_FORCE_LICENSE_STATUSES, LICENSE_STATUSES, LIVE_LICENSE_STATUSES, statusList } from '../../licensing/transitions.js';
 
-export const licenseStatus = pgEnum('license_status', [
-  'PENDING_APPROVAL',
-  'PENDING_PAYMENT',
-  'ACTIVE',
-  'PAST_DUE',
-  'SUSPENDED',
-  'EXPIRED',
-  'REVOKED',
-  'CANCELED',
-  // A vendor turned the access request down (decidedAt, rejectionReason).
-  'REJECTED',
-]);
+export const licenseStatus = pgEnum('license_status', LICENSE_STATUSES);
 export const billingMode = pgEnum('billing_mode', ['LOCAL', 'STRIPE']);
-
-/** Statuses in which a license is "live": an organization holds at most one per offer. */
-export const LIVE_LICENSE_STATUSES = ['PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE'] as const;
 
 export const licenses = pgTable(
   'licenses',
@@ -77,6 +64,11 @@ export const licenses = pgTable(
     stripeCheckoutSessionId: text('stripe_checkout_session_id'),
     stripeSubscriptionId: text('stripe_subscription_id'),
     stripeCustomerId: text('stripe_customer_id'),
+    /**
+     * While set and in the future, one request is opening this license's Stripe side (a lease: taken in its own
+     * statement, so no transaction is open during the Stripe calls, and a crashed holder's lease simply runs out).
+     */
+    stripeClaimedUntil: timestamp('stripe_claimed_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -84,7 +76,7 @@ export const licenses = pgTable(
     uniqueIndex('licenses_idempotency_key').on(t.licenseeId, t.idempotencyKey),
     uniqueIndex('licenses_one_live_per_offer_key')
       .on(t.licenseeId, t.offerId)
-      .where(sql`${t.status} IN ('PENDING_APPROVAL', 'PENDING_PAYMENT', 'ACTIVE', 'PAST_DUE')`),
+      .where(sql`${t.status} IN (${sql.raw(statusList(LIVE_LICENSE_STATUSES))})`),
     uniqueIndex('licenses_checkout_session_key').on(t.stripeCheckoutSessionId),
     uniqueIndex('licenses_subscription_key').on(t.stripeSubscriptionId),
     index('licenses_licensee_idx').on(t.licenseeId, t.id),
@@ -97,6 +89,6 @@ export const licenses = pgTable(
       .where(sql`${t.trialEndsAt} IS NOT NULL AND ${t.trialReminderSentAt} IS NULL`),
     index('licenses_expiry_idx')
       .on(t.expiresAt)
-      .where(sql`${t.status} IN ('ACTIVE', 'PAST_DUE') AND ${t.expiresAt} IS NOT NULL`),
+      .where(sql`${t.status} IN (${sql.raw(statusList(IN_FORCE_LICENSE_STATUSES))}) AND ${t.expiresAt} IS NOT NULL`),
   ],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "licenses" ADD COLUMN "stripe_claimed_until" timestamp with time zone;
