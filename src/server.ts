@@ -4,6 +4,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { ClientConfig } from 'pg';
 import { AccountsService } from './accounts/service.js';
 import { Viewer } from './accounts/viewer.js';
 import { CatalogService } from './catalog/service.js';
@@ -35,12 +36,14 @@ import { PersistedQueryCache } from './http/persisted-queries.js';
 import { registerProbes } from './http/probes.js';
 import { queryLimitsPlugin } from './http/query-limits.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { SharedBucketStore } from './http/shared-buckets.js';
 import { registerReceiveTimeout } from './http/receive-timeout.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
 import { registerDownloads } from './http/downloads.js';
-import { DownloadGate } from './delivery/download-gate.js';
+import { DownloadGate, GATE_CHANNEL } from './delivery/download-gate.js';
+import { ChangeListener } from './db/change-listener.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
 import { RefusalTally } from './delivery/refusal-tally.js';
 import type { FileStorage } from './delivery/storage.js';
@@ -120,9 +123,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   webhookGauges(metrics, webhooks);
   registerMetrics(app, metrics, { token: limits.metricsToken, open: limits.metricsPublic });
   if (limits.rateLimit) {
-    const rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
-      if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
-    });
+    const shared = limits.rateLimit.store === 'postgres' ? new SharedBucketStore(database.pool.options, limits.rateLimit) : undefined;
+    if (shared) app.addHook('onClose', () => shared.close());
+    const rateLimiter = registerRateLimit(
+      app,
+      limits.rateLimit,
+      clock,
+      (shape) => {
+        if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
+      },
+      shared && ((family) => shared.buckets(family)),
+    );
     metrics.gauge('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', () => [[{}, rateLimiter.buckets()]]);
   }
 
@@ -160,6 +171,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   webhooks.start();
   usageGauges(metrics, usageRecorder);
   const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
+  // Revocations and license changes made by any process reach this one's gate as the database's notifications.
+  const gateChanges = new ChangeListener({
+    connection: database.pool.options as ClientConfig,
+    channel: GATE_CHANNEL,
+    checkEveryMs: 1000,
+    onNotification: (payload) => gate.changed(payload),
+    onListening: (listening) => {
+      gate.coherent(listening);
+      if (!listening) app.log.warn('download gate: change notifications interrupted; trusting cached state for a second only');
+    },
+    onError: (err) => app.log.warn({ err }, 'download gate: cannot listen for change notifications; will retry'),
+  });
+  gateChanges.start();
+  app.addHook('onClose', () => gateChanges.stop());
+  metrics.gauge('assay_gate_change_listener_up', 'Whether this process receives the database change notifications (1) or not (0).', () => [
+    [{}, gateChanges.listening ? 1 : 0],
+  ]);
 
   // Operations run as compiled functions (graphql-jit) rather than through graphql-js's interpreter.
   const execution = compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }), {

@@ -120,7 +120,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
  * administrator command", 57P01) is an unhandled 'error' event that kills the process. The client is then not
  * queryable, its pending statements fail, and the pool discards it when it is released.
  */
-function guardClients(pool: pg.Pool, onConnectionError: (err: Error) => void): void {
+export function guardClients(pool: pg.Pool, onConnectionError: (err: Error) => void): void {
   pool.on('error', (err) => onConnectionError(err));
   pool.on('connect', (client) => {
     client.on('error', (err) => onConnectionError(err));
