@@ -42,13 +42,14 @@ export async function roundRobinProxy(targets: string[]): Promise<Proxy> {
   const forwarded = targets.map(() => 0);
   let next = 0;
   const server = http.createServer((req, res) => {
+    // Chosen per request, not per connection, as a layer-7 balancer does.
     const index = next++ % targets.length;
     forwarded[index]!++;
     const target = new URL(targets[index]!);
     const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: withoutHopByHop(req.headers) },
       (answer) => {
-        res.writeHead(answer.statusCode!, answer.headers);
+        res.writeHead(answer.statusCode!, withoutHopByHop(answer.headers));
         answer.pipe(res);
       },
     );
@@ -58,14 +59,18 @@ export async function roundRobinProxy(targets: string[]): Promise<Proxy> {
     });
     req.pipe(upstream);
   });
-  // Every request on a connection of its own, so turns go round the targets whatever the client's keep-alive does.
-  server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     forwarded,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Headers that belong to one connection, which a proxy does not pass on. */
+function withoutHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const { connection: _connection, 'keep-alive': _keepAlive, 'transfer-encoding': _encoding, ...rest } = headers;
+  return rest;
 }
 
 /** GET /data/{versionId}/{path} with a bearer access token; the status and the JSON `error` of a refusal. */
