@@ -69,7 +69,8 @@ const MAX_CACHED_TOKENS = 10_000;
  */
 export class DownloadGate {
   private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
-  // Token, license and version state is re-read at most once a second; many tokens of one license share its entry.
+  // Token, license, listing and version state, re-read once its lifetime (`stateTtlMs`) is over; many tokens of one
+  // license share its entry.
   private stateTtlMs = STATE_TTL_MS;
   private readonly ttl = () => this.stateTtlMs;
   private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
@@ -104,12 +105,13 @@ export class DownloadGate {
   }
 
   /**
-   * Change notifications started (true) or stopped (false) arriving. Either way everything cached is dropped (what
-   * changed meanwhile was never announced); while they arrive, state is trusted longer.
+   * Change notifications started (true) or stopped (false) arriving. When they stop, cached state is trusted for a
+   * second again (what was read within the last second still serves through a database outage); when they start,
+   * everything cached is dropped first, since what changed in between was never announced.
    */
   coherent(listening: boolean): void {
+    if (listening) for (const cache of this.cachesByKind.values()) cache.clear();
     this.stateTtlMs = listening ? COHERENT_STATE_TTL_MS : STATE_TTL_MS;
-    for (const cache of this.cachesByKind.values()) cache.clear();
   }
 
   /** Decides one download; `db` is the request's database handle (what it reads counts against the request). */
