@@ -81,13 +81,21 @@ describe('three server processes behind a round-robin proxy', () => {
     // usage instead: every event moves one window back (from the open hour to the closed one before it).
     await db.query(`UPDATE usage_events SET served_at = served_at - interval '1 hour' WHERE license_id = $1`, [licenseId]);
     const customer = (await db.query('SELECT stripe_customer_id FROM licenses WHERE id = $1', [licenseId])).rows[0].stripe_customer_id;
-    await eventually(() => fake.meterTotals(`assay_usage_${offerId}`).get(customer) === servedCount, 30_000, 'usage billed');
-    const reports = await db.query<{ identifier: string; status: string }>(
-      'SELECT identifier, status FROM usage_reports WHERE license_id = $1',
-      [licenseId],
+    const reportsOf = async () =>
+      (
+        await db.query<{ identifier: string; status: string }>('SELECT identifier, status FROM usage_reports WHERE license_id = $1', [
+          licenseId,
+        ])
+      ).rows;
+    // Billed once the meter has it all and every report is marked SENT (each worker writes that after Stripe answers).
+    await eventually(
+      async () =>
+        fake.meterTotals(`assay_usage_${offerId}`).get(customer) === servedCount && (await reportsOf()).every((r) => r.status === 'SENT'),
+      30_000,
+      'usage billed',
     );
+    const reports = { rows: await reportsOf() };
     expect(reports.rows.length).toBeGreaterThanOrEqual(1);
-    expect(reports.rows.every((r) => r.status === 'SENT')).toBe(true);
     // Three workers, and each identifier was sent to the meter exactly once.
     const sends = () => fake.requests.filter((r) => r.path === METER_PATH && r.params.identifier?.startsWith(`assay_${licenseId}_`));
     expect(

@@ -49,8 +49,8 @@ export class SharedBucketStore {
       points: burst,
       duration,
       inMemoryBlockOnConsumed: burst + 1,
-      insuranceLimiter: insurance,
     });
+    // The insurance on the wrapper only: on the store too, a check that timed out and later failed would spend twice.
     const limiter = new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS, insuranceLimiter: insurance });
     const state = (allowed: boolean, res: RateLimiterRes | null): BucketState => {
       const seconds = Math.max(0, Math.ceil((res?.msBeforeNext ?? 0) / 1000));
