@@ -25,6 +25,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
+    /** Requests sent in turn; `setupRequest` may change each before it goes out (headers, path). */
+    requests?: { setupRequest?: (request: { headers?: Record<string, string> }) => { headers?: Record<string, string> } }[];
   }
   /** A running load: an event emitter (`response` per answered request) that is also a promise of its result. */
   export interface Instance extends PromiseLike<Result> {

@@ -6,7 +6,7 @@
  * present, metering (metering.ts); prints one table and writes bench/results/latest.json.
  *
  * Options: `--duration=<s>` per HTTP scenario (default 10), `--connections=<n>` (default 16),
- * `--only=<group,...>` (catalog, framework, lineage, mixes, delivery, metering), `--profile` (runs the Assay server under
+ * `--only=<group,...>` (catalog, framework, lineage, mixes, delivery, metering, instances), `--profile` (runs the Assay server under
  * `node --cpu-prof` and prints its top self-time functions).
  */
 import { execFileSync } from 'node:child_process';
@@ -132,7 +132,16 @@ interface LoadTarget {
   baseline?: string;
   /** The server process answering, whose CPU time per request is reported. */
   pid?: number;
+  /** Requests come from this many client addresses in turn (`X-Forwarded-For`), rather than from one. */
+  clients?: number;
 }
+
+let sent = 0;
+/** `request` as if from the `n`th client address (10.x.y.z), for a server that trusts `X-Forwarded-For`. */
+const withClientAddress = (request: { headers?: Record<string, string> }, n: number) => ({
+  ...request,
+  headers: { ...request.headers, 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
+});
 
 /** One autocannon run; every response's latency goes into `latencies`. */
 async function cannon(
@@ -148,6 +157,7 @@ async function cannon(
     body: t.req.body,
     timeout: 30,
     duration: seconds,
+    ...(t.clients ? { requests: [{ setupRequest: (request) => withClientAddress(request, (sent++ % t.clients!) + 1) }] } : {}),
   });
   let non2xx = 0;
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
@@ -476,6 +486,56 @@ async function setUp(databaseUrl: string, dataDir: string): Promise<Fixture> {
 }
 
 // --- scenarios -----------------------------------------------------------
+
+/** The Assay server's environment in the bench: production mode on the seeded database, rate limiting off unless `extra` says. */
+async function assayEnv(fixture: Fixture, dataDir: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    DATABASE_URL: fixture.databaseUrl,
+    ASSAY_SECRET: fixture.secret,
+    ASSAY_DATA_DIR: dataDir,
+    ASSAY_DEMO: '0',
+    LOG_LEVEL: 'warn',
+    // Measured as it runs in production (graphql-js skips its development checks), statement counts kept.
+    NODE_ENV: 'production',
+    ASSAY_SQL_STATEMENTS_HEADER: '1',
+    ASSAY_RATE_LIMIT_PER_MINUTE: '0',
+    // A fixed free port: the banner the bench waits for names the configured port.
+    PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    ...extra,
+  };
+}
+
+/**
+ * What a shared rate-limit store costs per request: the same cheap route on servers with rate limiting off, with the
+ * in-memory buckets and with the PostgreSQL store (limits far above the load, so nothing is refused): from one client
+ * address, so every request updates the same counter row (the store's worst case), and from 1,000 addresses in turn.
+ */
+async function rateLimitStoreScenarios(fixture: Fixture, dataDir: string): Promise<void> {
+  log('\nrate-limit store');
+  const limits = { ASSAY_RATE_LIMIT_PER_MINUTE: '10000000', ASSAY_RATE_LIMIT_BURST: '10000000', ASSAY_TRUST_PROXY: 'true' };
+  const servers = await Promise.all(
+    [{}, { ...limits, ASSAY_RATE_LIMIT_STORE: 'memory' }, { ...limits, ASSAY_RATE_LIMIT_STORE: 'postgres' }].map(async (extra) =>
+      startChild(SERVER_ENTRY, await assayEnv(fixture, dataDir, extra), SERVER_NODE_FLAGS),
+    ),
+  );
+  try {
+    const hello = gqlRequest('{ __typename }');
+    for (const clients of [1, 1000]) {
+      const [off, memory, shared] = servers.map((server, i) => ({
+        scenario: `{ __typename }, ${clients === 1 ? 'one client' : '1,000 clients'}, rate limit ${['off', 'in memory', 'in PostgreSQL'][i]}`,
+        group: 'instances',
+        base: server.url,
+        pid: server.process.pid,
+        req: hello,
+        clients,
+      }));
+      await load([off!, { ...memory!, baseline: off!.scenario }, { ...shared!, baseline: memory!.scenario }]);
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
 
 async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer): Promise<void> {
   const A = assay.url;
@@ -835,24 +895,10 @@ async function main(): Promise<void> {
       const profileDir = path.join(RESULTS_DIR, 'profiles');
       if (PROFILE) fs.mkdirSync(profileDir, { recursive: true });
       const [assay, bare] = await Promise.all([
-        startChild(
-          SERVER_ENTRY,
-          {
-            DATABASE_URL: fixture.databaseUrl,
-            ASSAY_SECRET: fixture.secret,
-            ASSAY_DATA_DIR: dataDir,
-            ASSAY_DEMO: '0',
-            LOG_LEVEL: 'warn',
-            // Measured as it runs in production (graphql-js skips its development checks), statement counts kept.
-            NODE_ENV: 'production',
-            ASSAY_SQL_STATEMENTS_HEADER: '1',
-            ASSAY_RATE_LIMIT_PER_MINUTE: '0',
-            // A fixed free port: the banner the bench waits for names the configured port.
-            PORT: String(await freePort()),
-            HOST: '127.0.0.1',
-          },
-          [...SERVER_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-        ),
+        startChild(SERVER_ENTRY, await assayEnv(fixture, dataDir), [
+          ...SERVER_NODE_FLAGS,
+          ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+        ]),
         startChild(path.join(import.meta.dirname, 'baseline-server.ts'), {
           BENCH_DATABASE_URL: fixture.databaseUrl,
           BENCH_FILES: JSON.stringify({ small: fixture.files.small.file, big: fixture.files.big.file }),
@@ -881,6 +927,7 @@ async function main(): Promise<void> {
         if (main) printTopFunctions(main, 30, log);
       }
     }
+    if (runs('instances')) await rateLimitStoreScenarios(fixture, dataDir);
     await inProcessScenarios(fixture, pgServer.adminUrl);
 
     withRatios();

@@ -218,6 +218,8 @@ export interface RateLimitSettings {
   perMinute: number;
   /** Bucket capacity: requests a client may make at once after being idle. */
   burst: number;
+  /** `memory`: buckets per server process; `postgres`: counters in the database, shared by every process on it. */
+  store: 'memory' | 'postgres';
 }
 
 const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -283,6 +285,7 @@ const envSchema = z.object({
   ASSAY_QUERY_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
   ASSAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(600),
   ASSAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  ASSAY_RATE_LIMIT_STORE: z.enum(['memory', 'postgres'], { message: 'must be memory or postgres' }).default('memory'),
   ASSAY_PERSISTED_QUERIES_CACHE_BYTES: z.coerce
     .number()
     .int()
@@ -486,6 +489,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
           : {
               perMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE,
               burst: e.ASSAY_RATE_LIMIT_BURST ?? Math.max(10, Math.ceil(e.ASSAY_RATE_LIMIT_PER_MINUTE / 6)),
+              store: e.ASSAY_RATE_LIMIT_STORE,
             },
       persistedQueriesCacheBytes: e.ASSAY_PERSISTED_QUERIES_CACHE_BYTES,
       metricsToken: e.ASSAY_METRICS_TOKEN,

@@ -6,6 +6,7 @@ import type { QueryStats } from './db/client.js';
 import { registerAuditExport } from './http/audit-export.js';
 import { registerDownloads } from './http/downloads.js';
 import { registerErrorAnswers } from './http/error-answers.js';
+import { registerGateChanges } from './http/gate-changes.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth } from './http/health.js';
 import { registerIde } from './http/ide.js';
@@ -15,6 +16,7 @@ import { registerProcessGauges } from './http/process-gauges.js';
 import { registerProbes } from './http/probes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerReceiveTimeout } from './http/receive-timeout.js';
+import { SharedBucketStore } from './http/shared-buckets.js';
 import { registerStripeWebhook } from './http/stripe-webhook.js';
 import { registerUploads } from './http/uploads.js';
 import { registerRequestSpans } from './telemetry/spans.js';
@@ -78,9 +80,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerProcessGauges(metrics, parts);
   registerMetrics(app, metrics, { token: limits.metricsToken, open: limits.metricsPublic });
   if (limits.rateLimit) {
-    const rateLimiter = registerRateLimit(app, limits.rateLimit, clock, (shape) => {
-      if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
-    });
+    // With ASSAY_RATE_LIMIT_STORE=postgres the buckets are shared by every process on the database.
+    const shared = limits.rateLimit.store === 'postgres' ? new SharedBucketStore(database, limits.rateLimit) : undefined;
+    if (shared) app.addHook('onClose', () => shared.close());
+    const rateLimiter = registerRateLimit(
+      app,
+      limits.rateLimit,
+      clock,
+      (shape) => {
+        if (shape === 'graphql') metrics.graphqlError('RATE_LIMITED');
+      },
+      shared && ((family) => shared.buckets(family)),
+    );
     metrics.gauge('assay_rate_limit_buckets', 'Token buckets held in memory by the rate limiter.', () => [[{}, rateLimiter.buckets()]]);
   }
   registerHealth(app, parts, deps.embeddedDatabaseState);
@@ -93,6 +104,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     registerUploads(app, { parts, idleTimeoutMs: limits.receiveTimeoutMs });
     registerAuditExport(app, parts);
     registerDownloads(app, parts, { onRefused: (reason) => metrics.downloadRefused(reason) });
+    registerGateChanges(app, parts, metrics);
     registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
   }
 

@@ -179,12 +179,15 @@ describe('rate limits by client address behind a proxy', () => {
 describe('rate limit configuration', () => {
   const base = { DATABASE_URL: 'postgres://localhost/x' };
   it('defaults to 600 a minute with a burst of 100, turns off with 0 and refuses nonsense', () => {
-    expect(loadConfig(base).limits.rateLimit).toEqual({ perMinute: 600, burst: 100 });
+    expect(loadConfig(base).limits.rateLimit).toEqual({ perMinute: 600, burst: 100, store: 'memory' });
     expect(loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: '0' }).limits.rateLimit).toBeUndefined();
     expect(loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: '30', ASSAY_RATE_LIMIT_BURST: '5' }).limits.rateLimit).toEqual({
       perMinute: 30,
       burst: 5,
+      store: 'memory',
     });
+    expect(loadConfig({ ...base, ASSAY_RATE_LIMIT_STORE: 'postgres' }).limits.rateLimit?.store).toBe('postgres');
+    expect(() => loadConfig({ ...base, ASSAY_RATE_LIMIT_STORE: 'redis' })).toThrow(/ASSAY_RATE_LIMIT_STORE: must be memory or postgres/);
     expect(() => loadConfig({ ...base, ASSAY_RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ASSAY_RATE_LIMIT_BURST: '0' })).toThrow(/ASSAY_RATE_LIMIT_BURST/);
   });

@@ -50,6 +50,11 @@ export interface Database {
   db: Db;
   /** A handle for one request: its statements count in `stats`, and none runs past `stats.deadline`. */
   forRequest(stats: QueryStats): Db;
+  /**
+   * A small pool of its own on the same server, guarded like the main one, for work that must never queue behind
+   * requests holding the main pool (the shared rate-limit buckets); its owner ends it.
+   */
+  sidePool(options: pg.PoolConfig): pg.Pool;
   close(): Promise<void>;
 }
 
@@ -100,6 +105,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     ping: (timeoutMs) => ping(probe, timeoutMs),
     db: drizzle(pool),
     forRequest: (stats) => drizzle(pool, { logger: statsLogger(stats) }),
+    sidePool: (options) => {
+      const side = new pg.Pool({ ...pool.options, ...options });
+      guardClients(side, () => undefined);
+      return side;
+    },
     close: async () => {
       await Promise.all([pool.end(), probe.end()]);
     },
@@ -112,7 +122,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
  * administrator command", 57P01) is an unhandled 'error' event that kills the process. The client is then not
  * queryable, its pending statements fail, and the pool discards it when it is released.
  */
-function guardClients(pool: pg.Pool, onConnectionError: (err: Error) => void): void {
+export function guardClients(pool: pg.Pool, onConnectionError: (err: Error) => void): void {
   pool.on('error', (err) => onConnectionError(err));
   pool.on('connect', (client) => {
     client.on('error', (err) => onConnectionError(err));

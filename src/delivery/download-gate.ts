@@ -49,22 +49,40 @@ export interface DownloadRequest extends DownloadConditions {
 
 /** State read from the database is trusted this long, so revocations and license changes apply within a second. */
 const STATE_TTL_MS = 1000;
+/**
+ * How long state is trusted while change notifications arrive (`coherent`): they drop an entry the moment its row
+ * changes in any process, so this only bounds what a lost notification could cost.
+ */
+const COHERENT_STATE_TTL_MS = 30_000;
+
+/** The channel the database's triggers notify with `<kind>:<id>` when gate state changes (migration 0014). */
+export const GATE_CHANNEL = 'assay_gate';
 const MAX_CACHED_TOKENS = 10_000;
 
 /**
  * Decides whether a download may proceed, in the documented order: a token at all, its signature, algorithm, issuer,
  * audience and expiry (401); revocation, license in force, dataset not suspended, version covered and published,
  * scope (403); the file (404); the usage cap, counting what this response would add (402).
- * Verified tokens are cached until they expire; token, license, dataset and version state for a second, and a
- * suspension or reinstatement in this process applies at once (`listingChanged`).
+ * Verified tokens are cached until they expire; token, license, dataset and version state for a second, or for up
+ * to 30 s while change notifications from the database (`changed`, `coherent`) drop each entry when its row
+ * changes in any process; a suspension or reinstatement in this process applies at once (`listingChanged`).
  */
 export class DownloadGate {
   private readonly verified = new Map<string, { claims: AccessClaims; expMs: number }>();
-  // Token, license and version state is re-read at most once a second; many tokens of one license share its entry.
-  private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
-  private readonly licenses = new TtlCache<string, LicenseRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
-  private readonly versions = new TtlCache<string, VersionEntry>(STATE_TTL_MS, MAX_CACHED_TOKENS);
-  private readonly datasets = new TtlCache<string, DatasetRow | undefined>(STATE_TTL_MS, MAX_CACHED_TOKENS);
+  // Token, license, listing and version state, re-read once its lifetime (`stateTtlMs`) is over; many tokens of one
+  // license share its entry.
+  private stateTtlMs = STATE_TTL_MS;
+  private readonly ttl = () => this.stateTtlMs;
+  private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
+  private readonly licenses = new TtlCache<string, LicenseRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
+  private readonly versions = new TtlCache<string, VersionEntry>(this.ttl, MAX_CACHED_TOKENS);
+  private readonly datasets = new TtlCache<string, DatasetRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
+  private readonly cachesByKind = new Map<string, TtlCache<string, unknown>>([
+    ['token', this.tokens],
+    ['license', this.licenses],
+    ['dataset', this.datasets],
+    ['version', this.versions],
+  ]);
   /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
   private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
 
@@ -78,6 +96,22 @@ export class DownloadGate {
   /** A listing was suspended or reinstated in this process: its next download reads its status afresh. */
   listingChanged(datasetId: string): void {
     this.datasets.delete(datasetId);
+  }
+
+  /** A row the gate caches changed (`token:<id>`, `license:<id>`, `dataset:<id>` or `version:<id>`, as the triggers send it). */
+  changed(payload: string): void {
+    const at = payload.indexOf(':');
+    this.cachesByKind.get(payload.slice(0, at))?.delete(payload.slice(at + 1));
+  }
+
+  /**
+   * Change notifications started (true) or stopped (false) arriving. When they stop, cached state is trusted for a
+   * second again (what was read within the last second still serves through a database outage); when they start,
+   * everything cached is dropped first, since what changed in between was never announced.
+   */
+  coherent(listening: boolean): void {
+    if (listening) for (const cache of this.cachesByKind.values()) cache.clear();
+    this.stateTtlMs = listening ? COHERENT_STATE_TTL_MS : STATE_TTL_MS;
   }
 
   /** Decides one download; `db` is the request's database handle (what it reads counts against the request). */

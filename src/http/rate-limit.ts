@@ -28,6 +28,16 @@ export interface BucketState {
   resetSeconds: number;
 }
 
+/** Where a family of buckets is kept: this process's memory (`TokenBuckets`) or a store all processes share. */
+export interface Buckets {
+  /** Buckets held in this process's memory. */
+  readonly size: number;
+  /** Spends one request of `key`'s bucket if it has one. */
+  take(key: string, now: number): BucketState | Promise<BucketState>;
+  /** `key`'s bucket as `take` would find it, without spending. */
+  peek(key: string, now: number): BucketState | Promise<BucketState>;
+}
+
 /** Buckets kept at most; beyond it the least recently used go first (losing one only forgives its client). */
 const MAX_BUCKETS = 100_000;
 
@@ -36,7 +46,7 @@ const MAX_BUCKETS = 100_000;
  * refilled completely hold no information and are dropped, so memory follows the clients active lately.
  * @example const buckets = new TokenBuckets(100, 600); buckets.take('addr:203.0.113.9', Date.now()).allowed
  */
-export class TokenBuckets {
+export class TokenBuckets implements Buckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly refillPerMs: number;
 
@@ -153,8 +163,9 @@ export interface RateLimiter {
  * credential instead when one is sent. Over it, 429 with `Retry-After`; each response carries `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset`. A credential not yet seen accepted also spends from its address's
  * bucket of unproven credentials, when the request arrives (so a parallel flood is cut as well); once that is
- * empty, every credential from the address waits, so inventing keys or tokens buys no fresh buckets. In memory:
- * limits are per server process.
+ * empty, every credential from the address waits, so inventing keys or tokens buys no fresh buckets. Buckets are
+ * in memory (limits per server process) unless `families` keeps them elsewhere (`SharedBucketStore`); the answers
+ * are shaped the same either way.
  * @example registerRateLimit(app, { perMinute: 600, burst: 100 }, systemClock); app.get('/x', { config: { rateLimit: 'json' } }, handler);
  */
 export function registerRateLimit(
@@ -162,9 +173,10 @@ export function registerRateLimit(
   settings: RateLimitSettings,
   clock: Clock,
   onRefused: (shape: RateLimitShape) => void = () => undefined,
+  families: (name: 'req' | 'unproven') => Buckets = () => new TokenBuckets(settings.burst, settings.perMinute),
 ): RateLimiter {
-  const requests = new TokenBuckets(settings.burst, settings.perMinute);
-  const unproven = new TokenBuckets(settings.burst, settings.perMinute);
+  const requests = families('req');
+  const unproven = families('unproven');
   const proven = new ProvenCredentials(MAX_BUCKETS);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -174,11 +186,11 @@ export function registerRateLimit(
     const address = addressKey(request.ip);
     const credential = authenticated && request.headers.authorization ? credentialKey(request.headers.authorization) : undefined;
     let state: BucketState;
-    if (!credential) state = requests.take(`addr:${address}`, now);
+    if (!credential) state = await requests.take(`addr:${address}`, now);
     else {
       // A known credential only waits while its address is busy guessing; an unknown one pays for the guess.
-      state = proven.has(credential) ? unproven.peek(address, now) : unproven.take(address, now);
-      if (state.allowed) state = requests.take(`key:${credential}`, now);
+      state = await (proven.has(credential) ? unproven.peek(address, now) : unproven.take(address, now));
+      if (state.allowed) state = await requests.take(`key:${credential}`, now);
     }
     void reply.header('ratelimit-limit', String(settings.burst));
     void reply.header('ratelimit-remaining', String(state.remaining));

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ApiClient, TestApp } from './app.js';
+import type { ApiClient } from './app.js';
 import type { FakeStripe } from './fake-stripe.js';
 import { OPEN_TERMS, ok, type Org } from './fixtures.js';
 
@@ -48,7 +48,7 @@ export async function purchase(app: ApiClient, buyer: Org | { key: string }, off
 }
 
 /** Connects the vendor's payout account; with a fake Stripe, also completes onboarding (as `account.updated` would report). */
-export async function connectVendor(app: TestApp, vendor: Org, fake?: FakeStripe): Promise<string | null> {
+export async function connectVendor(app: ApiClient, vendor: Org, fake?: FakeStripe): Promise<string | null> {
   const res = ok(await app.gql(CONNECT, { input: { returnUrl: 'https://vendor.example/payouts' } }, vendor.key)).connectPayoutAccount;
   if (!fake) return null;
   const accountId = res.payoutAccount.stripeAccountId as string;
@@ -60,7 +60,7 @@ export async function connectVendor(app: TestApp, vendor: Org, fake?: FakeStripe
 
 /** POSTs a signed event to the webhook route as Stripe would. */
 export async function sendEvent(
-  app: TestApp,
+  app: ApiClient,
   fake: FakeStripe,
   type: string,
   object: Record<string, any>,
@@ -70,7 +70,7 @@ export async function sendEvent(
   return postWebhook(app, event.payload, event.signature);
 }
 
-export async function postWebhook(app: TestApp, payload: string, signature: string | undefined) {
+export async function postWebhook(app: ApiClient, payload: string, signature: string | undefined) {
   const res = await fetch(`${app.url}/webhooks/stripe`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) },

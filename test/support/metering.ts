@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { usageEvents } from '../../src/db/tables/index.js';
 import { newId } from '../../src/ids.js';
 import { MeteringWorker } from '../../src/metering/worker.js';
-import type { TestApp } from './app.js';
+import type { ApiClient, TestApp } from './app.js';
 import { OPEN_TERMS, ok, type Org } from './fixtures.js';
 import { purchase } from './commerce.js';
 import { waitFor } from './webhook-receiver.js';
@@ -11,7 +11,7 @@ export const CREATE_OFFER = `mutation($input: CreateOfferInput!) { createOffer(i
 
 /** A USAGE offer on the dataset and an ACTIVE license of it for `buyer`. */
 export async function usageLicense(
-  app: TestApp,
+  app: ApiClient,
   vendor: Org,
   buyer: Org,
   datasetId: string,
@@ -39,7 +39,7 @@ export async function usageLicense(
   return { offerId, licenseId: license.id };
 }
 
-export async function accessToken(app: TestApp, buyer: Org, licenseId: string): Promise<string> {
+export async function accessToken(app: ApiClient, buyer: Org, licenseId: string): Promise<string> {
   return ok(
     await app.gql(
       `mutation($l: ID!) { issueAccessToken(input: { licenseId: $l, ttlSeconds: 86400 }) { token } }`,
