@@ -20,6 +20,15 @@ BEGIN
   IF to_regclass(name) IS NOT NULL THEN
     RETURN false;
   END IF;
+  -- One partition change at a time (two runs, or a run beside the usage retention): the others wait, then find it made
+  -- (asked of pg_class afresh: a name lookup after an advisory lock may not see it yet).
+  PERFORM pg_advisory_xact_lock(hashtext('assay.partitions'));
+  IF EXISTS (SELECT 1 FROM pg_class WHERE relname = name AND relnamespace = current_schema()::regnamespace) THEN
+    RETURN false;
+  END IF;
+  -- Creating a partition takes this lock anyway; taking it first means no row reaches the default meanwhile and no
+  -- lock is upgraded half-way (a deadlock with writers).
+  EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', parent);
   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= $1 AND %I < $2)', def, key, key) INTO stray USING lo, hi;
   IF stray THEN
     -- Detaching drops the default's cloned triggers, so the move is not refused by audit_events' append-only ones;

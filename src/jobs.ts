@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { JobSettings } from './config.js';
 import type { Database } from './db/client.js';
 import { LeaderLock } from './db/leader-lock.js';
+import { dropBilledUsagePartitions, ensureMonthPartitions } from './db/partitions.js';
 import { Stores } from './db/stores/index.js';
 import { expireDueLicenses } from './licensing/audit.js';
 import { remindEndingTrials } from './licensing/trials.js';
@@ -19,8 +20,9 @@ interface Job {
 /**
  * The server's periodic housekeeping, run by one process per database (the holder of the jobs leader lock) and
  * stopped when the app closes: licenses whose term ended become EXPIRED (with their audit record), trials ending
- * within three days get their one `trial.ending` event, and the audit
- * chain head is signed so even a superuser's consistent rewrite is detectable. A process that becomes the leader
+ * within three days get their one `trial.ending` event, the audit
+ * chain head is signed so even a superuser's consistent rewrite is detectable, the coming months' partitions are
+ * created and, with a usage retention set, billed months of raw usage events are dropped. A process that becomes the leader
  * runs each job one period after that, so a takeover never runs a job twice in one period.
  */
 export function startPeriodicJobs(
@@ -53,7 +55,24 @@ export function startPeriodicJobs(
       everyMs: settings.auditCheckpointIntervalMs,
       run: () => deps.audit.checkpoint(new Stores(deps.database.db), deps.keyRing),
     },
+    {
+      name: 'month partitions',
+      everyMs: settings.partitionsIntervalMs,
+      run: () => ensureMonthPartitions(deps.database.db, deps.clock.now()),
+    },
   ];
+  const retentionDays = settings.usageRetentionDays;
+  if (retentionDays !== null) {
+    jobs.push({
+      name: 'usage retention',
+      everyMs: settings.partitionsIntervalMs,
+      run: async () => {
+        const { keptUnbilled } = await dropBilledUsagePartitions(deps.database.db, deps.clock.now(), retentionDays);
+        if (keptUnbilled.length > 0)
+          app.log.warn({ partitions: keptUnbilled }, 'usage retention: keeping months past the retention that hold unbilled usage');
+      },
+    });
+  }
   const around = deps.around ?? ((_name, run) => run());
   const running = new Set<Promise<unknown>>();
   let timers: NodeJS.Timeout[] = [];
