@@ -6,8 +6,11 @@
  * present, metering (metering.ts); prints one table and writes bench/results/latest.json.
  *
  * Options: `--duration=<s>` per HTTP scenario (default 10), `--connections=<n>` (default 16),
- * `--only=<group,...>` (catalog, framework, lineage, mixes, delivery, metering, instances), `--profile` (runs the Assay server under
- * `node --cpu-prof` and prints its top self-time functions).
+ * `--only=<group,...>` (catalog, framework, lineage, mixes, delivery, metering, instances, partitions), `--profile` (runs the Assay server under
+ * `node --cpu-prof` and prints its top self-time functions). `partitions` (partitions.ts) seeds `--partition-events=<n>`
+ * usage events and as many audit events (10 million by default) and times the usage report and `auditEvents` pages on
+ * the month-partitioned tables beside unpartitioned copies, `--partition-rounds=<n>` rounds (default 7); alone
+ * (`--only=partitions`) it skips the catalog seed. An interrupted run (Ctrl-C, SIGTERM) still removes its cluster.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -32,6 +35,7 @@ import { lineageStoreBench } from './lineage.js';
 import { mixBench } from './mixes.js';
 import { atExit, cleanUp, runDir } from './cleanup.js';
 import { startChild, type ChildServer } from './processes.js';
+import { partitionBench } from './partitions.js';
 import { printTopFunctions } from './profile-top.js';
 import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
 import { count, postgresCpuMs, postgresCpuSince, processCpuMs, quantile, table } from './support.js';
@@ -48,6 +52,8 @@ const CONNECTIONS = Number(args.get('connections') ?? 16);
 const PROFILE = args.has('profile');
 const ONLY = args.get('only')?.split(',');
 const runs = (group: string) => !ONLY || ONLY.includes(group);
+const PARTITION_EVENTS = Number(args.get('partition-events') ?? 10_000_000);
+const PARTITION_ROUNDS = Number(args.get('partition-rounds') ?? 7);
 const BIG_FILE_BYTES = 1024 ** 3;
 const SMALL_FILE_BYTES = 16 * 1024;
 const COLD_TOKENS = 12_000;
@@ -881,17 +887,21 @@ async function main(): Promise<void> {
   }
   const children: ChildServer[] = [];
   let fixture: Fixture | undefined;
+  // Before the cluster stops (tasks run newest first).
+  atExit(async () => fixture?.database.close());
   try {
     // As the superuser, as before the app had a role of its own: the seed switches foreign-key triggers off.
     const benchUrl = pgServer.adminUrl('assay_bench');
-    fixture = await setUp(benchUrl, dataDir);
+    const catalog = !ONLY || ONLY.some((g) => g !== 'partitions');
+    if (catalog) fixture = await setUp(benchUrl, dataDir);
     const env = machineInfo ?? (machineInfo = await machine(benchUrl));
     log(`machine: ${env.cpus} CPUs, ${env.cpu}, Node ${env.node}, PostgreSQL ${env.postgres}`);
-    log(
-      `catalog: ${count(fixture.counts.datasets)} datasets, ${count(fixture.counts.versions)} versions, ${count(fixture.counts.closureRows)} closure rows, ${count(fixture.counts.offers)} offers, ${fixture.counts.vendors} vendors`,
-    );
+    if (fixture)
+      log(
+        `catalog: ${count(fixture.counts.datasets)} datasets, ${count(fixture.counts.versions)} versions, ${count(fixture.counts.closureRows)} closure rows, ${count(fixture.counts.offers)} offers, ${fixture.counts.vendors} vendors`,
+      );
 
-    if (['catalog', 'framework', 'lineage', 'delivery'].some(runs)) {
+    if (fixture && ['catalog', 'framework', 'lineage', 'delivery'].some(runs)) {
       const profileDir = path.join(RESULTS_DIR, 'profiles');
       if (PROFILE) fs.mkdirSync(profileDir, { recursive: true });
       const [assay, bare] = await Promise.all([
@@ -927,8 +937,31 @@ async function main(): Promise<void> {
         if (main) printTopFunctions(main, 30, log);
       }
     }
-    if (runs('instances')) await rateLimitStoreScenarios(fixture, dataDir);
-    await inProcessScenarios(fixture, pgServer.adminUrl);
+    if (fixture && runs('instances')) await rateLimitStoreScenarios(fixture, dataDir);
+    if (fixture) await inProcessScenarios(fixture, pgServer.adminUrl);
+    if (runs('partitions')) {
+      log(`\npartitions: ${count(PARTITION_EVENTS)} usage events and ${count(PARTITION_EVENTS)} audit events`);
+      const results = await partitionBench({
+        adminUrl: pgServer.adminUrl,
+        serverEntry: SERVER_ENTRY,
+        nodeFlags: SERVER_NODE_FLAGS,
+        usageEvents: PARTITION_EVENTS,
+        auditEvents: PARTITION_EVENTS,
+        rounds: PARTITION_ROUNDS,
+        log,
+      });
+      for (const r of results)
+        rows.push({
+          scenario: r.scenario,
+          group: 'partitions',
+          value: 1000 / r.medianMs,
+          unit: 'queries/s',
+          p50Ms: r.medianMs,
+          sqlPerRequest: r.sqlStatements,
+          note: `median of ${PARTITION_ROUNDS}, min ${r.minMs.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms, PostgreSQL CPU ${r.dbCpuMs.toFixed(0)} ms; ${count(PARTITION_EVENTS)} events each`,
+          ...(r.scenario.endsWith('(partitioned)') ? { baseline: r.scenario.replace('(partitioned)', '(unpartitioned)') } : {}),
+        });
+    }
 
     withRatios();
     const seconds = (performance.now() - started) / 1000;
@@ -936,7 +969,7 @@ async function main(): Promise<void> {
     log(`\n${text}\n`);
     const goals = targets();
     log(goals.join('\n'));
-    log(`\nbench done in ${seconds.toFixed(0)} s (seed ${fixture.seedSeconds.toFixed(0)} s)`);
+    log(`\nbench done in ${seconds.toFixed(0)} s${fixture ? ` (seed ${fixture.seedSeconds.toFixed(0)} s)` : ''}`);
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     fs.writeFileSync(
       path.join(RESULTS_DIR, 'latest.json'),
@@ -945,8 +978,8 @@ async function main(): Promise<void> {
           at: new Date().toISOString(),
           machine: env,
           settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, only: ONLY ?? null, profile: PROFILE },
-          catalog: fixture.counts,
-          seedSeconds: fixture.seedSeconds,
+          catalog: fixture?.counts ?? null,
+          seedSeconds: fixture?.seedSeconds ?? null,
           totalSeconds: seconds,
           targets: goals,
           rows,

@@ -16,6 +16,7 @@ import { SigningKeyRing } from './tokens/signing-keys.js';
 export interface ProcessLog {
   error(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 export interface ProcessDeps {

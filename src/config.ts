@@ -93,6 +93,10 @@ export interface WebhookSettings {
 export interface JobSettings {
   expireLicensesIntervalMs: number;
   auditCheckpointIntervalMs: number;
+  /** How often the leader creates the coming months' partitions and applies the usage retention. */
+  partitionsIntervalMs: number;
+  /** Raw usage events are dropped a month partition at a time this many days after the month ends, once billed; null keeps them. */
+  usageRetentionDays: number | null;
   /** How often a process that does not lead tries to, and the leader checks that it still holds the lock. */
   leaderRetryMs: number;
 }
@@ -341,6 +345,14 @@ const envSchema = z.object({
     .max(86_400_000)
     .default(5 * 60_000),
   ASSAY_JOBS_LEADER_RETRY_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  ASSAY_JOBS_PARTITIONS_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(86_400_000)
+    .default(60 * 60_000),
+  // At least two months: the current quota period and the usage report's 30 days of history stay whole.
+  ASSAY_USAGE_RETENTION_DAYS: z.coerce.number().int().min(62).max(36_500).optional(),
   // The standard OpenTelemetry variables this server reads itself; the SDK reads its other tuning variables (see README).
   OTEL_SDK_DISABLED: boolFlag.optional(),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
@@ -435,6 +447,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if ((e.STRIPE_SECRET_KEY === undefined) !== (e.STRIPE_WEBHOOK_SECRET === undefined)) {
     throw new ConfigError('Invalid configuration:\n  STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together');
   }
+  if (e.ASSAY_USAGE_RETENTION_DAYS !== undefined && e.ASSAY_USAGE_RETENTION_DAYS <= e.ASSAY_METERING_LOOKBACK_DAYS) {
+    throw new ConfigError('Invalid configuration:\n  ASSAY_USAGE_RETENTION_DAYS must be more than ASSAY_METERING_LOOKBACK_DAYS');
+  }
   if (production && e.DATABASE_URL && !e.ASSAY_SECRET) {
     throw new ConfigError('Invalid configuration:\n  ASSAY_SECRET is required with DATABASE_URL in production');
   }
@@ -512,6 +527,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jobs: {
       expireLicensesIntervalMs: e.ASSAY_JOBS_EXPIRE_LICENSES_INTERVAL_MS,
       auditCheckpointIntervalMs: e.ASSAY_JOBS_AUDIT_CHECKPOINT_INTERVAL_MS,
+      partitionsIntervalMs: e.ASSAY_JOBS_PARTITIONS_INTERVAL_MS,
+      usageRetentionDays: e.ASSAY_USAGE_RETENTION_DAYS ?? null,
       leaderRetryMs: e.ASSAY_JOBS_LEADER_RETRY_MS,
     },
     tracing: tracingSettings(e),

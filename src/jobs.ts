@@ -5,6 +5,7 @@ import type { ProcessLog } from './composition.js';
 import type { JobSettings } from './config.js';
 import type { Database } from './db/client.js';
 import { LeaderLock } from './db/leader-lock.js';
+import { dropBilledUsagePartitions, ensureMonthPartitions } from './db/partitions.js';
 import { Stores } from './db/stores/index.js';
 import { expireDueLicenses } from './licensing/change.js';
 import { remindEndingTrials } from './licensing/trials.js';
@@ -19,9 +20,10 @@ interface Job {
 /**
  * The periodic housekeeping, run by one process per database (the holder of the jobs leader lock): licenses whose
  * term ended become EXPIRED (with their audit record), trials ending within three days get their one `trial.ending`
- * event, and the audit chain head is signed so even a superuser's consistent rewrite is detectable. A process that becomes the leader
- * runs each job one period after that, so a takeover never runs a job twice in one period. Started by
- * `startBackground`; `stop` ends the schedule and waits for the runs in progress.
+ * event, the audit chain head is signed so even a superuser's consistent rewrite is detectable, the coming months'
+ * partitions are created and, with a usage retention set, billed months of raw usage events are dropped. A process
+ * that becomes the leader runs each job one period after that, so a takeover never runs a job twice in one period.
+ * Started by `startBackground`; `stop` ends the schedule and waits for the runs in progress.
  */
 export function startPeriodicJobs(deps: {
   database: Database;
@@ -51,7 +53,24 @@ export function startPeriodicJobs(deps: {
       everyMs: settings.auditCheckpointIntervalMs,
       run: () => deps.audit.checkpoint(new Stores(deps.database.db), deps.keyRing),
     },
+    {
+      name: 'month partitions',
+      everyMs: settings.partitionsIntervalMs,
+      run: () => ensureMonthPartitions(deps.database.db, deps.clock.now()),
+    },
   ];
+  const retentionDays = settings.usageRetentionDays;
+  if (retentionDays !== null) {
+    jobs.push({
+      name: 'usage retention',
+      everyMs: settings.partitionsIntervalMs,
+      run: async () => {
+        const { keptUnbilled } = await dropBilledUsagePartitions(deps.database.db, deps.clock.now(), retentionDays);
+        if (keptUnbilled.length > 0)
+          log.warn({ partitions: keptUnbilled }, 'usage retention: keeping months past the retention that hold unbilled usage');
+      },
+    });
+  }
   const { around, log } = deps;
   const running = new Set<Promise<unknown>>();
   let timers: NodeJS.Timeout[] = [];

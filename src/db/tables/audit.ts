@@ -1,14 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * The append-only, hash-chained audit trail: `hash` = SHA-256 over the event's canonical content and `prev_hash`.
- * Triggers (migration audit_append_only) refuse UPDATE, DELETE and TRUNCATE.
+ * Triggers (migration audit_append_only) refuse UPDATE, DELETE and TRUNCATE. Partitioned by month on `occurred_at`
+ * (migration partition_by_month; drizzle does not model partitions), hence the key includes it.
  */
 export const auditEvents = pgTable(
   'audit_events',
   {
-    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
     id: text('id').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     action: text('action').notNull(),
@@ -27,6 +28,7 @@ export const auditEvents = pgTable(
     hash: text('hash').notNull(),
   },
   (t) => [
+    primaryKey({ columns: [t.seq, t.occurredAt] }),
     index('audit_events_id_idx').on(t.id),
     index('audit_events_time_idx').on(t.occurredAt, t.seq),
     index('audit_events_orgs_idx').using('gin', t.organizationIds),

@@ -41,11 +41,14 @@ export const storedBlobs = pgTable(
   (t) => [primaryKey({ columns: [t.versionId, t.sha256] })],
 );
 
-/** One served download response: what was actually sent, to whom, under which license and token. */
+/**
+ * One served download response: what was actually sent, to whom, under which license and token. Partitioned by month
+ * on `served_at` (migration partition_by_month), hence the key includes it; old months go with the usage retention.
+ */
 export const usageEvents = pgTable(
   'usage_events',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     licenseId: text('license_id').notNull(),
     tokenId: text('token_id').notNull(),
     organizationId: text('organization_id').notNull(),
@@ -61,7 +64,11 @@ export const usageEvents = pgTable(
     clientAddress: text('client_address'),
     servedAt: timestamp('served_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('usage_events_license_idx').on(t.licenseId, t.servedAt), index('usage_events_token_idx').on(t.tokenId)],
+  (t) => [
+    primaryKey({ columns: [t.id, t.servedAt] }),
+    index('usage_events_license_idx').on(t.licenseId, t.servedAt),
+    index('usage_events_token_idx').on(t.tokenId),
+  ],
 );
 
 /** A refused download attempt and why, kept for the audit. */

@@ -30,12 +30,15 @@ export const usageWindows = pgTable(
   (t) => [primaryKey({ columns: [t.licenseId, t.windowStart] })],
 );
 
-/** The outbox: one meter event to send per license, window and sequence; `identifier` is what Stripe dedupes on. */
+/**
+ * The outbox: one meter event to send per license, window and sequence; `identifier` is what Stripe dedupes on.
+ * Partitioned by month on `window_start` (migration partition_by_month), hence the key includes it.
+ */
 export const usageReports = pgTable(
   'usage_reports',
   {
     /** Derived from license, window and sequence, so every retry sends the same identifier. */
-    identifier: text('identifier').primaryKey(),
+    identifier: text('identifier').notNull(),
     licenseId: text('license_id')
       .notNull()
       .references(() => licenses.id),
@@ -62,6 +65,7 @@ export const usageReports = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
+    primaryKey({ columns: [t.identifier, t.windowStart] }),
     uniqueIndex('usage_reports_window_sequence_key').on(t.licenseId, t.windowStart, t.sequence),
     index('usage_reports_due_idx')
       .on(t.nextAttemptAt)
