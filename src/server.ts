@@ -238,7 +238,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock, limits.storage),
-          metering: new MeteringService(stores, clock, config.metering),
+          metering: new MeteringService(stores, clock, config.metering, usageRecorder),
           events: new EventsService(stores, clock, { serverSecret: deps.secret, webhooks: config.webhooks }),
           audit,
           keyRing,

@@ -89,8 +89,8 @@ beforeAll(async () => {
   const revoked = await token(noisy, noisyLicense);
   ok(await app.gql(`mutation($id: ID!) { revokeAccessToken(input: { id: $id }) { accessToken { id } } }`, { id: revoked.id }, noisy.key));
   app.clock.advance(1100);
-  expect((await download(path, revoked.token)).status).toBe(403);
-  expect((await download(path, revoked.token)).status).toBe(403);
+  expect((await download(path, revoked.token)).status).toBe(401);
+  expect((await download(path, revoked.token)).status).toBe(401);
   await new Promise((r) => setTimeout(r, 300));
 });
 afterAll(async () => {

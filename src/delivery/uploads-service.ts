@@ -19,8 +19,23 @@ const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath })
 /** An upload slot is good for a day; a new one can always be created for the same file. */
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 
-export type UploadOutcome =
-  { ok: true; upload: UploadRow } | { ok: false; status: 400 | 401 | 403 | 404 | 409 | 410 | 413; code: string; message: string };
+/** Why an upload's bytes were refused: a closed set, answered by `src/http/refusals.ts`. */
+export type UploadFailure = {
+  code:
+    | 'UNAUTHENTICATED'
+    | 'NOT_FOUND'
+    | 'UPLOAD_EXPIRED'
+    | 'FORBIDDEN'
+    | 'CONFLICT'
+    | 'SIZE_MISMATCH'
+    | 'HASH_MISMATCH'
+    | 'QUOTA_EXCEEDED'
+    | 'TOO_LARGE'
+    | 'ABORTED';
+  message: string;
+};
+
+export type UploadOutcome = { ok: true; upload: UploadRow } | ({ ok: false } & UploadFailure);
 
 /** Vendors upload the declared files of draft versions; publishing needs every one of them stored. */
 export class UploadsService {
@@ -71,38 +86,37 @@ export class UploadsService {
    */
   async receive(viewer: Viewer, uploadId: string, openBody: () => Readable, declaredLength: number | undefined): Promise<UploadOutcome> {
     const principal = viewer.principal;
-    if (!principal) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' };
+    if (!principal) return { ok: false, code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' };
     const upload = /^upl_[0-9a-z]{26}$/.test(uploadId) ? await this.stores.delivery.uploadById(uploadId) : undefined;
     const version = upload && (await this.stores.catalog.versionById.load(upload.versionId));
     const dataset = version && (await this.stores.catalog.datasetById.load(version.datasetId));
     // Another organization's upload is indistinguishable from a missing one.
     if (!upload || !version || !dataset || dataset.vendorId !== principal.organizationId) {
-      return { ok: false, status: 404, code: 'NOT_FOUND', message: 'No such upload' };
+      return { ok: false, code: 'NOT_FOUND', message: 'No such upload' };
     }
     if (upload.expiresAt.getTime() <= this.clock.now().getTime()) {
-      return { ok: false, status: 410, code: 'UPLOAD_EXPIRED', message: 'This upload has expired; create a new one' };
+      return { ok: false, code: 'UPLOAD_EXPIRED', message: 'This upload has expired; create a new one' };
     }
-    if (principal.vendorStatus !== 'APPROVED') return { ok: false, status: 403, code: 'FORBIDDEN', message: NOT_APPROVED };
-    if (version.status !== 'DRAFT') return { ok: false, status: 409, code: 'CONFLICT', message: 'The version is no longer a draft' };
+    if (principal.vendorStatus !== 'APPROVED') return { ok: false, code: 'FORBIDDEN', message: NOT_APPROVED };
+    if (version.status !== 'DRAFT') return { ok: false, code: 'CONFLICT', message: 'The version is no longer a draft' };
     if (declaredLength !== undefined && BigInt(declaredLength) !== upload.byteSize) {
       return {
         ok: false,
-        status: 400,
         code: 'SIZE_MISMATCH',
         message: `Content-Length ${declaredLength} differs from the declared ${upload.byteSize} bytes`,
       };
     }
     const refusal = await this.refusal(dataset.vendorId, version.id, upload);
-    if (refusal) return { ok: false, status: 413, code: 'QUOTA_EXCEEDED', message: refusal.message.replace(/^[^:]*: /, '') };
+    if (refusal) return { ok: false, code: 'QUOTA_EXCEEDED', message: refusal.message.replace(/^[^:]*: /, '') };
     const key = blobKey(version.id, upload.sha256);
     try {
       await this.storage.put(key, openBody(), { byteSize: upload.byteSize, sha256: upload.sha256 });
     } catch (err) {
       const reason = (err as { reason?: string }).reason;
       const message = err instanceof Error ? err.message : 'upload failed';
-      if (reason === 'TOO_LARGE') return { ok: false, status: 413, code: 'TOO_LARGE', message };
-      if (reason === 'SIZE_MISMATCH' || reason === 'HASH_MISMATCH') return { ok: false, status: 400, code: reason, message };
-      return { ok: false, status: 400, code: 'ABORTED', message: 'The upload was interrupted; nothing was stored' };
+      if (reason === 'TOO_LARGE') return { ok: false, code: 'TOO_LARGE', message };
+      if (reason === 'SIZE_MISMATCH' || reason === 'HASH_MISMATCH') return { ok: false, code: reason, message };
+      return { ok: false, code: 'ABORTED', message: 'The upload was interrupted; nothing was stored' };
     }
     const now = this.clock.now();
     await this.stores.transaction(async (tx) => {

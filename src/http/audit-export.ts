@@ -7,6 +7,7 @@ import type { AuditEventRow } from '../db/stores/audit-store.js';
 import { Stores } from '../db/stores/index.js';
 import { instantInRange } from '../validation.js';
 import { requestViewer } from './request-viewer.js';
+import { sendRefusal, sendUnauthenticated } from './refusals.js';
 import { actionList, actionName, actionPrefix, actionQuery } from '../audit/action-filter.js';
 
 /** An ISO date-time with an offset, inside years 1-9999 UTC (what the database holds). */
@@ -85,17 +86,19 @@ export function registerAuditExport(app: FastifyInstance, deps: { database: Data
     const stores = new Stores(deps.database.forRequest(request.queryStats));
     const viewer = await requestViewer(request, stores, deps.clock);
     const principal = viewer?.principal;
-    if (!viewer || !principal)
-      return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
+    if (!viewer || !principal) return sendUnauthenticated(reply, request.headers.authorization !== undefined);
     const parsed = ExportQuery.safeParse(request.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return reply
-        .code(400)
-        .send({ error: 'BAD_USER_INPUT', field: issue.path.join('.'), message: `${issue.path.join('.')}: ${issue.message}` });
+      return reply.code(400).send({
+        error: 'BAD_USER_INPUT',
+        code: 'BAD_USER_INPUT',
+        field: issue.path.join('.'),
+        message: `${issue.path.join('.')}: ${issue.message}`,
+      });
     }
     const q = parsed.data;
-    if (!viewer.isStaff && !principal.organizationId) return reply.code(403).send({ error: 'FORBIDDEN', message: 'No organization' });
+    if (!viewer.isStaff && !principal.organizationId) return sendRefusal(reply, 403, 'FORBIDDEN', 'No organization');
     const filter = {
       organizationId: viewer.isStaff ? q.organizationId : principal.organizationId!,
       actorUserId: q.actorId,
@@ -106,7 +109,7 @@ export function registerAuditExport(app: FastifyInstance, deps: { database: Data
       to: q.to ? new Date(q.to) : undefined,
     };
     if (!viewer.isStaff && q.organizationId && q.organizationId !== principal.organizationId) {
-      return reply.code(403).send({ error: 'FORBIDDEN', message: 'Only staff export other organizations' });
+      return sendRefusal(reply, 403, 'FORBIDDEN', 'Only staff export other organizations');
     }
     async function* lines() {
       if (q.format === 'csv') yield COLUMNS.join(',') + '\n';

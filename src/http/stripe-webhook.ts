@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BillingService } from '../billing/service.js';
+import { sendWebhookOutcome } from './refusals.js';
 
 /**
  * `POST /webhooks/stripe`: the signature covers the exact bytes Stripe sent, so this route (and only this one, being
@@ -14,7 +15,7 @@ export function registerStripeWebhook(app: FastifyInstance, billing: (request: F
       const signature = request.headers['stripe-signature'];
       const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.from('');
       const outcome = await billing(request).receiveWebhook(payload, typeof signature === 'string' ? signature : undefined);
-      return reply.code(outcome.status).send(outcome.body);
+      return sendWebhookOutcome(reply, outcome);
     });
   });
 }

@@ -10,6 +10,7 @@ import { UploadsService } from '../delivery/uploads-service.js';
 import type { StorageLimits } from '../delivery/storage-allowance.js';
 import { withIdleTimeout } from './receive-timeout.js';
 import { requestViewer } from './request-viewer.js';
+import { sendUnauthenticated, sendUploadFailure } from './refusals.js';
 
 /** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
 export function registerUploads(
@@ -34,8 +35,7 @@ export function registerUploads(
       async (request, reply) => {
         const stores = new Stores(deps.database.forRequest(request.queryStats));
         const viewer = await requestViewer(request, stores, deps.clock);
-        if (!viewer)
-          return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
+        if (!viewer) return sendUnauthenticated(reply, request.headers.authorization !== undefined);
         const length = request.headers['content-length'];
         const catalog = new CatalogService(stores, deps.clock, derivationLicenses(deps.clock), deps.limits, deps.collapseRisk);
         const service = new UploadsService(stores, catalog, deps.storage, deps.clock, deps.limits);
@@ -48,7 +48,7 @@ export function registerUploads(
         if (!outcome.ok) {
           // Stop reading a body we refused before it was consumed.
           if (!request.raw.readableEnded) reply.header('connection', 'close');
-          return reply.code(outcome.status).send({ error: outcome.code, message: outcome.message });
+          return sendUploadFailure(reply, outcome);
         }
         const u = outcome.upload;
         return reply
