@@ -25,6 +25,7 @@ import { contextFailure, databaseUnavailablePlugin, formatError } from './http/g
 import { isDatabaseUnavailable } from './db/pg-errors.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, sendServiceUnavailable } from './http/unavailable.js';
 import { graphqlHandler } from './http/graphql-handler.js';
+import { graphqlMediaType } from './http/graphql-media.js';
 import { compiledExecution } from './http/compiled-execution.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { inputGuardPlugin } from './http/input-guard.js';
@@ -312,7 +313,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (request.routeOptions.url === '/graphql') {
       const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
       metrics.graphqlError(code);
-      return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+      return reply
+        .code(status)
+        .type(graphqlMediaType(request.headers.accept))
+        .send({ errors: [{ message, extensions: { code } }] });
     }
     void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message });
   });

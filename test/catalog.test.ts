@@ -336,8 +336,16 @@ describe('input validation', () => {
       fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': type }, body });
     expect((await post('{"query": ')).status).toBe(400);
     expect((await post('not json at all')).status).toBe(400);
-    expect((await post('{"query":"{ datasets { totalCount }"}')).status).toBe(400);
-    expect((await post('{"query":"{ nope }"}')).status).toBe(400);
+    // Well-formed requests whose document does not parse or validate: 200 in application/json, 400 when asked
+    // for application/graphql-response+json (GraphQL over HTTP).
+    expect((await post('{"query":"{ datasets { totalCount }"}')).status).toBe(200);
+    expect((await post('{"query":"{ nope }"}')).status).toBe(200);
+    const modern = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: '{"query":"{ nope }"}',
+    });
+    expect(modern.status).toBe(400);
     expect((await post('{"query": 42}')).status).toBe(400);
     expect((await post('[{"query":"{ __typename }"}]')).status).toBeGreaterThanOrEqual(400);
     expect((await post('{"query":"{ __typename }"}', 'text/plain')).status).toBeGreaterThanOrEqual(400);
