@@ -6,6 +6,7 @@ import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
 import type { UploadRow } from '../db/stores/delivery-store.js';
+import type { DataFileRow } from '../db/stores/catalog-store.js';
 import { BadUserInputError, ConflictError, ForbiddenError } from '../errors.js';
 import { newId } from '../ids.js';
 import { nodeId, parseInput } from '../validation.js';
@@ -15,6 +16,7 @@ import { storageRefusal, type StorageLimits } from './storage-allowance.js';
 const NOT_APPROVED = 'Your vendor organization must be approved by an admin before it can store files';
 
 const CreateUploadInput = z.object({ versionId: nodeId('dsv'), path: FilePath });
+const CreateUploadsInput = z.object({ versionId: nodeId('dsv'), paths: z.array(FilePath).min(1).max(1000).nullish() });
 
 /** An upload slot is good for a day; a new one can always be created for the same file. */
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -61,16 +63,57 @@ export class UploadsService {
     if (!file) throw new BadUserInputError(`input.path: "${input.path}" is not a file of this version`, 'input.path');
     const refusal = await this.refusal(dataset.vendorId, version.id, file);
     if (refusal) throw new BadUserInputError(refusal.message.replace(/^[^:]*:/, 'input.path:'), 'input.path');
-    const now = this.clock.now();
-    return this.stores.delivery.insertUpload({
+    return this.open(this.stores, file, principal.userId, this.clock.now());
+  }
+
+  private open(stores: Stores, file: DataFileRow, userId: string, now: Date): Promise<UploadRow> {
+    return stores.delivery.insertUpload({
       id: newId('upload', now.getTime()),
-      versionId: version.id,
+      versionId: file.versionId,
       path: file.path,
       byteSize: file.byteSize,
       sha256: file.sha256,
-      createdBy: principal.userId,
+      createdBy: userId,
       createdAt: now,
       expiresAt: new Date(now.getTime() + UPLOAD_TTL_MS),
+    });
+  }
+
+  /**
+   * Opens uploads for several declared files of a draft version in one call: the `paths` given, or (without them)
+   * every declared file not stored yet. The size limit and quota are checked for the whole batch.
+   * @example const uploads = await uploads.createUploads(viewer, { versionId }); // then PUT each to /uploads/{id}
+   */
+  async createUploads(viewer: Viewer, raw: unknown): Promise<UploadRow[]> {
+    const input = parseInput(CreateUploadsInput, raw);
+    const principal = viewer.assertAuthenticated();
+    const { version, dataset } = await this.catalog.ownVersion(viewer, input.versionId, this.stores, 'input.versionId');
+    if (principal.vendorStatus !== 'APPROVED') throw new ForbiddenError(NOT_APPROVED);
+    if (version.status !== 'DRAFT') throw new ConflictError('Only draft versions take uploads', { field: 'input.versionId' });
+    const declared = await this.stores.catalog.filesByVersionId.load(version.id);
+    const stored = await this.stores.delivery.blobsByVersionId.load(version.id);
+    const chosen = input.paths
+      ? input.paths.map((path, i) => {
+          const file = declared.find((f) => f.path === path);
+          if (!file) throw new BadUserInputError(`input.paths.${i}: "${path}" is not a file of this version`, `input.paths.${i}`);
+          return { file, field: `input.paths.${i}` };
+        })
+      : declared.filter((f) => stored.get(f.sha256)?.byteSize !== f.byteSize).map((file) => ({ file, field: 'input.versionId' }));
+    const unstored = [...new Map(chosen.filter((c) => !stored.has(c.file.sha256)).map((c) => [c.file.sha256, c])).values()];
+    const refusal = await storageRefusal(
+      this.stores,
+      this.limits,
+      dataset.vendorId,
+      unstored.map((c) => c.file),
+      (i) => unstored[i]!.field,
+      'input.versionId',
+    );
+    if (refusal) throw new BadUserInputError(refusal.message, refusal.field);
+    const now = this.clock.now();
+    return this.stores.transaction(async (tx) => {
+      const uploads: UploadRow[] = [];
+      for (const { file } of chosen) uploads.push(await this.open(tx, file, principal.userId, now));
+      return uploads;
     });
   }
 

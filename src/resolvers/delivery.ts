@@ -19,5 +19,9 @@ export const deliveryResolvers = {
       unknown,
       InputArgs
     >,
+    createUploads: (async (_p, { input }, ctx) => ({ uploads: await ctx.uploads.createUploads(ctx.viewer, input) })) as Resolver<
+      unknown,
+      InputArgs
+    >,
   },
 };
