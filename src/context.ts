@@ -21,7 +21,7 @@ import { TokensService } from './tokens/service.js';
 import type { SigningKeyRing } from './tokens/signing-keys.js';
 
 /** What a request's services are built from: the process-wide parts they use (the seed passes its own clock). */
-export type ServiceParts = Pick<ProcessParts, 'clock' | 'audit' | 'stripe' | 'keyRing' | 'storage' | 'secret'> & {
+export type ServiceParts = Pick<ProcessParts, 'clock' | 'audit' | 'stripe' | 'keyRing' | 'storage' | 'secret' | 'usageRecorder'> & {
   config: Pick<ProcessParts['config'], 'limits' | 'collapseRisk' | 'mixes' | 'metering' | 'webhooks' | 'stripe' | 'platformFeeBps'>;
   downloadGate: Pick<ProcessParts['downloadGate'], 'listingChanged'>;
 };
@@ -174,7 +174,7 @@ export class RequestServices {
   }
 
   get metering(): MeteringService {
-    return (this.built.metering ??= new MeteringService(this.stores, this.clock, this.parts.config.metering));
+    return (this.built.metering ??= new MeteringService(this.stores, this.clock, this.parts.config.metering, this.parts.usageRecorder));
   }
 
   get events(): EventsService {

@@ -41,14 +41,18 @@ export class PaymentRequiredError extends errorClass('PAYMENT_REQUIRED') {}
 export class RateLimitedError extends errorClass('RATE_LIMITED') {}
 export class QueryTooComplexError extends errorClass('QUERY_TOO_COMPLEX') {}
 
-/** A rejected input; `field` is the path of the offending input field, e.g. `input.title`. */
+/**
+ * A rejected input; `field` is the path of the offending input field, e.g. `input.title`; `extensions` adds what a
+ * client can act on (e.g. every missing file's field).
+ */
 export class BadUserInputError extends GraphQLError {
   readonly code = 'BAD_USER_INPUT' as const;
   constructor(
     message: string,
     readonly field: string,
+    extensions: Record<string, unknown> = {},
   ) {
-    super(message, { extensions: { code: 'BAD_USER_INPUT', field } });
+    super(message, { extensions: { ...extensions, code: 'BAD_USER_INPUT', field } });
   }
 }
 

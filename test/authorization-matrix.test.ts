@@ -231,6 +231,12 @@ const MATRIX: Record<string, Record<string, Entry>> = {
       wrongRole: ['auditor', 'FORBIDDEN'],
       args: input((w) => ({ versionId: w.draftVersion })),
     },
+    createUploads: {
+      anonymous: 'UNAUTHENTICATED',
+      other: 'NOT_FOUND',
+      wrongRole: ['auditor', 'FORBIDDEN'],
+      args: input((w) => ({ versionId: w.draftVersion })),
+    },
     createWebhookEndpoint: { anonymous: 'UNAUTHENTICATED', other: 'OWN', wrongRole: ['buyerMember', 'FORBIDDEN'] },
     updateWebhookEndpoint: {
       anonymous: 'UNAUTHENTICATED',

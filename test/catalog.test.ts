@@ -67,7 +67,7 @@ describe('vendor lifecycle', () => {
     expect(updated.byteSize).toBe('9007199254740100');
     expect(updated.rowCount).toBe('12');
     // Publishing needs every declared file's bytes.
-    expectError(await app.gql(PUBLISH_VERSION, { id: v1.id }, vendor.key), 'BAD_USER_INPUT', 'files.0');
+    expectError(await app.gql(PUBLISH_VERSION, { id: v1.id }, vendor.key), 'BAD_USER_INPUT', 'input.files.0');
     const real = [dataFile('a/part-0.jsonl', 'row\n'.repeat(5), 5), dataFile('a/part-1.jsonl', 'row\n'.repeat(7), 7)];
     ok(await app.gql(UPDATE_VERSION, { input: { id: v1.id, files: real } }, vendor.key));
     await uploadFiles(app, vendor.key, v1.id);
@@ -88,7 +88,7 @@ describe('vendor lifecycle', () => {
     const v0 = ok(await app.gql(CREATE_VERSION, { input: versionInput(created.id, { version: '0.9.0' }) }, vendor.key)).createDatasetVersion
       .datasetVersion;
     await uploadFiles(app, vendor.key, v0.id);
-    expectError(await app.gql(PUBLISH_VERSION, { id: v0.id }, vendor.key), 'BAD_USER_INPUT', 'version');
+    expectError(await app.gql(PUBLISH_VERSION, { id: v0.id }, vendor.key), 'BAD_USER_INPUT', 'input.version');
     const v2 = ok(await app.gql(CREATE_VERSION, { input: versionInput(created.id, { version: '1.10.0' }) }, vendor.key))
       .createDatasetVersion.datasetVersion;
     await uploadFiles(app, vendor.key, v2.id);
@@ -111,17 +111,17 @@ describe('vendor lifecycle', () => {
     const id = await createDataset(app, vendor);
     const noFiles = ok(await app.gql(CREATE_VERSION, { input: versionInput(id, { files: [] }) }, vendor.key)).createDatasetVersion
       .datasetVersion;
-    expectError(await app.gql(PUBLISH_VERSION, { id: noFiles.id }, vendor.key), 'BAD_USER_INPUT', 'files');
+    expectError(await app.gql(PUBLISH_VERSION, { id: noFiles.id }, vendor.key), 'BAD_USER_INPUT', 'input.files');
     const noColumns = ok(
       await app.gql(CREATE_VERSION, { input: versionInput(id, { version: '1.0.1', columns: [], sample: null }) }, vendor.key),
     ).createDatasetVersion.datasetVersion;
     await uploadFiles(app, vendor.key, noColumns.id);
-    expectError(await app.gql(PUBLISH_VERSION, { id: noColumns.id }, vendor.key), 'BAD_USER_INPUT', 'columns');
+    expectError(await app.gql(PUBLISH_VERSION, { id: noColumns.id }, vendor.key), 'BAD_USER_INPUT', 'input.columns');
     const badSample = ok(
       await app.gql(CREATE_VERSION, { input: versionInput(id, { version: '1.0.2', sample: [{ id: '1', txt: 'typo' }] }) }, vendor.key),
     ).createDatasetVersion.datasetVersion;
     await uploadFiles(app, vendor.key, badSample.id);
-    expectError(await app.gql(PUBLISH_VERSION, { id: badSample.id }, vendor.key), 'BAD_USER_INPUT', 'sample.0');
+    expectError(await app.gql(PUBLISH_VERSION, { id: badSample.id }, vendor.key), 'BAD_USER_INPUT', 'input.sample.0');
   });
 
   it('shows sample rows with their keys in the declared column order, as published and to buyers', async () => {
@@ -336,8 +336,16 @@ describe('input validation', () => {
       fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': type }, body });
     expect((await post('{"query": ')).status).toBe(400);
     expect((await post('not json at all')).status).toBe(400);
-    expect((await post('{"query":"{ datasets { totalCount }"}')).status).toBe(400);
-    expect((await post('{"query":"{ nope }"}')).status).toBe(400);
+    // Well-formed requests whose document does not parse or validate: 200 in application/json, 400 when asked
+    // for application/graphql-response+json (GraphQL over HTTP).
+    expect((await post('{"query":"{ datasets { totalCount }"}')).status).toBe(200);
+    expect((await post('{"query":"{ nope }"}')).status).toBe(200);
+    const modern = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: '{"query":"{ nope }"}',
+    });
+    expect(modern.status).toBe(400);
     expect((await post('{"query": 42}')).status).toBe(400);
     expect((await post('[{"query":"{ __typename }"}]')).status).toBeGreaterThanOrEqual(400);
     expect((await post('{"query":"{ __typename }"}', 'text/plain')).status).toBeGreaterThanOrEqual(400);

@@ -75,6 +75,7 @@ describe('suspension stops delivery under existing tokens', () => {
     expect(refused.status).toBe(403);
     expect(refused.json).toEqual({
       error: 'DATASET_SUSPENDED',
+      code: 'DATASET_SUSPENDED',
       message: 'The platform suspended this dataset; downloads resume if it is reinstated',
     });
     // Range and conditional requests are refused alike; another dataset's licensee is unaffected.

@@ -175,7 +175,7 @@ describe('downloads', () => {
     expect(await expired.json()).toMatchObject({ error: 'EXPIRED' });
   });
 
-  it('refuses with 403 a revoked token, an uncovered version, a missing scope and a revoked license', async () => {
+  it('refuses a revoked token with 401 (RFC 6750 invalid_token), an uncovered version, a missing scope and a revoked license with 403', async () => {
     const path = `/data/${versionId}/data/train.bin`;
     const token = await issue(licenseId);
     const tokenId = (decodeProtectedHeader(token), JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti);
@@ -188,7 +188,7 @@ describe('downloads', () => {
       ),
     );
     app.clock.advance(1100);
-    expect((await get(path, token)).status).toBe(403);
+    expect((await get(path, token)).status).toBe(401);
 
     const fresh = await issue(licenseId);
     expect((await get(`/data/${otherVersionId}/data/other.bin`, fresh)).status).toBe(403);

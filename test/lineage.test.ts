@@ -494,54 +494,74 @@ describe('publishing checks the claim', () => {
 
   const seedOf = (versionId: string) => ({ method: 'SIMULATION', sources: [{ versionId, role: 'SEED', rowsUsed: '10' }] });
 
-  it('refuses a source the vendor has no right to, naming it, and accepts one whose terms are open', async () => {
-    const refused = await draft(alpha, 'SYNTHETIC', {
+  /** createDatasetVersion with `provenance`, on a fresh dataset: the raw answer, so a refusal can be asserted. */
+  const createDraft = async (vendor: Org, provenance: Record<string, unknown>) => {
+    const datasetId = await createDataset(app, vendor, { kind: 'SYNTHETIC', terms: OPEN_TERMS, tags: ['lineage-misc'] });
+    return app.gql(CREATE_VERSION, { input: versionInput(datasetId, { provenance }) }, vendor.key);
+  };
+  const UPDATE_VERSION = `mutation($input: UpdateDatasetVersionInput!) { updateDatasetVersion(input: $input) { datasetVersion { id } } }`;
+
+  it('refuses a source the vendor has no right to when the draft is written, naming it, and accepts one whose terms are open', async () => {
+    const both = {
       method: 'SIMULATION',
       sources: [
         { versionId: open, role: 'SEED', rowsUsed: '10' },
         { versionId: closed, role: 'REFERENCE', rowsUsed: '5' },
       ],
-    });
-    expectError(await app.gql(PUBLISH_VERSION, { id: refused.id }, alpha.key), 'FORBIDDEN', 'provenance.sources.1.versionId');
-    // Nothing was frozen by the refused publish.
-    expect((await lineageOf(open, buyer.key)).lineage.descendants).toEqual([]);
+    };
+    // Before any file is uploaded: createDatasetVersion and updateDatasetVersion check the rights at once.
+    expectError(await createDraft(alpha, both), 'FORBIDDEN', 'input.provenance.sources.1.versionId');
     const allowed = await draft(alpha, 'SYNTHETIC', seedOf(open));
+    expectError(
+      await app.gql(UPDATE_VERSION, { input: { id: allowed.id, provenance: both } }, alpha.key),
+      'FORBIDDEN',
+      'input.provenance.sources.1.versionId',
+    );
+    // Nothing was recorded by the refusals.
+    expect((await lineageOf(open, buyer.key)).lineage.descendants).toEqual([]);
     ok(await app.gql(PUBLISH_VERSION, { id: allowed.id }, alpha.key));
     // Beta owns the licensed corpus, so beta may derive from it.
     const own = await draft(beta, 'SYNTHETIC', seedOf(closed));
     ok(await app.gql(PUBLISH_VERSION, { id: own.id }, beta.key));
   });
 
-  it('accepts a source that is not open once the vendor holds an ACTIVE license permitting derivation', async () => {
+  it('accepts a source that is not open once the vendor holds an ACTIVE license permitting derivation, and publish checks again', async () => {
     // Derivatives and synthetic generation allowed, but not under an open SPDX license: a license is needed.
     const LICENSED = { ...OPEN_TERMS, spdxId: 'LicenseRef-Proprietary', redistribution: false };
     const source = await publishDataset(app, beta, { kind: 'REAL', terms: LICENSED, tags: ['lineage-misc'] });
-    const v = await draft(alpha, 'SYNTHETIC', seedOf(source.versionId));
-    expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key), 'FORBIDDEN', 'provenance.sources.0.versionId');
+    expectError(await createDraft(alpha, seedOf(source.versionId)), 'FORBIDDEN', 'input.provenance.sources.0.versionId');
     const offerId = await createOffer(app, beta, source.datasetId, { terms: LICENSED });
-    expect(ok(await purchase(app, alpha, offerId)).purchaseLicense.license.status).toBe('ACTIVE');
+    const license = ok(await purchase(app, alpha, offerId)).purchaseLicense.license;
+    expect(license.status).toBe('ACTIVE');
+    const v = await draft(alpha, 'SYNTHETIC', seedOf(source.versionId));
+    const later = await draft(alpha, 'SYNTHETIC', seedOf(source.versionId));
     ok(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key));
     // Own CC-BY ∧ the licensed terms: no redistribution downstream either.
     expect((await lineageOf(v.id, buyer.key)).lineage.inheritedTerms).toEqual({ ...OPEN_TERMS, spdxId: null, redistribution: false });
+    // The license ended after the second draft was written: its publish is refused.
+    ok(await app.gql(`mutation($id: ID!) { cancelLicense(input: { id: $id }) { license { status } } }`, { id: license.id }, alpha.key));
+    expectError(await app.gql(PUBLISH_VERSION, { id: later.id }, alpha.key), 'FORBIDDEN', 'input.provenance.sources.0.versionId');
   });
 
   it('refuses a non-existent, draft or retracted source with the field named', async () => {
-    const missing = await draft(alpha, 'SYNTHETIC', seedOf('dsv_00000000000000000000000000'));
-    expectError(await app.gql(PUBLISH_VERSION, { id: missing.id }, alpha.key), 'NOT_FOUND', 'provenance.sources.0.versionId');
+    expectError(await createDraft(alpha, seedOf('dsv_00000000000000000000000000')), 'NOT_FOUND', 'input.provenance.sources.0.versionId');
 
+    // One's own draft may be cited while drafting; it must be published first.
     const ownDraft = await draft(alpha, 'REAL');
     const citesOwnDraft = await draft(alpha, 'SYNTHETIC', seedOf(ownDraft.id));
-    expectError(await app.gql(PUBLISH_VERSION, { id: citesOwnDraft.id }, alpha.key), 'BAD_USER_INPUT', 'provenance.sources.0.versionId');
+    expectError(
+      await app.gql(PUBLISH_VERSION, { id: citesOwnDraft.id }, alpha.key),
+      'BAD_USER_INPUT',
+      'input.provenance.sources.0.versionId',
+    );
 
     // Another vendor's draft does not exist as far as alpha can tell.
     const betaDraft = await draft(beta, 'REAL', undefined, CC0);
-    const citesTheirDraft = await draft(alpha, 'SYNTHETIC', seedOf(betaDraft.id));
-    expectError(await app.gql(PUBLISH_VERSION, { id: citesTheirDraft.id }, alpha.key), 'NOT_FOUND', 'provenance.sources.0.versionId');
+    expectError(await createDraft(alpha, seedOf(betaDraft.id)), 'NOT_FOUND', 'input.provenance.sources.0.versionId');
 
     const doomed = await publish(alpha, { title: 'Doomed', kind: 'REAL', tags: ['lineage-misc'] });
     ok(await app.gql(RETRACT, { input: { id: doomed, reason: 'PII' } }, alpha.key));
-    const citesRetracted = await draft(alpha, 'SYNTHETIC', seedOf(doomed));
-    expectError(await app.gql(PUBLISH_VERSION, { id: citesRetracted.id }, alpha.key), 'BAD_USER_INPUT', 'provenance.sources.0.versionId');
+    expectError(await createDraft(alpha, seedOf(doomed)), 'BAD_USER_INPUT', 'input.provenance.sources.0.versionId');
   });
 
   it('cannot form a cycle: a version cannot cite itself, and two drafts citing each other never publish', async () => {
@@ -558,8 +578,8 @@ describe('publishing checks the claim', () => {
       'input.provenance.sources.0.versionId',
     );
     ok(await app.gql(UPDATE, { input: { id: a.id, provenance: seedOf(b.id) } }, alpha.key));
-    expectError(await app.gql(PUBLISH_VERSION, { id: a.id }, alpha.key), 'BAD_USER_INPUT', 'provenance.sources.0.versionId');
-    expectError(await app.gql(PUBLISH_VERSION, { id: b.id }, alpha.key), 'BAD_USER_INPUT', 'provenance.sources.0.versionId');
+    expectError(await app.gql(PUBLISH_VERSION, { id: a.id }, alpha.key), 'BAD_USER_INPUT', 'input.provenance.sources.0.versionId');
+    expectError(await app.gql(PUBLISH_VERSION, { id: b.id }, alpha.key), 'BAD_USER_INPUT', 'input.provenance.sources.0.versionId');
     // Published versions are immutable, provenance included.
     ok(await app.gql(UPDATE, { input: { id: a.id, provenance: { method: 'SIMULATION' } } }, alpha.key));
     ok(await app.gql(PUBLISH_VERSION, { id: a.id }, alpha.key));
@@ -581,7 +601,7 @@ describe('publishing checks the claim', () => {
     ];
     for (const [kind, provenance, field] of cases) {
       const v = await draft(alpha, kind, provenance);
-      expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key), 'BAD_USER_INPUT', field);
+      expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key), 'BAD_USER_INPUT', `input.${field}`);
     }
     // A REAL version cannot carry rows of synthetic data.
     const synthetic = await publish(alpha, { title: 'Simulated', kind: 'SYNTHETIC', tags: ['lineage-misc'] }, { method: 'SIMULATION' });
@@ -590,7 +610,7 @@ describe('publishing checks the claim', () => {
       method: 'FILTERING',
       sources: [{ versionId: synthetic, role: 'SEED', rowsUsed: '5' }],
     });
-    expectError(await app.gql(PUBLISH_VERSION, { id: real.id }, alpha.key), 'BAD_USER_INPUT', 'provenance.sources.0.versionId');
+    expectError(await app.gql(PUBLISH_VERSION, { id: real.id }, alpha.key), 'BAD_USER_INPUT', 'input.provenance.sources.0.versionId');
   });
 
   it('validates every provenance input and names the field', async () => {
@@ -836,6 +856,6 @@ describe('draft provenance and lineage', () => {
       ),
     );
     expect((await lineageOf(v.id, alpha.key)).provenance).toBeNull();
-    expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key), 'BAD_USER_INPUT', 'provenance');
+    expectError(await app.gql(PUBLISH_VERSION, { id: v.id }, alpha.key), 'BAD_USER_INPUT', 'input.provenance');
   });
 });

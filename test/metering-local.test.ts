@@ -178,11 +178,13 @@ describe('caps and license state at the download gate', () => {
     expect(resetsAt.used).toBe(served);
     expect(refused.body).toEqual({
       error: 'USAGE_CAP_REACHED',
+      code: 'USAGE_CAP_REACHED',
       message: `Usage cap of 5 request(s) reached for this period; it resets at ${resetsAt.resetsAt}`,
       usageUnit: 'REQUEST',
       usageCap: 5,
       used: served,
       requested: 1,
+      remaining: 0,
       resetsAt: resetsAt.resetsAt,
     });
   });

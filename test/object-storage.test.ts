@@ -224,7 +224,7 @@ describe.each(STORAGE_BACKENDS)('uploads and downloads over HTTP with $backend s
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'HASH_MISMATCH' });
     expect(await uploaded()).toBe(false);
-    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'files.0');
+    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'input.files.0');
     expect(await backend.storage.exists(blobKey(versionId, sha256(content)))).toBe(false);
   });
 });
@@ -243,7 +243,7 @@ describe('an S3 store that goes away', () => {
     expect(refused.headers.get('retry-after')).toBe('2');
     expect(await refused.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/nothing was stored/) });
     expect(await uploaded()).toBe(false);
-    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'files.0');
+    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'input.files.0');
     // Down from the start of an upload: the same answer.
     expect((await put(content)).status).toBe(503);
 

@@ -43,6 +43,7 @@ describe('uploads of a vendor that is not approved', () => {
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({
       error: 'FORBIDDEN',
+      code: 'FORBIDDEN',
       message: 'Your vendor organization must be approved by an admin before it can store files',
     });
     expect(res.headers.get('connection')).toBe('close');
@@ -94,6 +95,7 @@ describe('file size limit and storage quota', () => {
     expect(refused.status).toBe(413);
     expect(await refused.json()).toEqual({
       error: 'QUOTA_EXCEEDED',
+      code: 'QUOTA_EXCEEDED',
       message: "storing 50 more bytes would exceed your organization's storage quota of 100 bytes (100 stored)",
     });
     expectError(

@@ -40,11 +40,53 @@ const put = (url: string, body: string | Buffer, key = vendor.key) =>
   fetch(`${app.url}${url}`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, body });
 
 describe('uploads', () => {
+  it('createUploads opens every missing file of a version in one call, only for its vendor', async () => {
+    const CREATE_UPLOADS = `mutation($input: CreateUploadsInput!) { createUploads(input: $input) { uploads { id url path } } }`;
+    const datasetId = await createDataset(app, vendor);
+    const contents = { 'data/a.csv': 'id\na\n', 'data/b.csv': 'id\nb\n', 'data/c.csv': 'id\nc\n' };
+    const files = Object.entries(contents).map(([path, content]) => dataFile(path, content, 1));
+    const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { files }) }, vendor.key)).createDatasetVersion
+      .datasetVersion.id;
+    expectError(await app.gql(CREATE_UPLOADS, { input: { versionId } }, otherVendor.key), 'NOT_FOUND', 'input.versionId');
+    expectError(await app.gql(CREATE_UPLOADS, { input: { versionId } }), 'UNAUTHENTICATED');
+    expectError(
+      await app.gql(CREATE_UPLOADS, { input: { versionId, paths: ['data/a.csv', 'nope.csv'] } }, vendor.key),
+      'BAD_USER_INPUT',
+      'input.paths.1',
+    );
+    const picked = ok(await app.gql(CREATE_UPLOADS, { input: { versionId, paths: ['data/b.csv'] } }, vendor.key)).createUploads.uploads;
+    expect(picked.map((u: { path: string }) => u.path)).toEqual(['data/b.csv']);
+    expect((await put(picked[0].url, contents['data/b.csv'])).status).toBe(200);
+    // Without paths: every file not stored yet, in declared order.
+    const rest = ok(await app.gql(CREATE_UPLOADS, { input: { versionId } }, vendor.key)).createUploads.uploads;
+    expect(rest.map((u: { path: string }) => u.path)).toEqual(['data/a.csv', 'data/c.csv']);
+    for (const u of rest as { url: string; path: keyof typeof contents }[]) expect((await put(u.url, contents[u.path])).status).toBe(200);
+    expect(ok(await app.gql(CREATE_UPLOADS, { input: { versionId } }, vendor.key)).createUploads.uploads).toEqual([]);
+    ok(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key));
+    expectError(await app.gql(CREATE_UPLOADS, { input: { versionId } }, vendor.key), 'CONFLICT', 'input.versionId');
+  });
+
+  it('publish names every file still missing, and the version shows which are stored', async () => {
+    const datasetId = await createDataset(app, vendor);
+    const files = ['a', 'b', 'c'].map((n) => dataFile(`data/${n}.csv`, `id\n${n}\n`, 1));
+    const versionId = ok(await app.gql(CREATE_VERSION, { input: versionInput(datasetId, { files }) }, vendor.key)).createDatasetVersion
+      .datasetVersion.id;
+    const middle = ok(await app.gql(CREATE_UPLOAD, { input: { versionId, path: 'data/b.csv' } }, vendor.key)).createUpload.upload;
+    expect((await put(middle.url, 'id\nb\n')).status).toBe(200);
+    const refused = await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key);
+    expectError(refused, 'BAD_USER_INPUT', 'input.files.0');
+    expect(refused.errors![0]!.extensions.missingFields).toEqual(['input.files.0', 'input.files.2']);
+    expect(refused.errors![0]!.message).toContain('"data/a.csv", "data/c.csv"');
+    expect(
+      ok(await app.gql(FILES, { id: versionId }, vendor.key)).datasetVersion.files.map((f: { uploaded: boolean }) => f.uploaded),
+    ).toEqual([false, true, false]);
+  });
+
   it('stores a file whose size and hash match, and publishing then succeeds', async () => {
     const content = 'id,text\n1,a\n2,b\n3,c\n';
     const { versionId, file } = await draftWith(content);
     expect(ok(await app.gql(FILES, { id: versionId }, vendor.key)).datasetVersion.files[0].uploaded).toBe(false);
-    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'files.0');
+    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'input.files.0');
 
     const upload = ok(await app.gql(CREATE_UPLOAD, { input: { versionId, path: file.path } }, vendor.key)).createUpload.upload;
     expect(upload).toMatchObject({ path: file.path, byteSize: file.byteSize, sha256: file.sha256, completedAt: null });
@@ -110,7 +152,7 @@ describe('uploads', () => {
     await new Promise((r) => setTimeout(r, 100));
 
     expect(ok(await app.gql(FILES, { id: versionId }, vendor.key)).datasetVersion.files[0].uploaded).toBe(false);
-    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'files.0');
+    expectError(await app.gql(PUBLISH_VERSION, { id: versionId }, vendor.key), 'BAD_USER_INPUT', 'input.files.0');
   });
 
   it('lets only the owning vendor open and use uploads', async () => {

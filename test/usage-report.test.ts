@@ -90,8 +90,8 @@ beforeAll(async () => {
   const revoked = await token(noisy, noisyLicense);
   ok(await app.gql(`mutation($id: ID!) { revokeAccessToken(input: { id: $id }) { accessToken { id } } }`, { id: revoked.id }, noisy.key));
   app.clock.advance(1100);
-  expect((await download(path, revoked.token)).status).toBe(403);
-  expect((await download(path, revoked.token)).status).toBe(403);
+  expect((await download(path, revoked.token)).status).toBe(401);
+  expect((await download(path, revoked.token)).status).toBe(401);
   await Promise.all([usageRecorded(app, steadyLicense, 3), usageRecorded(app, noisyLicense, 22), denialsRecorded(app, noisyLicense, 3)]);
 });
 afterAll(async () => {

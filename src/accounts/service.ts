@@ -94,11 +94,11 @@ export class AccountsService {
     if (authorization === undefined || authorization === '') return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match || !looksLikeApiKeySecret(match[1]!)) {
-      throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer ak_..."', { http: { status: 401 } });
+      throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer ak_..."');
     }
     const now = this.clock.now();
     const row = await this.stores.accounts.principalForKeyHash(hashApiKeySecret(match[1]!), now);
-    if (!row) throw new UnauthenticatedError('Invalid, expired or revoked API key', { http: { status: 401 } });
+    if (!row) throw new UnauthenticatedError('Invalid, expired or revoked API key');
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.stores.accounts.touchApiKey(row.apiKeyId, now);
     }

@@ -12,6 +12,7 @@ import type { SigningKeyRing } from '../tokens/signing-keys.js';
 import { BadUserInputError } from '../errors.js';
 import { GENESIS_HASH, chainHash } from './chain.js';
 import { detectAnomalies, type Anomaly } from './usage-report.js';
+import { INACTIVE_LICENSE_REASONS, type DenialReason } from '../delivery/denials.js';
 
 /** One security-relevant act, as the code that performs it describes it. */
 export interface AuditEntry {
@@ -77,7 +78,7 @@ export interface LicenseUsageRow {
   rows: bigint;
   distinctAddresses: number;
   distinctTokens: number;
-  refusals: { reason: string; count: number }[];
+  refusals: { reason: DenialReason; count: number }[];
   attemptsWhileInactive: number;
   outsideLicensedVersions: number;
   anomalies: Anomaly[];
@@ -270,7 +271,8 @@ export class AuditLog {
     return ids.map((licenseId) => {
       const served = facts.served.find((r) => r.license_id === licenseId);
       const refusals = facts.refused.filter((r) => r.license_id === licenseId).map((r) => ({ reason: r.reason, count: r.n }));
-      const count = (reason: string) => refusals.find((r) => r.reason === reason)?.count ?? 0;
+      const count = (reasons: readonly DenialReason[]) =>
+        refusals.filter((r) => reasons.includes(r.reason)).reduce((n, r) => n + r.count, 0);
       const history = facts.history.find((r) => r.license_id === licenseId);
       const historyStart = history?.first_at ? Math.max(new Date(history.first_at).getTime(), historyFrom.getTime()) : undefined;
       return {
@@ -281,8 +283,8 @@ export class AuditLog {
         distinctAddresses: served?.addresses ?? 0,
         distinctTokens: served?.tokens ?? 0,
         refusals,
-        attemptsWhileInactive: count('LICENSE_NOT_ACTIVE') + count('TOKEN_REVOKED'),
-        outsideLicensedVersions: count('VERSION_NOT_COVERED'),
+        attemptsWhileInactive: count(INACTIVE_LICENSE_REASONS),
+        outsideLicensedVersions: count(['VERSION_NOT_COVERED']),
         anomalies: detectAnomalies({
           bytes: Number(served?.bytes ?? 0),
           windowDays,

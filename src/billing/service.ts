@@ -22,9 +22,11 @@ const ConnectPayoutAccountInput = z
   })
   .default({});
 
+/** What became of one webhook delivery; `src/http/refusals.ts` answers each. */
 export type WebhookOutcome =
-  | { status: 200; body: { received: true; duplicate: boolean; handled: boolean } }
-  | { status: 400 | 404; body: { error: string; message: string } };
+  | { kind: 'RECEIVED'; duplicate: boolean; handled: boolean }
+  | { kind: 'LOCAL_BILLING'; message: string }
+  | { kind: 'BAD_SIGNATURE'; message: string };
 
 /** Payout accounts and Stripe's webhooks. */
 export class BillingService {
@@ -108,17 +110,14 @@ export class BillingService {
    */
   async receiveWebhook(payload: Buffer, signature: string | undefined): Promise<WebhookOutcome> {
     if (!this.stripe || !this.settings.stripe) {
-      return {
-        status: 404,
-        body: { error: 'Not Found', message: 'Stripe webhooks are off: the server runs in local billing mode (no STRIPE_SECRET_KEY)' },
-      };
+      return { kind: 'LOCAL_BILLING', message: 'Stripe webhooks are off: the server runs in local billing mode (no STRIPE_SECRET_KEY)' };
     }
     let event: Stripe.Event;
     try {
       if (!signature) throw new Error('missing signature');
       event = this.stripe.webhooks.constructEvent(payload, signature, this.settings.stripe.webhookSecret, WEBHOOK_TOLERANCE_SECONDS);
     } catch {
-      return { status: 400, body: { error: 'Bad Request', message: 'Invalid or expired Stripe-Signature' } };
+      return { kind: 'BAD_SIGNATURE', message: 'Invalid or expired Stripe-Signature' };
     }
     const effect = await effectOfEvent(
       { stripe: this.stripe, lineage: this.settings.lineage, platformFeeBps: this.settings.platformFeeBps, audit: this.settings.audit },
@@ -146,6 +145,6 @@ export class BillingService {
       return recorded;
     });
     await payPendingRoyalties(this.stores, this.stripe, this.clock, (err) => this.settings.log(err, 'royalty transfer failed'));
-    return { status: 200, body: { received: true, duplicate: !fresh, handled: effect !== undefined } };
+    return { kind: 'RECEIVED', duplicate: !fresh, handled: effect !== undefined };
   }
 }

@@ -29,7 +29,7 @@ import {
   UpdateDatasetVersionInput,
   VersionIdInput,
 } from './inputs.js';
-import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
+import { catalogLineageColumns, checkSource, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
 import type { DerivationLicenses } from '../lineage/rights.js';
 import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
@@ -310,7 +310,10 @@ export class CatalogService {
           updatedAt: now,
         });
         await tx.catalog.replaceFiles(version.id, fileRows(input.files));
-        if (input.provenance) await tx.lineage.saveProvenance(version.id, input.provenance, now);
+        if (input.provenance) {
+          await this.assertMayCite(tx, dataset.vendorId, undefined, input.provenance.sources);
+          await tx.lineage.saveProvenance(version.id, input.provenance, now);
+        }
         return version;
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
@@ -331,6 +334,7 @@ export class CatalogService {
       if (files) await tx.catalog.replaceFiles(version.id, fileRows(files));
       if (provenance) {
         assertNotOwnSource(version.id, provenance, 'input.provenance');
+        await this.assertMayCite(tx, dataset.vendorId, version.id, provenance.sources);
         await tx.lineage.saveProvenance(version.id, provenance, this.clock.now());
       } else if (provenance === null) {
         await tx.lineage.deleteProvenance(version.id);
@@ -342,6 +346,13 @@ export class CatalogService {
         updatedAt: this.clock.now(),
       });
     });
+  }
+
+  /** A draft learns at once that it may not cite a source (publish checks again: a license may end meanwhile). */
+  private async assertMayCite(stores: Stores, vendorId: string, versionId: string | undefined, sources: { versionId: string }[]) {
+    for (const [i, source] of sources.entries()) {
+      await checkSource(stores, this.derivationLicenses, vendorId, versionId, source.versionId, `input.provenance.sources.${i}.versionId`);
+    }
   }
 
   /**
@@ -362,25 +373,32 @@ export class CatalogService {
         throw new ConflictError(`The dataset is ${dataset.status.toLowerCase()}; it cannot publish`, { field: 'input.id' });
       }
       const files = await tx.catalog.filesByVersionId.load(version.id);
-      if (files.length === 0) throw new BadUserInputError('files: a version needs at least one file to publish', 'files');
+      // Fields name the stored draft with the input. prefix every mutation's errors carry.
+      if (files.length === 0) throw new BadUserInputError('input.files: a version needs at least one file to publish', 'input.files');
       const stored = await tx.delivery.blobsByVersionId.load(version.id);
-      const missing = files.findIndex((f) => stored.get(f.sha256)?.byteSize !== f.byteSize);
-      if (missing >= 0) {
-        throw new BadUserInputError(`files.${missing}: "${files[missing]!.path}" has not been uploaded yet`, `files.${missing}`);
+      const missing = files.flatMap((f, i) => (stored.get(f.sha256)?.byteSize === f.byteSize ? [] : [i]));
+      if (missing.length > 0) {
+        // Every missing file at once, so the vendor uploads them all before trying again.
+        const list = missing.map((i) => `"${files[i]!.path}"`).join(', ');
+        throw new BadUserInputError(
+          `input.files.${missing[0]}: ${missing.length} of ${files.length} files have not been uploaded yet: ${list}`,
+          `input.files.${missing[0]}`,
+          { missingFields: missing.map((i) => `input.files.${i}`) },
+        );
       }
       if (version.columns.length === 0) {
-        throw new BadUserInputError('columns: a version needs its column schema to publish', 'columns');
+        throw new BadUserInputError('input.columns: a version needs its column schema to publish', 'input.columns');
       }
       const columnNames = new Set(version.columns.map((c) => c.name));
       ((await tx.catalog.sampleByVersionId.load(version.id)) ?? []).forEach((row, i) => {
         const unknown = Object.keys(row).find((k) => !columnNames.has(k));
         if (unknown !== undefined) {
-          throw new BadUserInputError(`sample.${i}: column "${unknown}" is not in the column schema`, `sample.${i}`);
+          throw new BadUserInputError(`input.sample.${i}: column "${unknown}" is not in the column schema`, `input.sample.${i}`);
         }
       });
       const newer = (await tx.catalog.publishedVersionNumbers(dataset.id)).find((v) => compareSemver(v, version.version) >= 0);
       if (newer) {
-        throw new BadUserInputError(`version: must be greater than the published version ${newer}`, 'version');
+        throw new BadUserInputError(`input.version: must be greater than the published version ${newer}`, 'input.version');
       }
       const now = this.clock.now();
       // Checks every cited source and freezes the lineage (closure rows, metrics) in this same transaction.

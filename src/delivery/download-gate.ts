@@ -5,10 +5,18 @@ import type { StoredBlobRow } from '../db/stores/delivery-store.js';
 import { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
-import { ALL_LICENSED_VERSIONS, licenseCovers, licenseInForce, verifyAccessToken, type AccessClaims } from '../tokens/access-tokens.js';
+import {
+  ALL_LICENSED_VERSIONS,
+  licenseCovers,
+  licenseInForce,
+  verifyAccessToken,
+  type AccessClaims,
+  type VerifyFailure,
+} from '../tokens/access-tokens.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
 import { baseOf, unitsFromBase, unitsOf } from '../metering/windows.js';
 import { planResponse, type DownloadConditions, type ResponsePlan } from './range.js';
+import type { CapState, DenialReason } from './denials.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Usage, UsageRecorder } from './usage-recorder.js';
 
@@ -18,17 +26,17 @@ interface VersionEntry {
   blobs: Map<string, StoredBlobRow>;
 }
 
+/** A refused download, in domain terms; `src/http/refusals.ts` decides its HTTP status and headers. */
 export type Denial = {
-  status: 401 | 402 | 403 | 404;
-  reason: string;
+  reason: DenialReason;
   message: string;
   licenseId?: string;
   tokenId?: string;
   /** Once the token's license is known: its licensee and vendor, who may read the denial in their audit trail. */
   organizationIds?: string[];
   datasetId?: string;
-  /** Extra fields of the JSON answer (a cap refusal says what is left). */
-  details?: Record<string, unknown>;
+  /** A cap refusal says where the period stands. */
+  cap?: CapState;
 };
 export interface Grant {
   claims: AccessClaims;
@@ -119,24 +127,21 @@ export class DownloadGate {
     const { authorization, versionId, filePath } = request;
     const now = this.clock.now();
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!bearer) return { status: 401, reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
+    if (!bearer) return { reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
 
     const claims = await this.verify(bearer, now);
-    if ('failure' in claims)
-      return { status: 401, reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
+    if ('failure' in claims) return { reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
     const known = { licenseId: claims.lic, tokenId: claims.jti };
 
     const [token, license] = await Promise.all([
       this.tokens.get(claims.jti, now.getTime(), () => new Stores(db).tokens.accessTokenById(claims.jti)),
       this.licenses.get(claims.lic, now.getTime(), () => new Stores(db).licensing.licenseById.load(claims.lic)),
     ]);
-    if (!token || !license || token.licenseId !== license.id)
-      return { status: 401, reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...known };
+    if (!token || !license || token.licenseId !== license.id) return { reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...known };
     const ids = { ...known, organizationIds: [license.licenseeId, license.vendorId], datasetId: license.datasetId };
-    if (token.revokedAt) return { status: 403, reason: 'TOKEN_REVOKED', message: 'This access token was revoked', ...ids };
+    if (token.revokedAt) return { reason: 'TOKEN_REVOKED', message: 'This access token was revoked', ...ids };
     if (!licenseInForce(license, now)) {
       return {
-        status: 403,
         reason: 'LICENSE_NOT_ACTIVE',
         message: `The license is ${license.status === 'ACTIVE' ? 'past its term' : license.status}`,
         ...ids,
@@ -147,7 +152,6 @@ export class DownloadGate {
     );
     if (dataset?.status === 'SUSPENDED') {
       return {
-        status: 403,
         reason: 'DATASET_SUSPENDED',
         message: 'The platform suspended this dataset; downloads resume if it is reinstated',
         ...ids,
@@ -158,24 +162,23 @@ export class DownloadGate {
       entry.version !== undefined &&
       licenseCovers(license, entry.version) &&
       (claims.ver.includes(ALL_LICENSED_VERSIONS) || claims.ver.includes(versionId));
-    if (!covered)
-      return { status: 403, reason: 'VERSION_NOT_COVERED', message: 'The token or license does not cover this version', ...ids };
+    if (!covered) return { reason: 'VERSION_NOT_COVERED', message: 'The token or license does not cover this version', ...ids };
     if (entry.version!.status !== 'PUBLISHED') {
-      return { status: 403, reason: 'VERSION_RETRACTED', message: 'This version was retracted and is no longer served', ...ids };
+      return { reason: 'VERSION_RETRACTED', message: 'This version was retracted and is no longer served', ...ids };
     }
     if (!claims.scope.split(' ').includes('data:read'))
-      return { status: 403, reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
+      return { reason: 'SCOPE_MISSING', message: 'The token lacks the data:read scope', ...ids };
 
     const file = entry.files.find((f) => f.path === filePath);
     const blob = file && entry.blobs.get(file.sha256);
-    if (!file || !blob) return { status: 404, reason: 'FILE_NOT_FOUND', message: 'No such file in this version', ...ids };
+    if (!file || !blob) return { reason: 'FILE_NOT_FOUND', message: 'No such file in this version', ...ids };
     const plan = planResponse(file, request);
     const cap = await this.capRefusal(license, plan.usage, now, db);
-    if (cap) return { status: 402, reason: 'USAGE_CAP_REACHED', ...cap, ...ids };
+    if (cap) return { reason: 'USAGE_CAP_REACHED', ...cap, ...ids };
     return { claims, license, version: entry.version!, file, blob, plan };
   }
 
-  private async verify(token: string, now: Date): Promise<AccessClaims | { failure: string }> {
+  private async verify(token: string, now: Date): Promise<AccessClaims | { failure: VerifyFailure }> {
     const cached = this.verified.get(token);
     if (cached) {
       if (cached.expMs > now.getTime()) return cached.claims;
@@ -209,8 +212,9 @@ export class DownloadGate {
     planned: Usage,
     now: Date,
     db: Db,
-  ): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
-    if (license.usageCap == null || !license.usageUnit) return undefined;
+  ): Promise<{ message: string; cap: CapState } | undefined> {
+    // A response that adds nothing (a HEAD, a 304, a 416) is never refused for the cap.
+    if (license.usageCap == null || !license.usageUnit || isNothing(planned)) return undefined;
     const periodStart = currentPeriodStart(license.startsAt ?? license.createdAt, now);
     let snapshot = this.usage.get(license.id);
     if (!snapshot || now.getTime() - snapshot.at >= STATE_TTL_MS) {
@@ -238,16 +242,25 @@ export class DownloadGate {
     const unit = `${license.usageUnit.toLowerCase().replace('_', ' ')}(s)`;
     const requested = unitsOf(license.usageUnit, planned).quantity;
     const left = unitsFromBase(license.usageUnit, Math.max(0, cap - used.base));
-    const details = { usageUnit: license.usageUnit, usageCap: license.usageCap, used: used.quantity, requested, resetsAt };
+    const state: CapState = {
+      usageUnit: license.usageUnit,
+      usageCap: license.usageCap,
+      used: used.quantity,
+      requested,
+      remaining: left,
+      resetsAt,
+    };
     if (used.base >= cap) {
-      return { message: `Usage cap of ${license.usageCap} ${unit} reached for this period; it resets at ${resetsAt}`, details };
+      return { message: `Usage cap of ${license.usageCap} ${unit} reached for this period; it resets at ${resetsAt}`, cap: state };
     }
     return {
       message: `Serving this response (${requested} ${unit}) would pass the usage cap of ${license.usageCap} ${unit}: ${left} left this period (it resets at ${resetsAt}); ask for a smaller Range`,
-      details,
+      cap: state,
     };
   }
 }
+
+const isNothing = (u: Usage) => u.bytes === 0 && u.rows === 0 && u.requests === 0;
 
 /** Usage periods are calendar months anchored at the license start (UTC): the latest anniversary not after `now`. */
 export function currentPeriodStart(anchor: Date, now: Date): Date {

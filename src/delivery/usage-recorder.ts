@@ -147,6 +147,14 @@ export class UsageRecorder {
   }
 
   /**
+   * The events of a license recorded here and not written yet. Call it inside `withoutWrites`, next to the read of
+   * what is stored, so a usage view counts each event exactly once whether or not it was written yet.
+   */
+  unwritten(licenseId: string): readonly UsageEventInsert[] {
+    return this.events.filter((e) => e.licenseId === licenseId);
+  }
+
+  /**
    * Runs `read` (of the usage already in the database) while no buffered usage is being written, and holds writes
    * back until it ends, so the database and `totals().pending` never both count an event, nor both miss it.
    */

@@ -6,6 +6,7 @@ import type { AuditEventRow } from '../db/stores/audit-store.js';
 import { instantInRange } from '../validation.js';
 import { requestServices } from './request-services.js';
 import { requestViewer } from './request-viewer.js';
+import { sendUnauthenticated } from './refusals.js';
 import { actionList, actionName, actionPrefix, actionQuery } from '../audit/action-filter.js';
 
 /** An ISO date-time with an offset, inside years 1-9999 UTC (what the database holds). */
@@ -84,14 +85,16 @@ export function registerAuditExport(app: FastifyInstance, parts: ProcessParts): 
     const services = requestServices(parts, request);
     const { stores } = services;
     const viewer = await requestViewer(request, services);
-    if (!viewer?.principal)
-      return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
+    if (!viewer?.principal) return sendUnauthenticated(reply, request.headers.authorization !== undefined);
     const parsed = ExportQuery.safeParse(request.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return reply
-        .code(400)
-        .send({ error: 'BAD_USER_INPUT', field: issue.path.join('.'), message: `${issue.path.join('.')}: ${issue.message}` });
+      return reply.code(400).send({
+        error: 'BAD_USER_INPUT',
+        code: 'BAD_USER_INPUT',
+        field: issue.path.join('.'),
+        message: `${issue.path.join('.')}: ${issue.message}`,
+      });
     }
     const q = parsed.data;
     // The same service path as `auditEvents`, so the two never disagree about who sees what.

@@ -7,6 +7,9 @@ import { StorageReadError } from '../delivery/storage.js';
 import { newId } from '../ids.js';
 import { addressKey } from './rate-limit.js';
 import { sendServiceUnavailable } from './unavailable.js';
+import { denialStatus, sendDenial } from './refusals.js';
+import type { Denial } from '../delivery/download-gate.js';
+import type { DenialReason } from '../delivery/denials.js';
 
 type DataRoute = { Params: { versionId: string; '*': string } };
 
@@ -19,143 +22,140 @@ export function registerDownloads(
   parts: ProcessParts,
   deps: {
     /** Told the reason of every refused download (for the metrics). */
-    onRefused: (reason: string) => void;
+    onRefused: (reason: DenialReason) => void;
   },
 ): void {
   const { database, downloadGate: gate, storage, usageRecorder: recorder, refusalTally: tally, clock } = parts;
   // Large responses are answered with a presigned URL to the object store instead of their bytes.
   const redirect = parts.config.downloadRedirect;
-  app.get<DataRoute>('/data/:versionId/*', { config: { rateLimit: 'json' } }, async (request, reply) => {
-    const { versionId } = request.params;
-    const filePath = request.params['*'];
-    const clientAddress = request.ip;
-    // Nothing is served (or refused) that could not be recorded: with the usage buffer full, the answer is 503.
-    if (!recorder.admit()) return sendServiceUnavailable(reply, 'Usage cannot be recorded right now; try again shortly');
-    // No valid token was shown: counted per address and reason, not one audit event per request (see RefusalTally).
-    const refusedUnauthenticated = (reason: string, status: number) => {
-      deps.onRefused(reason);
-      tally.count({ reason, status, clientAddress: addressKey(clientAddress), versionId, filePath });
-    };
-    if (!FilePath.safeParse(filePath).success) {
-      refusedUnauthenticated('BAD_PATH', 400);
-      return reply.code(400).send({ error: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
-    }
-    const decision = await gate.check(
-      {
-        authorization: request.headers.authorization,
+  // HEAD is declared, not derived: Fastify's derived HEAD routes answer Content-Length: 0 for a body-less send.
+  app.route<DataRoute>({
+    method: ['GET', 'HEAD'],
+    url: '/data/:versionId/*',
+    config: { rateLimit: 'json' },
+    handler: async (request, reply) => {
+      const { versionId } = request.params;
+      const filePath = request.params['*'];
+      const clientAddress = request.ip;
+      // Nothing is served (or refused) that could not be recorded: with the usage buffer full, the answer is 503.
+      if (!recorder.admit()) return sendServiceUnavailable(reply, 'Usage cannot be recorded right now; try again shortly');
+      const refuse = (denial: Denial) => {
+        deps.onRefused(denial.reason);
+        const status = denialStatus(denial.reason);
+        if (!denial.licenseId) {
+          // No valid token was shown: counted per address and reason, not one audit event per request (see RefusalTally).
+          tally.count({ reason: denial.reason, status, clientAddress: addressKey(clientAddress), versionId, filePath });
+        } else {
+          recorder.deny({
+            id: newId('accessDenial'),
+            status,
+            reason: denial.reason,
+            licenseId: denial.licenseId,
+            tokenId: denial.tokenId ?? null,
+            organizationIds: denial.organizationIds,
+            datasetId: denial.datasetId,
+            versionId,
+            filePath,
+            clientAddress,
+            deniedAt: clock.now(),
+          });
+        }
+        return sendDenial(reply, denial, clock.now());
+      };
+      if (!FilePath.safeParse(filePath).success) {
+        return refuse({ reason: 'BAD_PATH', message: 'The file path must be a relative path inside the version' });
+      }
+      const decision = await gate.check(
+        {
+          authorization: request.headers.authorization,
+          versionId,
+          filePath,
+          range: request.headers.range,
+          ifNoneMatch: request.headers['if-none-match'],
+          head: request.method === 'HEAD',
+        },
+        database.forRequest(request.queryStats),
+      );
+      if (!('claims' in decision)) return refuse(decision);
+
+      const { file, blob, license, claims, plan } = decision;
+      const size = Number(file.byteSize);
+      const etag = `"${file.sha256}"`;
+      reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
+      const fileName = file.path.split('/').at(-1)!;
+      reply.header('content-disposition', `attachment; filename="${encodeURIComponent(fileName)}"`);
+      reply.type('application/octet-stream');
+
+      const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
+        id: newId('usageEvent'),
+        licenseId: license.id,
+        tokenId: claims.jti,
+        organizationId: license.licenseeId,
         versionId,
         filePath,
-        range: request.headers.range,
-        ifNoneMatch: request.headers['if-none-match'],
-        head: request.method === 'HEAD',
-      },
-      database.forRequest(request.queryStats),
-    );
-    if (!('claims' in decision) && decision.status === 401 && !decision.licenseId) {
-      refusedUnauthenticated(decision.reason, 401);
-    } else if (!('claims' in decision)) {
-      deps.onRefused(decision.reason);
-      recorder.deny({
-        id: newId('accessDenial'),
-        status: decision.status,
-        reason: decision.reason,
-        licenseId: decision.licenseId ?? null,
-        tokenId: decision.tokenId ?? null,
-        organizationIds: decision.organizationIds,
-        datasetId: decision.datasetId,
-        versionId,
-        filePath,
+        bytes,
+        rows: responseUsage(status, bytes, file).rows,
+        rangeStart: range?.start ?? null,
+        rangeEnd: range?.end ?? null,
+        status,
         clientAddress,
-        deniedAt: clock.now(),
+        servedAt: clock.now(),
       });
-    }
-    if (!('claims' in decision)) {
-      if (decision.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${decision.reason}"`);
-      return reply.code(decision.status).send({ error: decision.reason, message: decision.message, ...decision.details });
-    }
 
-    const { file, blob, license, claims, plan } = decision;
-    const size = Number(file.byteSize);
-    const etag = `"${file.sha256}"`;
-    reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-    const fileName = file.path.split('/').at(-1)!;
-    reply.header('content-disposition', `attachment; filename="${encodeURIComponent(fileName)}"`);
-    reply.type('application/octet-stream');
+      // Only a response that sends data is a usage unit: a 304, a 416 and a HEAD are not recorded (nor billed).
+      if (plan.status === 304) return reply.code(304).send();
+      if (plan.status === 416) return reply.code(416).header('content-range', `bytes */${size}`).send();
+      const { status, span, length } = plan;
+      if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
+      reply.code(status).header('content-length', String(length));
+      if (request.method === 'HEAD') return reply.send();
+      if (length === 0) {
+        recorder.record(event(status, 0, span));
+        return reply.send();
+      }
 
-    const event = (status: number, bytes: number, range?: { start: number; end: number }) => ({
-      id: newId('usageEvent'),
-      licenseId: license.id,
-      tokenId: claims.jti,
-      organizationId: license.licenseeId,
-      versionId,
-      filePath,
-      bytes,
-      rows: responseUsage(status, bytes, file).rows,
-      rangeStart: range?.start ?? null,
-      rangeEnd: range?.end ?? null,
-      status,
-      clientAddress,
-      servedAt: clock.now(),
-    });
-    const record = (status: number, bytes: number, range?: { start: number; end: number }) => recorder.record(event(status, bytes, range));
+      if (redirect && storage.presignedDownload && length >= redirect.minBytes) {
+        // The store sends the bytes, out of our sight: the planned response is recorded now, whole (see the README).
+        const expiresInSeconds = redirect.expiresInSeconds;
+        const location = await storage
+          .presignedDownload(blob.storageKey, { expiresInSeconds, fileName })
+          .catch((err: unknown) => new StorageReadError('UNAVAILABLE', `cannot presign: ${(err as Error).message}`));
+        if (location instanceof StorageReadError) return storageFailure(request, reply, location);
+        recorder.record({ ...event(307, plan.usage.bytes, span), rows: plan.usage.rows });
+        return withoutFileHeaders(reply).code(307).header('location', location).send();
+      }
 
-    if (plan.status === 304) {
-      record(304, 0);
-      return reply.code(304).send();
-    }
-    if (plan.status === 416) {
-      record(416, 0);
-      return reply.code(416).header('content-range', `bytes */${size}`).send();
-    }
-    const { status, span, length } = plan;
-    if (span) reply.header('content-range', `bytes ${span.start}-${span.end}/${size}`);
-    reply.code(status).header('content-length', String(length));
-    if (request.method === 'HEAD' || length === 0) {
-      record(status, 0, span);
-      return reply.send();
-    }
-
-    if (redirect && storage.presignedDownload && length >= redirect.minBytes) {
-      // The store sends the bytes, out of our sight: the planned response is recorded now, whole (see the README).
-      const expiresInSeconds = redirect.expiresInSeconds;
-      const location = await storage
-        .presignedDownload(blob.storageKey, { expiresInSeconds, fileName })
-        .catch((err: unknown) => new StorageReadError('UNAVAILABLE', `cannot presign: ${(err as Error).message}`));
-      if (location instanceof StorageReadError) return storageFailure(request, reply, location);
-      recorder.record({ ...event(307, plan.usage.bytes, span), rows: plan.usage.rows });
-      return withoutFileHeaders(reply).code(307).header('location', location).send();
-    }
-
-    // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
-    const inflight = recorder.begin(license.id, plan.usage);
-    let source: Readable;
-    try {
-      source = await storage.open(blob.storageKey, span);
-    } catch (err) {
-      // Nothing was sent, so nothing is recorded.
-      inflight.cancel();
-      return storageFailure(request, reply, err);
-    }
-    if (reply.raw.destroyed) {
-      // The client hung up while the file was being opened.
-      source.destroy();
-      inflight.cancel();
-      return reply;
-    }
-    let sent = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        sent += chunk.length;
-        done(null, chunk);
-      },
-    });
-    // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
-    // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
-    const done = () => inflight.end(event(status, sent, span));
-    reply.raw.once('finish', done);
-    reply.raw.once('close', done);
-    source.on('error', (err) => counter.destroy(err));
-    return reply.send(source.pipe(counter));
+      // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
+      const inflight = recorder.begin(license.id, plan.usage);
+      let source: Readable;
+      try {
+        source = await storage.open(blob.storageKey, span);
+      } catch (err) {
+        // Nothing was sent, so nothing is recorded.
+        inflight.cancel();
+        return storageFailure(request, reply, err);
+      }
+      if (reply.raw.destroyed) {
+        // The client hung up while the file was being opened.
+        source.destroy();
+        inflight.cancel();
+        return reply;
+      }
+      let sent = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          sent += chunk.length;
+          done(null, chunk);
+        },
+      });
+      // Recorded once the response is over: 'finish' when every byte was handed to the socket, 'close' when it was cut
+      // short (only the first counts). 'finish' comes before the client has read the end, so shutdown cannot miss it.
+      const done = () => inflight.end(event(status, sent, span));
+      reply.raw.once('finish', done);
+      reply.raw.once('close', done);
+      source.on('error', (err) => counter.destroy(err));
+      return reply.send(source.pipe(counter));
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/pg-errors.js';
+import { graphqlMediaType } from './graphql-media.js';
 import type { Metrics } from './metrics.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, sendServiceUnavailable } from './unavailable.js';
 
@@ -32,7 +33,10 @@ export function registerErrorAnswers(app: FastifyInstance, options: { bodyLimitB
     if (request.routeOptions.url === '/graphql') {
       const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
       metrics.graphqlError(code);
-      return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+      return reply
+        .code(status)
+        .type(graphqlMediaType(request.headers.accept))
+        .send({ errors: [{ message, extensions: { code } }] });
     }
     void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message });
   });

@@ -2,7 +2,7 @@ import { HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/se
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isDatabaseUnavailable } from '../db/pg-errors.js';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, UnauthenticatedError, type ErrorCode } from '../errors.js';
 import { parseLimitError } from './query-limits.js';
 import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from './unavailable.js';
 
@@ -99,10 +99,19 @@ export function databaseUnavailablePlugin<TContext extends BaseContext>(): Apoll
 }
 
 /**
- * For a failure while building a request's context (authenticating its API key): a database outage becomes a 503
- * with Retry-After instead of Apollo's 500, never UNAUTHENTICATED; any other error is returned as it is.
+ * For a failure while building a request's context (authenticating its API key): a refused key is HTTP 401 with an
+ * RFC 6750 challenge; a database outage becomes a 503 with Retry-After instead of Apollo's 500, never
+ * UNAUTHENTICATED; any other error is returned as it is.
  */
 export function contextFailure(err: unknown): unknown {
+  if (err instanceof UnauthenticatedError) {
+    const description = err.message.replace(/["\\]/g, "'");
+    const challenge = `Bearer realm="assay", error="invalid_token", error_description="${description}"`;
+    return new GraphQLError(err.message, {
+      originalError: err,
+      extensions: { code: err.code, http: { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) } },
+    });
+  }
   if (!isDatabaseUnavailable(err)) return err;
   return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
     originalError: err as Error,

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { graphqlMediaType, LEGACY_JSON } from './graphql-media.js';
 
 export interface GraphQLHandlerOptions<TContext extends BaseContext> {
   context: (request: FastifyRequest, reply: FastifyReply) => Promise<TContext>;
@@ -26,6 +27,21 @@ function searchOf(url: string): string {
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+/**
+ * GraphQL-over-HTTP: a well-formed request whose document does not parse or validate, or whose variables do not
+ * coerce, is answered 200 in `application/json` (clients of that type read errors from the body) and 4xx only in
+ * `application/graphql-response+json`. A request that is not well-formed (no query, a bad body) stays 400.
+ */
+function wellFormedRequestError(contentType: string | undefined, body: string): boolean {
+  if (contentType !== LEGACY_JSON) return false;
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { reason?: string } }[] };
+    return Array.isArray(parsed.errors) && parsed.errors.length > 0 && parsed.errors.every((e) => e.extensions?.reason !== 'BAD_REQUEST');
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Serves GraphQL over HTTP with Apollo, with a deadline: past `timeoutMs` the client gets a 503 GraphQL error
@@ -58,7 +74,7 @@ export function graphqlHandler<TContext extends BaseContext>(
       execution.catch(() => undefined);
       options.onTimeout?.();
       const seconds = Math.round(timeoutMs / 100) / 10;
-      void reply.code(503).header('retry-after', '1').type('application/json; charset=utf-8');
+      void reply.code(503).header('retry-after', '1').type(graphqlMediaType(request.headers.accept));
       return JSON.stringify({
         errors: [
           {
@@ -73,7 +89,11 @@ export function graphqlHandler<TContext extends BaseContext>(
     if (stats) stats.deadline = undefined;
     for (const [key, value] of response.headers) void reply.header(key, value);
     void reply.code(response.status ?? 200);
-    if (response.body.kind === 'complete') return response.body.string;
+    if (response.body.kind === 'complete') {
+      if (response.status === 400 && wellFormedRequestError(response.headers.get('content-type'), response.body.string))
+        void reply.code(200);
+      return response.body.string;
+    }
     return reply.send(Readable.from(response.body.asyncIterator));
   };
 }

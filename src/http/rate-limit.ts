@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { RateLimitSettings } from '../config.js';
+import { graphqlMediaType } from './graphql-media.js';
 
 /** How a route's refusals are shaped: a GraphQL response, or the plain JSON error the other routes use. */
 export type RateLimitShape = 'graphql' | 'json';
@@ -200,7 +201,10 @@ export function registerRateLimit(
     onRefused(shape);
     const seconds = state.retryAfterSeconds;
     const message = `Too many requests; retry in ${seconds} s`;
-    void reply.code(429).header('retry-after', String(seconds)).type('application/json; charset=utf-8');
+    void reply
+      .code(429)
+      .header('retry-after', String(seconds))
+      .type(shape === 'graphql' ? graphqlMediaType(request.headers.accept) : 'application/json; charset=utf-8');
     return shape === 'graphql'
       ? reply.send({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfter: seconds } }] })
       : reply.send({ error: 'Too Many Requests', code: 'RATE_LIMITED', message, retryAfter: seconds });

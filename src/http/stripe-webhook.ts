@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProcessParts } from '../composition.js';
+import { sendWebhookOutcome } from './refusals.js';
 import { requestServices } from './request-services.js';
 
 /**
@@ -18,7 +19,7 @@ export function registerStripeWebhook(app: FastifyInstance, parts: ProcessParts)
         payload,
         typeof signature === 'string' ? signature : undefined,
       );
-      return reply.code(outcome.status).send(outcome.body);
+      return sendWebhookOutcome(reply, outcome);
     });
   });
 }

@@ -3,7 +3,7 @@ import type { ProcessParts } from '../composition.js';
 import { withIdleTimeout } from './receive-timeout.js';
 import { requestServices } from './request-services.js';
 import { requestViewer } from './request-viewer.js';
-import { sendServiceUnavailable } from './unavailable.js';
+import { sendUnauthenticated, sendUploadFailure } from './refusals.js';
 
 /** `PUT /uploads/{uploadId}`: streams one file's bytes to storage; the body is never buffered in memory. */
 export function registerUploads(
@@ -24,8 +24,7 @@ export function registerUploads(
       async (request, reply) => {
         const services = requestServices(deps.parts, request);
         const viewer = await requestViewer(request, services);
-        if (!viewer)
-          return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key> with a valid key' });
+        if (!viewer) return sendUnauthenticated(reply, request.headers.authorization !== undefined);
         const length = request.headers['content-length'];
         const outcome = await services.uploads.receive(
           viewer,
@@ -36,11 +35,8 @@ export function registerUploads(
         if (!outcome.ok) {
           // Stop reading a body we refused before it was consumed.
           if (!request.raw.readableEnded) reply.header('connection', 'close');
-          if (outcome.status === 503) {
-            request.log.warn({ err: outcome.cause }, 'file store unavailable during an upload');
-            return sendServiceUnavailable(reply, outcome.message);
-          }
-          return reply.code(outcome.status).send({ error: outcome.code, message: outcome.message });
+          if (outcome.code === 'STORE_UNAVAILABLE') request.log.warn({ err: outcome.cause }, 'file store unavailable during an upload');
+          return sendUploadFailure(reply, outcome);
         }
         const u = outcome.upload;
         return reply

@@ -13,11 +13,12 @@ const NEEDS_GENERATOR = new Set(['LLM_GENERATION', 'DISTILLATION']);
 
 /**
  * What the dataset's kind requires of the provenance before a version may publish. Field names point at the stored
- * draft (`provenance.realFraction`), as publish's other checks do (`files`, `columns`).
+ * draft with the `input.` prefix every mutation's errors carry (`input.provenance.realFraction`), as publish's other
+ * checks do (`input.files.0`, `input.columns`).
  */
 export function assertProvenanceComplete(kind: DatasetKind, provenance: Provenance | null): void {
   const fail = (field: string, message: string): never => {
-    throw new BadUserInputError(`${field}: ${message}`, field);
+    throw new BadUserInputError(`input.${field}: ${message}`, `input.${field}`);
   };
   if (kind === 'REAL') {
     // A REAL version may publish without provenance; when it declares one, it records how and on what basis.
@@ -81,6 +82,47 @@ export function catalogLineageColumns(summary: LineageSummary | null): {
   };
 }
 
+type SourceRow = Awaited<ReturnType<Stores['lineage']['lockSources']>> extends Map<string, infer R> ? R : never;
+
+/**
+ * Whether `organizationId` may cite `sourceVersionId` as a source of `versionId` (undefined for a version not yet
+ * created): it must exist as far as this vendor can tell (NOT_FOUND), not be the version itself or retracted
+ * (BAD_USER_INPUT), and be the vendor's own, open, or covered by an active license permitting derivatives and
+ * synthetic generation (FORBIDDEN). Drafting checks it at once; publish checks it again (a license may have ended).
+ */
+export async function checkSource(
+  stores: Stores,
+  licenses: DerivationLicenses,
+  organizationId: string,
+  versionId: string | undefined,
+  sourceVersionId: string,
+  field: string,
+  locked?: Map<string, SourceRow>,
+) {
+  if (sourceVersionId === versionId) throw new BadUserInputError(`${field}: a version cannot be its own source`, field);
+  const row = locked ? locked.get(sourceVersionId) : await stores.catalog.versionById.load(sourceVersionId);
+  const sourceDataset = row && (await stores.catalog.datasetById.load(row.datasetId));
+  const own = sourceDataset?.vendorId === organizationId;
+  // Another vendor's draft or unlisted dataset does not exist as far as this vendor can tell.
+  if (!row || !sourceDataset || (!own && (row.status === 'DRAFT' || sourceDataset.status !== 'PUBLISHED'))) {
+    throw new NotFoundError(`${field}: no published dataset version ${sourceVersionId}`, { field });
+  }
+  if (row.status === 'RETRACTED') throw new BadUserInputError(`${field}: ${sourceVersionId} was retracted and cannot be a source`, field);
+  const right = await derivationRight(stores, licenses, organizationId, {
+    datasetId: sourceDataset.id,
+    versionId: sourceVersionId,
+    vendorId: sourceDataset.vendorId,
+    terms: termsOf(sourceDataset),
+  });
+  if (!right) {
+    throw new ForbiddenError(
+      `${field}: you may not derive from "${sourceDataset.title}" (${sourceVersionId}): it is not yours, its terms are not open, and your organization holds no active license permitting derivatives and synthetic generation`,
+      { field },
+    );
+  }
+  return { row, right };
+}
+
 /**
  * Publish's lineage step, inside publish's transaction: checks the declared provenance is complete and every source
  * is a published version the vendor may derive from, then freezes the lineage (edges, summary, closure rows).
@@ -100,30 +142,9 @@ export async function freezeLineage(
   const sources: SourceLineage[] = [];
   const edges: Parameters<Stores['lineage']['freeze']>[1] = [];
   for (const [i, source] of declared.entries()) {
-    const field = `provenance.sources.${i}.versionId`;
-    if (source.versionId === version.id) throw new BadUserInputError(`${field}: a version cannot be its own source`, field);
-    const row = locked.get(source.versionId);
-    const sourceDataset = row && (await stores.catalog.datasetById.load(row.datasetId));
-    const own = sourceDataset?.vendorId === organizationId;
-    // Another vendor's draft or unlisted dataset does not exist as far as this vendor can tell.
-    if (!row || !sourceDataset || (!own && (row.status === 'DRAFT' || sourceDataset.status !== 'PUBLISHED'))) {
-      throw new NotFoundError(`${field}: no published dataset version ${source.versionId}`, { field });
-    }
+    const field = `input.provenance.sources.${i}.versionId`;
+    const { row, right } = await checkSource(stores, licenses, organizationId, version.id, source.versionId, field, locked);
     if (row.status === 'DRAFT') throw new BadUserInputError(`${field}: ${source.versionId} is a draft; publish it first`, field);
-    if (row.status === 'RETRACTED')
-      throw new BadUserInputError(`${field}: ${source.versionId} was retracted and cannot be a source`, field);
-    const right = await derivationRight(stores, licenses, organizationId, {
-      datasetId: sourceDataset.id,
-      versionId: source.versionId,
-      vendorId: sourceDataset.vendorId,
-      terms: termsOf(sourceDataset),
-    });
-    if (!right) {
-      throw new ForbiddenError(
-        `${field}: you may not derive from "${sourceDataset.title}" (${source.versionId}): it is not yours, its terms are not open, and your organization holds no active license permitting derivatives and synthetic generation`,
-        { field },
-      );
-    }
     const summary = await sourceSummary(stores, source.versionId, args.collapseRisk);
     if (dataset.kind === 'REAL' && CONTENT_ROLES.has(source.role) && summary.generationDepth > 0) {
       throw new BadUserInputError(`${field}: a REAL version cannot carry rows from synthetic data (${source.versionId})`, field);
@@ -144,7 +165,7 @@ export async function freezeLineage(
       declared.map((s) => s.versionId),
     )
   ) {
-    throw new ConflictError('provenance.sources: citing these sources would make a cycle', { field: 'provenance.sources' });
+    throw new ConflictError('input.provenance.sources: citing these sources would make a cycle', { field: 'input.provenance.sources' });
   }
 
   const vendor = await stores.accounts.organizationById.load(dataset.vendorId);

@@ -8,6 +8,15 @@ import { BadUserInputError, NotFoundError } from '../errors.js';
 import { kindOfId } from '../ids.js';
 import { closedBefore, unitsOf, windowStartOf, type UsageUnit } from './windows.js';
 
+/**
+ * What this process served and has not written yet (the usage recorder): usage views add it to what is stored, so a
+ * buyer reading usage right after a download sees it.
+ */
+export interface UnwrittenUsage {
+  withoutWrites<T>(read: () => Promise<T>): Promise<T>;
+  unwritten(licenseId: string): readonly { servedAt: Date; bytes: number; rows: number }[];
+}
+
 export type UsageGranularity = 'HOUR' | 'DAY';
 const BUCKET_MS: Record<UsageGranularity, number> = { HOUR: 3_600_000, DAY: 86_400_000 };
 /** The most points one `usage` query returns (31 days by the hour, about 5 years by the day). */
@@ -74,7 +83,13 @@ export class MeteringService {
     private readonly stores: Stores,
     private readonly clock: Clock,
     private readonly settings: { graceMs: number },
+    private readonly recorder: UnwrittenUsage,
   ) {}
+
+  /** `read` of stored usage, with this process's unwritten events of the license taken at the same instant. */
+  private withUnwritten<T>(licenseId: string, read: () => Promise<T>) {
+    return this.recorder.withoutWrites(async () => ({ stored: await read(), unwritten: this.recorder.unwritten(licenseId) }));
+  }
 
   /** Usage of one license in UTC buckets over [from, to); empty buckets are included as zeros. */
   async usage(
@@ -89,8 +104,17 @@ export class MeteringService {
     if ((args.to.getTime() - first) / step > MAX_POINTS) {
       throw new BadUserInputError(`to: at most ${MAX_POINTS} ${granularity.toLowerCase()}s per query`, 'to');
     }
-    const buckets = await this.stores.metering.usageBuckets(license.id, args.from, args.to, granularity === 'HOUR' ? 'hour' : 'day');
-    const byStart = new Map(buckets.map((b) => [b.bucketStart.getTime(), b]));
+    const { stored: buckets, unwritten } = await this.withUnwritten(license.id, () =>
+      this.stores.metering.usageBuckets(license.id, args.from, args.to, granularity === 'HOUR' ? 'hour' : 'day'),
+    );
+    const byStart = new Map(buckets.map((b) => [b.bucketStart.getTime(), { bytes: b.bytes, rows: b.rows, requests: b.requests }]));
+    for (const e of unwritten) {
+      const at = e.servedAt.getTime();
+      if (at < args.from.getTime() || at >= args.to.getTime()) continue;
+      const start = Math.floor(at / step) * step;
+      const b = byStart.get(start) ?? { bytes: 0, rows: 0, requests: 0 };
+      byStart.set(start, { bytes: b.bytes + e.bytes, rows: b.rows + e.rows, requests: b.requests + 1 });
+    }
     const points: UsagePoint[] = [];
     for (let t = first; t < args.to.getTime(); t += step) {
       const b = byStart.get(t) ?? { bytes: 0, rows: 0, requests: 0 };
@@ -115,10 +139,17 @@ export class MeteringService {
     const resetsAt = nextMonth(periodStart, anchor);
     // Hourly windows count in the period their start falls in; the first period also takes the window the license started in.
     const windowsFrom = periodStart.getTime() === anchor.getTime() ? windowStartOf(anchor) : periodStart;
-    const [served, reported] = await Promise.all([
-      this.stores.delivery.usageSinceLoader.load({ licenseId: license.id, since: periodStart }),
+    const [{ stored, unwritten }, reported] = await Promise.all([
+      this.withUnwritten(license.id, () => this.stores.delivery.usageSinceLoader.load({ licenseId: license.id, since: periodStart })),
       this.stores.metering.reportedLoader.load({ licenseId: license.id, from: windowsFrom, to: resetsAt }),
     ]);
+    const served = { ...stored };
+    for (const e of unwritten) {
+      if (e.servedAt.getTime() < periodStart.getTime()) continue;
+      served.bytes += e.bytes;
+      served.rows += e.rows;
+      served.requests += 1;
+    }
     return {
       unit: license.usageUnit,
       billingMode: license.billingMode,

@@ -14,5 +14,6 @@ export const deliveryResolvers: Resolvers = {
   },
   Mutation: {
     createUpload: async (_p, { input }, ctx) => ({ upload: await ctx.uploads.createUpload(ctx.viewer, input) }),
+    createUploads: async (_p, { input }, ctx) => ({ uploads: await ctx.uploads.createUploads(ctx.viewer, input) }),
   },
 };

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../client.js';
 import { auditChainHead, auditCheckpoints, auditEvents } from '../tables/index.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
+import type { DenialReason } from '../../delivery/denials.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
@@ -152,7 +153,7 @@ export class AuditStore {
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
       WHERE u.served_at >= ${from} AND u.served_at < ${to} ${scoped} ${only}
       GROUP BY u.license_id`);
-    const refused = await this.db.execute<{ license_id: string; reason: string; n: number }>(sql`
+    const refused = await this.db.execute<{ license_id: string; reason: DenialReason; n: number }>(sql`
       /* licenseUsageRefused */
       SELECT d.license_id, d.reason, count(*)::int AS n
       FROM access_denials d JOIN licenses l ON l.id = d.license_id

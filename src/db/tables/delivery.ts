@@ -1,6 +1,7 @@
 import { bigint, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { datasetVersions } from './catalog.js';
+import type { DenialReason } from '../../delivery/denials.js';
 
 /** An upload slot for one declared file of a draft version; the bytes arrive with PUT /uploads/{id}. */
 export const uploads = pgTable(
@@ -77,7 +78,7 @@ export const accessDenials = pgTable(
   {
     id: text('id').primaryKey(),
     status: integer('status').notNull(),
-    reason: text('reason').notNull(),
+    reason: text('reason').$type<DenialReason>().notNull(),
     licenseId: text('license_id'),
     tokenId: text('token_id'),
     versionId: text('version_id'),

@@ -533,6 +533,18 @@ export type CreateUploadPayload = {
   upload: Upload;
 };
 
+export type CreateUploadsInput = {
+  /** Paths declared in the version's files; omitted: every declared file not stored yet. */
+  paths?: InputMaybe<Array<Scalars['String']['input']>>;
+  versionId: Scalars['ID']['input'];
+};
+
+export type CreateUploadsPayload = {
+  __typename?: 'CreateUploadsPayload';
+  /** One upload per file, in the order asked (declared order without `paths`); empty when every file is stored. */
+  uploads: Array<Upload>;
+};
+
 export type CreateWebhookEndpointInput = {
   /** Event types to send; omitted or empty: every type. */
   eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -748,6 +760,34 @@ export type DeleteWebhookEndpointPayload = {
   __typename?: 'DeleteWebhookEndpointPayload';
   deletedId: Scalars['ID']['output'];
 };
+
+/**
+ * Why a download was refused (the `code` of its JSON answer). Token problems (401 with
+ * `WWW-Authenticate: Bearer error="invalid_token"`): MISSING_TOKEN, MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE,
+ * BAD_ALGORITHM, BAD_ISSUER, BAD_AUDIENCE, EXPIRED, BAD_CLAIMS, UNKNOWN_TOKEN, TOKEN_REVOKED; a token that does not
+ * reach (403 `insufficient_scope`): VERSION_NOT_COVERED, SCOPE_MISSING; the license or listing (403):
+ * LICENSE_NOT_ACTIVE, DATASET_SUSPENDED, VERSION_RETRACTED; FILE_NOT_FOUND (404), USAGE_CAP_REACHED (402), BAD_PATH (400).
+ */
+export type DownloadDenialReason =
+  | 'BAD_ALGORITHM'
+  | 'BAD_AUDIENCE'
+  | 'BAD_CLAIMS'
+  | 'BAD_ISSUER'
+  | 'BAD_PATH'
+  | 'BAD_SIGNATURE'
+  | 'DATASET_SUSPENDED'
+  | 'EXPIRED'
+  | 'FILE_NOT_FOUND'
+  | 'LICENSE_NOT_ACTIVE'
+  | 'MALFORMED'
+  | 'MISSING_TOKEN'
+  | 'SCOPE_MISSING'
+  | 'TOKEN_REVOKED'
+  | 'UNKNOWN_KEY'
+  | 'UNKNOWN_TOKEN'
+  | 'USAGE_CAP_REACHED'
+  | 'VERSION_NOT_COVERED'
+  | 'VERSION_RETRACTED';
 
 /**
  * Something that happened that concerns your organization. Types: version.published, version.retracted,
@@ -1193,6 +1233,8 @@ export type Mutation = {
   createTrainingMix: CreateTrainingMixPayload;
   /** Vendor: open an upload for a declared file of a draft version. */
   createUpload: CreateUploadPayload;
+  /** Vendor: open uploads for several (by default all missing) files of a draft version at once. */
+  createUploads: CreateUploadsPayload;
   /** Registers a webhook endpoint (organization OWNERs). */
   createWebhookEndpoint: CreateWebhookEndpointPayload;
   /** The mix's creator or an owner of your organization. */
@@ -1325,6 +1367,12 @@ export type MutationCreateTrainingMixArgs = {
 /** Every feature extends this with its mutations; each takes one `input` and returns a payload. */
 export type MutationCreateUploadArgs = {
   input: CreateUploadInput;
+};
+
+
+/** Every feature extends this with its mutations; each takes one `input` and returns a payload. */
+export type MutationCreateUploadsArgs = {
+  input: CreateUploadsInput;
 };
 
 
@@ -1870,8 +1918,7 @@ export type ReconciliationFlag =
 export type RefusalCount = {
   __typename?: 'RefusalCount';
   count: Scalars['Int']['output'];
-  /** Why downloads were refused: EXPIRED, TOKEN_REVOKED, LICENSE_NOT_ACTIVE, VERSION_NOT_COVERED, USAGE_CAP_REACHED, ... */
-  reason: Scalars['String']['output'];
+  reason: DownloadDenialReason;
 };
 
 export type ReinstateDatasetInput = {
@@ -2187,7 +2234,7 @@ export type UsagePoint = {
   __typename?: 'UsagePoint';
   bytes: Scalars['BigInt']['output'];
   end: Scalars['DateTime']['output'];
-  /** Responses served (whole files, ranges, 304s...). */
+  /** Responses that sent data (whole files and ranges; 304, 416 and HEAD answers are not usage). */
   requests: Scalars['Int']['output'];
   /** Rows of whole files served. */
   rows: Scalars['BigInt']['output'];
@@ -2518,6 +2565,8 @@ export type ResolversTypes = {
   CreateTrainingMixPayload: ResolverTypeWrapper<Omit<CreateTrainingMixPayload, 'trainingMix'> & { trainingMix: ResolversTypes['TrainingMix'] }>;
   CreateUploadInput: CreateUploadInput;
   CreateUploadPayload: ResolverTypeWrapper<Omit<CreateUploadPayload, 'upload'> & { upload: ResolversTypes['Upload'] }>;
+  CreateUploadsInput: CreateUploadsInput;
+  CreateUploadsPayload: ResolverTypeWrapper<Omit<CreateUploadsPayload, 'uploads'> & { uploads: Array<ResolversTypes['Upload']> }>;
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   CreateWebhookEndpointPayload: ResolverTypeWrapper<Omit<CreateWebhookEndpointPayload, 'endpoint'> & { endpoint: ResolversTypes['WebhookEndpoint'] }>;
   CurationKind: CurationKind;
@@ -2540,6 +2589,7 @@ export type ResolversTypes = {
   DeleteTrainingMixInput: DeleteTrainingMixInput;
   DeleteTrainingMixPayload: ResolverTypeWrapper<DeleteTrainingMixPayload>;
   DeleteWebhookEndpointPayload: ResolverTypeWrapper<DeleteWebhookEndpointPayload>;
+  DownloadDenialReason: DownloadDenialReason;
   Event: ResolverTypeWrapper<EventRowParent>;
   EventConnection: ResolverTypeWrapper<EventConnectionParentParent>;
   EventEdge: ResolverTypeWrapper<EventEdgeParentParent>;
@@ -2721,6 +2771,8 @@ export type ResolversParentTypes = {
   CreateTrainingMixPayload: Omit<CreateTrainingMixPayload, 'trainingMix'> & { trainingMix: ResolversParentTypes['TrainingMix'] };
   CreateUploadInput: CreateUploadInput;
   CreateUploadPayload: Omit<CreateUploadPayload, 'upload'> & { upload: ResolversParentTypes['Upload'] };
+  CreateUploadsInput: CreateUploadsInput;
+  CreateUploadsPayload: Omit<CreateUploadsPayload, 'uploads'> & { uploads: Array<ResolversParentTypes['Upload']> };
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   CreateWebhookEndpointPayload: Omit<CreateWebhookEndpointPayload, 'endpoint'> & { endpoint: ResolversParentTypes['WebhookEndpoint'] };
   CurationStep: CurationStep;
@@ -3038,6 +3090,10 @@ export type CreateUploadPayloadResolvers<ContextType = Context, ParentType exten
   upload?: Resolver<ResolversTypes['Upload'], ParentType, ContextType>;
 };
 
+export type CreateUploadsPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateUploadsPayload'] = ResolversParentTypes['CreateUploadsPayload']> = {
+  uploads?: Resolver<Array<ResolversTypes['Upload']>, ParentType, ContextType>;
+};
+
 export type CreateWebhookEndpointPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateWebhookEndpointPayload'] = ResolversParentTypes['CreateWebhookEndpointPayload']> = {
   endpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3349,6 +3405,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createStaffUser?: Resolver<ResolversTypes['CreateStaffUserPayload'], ParentType, ContextType, RequireFields<MutationCreateStaffUserArgs, 'input'>>;
   createTrainingMix?: Resolver<ResolversTypes['CreateTrainingMixPayload'], ParentType, ContextType, RequireFields<MutationCreateTrainingMixArgs, 'input'>>;
   createUpload?: Resolver<ResolversTypes['CreateUploadPayload'], ParentType, ContextType, RequireFields<MutationCreateUploadArgs, 'input'>>;
+  createUploads?: Resolver<ResolversTypes['CreateUploadsPayload'], ParentType, ContextType, RequireFields<MutationCreateUploadsArgs, 'input'>>;
   createWebhookEndpoint?: Resolver<ResolversTypes['CreateWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
   deleteTrainingMix?: Resolver<ResolversTypes['DeleteTrainingMixPayload'], ParentType, ContextType, RequireFields<MutationDeleteTrainingMixArgs, 'input'>>;
   deleteWebhookEndpoint?: Resolver<ResolversTypes['DeleteWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationDeleteWebhookEndpointArgs, 'input'>>;
@@ -3517,7 +3574,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type RefusalCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RefusalCount'] = ResolversParentTypes['RefusalCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['DownloadDenialReason'], ParentType, ContextType>;
 };
 
 export type ReinstateDatasetPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReinstateDatasetPayload'] = ResolversParentTypes['ReinstateDatasetPayload']> = {
@@ -3790,6 +3847,7 @@ export type Resolvers<ContextType = Context> = {
   CreateStaffUserPayload?: CreateStaffUserPayloadResolvers<ContextType>;
   CreateTrainingMixPayload?: CreateTrainingMixPayloadResolvers<ContextType>;
   CreateUploadPayload?: CreateUploadPayloadResolvers<ContextType>;
+  CreateUploadsPayload?: CreateUploadsPayloadResolvers<ContextType>;
   CreateWebhookEndpointPayload?: CreateWebhookEndpointPayloadResolvers<ContextType>;
   CurationStep?: CurationStepResolvers<ContextType>;
   DataFile?: DataFileResolvers<ContextType>;
