@@ -16,6 +16,7 @@ import type { MeteringService } from './metering/service.js';
 import type { MixesService } from './mixes/service.js';
 import type { CoverageService } from './coverage/service.js';
 import type { EventsService } from './events/service.js';
+import type { ComplianceService } from './compliance/service.js';
 
 /** Built once per request: who is calling, their stores (with request-scoped loaders) and the services. */
 export interface Context {
@@ -34,6 +35,7 @@ export interface Context {
   mixes: MixesService;
   coverage: CoverageService;
   events: EventsService;
+  compliance: ComplianceService;
   audit: AuditLog;
   keyRing: SigningKeyRing;
   requestId: string;

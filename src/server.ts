@@ -14,6 +14,7 @@ import { registerStripeWebhook } from './http/stripe-webhook.js';
 import { LineageService } from './lineage/service.js';
 import { CoverageService } from './coverage/service.js';
 import { MixesService } from './mixes/service.js';
+import { ComplianceService } from './compliance/service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -39,6 +40,7 @@ import { registerReceiveTimeout } from './http/receive-timeout.js';
 import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
+import { registerCroissant } from './http/croissant.js';
 import { registerDownloads } from './http/downloads.js';
 import { DownloadGate } from './delivery/download-gate.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
@@ -226,6 +228,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         // Croissant documents name absolute URLs on the host the client reached.
         const lineage = new LineageService(stores, clock, catalog, `${request.protocol}://${request.host}`, config.collapseRisk);
         const coverage = new CoverageService(stores, clock, catalog, lineage, config.mixes);
+        const mixes = new MixesService(stores, clock, catalog, coverage, config.collapseRisk, config.mixes);
         return {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           stores,
@@ -234,7 +237,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           catalog,
           lineage,
           coverage,
-          mixes: new MixesService(stores, clock, catalog, coverage, config.collapseRisk, config.mixes),
+          mixes,
+          compliance: new ComplianceService(stores, clock, catalog, mixes, keyRing, config.collapseRisk),
           ...commerceServices(stores, clock, { stripe, config, log: (err, msg) => request.log.error({ err }, msg) }),
           tokens: new TokensService(stores, keyRing, clock),
           uploads: new UploadsService(stores, catalog, deps.storage, clock, limits.storage),
@@ -280,6 +284,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     collapseRisk: config.collapseRisk,
   });
   registerAuditExport(app, { database, clock });
+  registerCroissant(app, { database, clock, limits: limits.storage, collapseRisk: config.collapseRisk });
   registerDownloads(app, {
     database,
     gate,

@@ -25,12 +25,13 @@ import {
   DatasetFilterInput,
   DatasetReasonInput,
   DatasetIdInput,
+  PublishDatasetVersionInput,
   UpdateDatasetInput,
   UpdateDatasetVersionInput,
-  VersionIdInput,
 } from './inputs.js';
 import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
+import { assertOptOutEvidence, isWebCollected } from '../lineage/opt-out.js';
 import type { DerivationLicenses } from '../lineage/rights.js';
 import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
 import type { CollapseRiskSettings } from '../config.js';
@@ -331,7 +332,7 @@ export class CatalogService {
    * manifest checksum, and makes it the dataset's latest. The vendor must be approved.
    */
   async publishVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
-    const { id } = parseInput(VersionIdInput, raw);
+    const { id, optOutEvidence } = parseInput(PublishDatasetVersionInput, raw);
     const principal = viewer.assertAuthenticated();
     return this.stores.transaction(async (tx) => {
       const { version } = await this.ownVersion(viewer, id, tx);
@@ -373,6 +374,9 @@ export class CatalogService {
         now,
         collapseRisk: this.collapseRisk,
       });
+      const provenance = (await tx.lineage.provenanceByVersionId.load(version.id)) ?? null;
+      assertOptOutEvidence(isWebCollected(dataset.kind, provenance), optOutEvidence, now);
+      await tx.lineage.insertOptOutEvidence(version.id, optOutEvidence, now);
       const published = await tx.catalog.updateVersion(version.id, {
         status: 'PUBLISHED',
         publishedAt: now,

@@ -175,7 +175,15 @@ export async function seedDemo(db: Db, clock: Clock, storage: FileStorage, keys:
       await storeDemoFiles(stores, storage, version.id, files, history.now());
       // Published a few hours after the draft was created.
       history.set(at + 3 * 60 * 60 * 1000);
-      await catalog.publishVersion(owner, { id: version.id });
+      await catalog.publishVersion(owner, {
+        id: version.id,
+        // Read while collecting, before the draft was made.
+        optOutEvidence: (d.optOutEvidence ?? []).map(({ read, ...e }) => ({
+          ...e,
+          checkedAt: new Date(at - DAY),
+          sha256: createHash('sha256').update(read).digest('hex'),
+        })),
+      });
       versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
     }
     await seedOffers(stores, history, { admin, owners, buyer, datasetIds });

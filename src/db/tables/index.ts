@@ -11,3 +11,4 @@ export * from './metering.js';
 export * from './mixes.js';
 export * from './coverage.js';
 export * from './events.js';
+export * from './compliance.js';
