@@ -41,6 +41,8 @@ import { registerJwks } from './http/jwks.js';
 import { registerUploads } from './http/uploads.js';
 import { registerAuditExport } from './http/audit-export.js';
 import { registerCroissant } from './http/croissant.js';
+import { registerOpenLineage } from './http/openlineage.js';
+import { OpenLineageWorker } from './lineage/openlineage-worker.js';
 import { registerDownloads } from './http/downloads.js';
 import { DownloadGate } from './delivery/download-gate.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
@@ -117,6 +119,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const metering = new MeteringWorker(database.db, clock, config, (err, msg) => app.log.error({ err }, msg));
   // Events are sent to webhook endpoints from the outbox in the background; requests only write the outbox.
   const webhooks = new WebhookWorker(database.db, clock, config.webhooks, deps.secret, (err, msg) => app.log.error({ err }, msg));
+  // Run events are pushed to ASSAY_OPENLINEAGE_URL from their table in the background, when one is set.
+  const { endpoint: lineageEndpoint } = config.openLineage;
+  const openLineage = lineageEndpoint
+    ? new OpenLineageWorker(database.db, clock, { ...config.openLineage, endpoint: lineageEndpoint }, (err, msg) =>
+        app.log.error({ err }, msg),
+      )
+    : undefined;
   const metrics = new Metrics(database.pool);
   meteringGauges(metrics, metering);
   webhookGauges(metrics, webhooks);
@@ -154,12 +163,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         throw new Error('buffered usage was not written before the shutdown deadline');
       }
     } finally {
-      await Promise.all([metering.stop(), webhooks.stop()]);
+      await Promise.all([metering.stop(), webhooks.stop(), openLineage?.stop()]);
       await refusalTally.close();
     }
   });
   metering.start();
   webhooks.start();
+  openLineage?.start();
   usageGauges(metrics, usageRecorder);
   const gate = new DownloadGate(database.db, keyRing, usageRecorder, clock);
 
@@ -285,6 +295,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   registerAuditExport(app, { database, clock });
   registerCroissant(app, { database, clock, limits: limits.storage, collapseRisk: config.collapseRisk });
+  registerOpenLineage(app, { database, clock });
   registerDownloads(app, {
     database,
     gate,

@@ -7,3 +7,15 @@ describe('configuration defaults', () => {
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 });
+
+describe('ASSAY_OPENLINEAGE_URL', () => {
+  it('names a Marquez-compatible base URL; events go to its /api/v1/lineage', () => {
+    expect(loadConfig({}).openLineage.endpoint).toBeUndefined();
+    expect(loadConfig({ ASSAY_OPENLINEAGE_URL: 'http://marquez:5000' }).openLineage.endpoint).toBe('http://marquez:5000/api/v1/lineage');
+    expect(loadConfig({ ASSAY_OPENLINEAGE_URL: 'https://lineage.example/api/v1/lineage/' }).openLineage.endpoint).toBe(
+      'https://lineage.example/api/v1/lineage',
+    );
+    expect(() => loadConfig({ ASSAY_OPENLINEAGE_URL: 'ftp://marquez' })).toThrow(/ASSAY_OPENLINEAGE_URL: must be an http\(s\) URL/);
+    expect(() => loadConfig({ ASSAY_OPENLINEAGE_URL: 'marquez' })).toThrow(/ASSAY_OPENLINEAGE_URL/);
+  });
+});

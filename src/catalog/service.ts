@@ -32,6 +32,7 @@ import {
 import { catalogLineageColumns, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
 import { assertOptOutEvidence, isWebCollected } from '../lineage/opt-out.js';
+import { recordRunEvent } from '../lineage/openlineage.js';
 import type { DerivationLicenses } from '../lineage/rights.js';
 import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
 import type { CollapseRiskSettings } from '../config.js';
@@ -383,6 +384,7 @@ export class CatalogService {
         updatedAt: now,
         manifestSha256: manifestSha256(files),
       });
+      await recordRunEvent(tx, { dataset, version: published, provenance, summary: lineage, now });
       await tx.catalog.updateDataset(dataset.id, {
         latestVersionId: published.id,
         status: dataset.status === 'DRAFT' ? 'PUBLISHED' : dataset.status,

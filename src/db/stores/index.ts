@@ -12,6 +12,7 @@ import { MeteringStore } from './metering-store.js';
 import { MixesStore } from './mixes-store.js';
 import { CoverageStore } from './coverage-store.js';
 import { EventsStore } from './events-store.js';
+import { OpenLineageStore } from './openlineage-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -32,6 +33,7 @@ export class Stores {
   #mixes?: MixesStore;
   #coverage?: CoverageStore;
   #events?: EventsStore;
+  #openLineage?: OpenLineageStore;
 
   constructor(readonly db: DbOrTx) {}
 
@@ -74,6 +76,9 @@ export class Stores {
 
   get events(): EventsStore {
     return (this.#events ??= new EventsStore(this.db));
+  }
+  get openLineage(): OpenLineageStore {
+    return (this.#openLineage ??= new OpenLineageStore(this.db));
   }
 
   /**
