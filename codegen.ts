@@ -30,6 +30,7 @@ const parents = [
   ['MixComponent', 'MixComponentView'],
   ['MixSuggestion', 'MixSuggestionView'],
   ['Offer', 'OfferRow'],
+  ['OptOutEvidence', 'OptOutEvidence'],
   ['Organization', 'OrganizationRow'],
   ['Payment', 'PaymentRow'],
   ['PayoutAccount', 'PayoutAccountRow'],

@@ -16,6 +16,7 @@ export function startBackground(parts: ProcessParts, log: ProcessLog): { stop():
   const { config, database, clock, audit, keyRing } = parts;
   parts.meteringWorker.start();
   parts.webhookWorker.start();
+  parts.openLineageWorker?.start();
   const jobs = startPeriodicJobs({
     database,
     clock,
@@ -27,7 +28,7 @@ export function startBackground(parts: ProcessParts, log: ProcessLog): { stop():
   });
   return {
     async stop() {
-      await Promise.all([parts.meteringWorker.stop(), parts.webhookWorker.stop(), jobs.stop()]);
+      await Promise.all([parts.meteringWorker.stop(), parts.webhookWorker.stop(), parts.openLineageWorker?.stop(), jobs.stop()]);
     },
   };
 }

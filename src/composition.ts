@@ -8,6 +8,7 @@ import { DownloadGate } from './delivery/download-gate.js';
 import { RefusalTally } from './delivery/refusal-tally.js';
 import type { FileStorage } from './delivery/storage.js';
 import { UsageRecorder } from './delivery/usage-recorder.js';
+import { OpenLineageWorker } from './lineage/openlineage-worker.js';
 import { WebhookWorker } from './events/worker.js';
 import { MeteringWorker } from './metering/worker.js';
 import { SigningKeyRing } from './tokens/signing-keys.js';
@@ -44,6 +45,8 @@ export interface ProcessParts extends Omit<ProcessDeps, 'log'> {
   downloadGate: DownloadGate;
   meteringWorker: MeteringWorker;
   webhookWorker: WebhookWorker;
+  /** Undefined unless ASSAY_OPENLINEAGE_URL is set. */
+  openLineageWorker: OpenLineageWorker | undefined;
   /**
    * Writes buffered usage first (within ASSAY_SHUTDOWN_TIMEOUT_MS), then stops the workers and the refusal tally;
    * rejects when usage was left unwritten, so the process exits non-zero.
@@ -78,6 +81,11 @@ export function buildProcessParts(deps: ProcessDeps): ProcessParts {
   const meteringWorker = new MeteringWorker(database.db, clock, config, logError);
   // Events are sent to webhook endpoints from the outbox in the background; requests only write the outbox.
   const webhookWorker = new WebhookWorker(database.db, clock, config.webhooks, secret, logError);
+  // OpenLineage run events are pushed to ASSAY_OPENLINEAGE_URL from their table in the background, when one is set.
+  const { endpoint: lineageEndpoint } = config.openLineage;
+  const openLineageWorker = lineageEndpoint
+    ? new OpenLineageWorker(database.db, clock, { ...config.openLineage, endpoint: lineageEndpoint }, logError)
+    : undefined;
   return {
     ...deps,
     stripe: createStripeClient(config.stripe),
@@ -88,6 +96,7 @@ export function buildProcessParts(deps: ProcessDeps): ProcessParts {
     downloadGate: new DownloadGate(database.db, keyRing, usageRecorder, clock),
     meteringWorker,
     webhookWorker,
+    openLineageWorker,
     async close() {
       try {
         const left = await usageRecorder.close(limits.shutdownTimeoutMs);
@@ -96,7 +105,7 @@ export function buildProcessParts(deps: ProcessDeps): ProcessParts {
           throw new Error('buffered usage was not written before the shutdown deadline');
         }
       } finally {
-        await Promise.all([meteringWorker.stop(), webhookWorker.stop()]);
+        await Promise.all([meteringWorker.stop(), webhookWorker.stop(), openLineageWorker?.stop()]);
         await refusalTally.close();
       }
     },

@@ -41,10 +41,22 @@ export interface Config {
   mixes: MixSettings;
   /** Webhook delivery; see the README's "Events and webhooks". */
   webhooks: WebhookSettings;
+  /** Pushing OpenLineage run events; see the README's "Compliance and interop". */
+  openLineage: OpenLineageSettings;
   /** Where dataset files live (`ASSAY_STORAGE_URL`); see the README's "Object storage". */
   storage: StorageSettings;
   /** Large downloads answered with a presigned URL to the object store; undefined when they are proxied. */
   downloadRedirect: DownloadRedirectSettings | undefined;
+}
+
+/** The outbox worker that POSTs OpenLineage run events to a Marquez-compatible endpoint. */
+export interface OpenLineageSettings {
+  /** Where events are POSTed (`ASSAY_OPENLINEAGE_URL` + `/api/v1/lineage`); undefined: kept for the stream only. */
+  endpoint: string | undefined;
+  /** Milliseconds between passes; 0 runs passes only when asked. */
+  intervalMs: number;
+  /** First retry delay; doubles per attempt (with jitter) up to an hour. */
+  retryBaseMs: number;
 }
 
 export type StorageSettings = { kind: 'file'; directory: string } | S3StorageSettings;
@@ -420,6 +432,13 @@ const envSchema = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .default(64 * 1024 ** 2),
   ASSAY_DOWNLOAD_REDIRECT_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  ASSAY_OPENLINEAGE_URL: z
+    .string()
+    .url('must be an http(s) URL such as http://marquez:5000')
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL such as http://marquez:5000')
+    .optional(),
+  ASSAY_OPENLINEAGE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  ASSAY_OPENLINEAGE_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5000),
 });
 
 export class ConfigError extends Error {}
@@ -551,6 +570,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxSyntheticToReal: e.ASSAY_RISK_MAX_SYNTHETIC_TO_REAL,
     },
     mixes: { targetRealFraction: e.ASSAY_MIX_TARGET_REAL_FRACTION, coverageFellBy: e.ASSAY_COVERAGE_FELL_BY },
+    openLineage: {
+      endpoint: e.ASSAY_OPENLINEAGE_URL && lineageEndpoint(e.ASSAY_OPENLINEAGE_URL),
+      intervalMs: e.ASSAY_OPENLINEAGE_INTERVAL_MS,
+      retryBaseMs: e.ASSAY_OPENLINEAGE_RETRY_BASE_MS,
+    },
     storage,
     downloadRedirect: e.ASSAY_DOWNLOAD_REDIRECT
       ? { minBytes: e.ASSAY_DOWNLOAD_REDIRECT_MIN_BYTES, expiresInSeconds: e.ASSAY_DOWNLOAD_REDIRECT_TTL_SECONDS }
@@ -604,6 +628,12 @@ function storageSettings(e: z.infer<typeof envSchema>, dataDir: string): Storage
           }
         : undefined,
   };
+}
+
+/** Marquez's lineage API under a base URL (one that already names it is kept). */
+function lineageEndpoint(base: string): string {
+  const url = base.replace(/\/+$/, '');
+  return url.endsWith('/api/v1/lineage') ? url : `${url}/api/v1/lineage`;
 }
 
 /** Tracing is on when an OTLP endpoint is set, unless the SDK or the traces exporter is turned off. */

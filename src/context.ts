@@ -19,6 +19,7 @@ import { lineageFor, type LineageView } from './offers/lineage-port.js';
 import { OffersService } from './offers/service.js';
 import { TokensService } from './tokens/service.js';
 import type { SigningKeyRing } from './tokens/signing-keys.js';
+import { ComplianceService } from './compliance/service.js';
 
 /** What a request's services are built from: the process-wide parts they use (the seed passes its own clock). */
 export type ServiceParts = Pick<ProcessParts, 'clock' | 'audit' | 'stripe' | 'keyRing' | 'storage' | 'secret' | 'usageRecorder'> & {
@@ -57,6 +58,7 @@ export class RequestServices {
     uploads?: UploadsService;
     metering?: MeteringService;
     events?: EventsService;
+    compliance?: ComplianceService;
   } = {};
 
   constructor(
@@ -183,6 +185,17 @@ export class RequestServices {
       audit: this.audit,
       webhooks: this.parts.config.webhooks,
     }));
+  }
+
+  get compliance(): ComplianceService {
+    return (this.built.compliance ??= new ComplianceService(
+      this.stores,
+      this.clock,
+      this.catalog,
+      this.mixes,
+      this.keyRing,
+      this.parts.config.collapseRisk,
+    ));
   }
 }
 

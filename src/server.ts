@@ -4,6 +4,7 @@ import { servesApi } from './background.js';
 import type { ProcessParts } from './composition.js';
 import type { QueryStats } from './db/client.js';
 import { registerAuditExport } from './http/audit-export.js';
+import { registerCroissant } from './http/croissant.js';
 import { registerDownloads } from './http/downloads.js';
 import { registerErrorAnswers } from './http/error-answers.js';
 import { registerGateChanges } from './http/gate-changes.js';
@@ -11,6 +12,7 @@ import { registerGraphql } from './http/graphql.js';
 import { registerHealth } from './http/health.js';
 import { registerIde } from './http/ide.js';
 import { registerJwks } from './http/jwks.js';
+import { registerOpenLineage } from './http/openlineage.js';
 import { Metrics, registerMetrics } from './http/metrics.js';
 import { registerProcessGauges } from './http/process-gauges.js';
 import { registerProbes } from './http/probes.js';
@@ -105,6 +107,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     registerAuditExport(app, parts);
     registerDownloads(app, parts, { onRefused: (reason) => metrics.downloadRefused(reason) });
     registerGateChanges(app, parts, metrics);
+    registerCroissant(app, parts);
+    registerOpenLineage(app, parts);
     registerIde(app, { exampleKey: config.production ? undefined : deps.ideExampleKey });
   }
 

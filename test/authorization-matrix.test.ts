@@ -154,6 +154,23 @@ const MATRIX: Record<string, Record<string, Entry>> = {
     },
     trainingMix: { anonymous: 'UNAUTHENTICATED', other: 'HIDDEN', wrongRole: ['auditor', 'HIDDEN'], args: (w) => ({ id: w.mix }) },
     trainingMixes: { anonymous: 'UNAUTHENTICATED', other: 'HIDDEN', wrongRole: ['auditor', 'FORBIDDEN'] },
+    // A mix's summary is its own organization's: staff cannot make one either.
+    trainingContentSummary: {
+      anonymous: 'UNAUTHENTICATED',
+      other: 'NOT_FOUND',
+      wrongRole: ['auditor', 'NOT_FOUND'],
+      args: (w) => ({
+        mixId: w.mix,
+        input: {
+          modelName: 'Matrix',
+          modelVersion: '1',
+          provider: 'Matrix Labs',
+          modalities: ['TEXT'],
+          dataFrom: '2025-01-01T00:00:00Z',
+          dataTo: '2025-06-01T00:00:00Z',
+        },
+      }),
+    },
     signingKeys: { anonymous: 'UNAUTHENTICATED', other: 'FORBIDDEN', wrongRole: ['buyer', 'FORBIDDEN'] },
     accessTokens: { anonymous: 'UNAUTHENTICATED', other: 'HIDDEN', wrongRole: OWN_ONLY, args: (w) => ({ licenseId: w.license }) },
   },

@@ -88,3 +88,15 @@ describe('storage settings (ASSAY_STORAGE_URL and the AWS variables)', () => {
     expect(refused({ ...S3, ASSAY_DOWNLOAD_REDIRECT_TTL_SECONDS: '86400' })).toMatch(/ASSAY_DOWNLOAD_REDIRECT_TTL_SECONDS/);
   });
 });
+
+describe('ASSAY_OPENLINEAGE_URL', () => {
+  it('names a Marquez-compatible base URL; events go to its /api/v1/lineage', () => {
+    expect(loadConfig({}).openLineage.endpoint).toBeUndefined();
+    expect(loadConfig({ ASSAY_OPENLINEAGE_URL: 'http://marquez:5000' }).openLineage.endpoint).toBe('http://marquez:5000/api/v1/lineage');
+    expect(loadConfig({ ASSAY_OPENLINEAGE_URL: 'https://lineage.example/api/v1/lineage/' }).openLineage.endpoint).toBe(
+      'https://lineage.example/api/v1/lineage',
+    );
+    expect(() => loadConfig({ ASSAY_OPENLINEAGE_URL: 'ftp://marquez' })).toThrow(/ASSAY_OPENLINEAGE_URL: must be an http\(s\) URL/);
+    expect(() => loadConfig({ ASSAY_OPENLINEAGE_URL: 'marquez' })).toThrow(/ASSAY_OPENLINEAGE_URL/);
+  });
+});

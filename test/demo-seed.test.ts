@@ -265,6 +265,25 @@ describe('seedDemo', () => {
     expect(ok(await app.gql(`{ trainingMixes { totalCount } }`, {}, DEMO_KEYS.vendor)).trainingMixes.totalCount).toBe(0);
   });
 
+  it('records opt-out evidence (robots.txt, TDMRep, AI preferences) on every web-scraped demo version', async () => {
+    const scraped = DEMO_VENDORS.flatMap((v) =>
+      v.datasets.filter((d) => d.provenance.collectionMethod === 'WEB_SCRAPING').map((d) => `${v.slug}/${d.slug}`),
+    );
+    expect(scraped.length).toBeGreaterThanOrEqual(1);
+    const q = `query($slug: String!) { dataset(slug: $slug) { versions(first: 10) { nodes { version optOutEvidence { signal sha256 reserved } } } } }`;
+    for (const slug of scraped) {
+      const versions = ok(await app.gql(q, { slug }, DEMO_KEYS.buyer)).dataset.versions.nodes as any[];
+      for (const v of versions) {
+        expect(v.optOutEvidence.map((e: any) => e.signal).sort(), `${slug}@${v.version}`).toEqual([
+          'AI_PREFERENCES',
+          'ROBOTS_TXT',
+          'TDMREP',
+        ]);
+        expect(v.optOutEvidence.every((e: any) => /^[0-9a-f]{64}$/.test(e.sha256))).toBe(true);
+      }
+    }
+  });
+
   it('changes nothing when run a second time', async () => {
     const before = await counts(app);
     expect(before).toMatchObject({

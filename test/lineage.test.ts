@@ -439,7 +439,7 @@ describe('lineage arithmetic through the API', () => {
       dataType: { '@id': 'cr:dataType', '@type': '@vocab' },
     });
     expect(croissant['@type']).toBe('sc:Dataset');
-    expect(croissant.conformsTo).toBe('http://mlcommons.org/croissant/1.0');
+    expect(croissant.conformsTo).toBe('http://mlcommons.org/croissant/1.1');
     expect(croissant.name).toBe('Distilled reviews 1.0.0');
     expect(typeof croissant.description).toBe('string');
     expect(croissant.license).toBe('https://spdx.org/licenses/CC-BY-4.0.html');

@@ -2,6 +2,7 @@ import { CoverageFilterInput } from '../coverage/inputs.js';
 import { z } from 'zod';
 import { SEMVER } from './semver.js';
 import { ProvenanceInput } from '../lineage/provenance.js';
+import { OptOutEvidenceInput } from '../lineage/opt-out.js';
 import { LICENSE_PERMISSIONS } from './terms.js';
 import { line, nodeId, slug, text } from '../validation.js';
 
@@ -137,6 +138,7 @@ export const UpdateDatasetVersionInput = z.object({
 });
 
 export const VersionIdInput = z.object({ id: nodeId('dsv') });
+export const PublishDatasetVersionInput = z.object({ id: nodeId('dsv'), optOutEvidence: OptOutEvidenceInput.default([]) });
 export const DatasetReasonInput = z.object({ id: nodeId('ds'), reason: line(1000) });
 export const DatasetIdInput = z.object({ id: nodeId('ds') });
 

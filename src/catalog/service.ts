@@ -25,12 +25,14 @@ import {
   DatasetFilterInput,
   DatasetReasonInput,
   DatasetIdInput,
+  PublishDatasetVersionInput,
   UpdateDatasetInput,
   UpdateDatasetVersionInput,
-  VersionIdInput,
 } from './inputs.js';
 import { catalogLineageColumns, checkSource, freezeLineage } from '../lineage/freeze.js';
 import { assertNotOwnSource } from '../lineage/provenance.js';
+import { assertOptOutEvidence, isWebCollected } from '../lineage/opt-out.js';
+import { recordRunEvent } from '../lineage/openlineage.js';
 import type { DerivationLicenses } from '../lineage/rights.js';
 import { storageRefusal, type StorageLimits } from '../delivery/storage-allowance.js';
 import type { CollapseRiskSettings } from '../config.js';
@@ -360,7 +362,7 @@ export class CatalogService {
    * manifest checksum, and makes it the dataset's latest. The vendor must be approved.
    */
   async publishVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
-    const { id } = parseInput(VersionIdInput, raw);
+    const { id, optOutEvidence } = parseInput(PublishDatasetVersionInput, raw);
     const principal = viewer.assertAuthenticated();
     return this.stores.transaction(async (tx) => {
       const { version } = await this.ownVersion(viewer, id, tx);
@@ -409,12 +411,16 @@ export class CatalogService {
         now,
         collapseRisk: this.collapseRisk,
       });
+      const provenance = (await tx.lineage.provenanceByVersionId.load(version.id)) ?? null;
+      assertOptOutEvidence(isWebCollected(dataset.kind, provenance), optOutEvidence, now);
+      await tx.lineage.insertOptOutEvidence(version.id, optOutEvidence, now);
       const published = await tx.catalog.updateVersion(version.id, {
         status: 'PUBLISHED',
         publishedAt: now,
         updatedAt: now,
         manifestSha256: manifestSha256(files),
       });
+      await recordRunEvent(tx, { dataset, version: published, provenance, summary: lineage, now });
       await tx.catalog.updateDataset(dataset.id, {
         latestVersionId: published.id,
         status: dataset.status === 'DRAFT' ? 'PUBLISHED' : dataset.status,

@@ -81,6 +81,15 @@ export interface DemoProvenance {
     'EXPLICIT_CONSENT' | 'CONTRACT' | 'LEGITIMATE_INTEREST' | 'PUBLIC_DATA' | 'OPEN_LICENSE' | 'ANONYMIZED' | 'NOT_PERSONAL_DATA';
 }
 
+/** One opt-out signal as read; the seed hashes `read` (the bytes fetched) and stamps the time of the draft. */
+export interface DemoOptOutEvidence {
+  signal: 'ROBOTS_TXT' | 'TDMREP' | 'AI_PREFERENCES';
+  url: string;
+  read: string;
+  value: string;
+  reserved: boolean;
+}
+
 export interface DemoVersion {
   version: string;
   changelog: string;
@@ -107,6 +116,8 @@ export interface DemoDataset {
   format: string;
   /** The provenance of the newest version; older versions override what differs. */
   provenance: DemoProvenance;
+  /** Web-scraped REAL datasets: the opt-out signals read while collecting, recorded with every version at publish. */
+  optOutEvidence?: DemoOptOutEvidence[];
   /** The schema of the newest version. */
   columns: DemoColumn[];
   /** Preview rows of the newest version, keyed by column name. */
@@ -2838,7 +2849,7 @@ const SYNTHETICA: DemoDataset[] = [
     title: 'Code Review Comments from Permissively Licensed Repositories',
     summary: '4.8M pull-request review comments with the diff hunk they refer to, from 31k MIT, Apache and BSD repositories.',
     description:
-      'Collected through the GitHub REST API from public repositories whose licence file was MIT, Apache-2.0 or BSD at collection ' +
+      'Crawled from the public pull requests of GitHub repositories whose licence file was MIT, Apache-2.0 or BSD at collection ' +
       'time. Each row pairs a review comment with the diff hunk it was left on; commenter logins are replaced by stable salted ' +
       'hashes, bot comments are removed, and repositories or users who asked to be excluded are dropped at every release (the ' +
       'opt-out list is public). Comments remain attributable through the pull request URL. About 4.8 million comments in 40 ' +
@@ -2851,15 +2862,39 @@ const SYNTHETICA: DemoDataset[] = [
     terms: ODC_BY,
     format: 'parquet',
     provenance: {
-      collectionMethod: 'WEB_API',
+      collectionMethod: 'WEB_SCRAPING',
       collectionDescription:
-        'GitHub REST API, public repositories licensed MIT, Apache-2.0 or BSD at collection time; opt-out list applied each release.',
+        'Crawled from public pull-request pages (and their REST API views) of repositories licensed MIT, Apache-2.0 or BSD at ' +
+        'collection time, honouring robots.txt, TDMRep and AI-preference signals; opt-out list applied each release.',
       consentBasis: 'PUBLIC_DATA',
       curation: [
         { kind: 'QUALITY_CLASSIFIER', rowsIn: 5_390_000, rowsOut: 4_812_000, notes: 'Bot comments removed.' },
         { kind: 'PII_SCRUB', rowsIn: 4_812_000, rowsOut: 4_763_000, notes: 'Logins hashed; opted-out users and repositories removed.' },
       ],
     },
+    optOutEvidence: [
+      {
+        signal: 'ROBOTS_TXT',
+        url: 'https://github.com/robots.txt',
+        read: 'User-agent: *\nDisallow: /*/pulse\nDisallow: /*/tree/\nDisallow: /*/blame/\nAllow: /*/pull/\n',
+        value: 'User-agent: * / Allow: /*/pull/ (pull-request pages not disallowed)',
+        reserved: false,
+      },
+      {
+        signal: 'TDMREP',
+        url: 'https://github.com/.well-known/tdmrep.json',
+        read: '[{"location":"/*","tdm-reservation":0}]',
+        value: '0',
+        reserved: false,
+      },
+      {
+        signal: 'AI_PREFERENCES',
+        url: 'https://github.com/',
+        read: 'Content-Usage: train-ai=y, search=y',
+        value: 'train-ai=y, search=y',
+        reserved: false,
+      },
+    ],
     columns: [
       { name: 'comment_id', type: 'int64' },
       { name: 'repo', type: 'string' },

@@ -91,7 +91,7 @@ export async function seedDemo(parts: ProcessParts, keys: DemoKeys): Promise<See
   return new Stores(parts.database.db).transaction(async (stores) => {
     // A concurrently started seed waits here for the whole other seed, which can outlast the pool's statement timeout.
     await stores.db.execute(`SET LOCAL statement_timeout = ${SEED_STATEMENT_TIMEOUT_MS}`);
-    await stores.db.execute(`SELECT pg_advisory_xact_lock(${DEMO_LOCK})`);
+    await waitForSeedLock(stores);
     if (await stores.accounts.organizationBySlug(DEMO_VENDORS[0]!.slug)) {
       // Seeded with other keys (their file was replaced): printing these would hand out keys that do not work.
       const ours = await stores.accounts.apiKeyByHash(hashApiKeySecret(keys.buyer));
@@ -188,7 +188,15 @@ export async function seedDemo(parts: ProcessParts, keys: DemoKeys): Promise<See
       await storeDemoFiles(stores, storage, version.id, files, history.now());
       // Published a few hours after the draft was created.
       history.set(at + 3 * 60 * 60 * 1000);
-      await catalog.publishVersion(owner, { id: version.id });
+      await catalog.publishVersion(owner, {
+        id: version.id,
+        // Read while collecting, before the draft was made.
+        optOutEvidence: (d.optOutEvidence ?? []).map(({ read, ...e }) => ({
+          ...e,
+          checkedAt: new Date(at - DAY),
+          sha256: createHash('sha256').update(read).digest('hex'),
+        })),
+      });
       versionIds.set(`${vendor.slug}/${d.slug}@${v.version}`, version.id);
     }
     await seedOffers(services, history, { admin, owners, buyer, datasetIds });
@@ -264,6 +272,20 @@ function releaseSchedule(vendors: DemoVendor[], from: number, to: number): Relea
     dataset.versions.map((version, j) => ({ vendor, dataset, version, at: from + k * stride + j * (gap - (k % 5) * DAY) })),
   );
   return releases.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Takes the seed's transaction lock, polling: one statement blocked for a whole other seed would also outlast the
+ * client's query timeout (statement timeout + 1 s), which ends the connection rather than the wait.
+ */
+async function waitForSeedLock(stores: Stores): Promise<void> {
+  const deadline = Date.now() + SEED_STATEMENT_TIMEOUT_MS;
+  for (;;) {
+    const { rows } = await stores.db.execute<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${DEMO_LOCK}) AS locked`);
+    if (rows[0]?.locked) return;
+    if (Date.now() > deadline) throw new Error(`the demo seed waited ${SEED_STATEMENT_TIMEOUT_MS} ms for another seed`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The provenance input of one version, with cited demo versions resolved to the IDs they were published under. */

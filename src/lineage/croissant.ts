@@ -1,29 +1,36 @@
 /**
- * MLCommons Croissant 1.0 JSON-LD for a dataset version, with provenance in the Croissant RAI vocabulary and W3C PROV.
- * Pure: the service gathers the rows, this maps them.
+ * MLCommons Croissant 1.1 JSON-LD for a dataset version: license terms as an ODRL offer in `usageInfo`, provenance in
+ * the Croissant RAI vocabulary and W3C PROV. Pure: the service gathers the rows, this maps them.
  */
 import type { ColumnSpec } from '../db/tables/catalog.js';
 import { percent, type LineageSummary } from './metrics.js';
 import type { CollectionMethod, Provenance, SourceRole } from './provenance.js';
 import type { LicenseTerms } from '../catalog/terms.js';
 import { coverageStats, shares } from '../coverage/arithmetic.js';
+import type { OptOutEvidence } from './opt-out.js';
 
-export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.0';
+export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.1';
 
-/** The context every Croissant 1.0 document carries (spec appendix), plus the PROV namespace. */
+/** The context a Croissant 1.1 document carries (spec appendix 1, as the published 1.1 documents write it), plus PROV and ODRL. */
 export const CROISSANT_CONTEXT = {
   '@language': 'en',
   '@vocab': 'https://schema.org/',
+  annotation: 'cr:annotation',
+  arrayShape: 'cr:arrayShape',
   citeAs: 'cr:citeAs',
   column: 'cr:column',
   conformsTo: 'dct:conformsTo',
+  containedIn: 'cr:containedIn',
   cr: 'http://mlcommons.org/croissant/',
   rai: 'http://mlcommons.org/croissant/RAI/',
   prov: 'http://www.w3.org/ns/prov#',
+  odrl: 'http://www.w3.org/ns/odrl/2/',
   data: { '@id': 'cr:data', '@type': '@json' },
   dataType: { '@id': 'cr:dataType', '@type': '@vocab' },
   dct: 'http://purl.org/dc/terms/',
+  equivalentProperty: 'cr:equivalentProperty',
   examples: { '@id': 'cr:examples', '@type': '@json' },
+  excludes: 'cr:excludes',
   extract: 'cr:extract',
   field: 'cr:field',
   fileProperty: 'cr:fileProperty',
@@ -31,22 +38,27 @@ export const CROISSANT_CONTEXT = {
   fileSet: 'cr:fileSet',
   format: 'cr:format',
   includes: 'cr:includes',
+  isArray: 'cr:isArray',
   isLiveDataset: 'cr:isLiveDataset',
   jsonPath: 'cr:jsonPath',
   key: 'cr:key',
   md5: 'cr:md5',
   parentField: 'cr:parentField',
   path: 'cr:path',
+  readLines: 'cr:readLines',
   recordSet: 'cr:recordSet',
   references: 'cr:references',
   regex: 'cr:regex',
   repeated: 'cr:repeated',
   replace: 'cr:replace',
   sc: 'https://schema.org/',
+  sdVersion: 'cr:sdVersion',
   separator: 'cr:separator',
   source: 'cr:source',
   subField: 'cr:subField',
   transform: 'cr:transform',
+  unArchive: 'cr:unArchive',
+  value: 'cr:value',
 } as const;
 
 /** One coverage report as Croissant states it (the newest per attribute). */
@@ -102,6 +114,8 @@ export interface CroissantInput {
   }[];
   /** The newest coverage report per attribute, carried in `rai:dataBiases`. */
   coverage: CroissantCoverage[];
+  /** What the vendor read of opt-out signals while collecting (web-scraped REAL versions). */
+  optOutEvidence: OptOutEvidence[];
 }
 
 /** Croissant RAI's recommended `dataCollectionType` values. */
@@ -158,6 +172,62 @@ function dataType(type: string): string {
   if (/audio/.test(t)) return 'sc:AudioObject';
   if (/video/.test(t)) return 'sc:VideoObject';
   return 'sc:Text';
+}
+
+/** ODRL actions for each Assay permission; model training and synthetic generation are `use` for a stated purpose. */
+const ODRL_ACTIONS: { permission: keyof Omit<LicenseTerms, 'spdxId' | 'attributionRequired'>; action: Record<string, unknown> }[] = [
+  { permission: 'commercialUse', action: { '@id': 'odrl:commercialize', name: 'Commercial use' } },
+  {
+    permission: 'modelTraining',
+    action: { '@id': 'odrl:use', name: 'Model training', 'odrl:refinement': purpose('train-ai') },
+  },
+  { permission: 'derivatives', action: { '@id': 'odrl:derive', name: 'Derivative datasets' } },
+  {
+    permission: 'syntheticGeneration',
+    action: { '@id': 'odrl:use', name: 'Synthetic data generation', 'odrl:refinement': purpose('synthetic-data-generation') },
+  },
+  { permission: 'redistribution', action: { '@id': 'odrl:distribute', name: 'Redistribution' } },
+];
+
+function purpose(value: string): Record<string, unknown> {
+  return {
+    '@type': 'odrl:Constraint',
+    'odrl:leftOperand': { '@id': 'odrl:purpose' },
+    'odrl:operator': { '@id': 'odrl:eq' },
+    'odrl:rightOperand': value,
+  };
+}
+
+/**
+ * `usageInfo`: what a licensee of the version may do, as an ODRL offer (Croissant 1.1 "Data Use Conditions"): the
+ * inherited terms, i.e. the most restrictive over the whole ancestry, as permissions, prohibitions and duties.
+ */
+function usageInfo(url: string, vendorName: string, terms: LicenseTerms): Record<string, unknown> {
+  const permitted = ODRL_ACTIONS.filter((a) => terms[a.permission]);
+  const prohibited = ODRL_ACTIONS.filter((a) => !terms[a.permission]);
+  const duty = terms.attributionRequired ? { 'odrl:duty': { '@type': 'odrl:Duty', 'odrl:action': { '@id': 'odrl:attribute' } } } : {};
+  return {
+    '@type': ['CreativeWork', 'odrl:Offer'],
+    '@id': `${url}#usage`,
+    name: 'License terms inherited through the lineage',
+    'odrl:uid': `${url}#usage`,
+    'odrl:target': { '@id': url },
+    'odrl:assigner': { '@type': 'odrl:Party', name: vendorName },
+    'odrl:permission': permitted.map((a) => ({ '@type': 'odrl:Permission', 'odrl:action': a.action, ...duty })),
+    'odrl:prohibition': prohibited.map((a) => ({ '@type': 'odrl:Prohibition', 'odrl:action': a.action })),
+  };
+}
+
+/** `rai:personalSensitiveInformation`: the basis personal records rest on and the scrubbing applied. */
+function personalInformation(p: Provenance | null, synthetic: boolean): string[] {
+  const out: string[] = [];
+  if (p?.consentBasis === 'NOT_PERSONAL_DATA') out.push('The records contain no personal data.');
+  else if (p?.consentBasis) out.push(`Records about people are held on the basis ${p.consentBasis.toLowerCase().replace(/_/g, ' ')}.`);
+  for (const step of p?.curation.filter((c) => c.kind === 'PII_SCRUB') ?? []) {
+    out.push(`Personal information scrubbed: ${step.rowsIn} → ${step.rowsOut} rows${step.notes ? ` (${step.notes})` : ''}.`);
+  }
+  if (synthetic) out.push('Synthetic rows may reproduce personal information present in their sources; see prov:wasDerivedFrom.');
+  return out.length ? out : ['Not declared by the vendor.'];
 }
 
 function licenseOf(terms: LicenseTerms): unknown {
@@ -225,6 +295,16 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
       `Real records collected by ${p.collectionMethod.toLowerCase().replace(/_/g, ' ')}${p.consentBasis ? ` (consent basis: ${p.consentBasis.toLowerCase().replace(/_/g, ' ')})` : ''}.`,
     );
   if (p?.collectionDescription) collection.push(p.collectionDescription);
+  if (input.optOutEvidence.length) {
+    collection.push(
+      `Opt-out signals checked while collecting: ${input.optOutEvidence
+        .map(
+          (e) =>
+            `${e.signal} at ${e.url} on ${e.checkedAt} read "${e.value}" (sha-256 ${e.sha256})${e.reserved ? ', rights reserved' : ''}`,
+        )
+        .join('; ')}.`,
+    );
+  }
   if (synthetic && p?.method) {
     const gen = p.generator ? ` with ${[p.generator.provider, p.generator.model, p.generator.version].filter(Boolean).join(' ')}` : '';
     collection.push(
@@ -240,6 +320,7 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
     description: dataset.description ?? dataset.summary ?? dataset.title,
     conformsTo: CROISSANT_CONFORMS_TO,
     license: licenseOf(dataset.terms),
+    usageInfo: usageInfo(url, input.vendorName, lineage.inheritedTerms),
     url,
     version: version.version,
     ...(version.publishedAt ? { datePublished: version.publishedAt.toISOString() } : {}),
@@ -265,6 +346,7 @@ export function toCroissant(input: CroissantInput): Record<string, unknown> {
           ),
         }
       : {}),
+    'rai:personalSensitiveInformation': personalInformation(p, synthetic),
     'rai:dataLimitations': `Collapse risk ${lineage.collapseRisk}: ${lineage.collapseReasons.join('; ')}`,
     ...(input.coverage.length ? { 'rai:dataBiases': input.coverage.map(coverageText) } : {}),
     ...(input.sources.length

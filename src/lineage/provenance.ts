@@ -33,7 +33,16 @@ export type SourceRole = (typeof SOURCE_ROLES)[number];
 /** Roles whose rows flow into this version's rows (directly or through the generator); they set depth and real roots. */
 export const CONTENT_ROLES: ReadonlySet<SourceRole> = new Set(['SEED', 'REFERENCE', 'GENERATOR_TRAINING_DATA']);
 
-export const CURATION_KINDS = ['DEDUP', 'PII_SCRUB', 'TOXICITY_FILTER', 'QUALITY_CLASSIFIER', 'DECONTAMINATION', 'HUMAN_REVIEW'] as const;
+export const CURATION_KINDS = [
+  'DEDUP',
+  'PII_SCRUB',
+  'TOXICITY_FILTER',
+  'QUALITY_CLASSIFIER',
+  'DECONTAMINATION',
+  // Removal of unlawful content (e.g. hash-matching known abuse material), which the AI Act summary reports on its own.
+  'ILLEGAL_CONTENT_FILTER',
+  'HUMAN_REVIEW',
+] as const;
 export type CurationKind = (typeof CURATION_KINDS)[number];
 
 /** Collection methods of real records; the names follow Croissant RAI's recommended `dataCollectionType` values. */

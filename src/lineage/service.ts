@@ -210,12 +210,13 @@ export class LineageService {
   /** The version's MLCommons Croissant JSON-LD, provenance included (sources the caller cannot see stay anonymous). */
   async croissant(viewer: Viewer, version: DatasetVersionRow): Promise<Record<string, unknown>> {
     const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
-    const [vendor, files, provenance, view, reports] = await Promise.all([
+    const [vendor, files, provenance, view, reports, optOutEvidence] = await Promise.all([
       this.stores.accounts.organizationById.load(dataset.vendorId),
       this.stores.catalog.filesByVersionId.load(version.id),
       this.provenance(viewer, version),
       this.lineage(version),
       this.stores.coverage.reportsByVersionId.load(version.id),
+      this.stores.lineage.optOutEvidenceByVersionId.load(version.id),
     ]);
     // Newest first: the first report on each attribute is the one that stands.
     const coverage = reports.filter((r, i) => reports.findIndex((o) => o.attribute === r.attribute) === i);
@@ -242,6 +243,7 @@ export class LineageService {
       lineage: view.summary,
       sources,
       coverage: coverage.map((r) => ({ attribute: r.attribute, attestedBy: r.attestedBy, attestation: r.attestation, groups: r.groups })),
+      optOutEvidence,
     });
   }
 

@@ -13,6 +13,7 @@ import { meteringResolvers } from './metering.js';
 import { mixesResolvers } from './mixes.js';
 import { coverageResolvers } from './coverage.js';
 import { eventsResolvers } from './events.js';
+import { complianceResolvers } from './compliance.js';
 
 type ResolverMap = Record<string, object>;
 
@@ -41,4 +42,5 @@ export const resolvers = merge(
   mixesResolvers,
   coverageResolvers,
   eventsResolvers,
+  complianceResolvers,
 );

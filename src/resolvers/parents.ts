@@ -17,6 +17,7 @@ import type { QualityReportRow } from '../db/stores/lineage-store.js';
 import type { TrainingMixRow } from '../db/stores/mixes-store.js';
 import type { OfferRow } from '../db/stores/offers-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
+import type { OptOutEvidence } from '../lineage/opt-out.js';
 import type { Provenance, ProvenanceSource } from '../lineage/provenance.js';
 import type { LineageView } from '../lineage/service.js';
 import type { ReconciliationRow } from '../metering/service.js';
@@ -39,6 +40,7 @@ export type {
   MixComponentView,
   MixSuggestionView,
   OfferRow,
+  OptOutEvidence,
   OrganizationRow,
   PaymentRow,
   PayoutAccountRow,

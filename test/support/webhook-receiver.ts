@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
+  /** The request's path and query. */
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   /** The status this receiver answered. */
@@ -32,7 +34,7 @@ export class WebhookReceiver {
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         const answered = receiver.respond(receiver.received.length, body);
-        receiver.received.push({ headers: req.headers, body, answered });
+        receiver.received.push({ path: req.url ?? '', headers: req.headers, body, answered });
         setTimeout(() => {
           res.statusCode = answered;
           res.end();

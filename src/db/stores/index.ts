@@ -13,6 +13,7 @@ import { MixesStore } from './mixes-store.js';
 import { CoverageStore } from './coverage-store.js';
 import { EventsStore } from './events-store.js';
 import { PartitionStore } from './partition-store.js';
+import { OpenLineageStore } from './openlineage-store.js';
 
 /**
  * Every feature's data access for one request (or one transaction); loaders cache per instance.
@@ -34,6 +35,7 @@ export class Stores {
   #coverage?: CoverageStore;
   #events?: EventsStore;
   #partitions?: PartitionStore;
+  #openLineage?: OpenLineageStore;
 
   constructor(readonly db: DbOrTx) {}
 
@@ -79,6 +81,9 @@ export class Stores {
   }
   get partitions(): PartitionStore {
     return (this.#partitions ??= new PartitionStore(this.db));
+  }
+  get openLineage(): OpenLineageStore {
+    return (this.#openLineage ??= new OpenLineageStore(this.db));
   }
 
   /**

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { and, desc, eq, getTableColumns, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import { LIVE_LICENSE_STATUSES, statusList } from '../../licensing/transitions.js';
 import type { Provenance } from '../../lineage/provenance.js';
+import type { OptOutEvidence, OptOutEvidenceEntry } from '../../lineage/opt-out.js';
 import type { DbOrTx } from '../client.js';
 import { byKey, groupBy } from './batch.js';
 import type { DatasetVersionRow } from './catalog-store.js';
@@ -12,6 +13,7 @@ import {
   datasets,
   lineageClosure,
   lineageEdges,
+  optOutEvidence,
   qualityReports,
   versionLineage,
   versionProvenance,
@@ -189,6 +191,30 @@ export class LineageStore {
   }
 
   /** Stores (or replaces) a draft's declared provenance. */
+  /** The opt-out evidence recorded at publish, in the order the vendor gave it. */
+  readonly optOutEvidenceByVersionId = new DataLoader<string, OptOutEvidence[]>(async (ids) => {
+    const rows = await this.db
+      .select()
+      .from(optOutEvidence)
+      .where(inArray(optOutEvidence.versionId, [...ids]))
+      .orderBy(optOutEvidence.versionId, optOutEvidence.position);
+    return groupBy(ids, rows, (r) => r.versionId).map((list) =>
+      list.map((r) => ({
+        signal: r.signal,
+        url: r.url,
+        value: r.value,
+        reserved: r.reserved,
+        checkedAt: r.checkedAt.toISOString(),
+        sha256: r.sha256,
+      })),
+    );
+  });
+
+  async insertOptOutEvidence(versionId: string, evidence: readonly OptOutEvidenceEntry[], now: Date): Promise<void> {
+    if (evidence.length === 0) return;
+    await this.db.insert(optOutEvidence).values(evidence.map((e, position) => ({ versionId, position, ...e, recordedAt: now })));
+  }
+
   async saveProvenance(versionId: string, provenance: Provenance, now: Date): Promise<void> {
     await this.db
       .insert(versionProvenance)

@@ -4,7 +4,7 @@ import { organizations, users } from './accounts.js';
 import { datasets } from './catalog.js';
 
 /** PostgreSQL's 64-bit transaction id, read and written as a decimal string. */
-const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+export const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /**
  * One organization's stream of business events: written in the transaction of the change that caused it, read back

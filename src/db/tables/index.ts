@@ -12,3 +12,5 @@ export * from './mixes.js';
 export * from './coverage.js';
 export * from './events.js';
 export * from './instances.js';
+export * from './compliance.js';
+export * from './openlineage.js';
