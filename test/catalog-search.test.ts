@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
-import { OPEN_TERMS, ok, publishDataset, signUp, uniqueSlug, type Org } from './support/fixtures.js';
+import { OPEN_TERMS, ok, publishDataset, signUp, uniqueSlug, type Org, expectError } from './support/fixtures.js';
 
 let app: TestApp;
 let alpha: Org;
@@ -72,6 +72,12 @@ describe('catalog search and filters', () => {
   it('filters by kind, modality, tags, vendor and permissions', async () => {
     expect(await titles({ kinds: ['SYNTHETIC', 'HYBRID'] }, 'TITLE')).toEqual(['Clinical notes summaries', 'Synthetic street scenes']);
     expect(await titles({ modalities: ['AUDIO'] })).toEqual(['Songbird field recordings']);
+    // `kind` and `modality` are named as on Dataset and take one value or several; the plural names are aliases.
+    expect(await titles({ kind: ['SYNTHETIC', 'HYBRID'] }, 'TITLE')).toEqual(['Clinical notes summaries', 'Synthetic street scenes']);
+    expect(await titles({ kind: 'HYBRID' })).toEqual(await titles({ kinds: ['HYBRID'] }));
+    expect(await titles({ modality: 'AUDIO' })).toEqual(['Songbird field recordings']);
+    expectError(await app.gql(LIST, { filter: { kind: 'REAL', kinds: ['REAL'] } }), 'BAD_USER_INPUT', 'filter.kind');
+    expectError(await app.gql(LIST, { filter: { modality: 'AUDIO', modalities: ['TEXT'] } }), 'BAD_USER_INPUT', 'filter.modality');
     expect(await titles({ tags: ['birds'] }, 'TITLE')).toEqual(['Songbird field recordings', 'Synthetic street scenes']);
     expect(await titles({ tags: ['birds', 'vision'] })).toEqual(['Synthetic street scenes']);
     expect(await titles({ vendor: beta.slug })).toEqual(['Clinical notes summaries']);

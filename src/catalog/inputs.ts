@@ -145,7 +145,9 @@ export const DatasetIdInput = z.object({ id: nodeId('ds') });
 export const DatasetFilterInput = z
   .object({
     search: z.string().trim().max(200, 'must be at most 200 characters').optional().nullable(),
+    kind: z.array(Kind).max(3).nullish(),
     kinds: z.array(Kind).max(3).nullish(),
+    modality: z.array(ModalityInput).max(7).nullish(),
     modalities: z.array(ModalityInput).max(7).nullish(),
     tags: z.array(tag).max(20, 'at most 20 tags').nullish(),
     vendor: slug.nullish(),
@@ -162,5 +164,11 @@ export const DatasetFilterInput = z
     minRealFraction: z.number().finite().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
     inheritedPermissions: z.array(z.enum(LICENSE_PERMISSIONS)).max(6).nullish(),
     coverage: CoverageFilterInput.nullish(),
+  })
+  // The deprecated plural names are aliases: one name per filter, so a client never wonders which one won.
+  .refine((f) => f.kind == null || f.kinds == null, { message: 'give kind or its older name kinds, not both', path: ['kind'] })
+  .refine((f) => f.modality == null || f.modalities == null, {
+    message: 'give modality or its older name modalities, not both',
+    path: ['modality'],
   })
   .nullish();

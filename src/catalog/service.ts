@@ -169,8 +169,8 @@ export class CatalogService {
     const query: DatasetListQuery = {
       scope: viewer.scope(),
       statuses: filter?.status ?? ['PUBLISHED'],
-      kinds: filter?.kinds ?? undefined,
-      modalities: filter?.modalities ?? undefined,
+      kinds: filter?.kind ?? filter?.kinds ?? undefined,
+      modalities: filter?.modality ?? filter?.modalities ?? undefined,
       tags: filter?.tags ?? undefined,
       vendorId,
       permissions: filter?.permissions ?? undefined,

@@ -663,12 +663,24 @@ export type DatasetFilter = {
   coverage?: InputMaybe<CoverageFilter>;
   /** Permissions allowed through the whole ancestry of the latest published version (and by the dataset's own terms). */
   inheritedPermissions?: InputMaybe<Array<LicensePermission>>;
+  /** One kind or several (a single value counts as a list of one), like `Dataset.kind`. */
+  kind?: InputMaybe<Array<DatasetKind>>;
+  /**
+   * The older name of `kind`; give one of the two.
+   * @deprecated Use `kind`, which takes one value or several.
+   */
   kinds?: InputMaybe<Array<DatasetKind>>;
   /** Latest published version at most this many synthetic generations deep (0: real data only). */
   maxGenerationDepth?: InputMaybe<Scalars['Int']['input']>;
   /** Latest published version's effective real fraction at least this (0..1). */
   minRealFraction?: InputMaybe<Scalars['Float']['input']>;
+  /**
+   * The older name of `modality`; give one of the two.
+   * @deprecated Use `modality`, which takes one value or several.
+   */
   modalities?: InputMaybe<Array<Modality>>;
+  /** One modality or several, like `Dataset.modality`. */
+  modality?: InputMaybe<Array<Modality>>;
   /** Terms must grant all of these. */
   permissions?: InputMaybe<Array<LicensePermission>>;
   /** Full-text search over title, summary, tags and description (web search syntax: quotes, OR, -word). */
