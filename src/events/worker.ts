@@ -1,5 +1,3 @@
-import { PassLoop } from '../pass-loop.js';
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { WebhookSettings } from '../config.js';
 import type { Db } from '../db/client.js';
@@ -7,7 +5,7 @@ import { Stores } from '../db/stores/index.js';
 import type { ClaimedDelivery } from '../db/stores/events-store.js';
 import { UnreachableCaseError } from '../errors.js';
 import { retryDelayMs } from '../metering/windows.js';
-import { mapLimit } from '../metering/worker.js';
+import { OutboxWorker, type OutboxBacklog } from '../outbox-worker.js';
 import { openPrivateKey } from '../tokens/key-encryption.js';
 import { webhookBody } from './payload.js';
 import { postWebhook, type PostOutcome } from './outbound.js';
@@ -24,68 +22,29 @@ const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 1000;
  * A crash mid-send leaves the lease to run out, and the delivery goes again with the same `webhook-id`.
  * @example const worker = new WebhookWorker(db, clock, config.webhooks, secret, log); worker.start(); … await worker.stop();
  */
-export class WebhookWorker {
-  private readonly loop: PassLoop<number>;
-  private lag = { pending: 0, oldestCreatedAt: null as Date | null };
-
+export class WebhookWorker extends OutboxWorker<ClaimedDelivery> {
   constructor(
     private readonly db: Db,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly settings: WebhookSettings,
     /** The server secret that seals endpoint signing secrets. */
     private readonly serverSecret: string,
-    private readonly log: (err: unknown, message: string) => void,
+    log: (err: unknown, message: string) => void,
   ) {
-    this.loop = new PassLoop(
-      () => this.pass(),
-      settings.intervalMs,
-      (err) => this.log(err, 'webhook pass failed; will retry'),
-    );
+    super(clock, { intervalMs: settings.intervalMs, concurrency: settings.concurrency, failure: 'webhook pass failed; will retry' }, log);
   }
 
-  /** Runs a pass every `intervalMs` (if not 0) until `stop()`. */
-  start(): void {
-    this.loop.start();
+  protected claim(now: Date, token: string): Promise<ClaimedDelivery[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs(this.settings.timeoutMs));
+    return new Stores(this.db).events.claimDue(now, leaseUntil, token, this.settings.batchSize);
   }
 
-  /** Waits for the pass in progress and runs no more; unsent deliveries stay in the outbox. */
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected async deliver(claimed: ClaimedDelivery, token: string): Promise<void> {
+    await this.record(claimed, token, await this.send(claimed));
   }
 
-  /** Sends everything due now; returns how many attempts were made. */
-  drain(): Promise<number> {
-    return this.loop.runNow();
-  }
-
-  /** Deliveries waiting and the oldest one's age, as of the last pass. */
-  outboxLag(): { pending: number; oldestPendingAgeSeconds: number } {
-    const { pending, oldestCreatedAt } = this.lag;
-    const age = oldestCreatedAt ? Math.max(0, (this.clock.now().getTime() - oldestCreatedAt.getTime()) / 1000) : 0;
-    return { pending, oldestPendingAgeSeconds: age };
-  }
-
-  private async pass(): Promise<number> {
-    let attempts = 0;
-    try {
-      while (!this.loop.stopping) {
-        const token = randomUUID();
-        const now = this.clock.now();
-        // Committed on its own: no lock or transaction is held while the receivers are called.
-        const claimed = await new Stores(this.db).events.claimDue(
-          now,
-          new Date(now.getTime() + leaseMs(this.settings.timeoutMs)),
-          token,
-          this.settings.batchSize,
-        );
-        if (claimed.length === 0) break;
-        await mapLimit(claimed, this.settings.concurrency, async (c) => this.record(c, token, await this.send(c)));
-        attempts += claimed.length;
-      }
-    } finally {
-      this.lag = await new Stores(this.db).events.outboxLag().catch(() => this.lag);
-    }
-    return attempts;
+  protected backlog(): Promise<OutboxBacklog> {
+    return new Stores(this.db).events.outboxLag();
   }
 
   private async send({ event, endpoint }: ClaimedDelivery): Promise<PostOutcome> {

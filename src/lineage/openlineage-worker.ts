@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { OpenLineageSettings } from '../config.js';
 import type { Db } from '../db/client.js';
@@ -7,8 +6,7 @@ import type { OpenLineageEventRow } from '../db/stores/openlineage-store.js';
 import { UnreachableCaseError } from '../errors.js';
 import { postWebhook, type PostOutcome } from '../events/outbound.js';
 import { retryDelayMs } from '../metering/windows.js';
-import { mapLimit } from '../metering/worker.js';
-import { PassLoop } from '../pass-loop.js';
+import { OutboxWorker, type OutboxBacklog } from '../outbox-worker.js';
 
 const BATCH = 20;
 const CONCURRENCY = 4;
@@ -27,58 +25,26 @@ const LEASE_MS = 2 * TIMEOUT_MS + 1000;
  * takes a repeated event as the same run).
  * @example const worker = new OpenLineageWorker(db, clock, config.openLineage); worker.start(); … await worker.stop();
  */
-export class OpenLineageWorker {
-  private readonly loop: PassLoop<number>;
-  private lag = { pending: 0, oldestCreatedAt: null as Date | null };
-
+export class OpenLineageWorker extends OutboxWorker<OpenLineageEventRow> {
   constructor(
     private readonly db: Db,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly settings: OpenLineageSettings & { endpoint: string },
-    private readonly log: (err: unknown, message: string) => void = () => undefined,
+    log: (err: unknown, message: string) => void,
   ) {
-    this.loop = new PassLoop(
-      () => this.pass(),
-      settings.intervalMs,
-      (err) => this.log(err, 'OpenLineage push failed; will retry'),
-    );
+    super(clock, { intervalMs: settings.intervalMs, concurrency: CONCURRENCY, failure: 'OpenLineage push failed; will retry' }, log);
   }
 
-  start(): void {
-    this.loop.start();
+  protected claim(now: Date, token: string): Promise<OpenLineageEventRow[]> {
+    return new Stores(this.db).openLineage.claimDue(now, new Date(now.getTime() + LEASE_MS), token, BATCH);
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected async deliver(row: OpenLineageEventRow, token: string): Promise<void> {
+    await this.record(row, token, await this.send(row));
   }
 
-  /** Sends everything due now; returns how many attempts were made. */
-  drain(): Promise<number> {
-    return this.loop.runNow();
-  }
-
-  /** Events waiting and the oldest one's age, as of the last pass. */
-  outboxLag(): { pending: number; oldestPendingAgeSeconds: number } {
-    const { pending, oldestCreatedAt } = this.lag;
-    const age = oldestCreatedAt ? Math.max(0, (this.clock.now().getTime() - oldestCreatedAt.getTime()) / 1000) : 0;
-    return { pending, oldestPendingAgeSeconds: age };
-  }
-
-  private async pass(): Promise<number> {
-    let attempts = 0;
-    try {
-      while (!this.loop.stopping) {
-        const token = randomUUID();
-        const now = this.clock.now();
-        const claimed = await new Stores(this.db).openLineage.claimDue(now, new Date(now.getTime() + LEASE_MS), token, BATCH);
-        if (claimed.length === 0) break;
-        await mapLimit(claimed, CONCURRENCY, async (row) => this.record(row, token, await this.send(row)));
-        attempts += claimed.length;
-      }
-    } finally {
-      this.lag = await new Stores(this.db).openLineage.outboxLag().catch(() => this.lag);
-    }
-    return attempts;
+  protected backlog(): Promise<OutboxBacklog> {
+    return new Stores(this.db).openLineage.outboxLag();
   }
 
   private send(row: OpenLineageEventRow): Promise<PostOutcome> {
