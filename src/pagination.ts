@@ -76,6 +76,57 @@ export function decodeCursor(cursor: string, order: string, keys: number | reado
   return values as (string | number)[];
 }
 
+/**
+ * How a client pages a connection: forward with `first`/`after`, or backward with `last`/`before` (the page just
+ * before the cursor, or the last page), never both in one request.
+ */
+export interface PageRequest {
+  limit: number;
+  /** The cursor to page from, in the page's direction. */
+  cursor: string | undefined;
+  /** Which argument the cursor came in, for errors. */
+  field: 'after' | 'before';
+  backward: boolean;
+}
+
+export function pageRequest(args: {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}): PageRequest {
+  const backward = args.last != null || args.before != null;
+  if (!backward) return { limit: pageSize(args.first), cursor: args.after ?? undefined, field: 'after', backward };
+  if (args.first != null || args.after != null) {
+    const field = args.first != null ? 'first' : 'after';
+    throw new BadUserInputError(`${field}: page forward (first, after) or backward (last, before), not both`, field);
+  }
+  return { limit: pageSize(args.last, 'last'), cursor: args.before ?? undefined, field: 'before', backward };
+}
+
+/**
+ * A page from `limit + 1` rows fetched in the page's direction: forward as `toConnection`; backward the rows came
+ * nearest-the-cursor first, so they are turned back into the list's order, and the extra row says there is a
+ * previous page (and a page read before a cursor has the cursor's row after it).
+ */
+export function toPage<T>(rows: T[], page: PageRequest, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Connection<T> {
+  if (!page.backward) return toConnection(rows, page.limit, cursorOf, totalCount);
+  const edges = rows
+    .slice(0, page.limit)
+    .reverse()
+    .map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.cursor !== undefined,
+      hasPreviousPage: rows.length > page.limit,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
 /** Builds a connection from `limit + 1` fetched rows (the extra row only says there is a next page). */
 export function toConnection<T>(rows: T[], limit: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Connection<T> {
   const page = rows.slice(0, limit);

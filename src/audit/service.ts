@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { AuditEventRow, AuditQuery } from '../db/stores/audit-store.js';
 import type { Stores } from '../db/stores/index.js';
 import { newId } from '../ids.js';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { decodeCursor, encodeCursor, pageRequest, toPage, type Connection } from '../pagination.js';
 import { nodeId, parseInput, text } from '../validation.js';
 import type { SigningKeyRing } from '../tokens/signing-keys.js';
 import { BadUserInputError } from '../errors.js';
@@ -133,15 +133,18 @@ export class AuditLog {
   async list(
     stores: Stores,
     viewer: Viewer,
-    args: { filter?: unknown; first?: number | null; after?: string | null },
+    args: { filter?: unknown; first?: number | null; after?: string | null; last?: number | null; before?: string | null },
   ): Promise<Connection<AuditEventRow>> {
     const q = this.query(viewer, args.filter);
-    const limit = pageSize(args.first);
-    const beforeSeq = args.after ? Number(decodeCursor(args.after, 'AUDIT', ['integer'])[0]) : undefined;
-    const rows = await stores.audit.list({ ...q, beforeSeq, limit });
-    return toConnection(
+    const page = pageRequest(args);
+    const seq = page.cursor ? Number(decodeCursor(page.cursor, 'AUDIT', ['integer'], page.field)[0]) : undefined;
+    // Newest first; a backward page reads oldest first from its cursor (from the start: the last page), then turns.
+    const rows = page.backward
+      ? await stores.audit.listAscending(q, seq ?? 0, page.limit + 1)
+      : await stores.audit.list({ ...q, beforeSeq: seq, limit: page.limit });
+    return toPage(
       rows,
-      limit,
+      page,
       (r) => encodeCursor('AUDIT', [r.seq]),
       () => stores.audit.count(q),
     );

@@ -19,7 +19,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, RateLi
 import { newId } from '../ids.js';
 import type { LineageView } from '../offers/lineage-port.js';
 import { combineTerms, termsOf, type LicenseTerms } from '../catalog/terms.js';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { decodeCursor, encodeCursor, pageRequest, toPage, type Connection } from '../pagination.js';
 import { parseInput } from '../validation.js';
 import { auditLicense, type LicenseActor } from './audit.js';
 import { activation, changeLicense, expireDueLicenses } from './change.js';
@@ -74,15 +74,16 @@ export class LicensingService {
    */
   async licenses(
     viewer: Viewer,
-    args: { first?: number | null; after?: string | null; filter?: unknown; orderBy?: unknown },
+    args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null; filter?: unknown; orderBy?: unknown },
   ): Promise<Connection<LicenseRow>> {
     viewer.assertAuthenticated();
-    const limit = pageSize(args.first);
+    const page = pageRequest(args);
     const filter = parseInput(LicenseFilterInput, args.filter, 'filter');
     // Each order names its cursors, so a cursor from one order is refused by the other.
     const order = parseInput(LicenseOrderInput, args.orderBy, 'orderBy') ?? 'CREATED_AT_DESC';
-    const ascending = order === 'CREATED_AT_ASC';
-    const afterId = args.after ? String(decodeCursor(args.after, order, 1)[0]) : undefined;
+    // A backward page reads the other way from its cursor, then is turned back (toPage).
+    const ascending = (order === 'CREATED_AT_ASC') !== page.backward;
+    const afterId = page.cursor ? String(decodeCursor(page.cursor, order, 1, page.field)[0]) : undefined;
     const scope = viewer.scope();
     const query: LicenseQuery = {
       statuses: filter?.status ?? undefined,
@@ -93,11 +94,11 @@ export class LicensingService {
       createdBefore: filter?.createdBefore ?? undefined,
       now: this.clock.now(),
     };
-    const rows = await this.stores.licensing.listLicenses(scope, query, { afterId, ascending, limit });
+    const rows = await this.stores.licensing.listLicenses(scope, query, { afterId, ascending, limit: page.limit });
     for (const r of rows) this.stores.licensing.licenseById.prime(r.id, r);
-    return toConnection(
+    return toPage(
       rows,
-      limit,
+      page,
       (r) => encodeCursor(order, [r.id]),
       () => this.stores.licensing.countLicenses(scope, query),
     );
