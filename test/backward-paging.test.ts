@@ -50,6 +50,12 @@ beforeAll(async () => {
   app = await startTestApp();
   [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
   const { datasetId } = await publishDataset(app, vendor);
+  // Four more datasets, with titles and texts that make every catalog order (relevance too) distinct.
+  const words = ['paging', 'paging paging', 'paging paging paging', 'paging paging paging paging'];
+  for (const [i, summary] of words.entries()) {
+    await publishDataset(app, vendor, { title: `Paging ${String.fromCharCode(90 - i)}`, summary });
+    app.clock.advance(1000);
+  }
   for (let i = 0; i < 5; i++) {
     const offer = await createOffer(app, vendor, datasetId);
     ok(await purchase(app, buyer, offer));
@@ -69,6 +75,21 @@ describe('last / before', () => {
       expect(await backward(read)).toEqual(all);
       // The last page alone: the list's final two, in the list's order.
       expect((await read({ last: 2 })).nodes.map((n) => n.id)).toEqual(all.slice(-2));
+    }
+  });
+
+  it('pages the catalog backward in every order, meeting the forward walk exactly', async () => {
+    const DATASETS = `query($orderBy: DatasetOrder, $filter: DatasetFilter, $first: Int, $after: String, $last: Int, $before: String) {
+      datasets(orderBy: $orderBy, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+        nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      }
+    }`;
+    for (const orderBy of ['NEWEST', 'OLDEST', 'TITLE', 'RECENTLY_UPDATED', 'RELEVANCE']) {
+      const filter = { vendor: vendor.slug, ...(orderBy === 'RELEVANCE' ? { search: 'paging' } : {}) };
+      const read = async (v: Record<string, unknown>) => ok(await app.gql(DATASETS, { orderBy, filter, ...v })).datasets as Page;
+      const all = await forward(read);
+      expect(all.length, orderBy).toBe(orderBy === 'RELEVANCE' ? 4 : 5);
+      expect(await backward(read), orderBy).toEqual(all);
     }
   });
 

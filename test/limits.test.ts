@@ -105,6 +105,9 @@ describe('query limits', () => {
     const r = await refusal(app, nestedPages, { outer: 100, inner: 100 });
     expect(r).toMatchObject({ status: 400, sql: 0, code: 'QUERY_TOO_COMPLEX', extensions: { reason: 'COST', cost: 10201, limit: 5000 } });
     expect(r.message).toContain('10201');
+    // A backward page (`last`) is priced like a forward one.
+    const backward = `query($outer: Int) { datasets(last: $outer) { nodes { id versions(first: 100) { nodes { id } } } } }`;
+    expect(await refusal(app, backward, { outer: 100 })).toMatchObject({ code: 'QUERY_TOO_COMPLEX', extensions: { cost: 10201 } });
     // Without `first` a connection counts its default page of 20; scalars are free.
     const defaults = await refusal(
       app,

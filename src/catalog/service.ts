@@ -17,7 +17,7 @@ import {
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../pagination.js';
+import { decodeCursor, encodeCursor, pageRequest, pageSize, toConnection, toPage, type Connection } from '../pagination.js';
 import { parseInput, slug as slugSchema } from '../validation.js';
 import {
   CreateDatasetInput,
@@ -144,11 +144,18 @@ export class CatalogService {
    */
   async search(
     viewer: Viewer,
-    args: { filter?: unknown; orderBy?: DatasetOrder | null; first?: number | null; after?: string | null },
+    args: {
+      filter?: unknown;
+      orderBy?: DatasetOrder | null;
+      first?: number | null;
+      after?: string | null;
+      last?: number | null;
+      before?: string | null;
+    },
     include: CatalogPageIncludes = {},
   ): Promise<Connection<ListedDataset>> {
     const filter = parseInput(DatasetFilterInput, args.filter, 'filter');
-    const limit = pageSize(args.first);
+    const page = pageRequest(args);
     const search = filter?.search ? filter.search : undefined;
     const order: DatasetOrder = args.orderBy ?? (search ? 'RELEVANCE' : 'NEWEST');
     if (order === 'RELEVANCE' && !search) {
@@ -158,9 +165,9 @@ export class CatalogService {
     if (filter?.vendor) {
       const vendor = await this.stores.accounts.organizationBySlug(filter.vendor);
       if (!vendor)
-        return toConnection(
+        return toPage(
           [],
-          limit,
+          page,
           () => '',
           async () => 0,
         );
@@ -187,13 +194,14 @@ export class CatalogService {
         : undefined,
       search,
       order,
-      after: args.after ? decodeCursor(args.after, order, CatalogStore.sortKeyKinds(order)) : undefined,
-      limit,
+      after: page.cursor ? decodeCursor(page.cursor, order, CatalogStore.sortKeyKinds(order), page.field) : undefined,
+      backward: page.backward,
+      limit: page.limit,
     };
     const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
-    return toConnection(
+    return toPage(
       rows,
-      limit,
+      page,
       (r) => encodeCursor(order, CatalogStore.sortKeys(order, r)),
       () => this.stores.catalog.countDatasets(query),
     );

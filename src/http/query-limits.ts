@@ -93,10 +93,12 @@ export function measureOperation(
     if (named.name.startsWith('__'))
       return isListType(type) ? (introspectionLists.get(`${parent.name}.${field.name}`) ?? ASSUMED_LIST_SIZE) : 1;
     if (named.name.endsWith('Connection') && field.args.some((a) => a.name === 'first')) {
-      const first = args.get('first');
-      // Out-of-range values are refused by the resolver (BAD_USER_INPUT on `first`), not here.
-      if (typeof first === 'number' && Number.isInteger(first) && first >= 1) return Math.min(first, MAX_PAGE_SIZE);
-      return DEFAULT_PAGE_SIZE;
+      // A page is `first` or (backward) `last` rows; both at once is refused by the resolver, so the larger counts here.
+      // Out-of-range values are refused by the resolver (BAD_USER_INPUT on `first` / `last`), not here.
+      const sizes = [args.get('first'), args.get('last')].filter(
+        (n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1,
+      );
+      return sizes.length > 0 ? Math.min(Math.max(...sizes), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
     }
     if (!isListType(type)) return 1;
     // A connection's own edges and nodes are its page, already counted by `first`.

@@ -74,7 +74,14 @@ export class LicensingService {
    */
   async licenses(
     viewer: Viewer,
-    args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null; filter?: unknown; orderBy?: unknown },
+    args: {
+      first?: number | null;
+      after?: string | null;
+      last?: number | null;
+      before?: string | null;
+      filter?: unknown;
+      orderBy?: unknown;
+    },
   ): Promise<Connection<LicenseRow>> {
     viewer.assertAuthenticated();
     const page = pageRequest(args);

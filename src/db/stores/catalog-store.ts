@@ -60,8 +60,10 @@ export interface DatasetListQuery {
   coverage?: { attribute: string; group: string; minShare?: number; minCount?: number };
   search?: string;
   order: DatasetOrder;
-  /** Sort key values of the last row of the previous page. */
+  /** Sort key values of the row to page from: the previous page's last row (or, backward, the next page's first). */
   after?: (string | number)[];
+  /** Read the other way from `after` (a `last`/`before` page): nearest the cursor first, the caller turns it back. */
+  backward?: boolean;
   limit: number;
 }
 
@@ -342,7 +344,7 @@ export class CatalogStore {
       .select({ id: datasets.id, rank: rank.as('rank'), title: datasets.title, updatedAt: datasets.updatedAt })
       .from(datasets)
       .where(and(...this.filterConditions(q, tsquery), this.afterCondition(q, rank)))
-      .orderBy(...this.orderBy(q.order, { id: datasets.id, rank, title: datasets.title, updatedAt: datasets.updatedAt }));
+      .orderBy(...this.orderBy(q, { id: datasets.id, rank, title: datasets.title, updatedAt: datasets.updatedAt }));
     const withVersion = include.latestVersion || include.lineage;
     const p = (column: string) => sql`p.${sql.identifier(column)}`;
     const { rows } = await executePrepared<CatalogPageJson>(
@@ -368,7 +370,7 @@ export class CatalogStore {
       ${include.vendor ? sql`JOIN ${organizations} o ON o.id = d.vendor_id` : sql``}
       ${withVersion ? sql`LEFT JOIN ${datasetVersions} v ON v.id = d.latest_version_id` : sql``}
       ${include.lineage ? sql`LEFT JOIN ${versionLineage} l ON l.version_id = v.id` : sql``}
-      ORDER BY ${sql.join(this.orderBy(q.order, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`,
+      ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`,
     );
     return rows.map((r) => ({
       dataset: { ...datasetJson.decode(r.dataset), rank: r.rank },
@@ -469,35 +471,41 @@ export class CatalogStore {
         ${c.minCount !== undefined ? sql`AND g.count >= ${c.minCount}` : sql``})`;
   }
 
+  /** Rows beyond the cursor in the reading direction (backward: before it in the list's order). */
   private afterCondition(q: DatasetListQuery, rank: SQL): SQL | undefined {
     const a = q.after;
     if (!a) return undefined;
+    // `lt`/`gt` as the list reads forward; a backward page swaps them.
+    const [lt, gt] = q.backward ? [sql`>`, sql`<`] : [sql`<`, sql`>`];
     switch (q.order) {
       case 'RELEVANCE':
-        return sql`(${rank} < ${a[0]}::real OR (${rank} = ${a[0]}::real AND ${datasets.id} > ${a[1]}))`;
+        return sql`(${rank} ${lt} ${a[0]}::real OR (${rank} = ${a[0]}::real AND ${datasets.id} ${gt} ${a[1]}))`;
       case 'NEWEST':
-        return sql`${datasets.id} < ${a[0]}`;
+        return sql`${datasets.id} ${lt} ${a[0]}`;
       case 'OLDEST':
-        return sql`${datasets.id} > ${a[0]}`;
+        return sql`${datasets.id} ${gt} ${a[0]}`;
       case 'TITLE':
-        return sql`(${datasets.title}, ${datasets.id}) > (${a[0]}, ${a[1]})`;
+        return sql`(${datasets.title}, ${datasets.id}) ${gt} (${a[0]}, ${a[1]})`;
       case 'RECENTLY_UPDATED':
-        return sql`(${datasets.updatedAt}, ${datasets.id}) < (${a[0]}::timestamptz, ${a[1]})`;
+        return sql`(${datasets.updatedAt}, ${datasets.id}) ${lt} (${a[0]}::timestamptz, ${a[1]})`;
     }
   }
 
-  private orderBy(order: DatasetOrder, keys: SortColumns): SQL[] {
-    switch (order) {
+  /** The list's order, or (backward) its reverse. */
+  private orderBy(q: DatasetListQuery, keys: SortColumns): SQL[] {
+    const [up, down] = q.backward ? [desc, asc] : [asc, desc];
+    const rankOrder = q.backward ? sql`ASC` : sql`DESC`;
+    switch (q.order) {
       case 'RELEVANCE':
-        return [sql`${keys.rank} DESC`, asc(keys.id)];
+        return [sql`${keys.rank} ${rankOrder}`, up(keys.id)];
       case 'NEWEST':
-        return [desc(keys.id)];
+        return [down(keys.id)];
       case 'OLDEST':
-        return [asc(keys.id)];
+        return [up(keys.id)];
       case 'TITLE':
-        return [asc(keys.title), asc(keys.id)];
+        return [up(keys.title), up(keys.id)];
       case 'RECENTLY_UPDATED':
-        return [desc(keys.updatedAt), desc(keys.id)];
+        return [down(keys.updatedAt), down(keys.id)];
     }
   }
 }
