@@ -303,6 +303,8 @@ describe('usage written while the database is away', () => {
     await until(async () => (await usageRows()) === before + 1, 5000, 'the warm-up download to be written');
     await cluster.stop();
     for (let i = 0; i < BUFFER_MAX; i++) expect((await download()).status).toBe(200);
+    // Each of them is buffered once the server has handed its last byte to the socket (see the test above).
+    await until(async () => (await metric('assay_usage_buffered')) === BUFFER_MAX, 5000, 'the buffer to fill');
     const refusedBefore = await metric('assay_usage_refused_downloads');
     expectHttpUnavailable(await download());
     expect(await metric('assay_usage_refused_downloads')).toBe(refusedBefore + 1);
