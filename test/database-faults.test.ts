@@ -273,6 +273,8 @@ describe('usage written while the database is away', () => {
   it('is kept, retried with backoff (not every 100 ms) and written exactly once, with its audit records, when the database returns', async () => {
     await until(healthy, 10_000, 'healthz to answer 200');
     await until(async () => (await metric('assay_usage_buffered')) === 0, 5000, 'the buffer to drain');
+    // As below: a listener reconnecting after the warm-up would drop the gate's cache the downloads are served from.
+    await until(async () => (await metric('assay_gate_change_listener_up')) === 1, 15_000, 'the gate to listen');
     const before = await usageRows();
     expect(await servedAudits()).toBe(before);
     // Warm the gate's one-second state cache (the test clock stands still), then take the database away.
@@ -298,6 +300,9 @@ describe('usage written while the database is away', () => {
 
   it('a full buffer refuses new downloads with 503 (counted) instead of dropping usage; all of it is written later', async () => {
     await until(async () => (await metric('assay_usage_buffered')) === 0, 10_000, 'the buffer to drain');
+    // The gate's change listener, cut by the last test's restart, drops the gate's cache when it reconnects: let it
+    // reconnect first, so the warm-up below is what the gate serves from while the database is away.
+    await until(async () => (await metric('assay_gate_change_listener_up')) === 1, 15_000, 'the gate to listen again');
     const before = await usageRows();
     expect((await download()).status).toBe(200);
     await until(async () => (await usageRows()) === before + 1, 5000, 'the warm-up download to be written');
