@@ -76,6 +76,7 @@ async function main(): Promise<void> {
           event.kind === 'exited' ? 'embedded PostgreSQL exited unexpectedly; restarting it' : 'embedded PostgreSQL failed to restart',
         );
     });
+    app.holdUntilAnnounced();
     await app.listen({ port: config.port, host: config.host });
     const lines = [
       '',
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(lines.join('\n') + '\n\n');
+    app.announced();
     // The same facts for log collectors, in one JSON line; no secrets (the admin key is only said to have been printed).
     app.log.info(
       {

@@ -113,6 +113,35 @@ describe('npm start', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
 
+  it('has printed the URL and the demo keys by the time /healthz and /readyz first answer 200', async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    // Its output goes to a file: each write is there before the server goes on, unlike a pipe read by this process.
+    const stdoutFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'assay-start-out-')), 'stdout.log');
+    const server = start({ PORT: String(port), ASSAY_DATA_DIR: dataDir }, { stdoutFile });
+    const seen = new Map<string, string>();
+    const probe = async (route: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${route}`).catch(() => undefined);
+      if (res?.status !== 200) return false;
+      // Read at once, before anything else happens here: what the server had printed when it answered.
+      seen.set(route, fs.readFileSync(stdoutFile, 'utf8'));
+      return true;
+    };
+    const waiting = new Set(['/healthz', '/readyz']);
+    for (const deadline = Date.now() + 150_000; waiting.size > 0 && Date.now() < deadline && server.child.exitCode === null;) {
+      for (const route of [...waiting]) if (await probe(route)) waiting.delete(route);
+    }
+    expect([...waiting]).toEqual([]);
+    for (const printed of seen.values()) {
+      expect(printed).toContain(`Assay is running at http://localhost:${port}`);
+      expect(printed).toMatch(/^ {2}buyer {3}ak_\S+$/m);
+    }
+    process.kill(-server.child.pid!, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(stdoutFile), { recursive: true, force: true });
+  }, 180_000);
+
   it('also logs the startup banner as one JSON line, without the secrets it prints', async () => {
     const dataDir = tempDataDir();
     // No bootstrap key: an admin key is generated and printed once.

@@ -11,6 +11,7 @@ export function registerHealth(app: FastifyInstance, parts: ProcessParts, embedd
   app.get('/healthz', async (_request, reply) => {
     const started = performance.now();
     const billing = config.stripe ? 'stripe' : 'local';
+    if (app.starting) return reply.code(503).send({ status: 'starting', billing });
     if (!(await database.ping(config.limits.healthTimeoutMs))) {
       const state = embeddedDatabaseState ? { state: embeddedDatabaseState() } : {};
       return reply.code(503).send({ status: 'unavailable', database: { ok: false, ...state }, billing });

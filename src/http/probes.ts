@@ -6,6 +6,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** From now on `/readyz` answers 503 (shutdown has begun); everything else is still served until `close()`. */
     startDraining(): void;
+    /**
+     * Until `announced()`, `/healthz` and `/readyz` answer 503 `starting`: `npm start` holds them while it prints its
+     * banner (the URL and the demo keys), so whatever waits for a healthy server finds the keys already printed.
+     */
+    holdUntilAnnounced(): void;
+    announced(): void;
+    /** Whether the probes are held (see `holdUntilAnnounced`). */
+    readonly starting: boolean;
   }
 }
 
@@ -31,9 +39,17 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED
  */
 export function registerProbes(app: FastifyInstance, pool: pg.Pool): void {
   let draining = false;
+  let starting = false;
   app.decorate('startDraining', () => {
     draining = true;
   });
+  app.decorate('holdUntilAnnounced', () => {
+    starting = true;
+  });
+  app.decorate('announced', () => {
+    starting = false;
+  });
+  app.decorate('starting', { getter: () => starting });
   app.addHook('preClose', async () => {
     draining = true;
   });
@@ -42,6 +58,7 @@ export function registerProbes(app: FastifyInstance, pool: pg.Pool): void {
 
   app.get('/readyz', { config: { rateLimit: 'json' } }, async (_request, reply) => {
     if (draining) return reply.code(503).send({ status: 'draining', draining: true });
+    if (starting) return reply.code(503).send({ status: 'starting', draining: false });
     const started = performance.now();
     let migrations: MigrationStatus | typeof TIMED_OUT | undefined;
     try {

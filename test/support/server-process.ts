@@ -32,20 +32,25 @@ export interface ServerProcess {
  * Runs `npm start`'s command with the given environment and collects its output. It runs in a process group of its
  * own, as a terminal runs a foreground job, so signalling `-child.pid` reaches every process of that job.
  */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
+export function startServerProcess(env: Record<string, string>, options: { stdoutFile?: string } = {}): ServerProcess {
+  // A file takes each write before the server goes on (a pipe's reader may lag behind what the server answers).
+  const outFd = options.stdoutFile === undefined ? undefined : fs.openSync(options.stdoutFile, 'w');
   const child = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', outFd ?? 'pipe', 'pipe'],
     detached: true,
   });
+  if (outFd !== undefined) fs.closeSync(outFd);
   children.push(child);
-  let stdout = '';
+  let piped = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
+  child.stdout?.on('data', (d) => (piped += d));
+  const output = () => (options.stdoutFile === undefined ? piped : fs.readFileSync(options.stdoutFile, 'utf8'));
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const line = (pattern: RegExp) => {
+    const stdout = output();
     const match = pattern.exec(stdout);
     if (!match) throw new Error(`no ${pattern} in: ${stdout}`);
     return match[1]!;
@@ -55,13 +60,13 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
     exited,
     async ready() {
       // Generous: a loaded CI machine seeding the demo catalog is slow; on a quiet one this takes a few seconds.
-      for (const deadline = Date.now() + 150_000; Date.now() < deadline && !stdout.includes('Assay is running');) {
+      for (const deadline = Date.now() + 150_000; Date.now() < deadline && !output().includes('Assay is running');) {
         if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      if (!stdout.includes('Assay is running')) throw new Error(`not ready: ${stdout} ${stderr}`);
+      if (!output().includes('Assay is running')) throw new Error(`not ready: ${output()} ${stderr}`);
     },
-    out: () => stdout,
+    out: output,
     err: () => stderr,
     demoKeys: () => ({
       admin: line(/^ {2}admin {3}(\S+)$/m),
