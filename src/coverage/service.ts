@@ -40,45 +40,31 @@ export interface CoverageDeps {
  * @example const views = await coverage.reports(version);
  */
 export class CoverageService {
-  private readonly stores: Stores;
-  private readonly clock: Clock;
-  private readonly catalog: CatalogService;
-  private readonly lineage: LineageService;
-  private readonly settings: MixSettings;
-  private readonly audit: AuditLog;
-
-  constructor(deps: CoverageDeps) {
-    this.stores = deps.stores;
-    this.clock = deps.clock;
-    this.catalog = deps.catalog;
-    this.lineage = deps.lineage;
-    this.settings = deps.settings;
-    this.audit = deps.audit;
-  }
+  constructor(private readonly deps: CoverageDeps) {}
 
   /** Every report of a version the caller can already see, newest first. */
   async reports(version: DatasetVersionRow): Promise<CoverageReportView[]> {
-    const rows = await this.stores.coverage.reportsByVersionId.load(version.id);
+    const rows = await this.deps.stores.coverage.reportsByVersionId.load(version.id);
     return Promise.all(rows.map((r) => this.view(r)));
   }
 
   /** A report by ID, when the caller may see its version. */
   async report(viewer: Viewer, id: string): Promise<CoverageReportView | null> {
-    const row = await this.stores.coverage.reportById.load(id);
-    return row && (await this.catalog.version(viewer, row.versionId)) ? this.view(row) : null;
+    const row = await this.deps.stores.coverage.reportById.load(id);
+    return row && (await this.deps.catalog.version(viewer, row.versionId)) ? this.view(row) : null;
   }
 
   /** The newest report on each attribute of a version (what mixes and inheritance use). */
   async latestByAttribute(versionId: string): Promise<Map<string, CoverageReportRow>> {
     const out = new Map<string, CoverageReportRow>();
-    for (const r of await this.stores.coverage.reportsByVersionId.load(versionId)) if (!out.has(r.attribute)) out.set(r.attribute, r);
+    for (const r of await this.deps.stores.coverage.reportsByVersionId.load(versionId)) if (!out.has(r.attribute)) out.set(r.attribute, r);
     return out;
   }
 
   async attach(viewer: Viewer, raw: unknown): Promise<CoverageReportView> {
     const input = parseInput(AttachCoverageReportInput, raw);
     const principal = viewer.assertAuthenticated();
-    const { dataset, version } = await this.lineage.manageableVersion(viewer, this.stores, input.versionId, 'input.versionId');
+    const { dataset, version } = await this.deps.lineage.manageableVersion(viewer, this.deps.stores, input.versionId, 'input.versionId');
     // Staff vouch for nothing on a vendor's behalf: what they attach is a third party's report.
     if (!viewer.isMemberOf(dataset.vendorId) && input.attestation === 'VENDOR') {
       throw new BadUserInputError(
@@ -87,8 +73,8 @@ export class CoverageService {
       );
     }
     const groups = input.groups.map((g) => ({ value: g.value, count: g.count, referenceShare: g.referenceShare ?? null }));
-    const now = this.clock.now();
-    const row = await this.stores.transaction(async (tx) => {
+    const now = this.deps.clock.now();
+    const row = await this.deps.stores.transaction(async (tx) => {
       const created = await tx.coverage.insertReport(
         {
           id: newId('coverageReport', now.getTime()),
@@ -103,7 +89,7 @@ export class CoverageService {
         },
         shares(groups),
       );
-      await this.audit.record(tx, viewer, {
+      await this.deps.audit.record(tx, viewer, {
         action: 'coverage_report.attached',
         subjectType: 'CoverageReport',
         subjectId: created.id,
@@ -113,7 +99,7 @@ export class CoverageService {
       });
       return created;
     });
-    this.stores.coverage.reportsByVersionId.clear(version.id);
+    this.deps.stores.coverage.reportsByVersionId.clear(version.id);
     return this.view(row);
   }
 
@@ -123,17 +109,17 @@ export class CoverageService {
       id: row.id,
       row,
       ...coverageStats(row.groups),
-      groups: coverageGroups(row.groups, inherited?.shares ?? null, this.settings.coverageFellBy),
+      groups: coverageGroups(row.groups, inherited?.shares ?? null, this.deps.settings.coverageFellBy),
       inheritedFromIds: inherited?.fromIds ?? [],
     };
   }
 
   /** What a SYNTHETIC or HYBRID version's content sources predict for this attribute; null for REAL or without source reports. */
   private async inherited(row: CoverageReportRow): Promise<{ shares: Map<string, number>; fromIds: string[] } | null> {
-    const version = await this.stores.catalog.versionById.load(row.versionId);
-    const dataset = version && (await this.stores.catalog.datasetById.load(version.datasetId));
+    const version = await this.deps.stores.catalog.versionById.load(row.versionId);
+    const dataset = version && (await this.deps.stores.catalog.datasetById.load(version.datasetId));
     if (!dataset || dataset.kind === 'REAL') return null;
-    const provenance = await this.stores.lineage.provenanceByVersionId.load(row.versionId);
+    const provenance = await this.deps.stores.lineage.provenanceByVersionId.load(row.versionId);
     const sources = (provenance?.sources ?? []).filter((s) => CONTENT_ROLES.has(s.role) && s.rowsUsed > 0);
     const reported = await Promise.all(
       sources.map(async (s) => ({ source: s, report: (await this.latestByAttribute(s.versionId)).get(row.attribute) })),

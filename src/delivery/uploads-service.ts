@@ -53,19 +53,7 @@ export interface UploadsDeps {
 
 /** Vendors upload the declared files of draft versions; publishing needs every one of them stored. */
 export class UploadsService {
-  private readonly stores: Stores;
-  private readonly catalog: CatalogService;
-  private readonly storage: FileStorage;
-  private readonly clock: Clock;
-  private readonly limits: StorageLimits;
-
-  constructor(deps: UploadsDeps) {
-    this.stores = deps.stores;
-    this.catalog = deps.catalog;
-    this.storage = deps.storage;
-    this.clock = deps.clock;
-    this.limits = deps.limits;
-  }
+  constructor(private readonly deps: UploadsDeps) {}
 
   /**
    * Opens an upload for one declared file of a draft version the caller's organization owns.
@@ -74,14 +62,14 @@ export class UploadsService {
   async createUpload(viewer: Viewer, raw: unknown): Promise<UploadRow> {
     const input = parseInput(CreateUploadInput, raw);
     const principal = viewer.assertAuthenticated();
-    const { version, dataset } = await this.catalog.ownVersion(viewer, input.versionId, this.stores, 'input.versionId');
+    const { version, dataset } = await this.deps.catalog.ownVersion(viewer, input.versionId, this.deps.stores, 'input.versionId');
     if (principal.vendorStatus !== 'APPROVED') throw new ForbiddenError(NOT_APPROVED);
     if (version.status !== 'DRAFT') throw new ConflictError('Only draft versions take uploads', { field: 'input.versionId' });
-    const file = (await this.stores.catalog.filesByVersionId.load(version.id)).find((f) => f.path === input.path);
+    const file = (await this.deps.stores.catalog.filesByVersionId.load(version.id)).find((f) => f.path === input.path);
     if (!file) throw new BadUserInputError(`input.path: "${input.path}" is not a file of this version`, 'input.path');
     const refusal = await this.refusal(dataset.vendorId, version.id, file);
     if (refusal) throw new BadUserInputError(refusal.message.replace(/^[^:]*:/, 'input.path:'), 'input.path');
-    return this.open(this.stores, file, principal.userId, this.clock.now());
+    return this.open(this.deps.stores, file, principal.userId, this.deps.clock.now());
   }
 
   private open(stores: Stores, file: DataFileRow, userId: string, now: Date): Promise<UploadRow> {
@@ -105,11 +93,11 @@ export class UploadsService {
   async createUploads(viewer: Viewer, raw: unknown): Promise<UploadRow[]> {
     const input = parseInput(CreateUploadsInput, raw);
     const principal = viewer.assertAuthenticated();
-    const { version, dataset } = await this.catalog.ownVersion(viewer, input.versionId, this.stores, 'input.versionId');
+    const { version, dataset } = await this.deps.catalog.ownVersion(viewer, input.versionId, this.deps.stores, 'input.versionId');
     if (principal.vendorStatus !== 'APPROVED') throw new ForbiddenError(NOT_APPROVED);
     if (version.status !== 'DRAFT') throw new ConflictError('Only draft versions take uploads', { field: 'input.versionId' });
-    const declared = await this.stores.catalog.filesByVersionId.load(version.id);
-    const stored = await this.stores.delivery.blobsByVersionId.load(version.id);
+    const declared = await this.deps.stores.catalog.filesByVersionId.load(version.id);
+    const stored = await this.deps.stores.delivery.blobsByVersionId.load(version.id);
     const chosen = input.paths
       ? input.paths.map((path, i) => {
           const file = declared.find((f) => f.path === path);
@@ -119,16 +107,16 @@ export class UploadsService {
       : declared.filter((f) => stored.get(f.sha256)?.byteSize !== f.byteSize).map((file) => ({ file, field: 'input.versionId' }));
     const unstored = [...new Map(chosen.filter((c) => !stored.has(c.file.sha256)).map((c) => [c.file.sha256, c])).values()];
     const refusal = await storageRefusal(
-      this.stores,
-      this.limits,
+      this.deps.stores,
+      this.deps.limits,
       dataset.vendorId,
       unstored.map((c) => c.file),
       (i) => unstored[i]!.field,
       'input.versionId',
     );
     if (refusal) throw new BadUserInputError(refusal.message, refusal.field);
-    const now = this.clock.now();
-    return this.stores.transaction(async (tx) => {
+    const now = this.deps.clock.now();
+    return this.deps.stores.transaction(async (tx) => {
       const uploads: UploadRow[] = [];
       for (const { file } of chosen) uploads.push(await this.open(tx, file, principal.userId, now));
       return uploads;
@@ -137,8 +125,8 @@ export class UploadsService {
 
   /** Storing `file` would break the size limit or the vendor's quota (a blob stored already adds nothing). */
   private async refusal(vendorId: string, versionId: string, file: { sha256: string; byteSize: bigint }) {
-    const stored = (await this.stores.delivery.blobsByVersionId.load(versionId)).has(file.sha256);
-    return storageRefusal(this.stores, this.limits, vendorId, stored ? [] : [file], () => 'byteSize', 'byteSize');
+    const stored = (await this.deps.stores.delivery.blobsByVersionId.load(versionId)).has(file.sha256);
+    return storageRefusal(this.deps.stores, this.deps.limits, vendorId, stored ? [] : [file], () => 'byteSize', 'byteSize');
   }
 
   /**
@@ -148,14 +136,14 @@ export class UploadsService {
   async receive(viewer: Viewer, uploadId: string, openBody: () => Readable, declaredLength: number | undefined): Promise<UploadOutcome> {
     const principal = viewer.principal;
     if (!principal) return { ok: false, code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <API key>' };
-    const upload = /^upl_[0-9a-z]{26}$/.test(uploadId) ? await this.stores.delivery.uploadById(uploadId) : undefined;
-    const version = upload && (await this.stores.catalog.versionById.load(upload.versionId));
-    const dataset = version && (await this.stores.catalog.datasetById.load(version.datasetId));
+    const upload = /^upl_[0-9a-z]{26}$/.test(uploadId) ? await this.deps.stores.delivery.uploadById(uploadId) : undefined;
+    const version = upload && (await this.deps.stores.catalog.versionById.load(upload.versionId));
+    const dataset = version && (await this.deps.stores.catalog.datasetById.load(version.datasetId));
     // Another organization's upload is indistinguishable from a missing one.
     if (!upload || !version || !dataset || dataset.vendorId !== principal.organizationId) {
       return { ok: false, code: 'NOT_FOUND', message: 'No such upload' };
     }
-    if (upload.expiresAt.getTime() <= this.clock.now().getTime()) {
+    if (upload.expiresAt.getTime() <= this.deps.clock.now().getTime()) {
       return { ok: false, code: 'UPLOAD_EXPIRED', message: 'This upload has expired; create a new one' };
     }
     if (principal.vendorStatus !== 'APPROVED') return { ok: false, code: 'FORBIDDEN', message: NOT_APPROVED };
@@ -171,7 +159,7 @@ export class UploadsService {
     if (refusal) return { ok: false, code: 'QUOTA_EXCEEDED', message: refusal.message.replace(/^[^:]*: /, '') };
     const key = blobKey(version.id, upload.sha256);
     try {
-      await this.storage.put(key, openBody(), { byteSize: upload.byteSize, sha256: upload.sha256 });
+      await this.deps.storage.put(key, openBody(), { byteSize: upload.byteSize, sha256: upload.sha256 });
     } catch (err) {
       const reason = (err as { reason?: string }).reason;
       const message = err instanceof Error ? err.message : 'upload failed';
@@ -183,8 +171,8 @@ export class UploadsService {
       }
       return { ok: false, code: 'ABORTED', message: 'The upload was interrupted; nothing was stored' };
     }
-    const now = this.clock.now();
-    await this.stores.transaction(async (tx) => {
+    const now = this.deps.clock.now();
+    await this.deps.stores.transaction(async (tx) => {
       await tx.delivery.recordBlob({
         versionId: version.id,
         sha256: upload.sha256,

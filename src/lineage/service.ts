@@ -60,21 +60,7 @@ export interface LineageDeps {
  * @example const view = await lineage.lineage(version); await lineage.ancestors(viewer, view, 10);
  */
 export class LineageService {
-  private readonly stores: Stores;
-  private readonly clock: Clock;
-  private readonly catalog: CatalogService;
-  private readonly origin: string;
-  private readonly collapseRiskSettings: CollapseRiskSettings;
-  private readonly audit: AuditLog;
-
-  constructor(deps: LineageDeps) {
-    this.stores = deps.stores;
-    this.clock = deps.clock;
-    this.catalog = deps.catalog;
-    this.origin = deps.origin;
-    this.collapseRiskSettings = deps.collapseRiskSettings;
-    this.audit = deps.audit;
-  }
+  constructor(private readonly deps: LineageDeps) {}
 
   // --- reading -------------------------------------------------------------
 
@@ -83,11 +69,11 @@ export class LineageService {
    * (not even their IDs show), except for whoever declared them: the citing vendor and staff see the whole declaration.
    */
   async provenance(viewer: Viewer, version: DatasetVersionRow): Promise<Provenance | null> {
-    const provenance = (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
+    const provenance = (await this.deps.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
     if (!provenance || provenance.sources.length === 0) return provenance;
-    const dataset = await this.stores.catalog.datasetById.load(version.datasetId);
+    const dataset = await this.deps.stores.catalog.datasetById.load(version.datasetId);
     if (dataset && viewer.canRead(dataset.vendorId)) return provenance;
-    const visible = await Promise.all(provenance.sources.map((s) => this.catalog.version(viewer, s.versionId)));
+    const visible = await Promise.all(provenance.sources.map((s) => this.deps.catalog.version(viewer, s.versionId)));
     return { ...provenance, sources: provenance.sources.filter((_, i) => visible[i]) };
   }
 
@@ -96,15 +82,15 @@ export class LineageService {
     if (version.status !== 'DRAFT') {
       return {
         version,
-        summary: await sourceSummary(this.stores, version.id, this.collapseRiskSettings),
+        summary: await sourceSummary(this.deps.stores, version.id, this.deps.collapseRiskSettings),
         frozen: true,
         publishedSourceIds: [],
       };
     }
-    const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
-    const provenance = (await this.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
+    const dataset = (await this.deps.stores.catalog.datasetById.load(version.datasetId))!;
+    const provenance = (await this.deps.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
     const declared = provenance?.sources ?? [];
-    const rows = await this.stores.catalog.versionById.loadMany(declared.map((s) => s.versionId));
+    const rows = await this.deps.stores.catalog.versionById.loadMany(declared.map((s) => s.versionId));
     const sources: SourceLineage[] = [];
     for (const [i, s] of declared.entries()) {
       const row = rows[i];
@@ -114,10 +100,10 @@ export class LineageService {
         versionId: s.versionId,
         role: s.role,
         rowsUsed: s.rowsUsed,
-        summary: await sourceSummary(this.stores, s.versionId, this.collapseRiskSettings),
+        summary: await sourceSummary(this.deps.stores, s.versionId, this.deps.collapseRiskSettings),
       });
     }
-    const vendor = await this.stores.accounts.organizationById.load(dataset.vendorId);
+    const vendor = await this.deps.stores.accounts.organizationById.load(dataset.vendorId);
     const summary = computeLineage(
       {
         versionId: version.id,
@@ -127,7 +113,7 @@ export class LineageService {
         provenance,
       },
       sources,
-      this.collapseRiskSettings,
+      this.deps.collapseRiskSettings,
     );
     return { version, summary, frozen: false, publishedSourceIds: sources.map((s) => s.versionId) };
   }
@@ -145,10 +131,10 @@ export class LineageService {
     const owed = view.summary.attributions;
     if (owed.length === 0) return owed;
     const links = await this.ancestorLinks(view, MAX_LINEAGE_DEPTH);
-    const visible = await Promise.all(links.map((l) => this.catalog.version(viewer, l.versionId)));
+    const visible = await Promise.all(links.map((l) => this.deps.catalog.version(viewer, l.versionId)));
     if (visible.every((v) => v !== null)) return owed;
     // Every version of a dataset carries the same credit line, so a line stays when any ancestor carrying it is visible.
-    const lines = await Promise.all(links.map((l) => sourceSummary(this.stores, l.versionId, this.collapseRiskSettings)));
+    const lines = await Promise.all(links.map((l) => sourceSummary(this.deps.stores, l.versionId, this.deps.collapseRiskSettings)));
     const shown = new Set(lines.flatMap((line, i) => (visible[i] ? [line.attributionLabel] : [])));
     const hidden = new Set(lines.flatMap((line, i) => (visible[i] ? [] : [line.attributionLabel])));
     return owed.filter((label) => shown.has(label) || !hidden.has(label));
@@ -160,7 +146,7 @@ export class LineageService {
     if (!view.frozen) return [];
     return this.visibleNodes(
       viewer,
-      await this.stores.lineage.descendants.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT }),
+      await this.deps.stores.lineage.descendants.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT }),
     );
   }
 
@@ -189,7 +175,7 @@ export class LineageService {
     const visible = await this.visibleVersions(viewer, ids);
     const labels = await Promise.all(
       visible.map(async (v) => {
-        const dataset = await this.stores.catalog.datasetById.load(v.datasetId);
+        const dataset = await this.deps.stores.catalog.datasetById.load(v.datasetId);
         return { label: `"${dataset?.title ?? v.datasetId}" ${v.version} (${v.id})`, reason: v.retractionReason };
       }),
     );
@@ -198,33 +184,33 @@ export class LineageService {
   }
 
   async qualityReports(version: DatasetVersionRow): Promise<QualityReportRow[]> {
-    return this.stores.lineage.qualityReportsByVersionId.load(version.id);
+    return this.deps.stores.lineage.qualityReportsByVersionId.load(version.id);
   }
 
   /** A quality report by ID, when the caller may see its version. */
   async qualityReport(viewer: Viewer, id: string): Promise<QualityReportRow | null> {
-    const report = await this.stores.lineage.qualityReportById.load(id);
-    return report && (await this.catalog.version(viewer, report.versionId)) ? report : null;
+    const report = await this.deps.stores.lineage.qualityReportById.load(id);
+    return report && (await this.deps.catalog.version(viewer, report.versionId)) ? report : null;
   }
 
   /** The version's MLCommons Croissant JSON-LD, provenance included (sources the caller cannot see stay anonymous). */
   async croissant(viewer: Viewer, version: DatasetVersionRow): Promise<Record<string, unknown>> {
-    const dataset = (await this.stores.catalog.datasetById.load(version.datasetId))!;
+    const dataset = (await this.deps.stores.catalog.datasetById.load(version.datasetId))!;
     const [vendor, files, provenance, view, reports, optOutEvidence] = await Promise.all([
-      this.stores.accounts.organizationById.load(dataset.vendorId),
-      this.stores.catalog.filesByVersionId.load(version.id),
+      this.deps.stores.accounts.organizationById.load(dataset.vendorId),
+      this.deps.stores.catalog.filesByVersionId.load(version.id),
       this.provenance(viewer, version),
       this.lineage(version),
-      this.stores.coverage.reportsByVersionId.load(version.id),
-      this.stores.lineage.optOutEvidenceByVersionId.load(version.id),
+      this.deps.stores.coverage.reportsByVersionId.load(version.id),
+      this.deps.stores.lineage.optOutEvidenceByVersionId.load(version.id),
     ]);
     // Newest first: the first report on each attribute is the one that stands.
     const coverage = reports.filter((r, i) => reports.findIndex((o) => o.attribute === r.attribute) === i);
     const sources = await Promise.all(
       (provenance?.sources ?? []).map(async (s) => {
-        const source = await this.catalog.version(viewer, s.versionId);
-        const sourceDataset = source && (await this.stores.catalog.datasetById.load(source.datasetId));
-        const sourceVendor = sourceDataset && (await this.stores.accounts.organizationById.load(sourceDataset.vendorId));
+        const source = await this.deps.catalog.version(viewer, s.versionId);
+        const sourceDataset = source && (await this.deps.stores.catalog.datasetById.load(source.datasetId));
+        const sourceVendor = sourceDataset && (await this.deps.stores.accounts.organizationById.load(sourceDataset.vendorId));
         return {
           ...s,
           name: sourceDataset ? `${sourceDataset.title} ${source!.version}` : null,
@@ -234,7 +220,7 @@ export class LineageService {
       }),
     );
     return toCroissant({
-      origin: this.origin,
+      origin: this.deps.origin,
       dataset: { ...dataset, terms: termsOf(dataset), fullSlug: `${vendor?.slug ?? dataset.vendorId}/${dataset.slug}` },
       vendorName: vendor?.name ?? dataset.vendorId,
       version,
@@ -257,11 +243,11 @@ export class LineageService {
   async retract(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
     const input = parseInput(RetractDatasetVersionInput, raw);
     viewer.assertAuthenticated();
-    return this.stores.transaction(async (tx) => {
+    return this.deps.stores.transaction(async (tx) => {
       const { dataset } = await this.manageableVersion(viewer, tx, input.id, 'input.id');
       // Serializes with publish, which moves the same dataset's latest version.
       const locked = (await tx.catalog.lockDataset(dataset.id))!;
-      const now = this.clock.now();
+      const now = this.deps.clock.now();
       const retracted = await tx.lineage.retractVersion(input.id, input.reason, now);
       if (!retracted) {
         const current = (await tx.catalog.versionById.load(input.id))!;
@@ -272,13 +258,13 @@ export class LineageService {
       }
       if (locked.latestVersionId === retracted.id) {
         const next = await tx.lineage.newestPublishedVersionId(dataset.id);
-        const summary = next ? await sourceSummary(tx, next, this.collapseRiskSettings) : null;
+        const summary = next ? await sourceSummary(tx, next, this.deps.collapseRiskSettings) : null;
         await tx.lineage.setDatasetLatest(dataset.id, next, catalogLineageColumns(summary), now);
       }
       // Licensees of this dataset and of every descendant see the retraction in their audit trail and event streams.
       const affected = await tx.lineage.licenseesAffectedBy(retracted.id);
       const descendants = await tx.lineage.countDescendants(retracted.id);
-      await this.audit.record(tx, viewer, {
+      await this.deps.audit.record(tx, viewer, {
         action: 'dataset.retracted',
         subjectType: 'DatasetVersion',
         subjectId: retracted.id,
@@ -286,10 +272,10 @@ export class LineageService {
         organizationIds: [dataset.vendorId, ...affected],
         details: { reason: input.reason, version: retracted.version, descendants },
       });
-      await emitEvents(tx, this.clock, [versionRetracted(dataset, retracted, input.reason, affected, descendants)]);
+      await emitEvents(tx, this.deps.clock, [versionRetracted(dataset, retracted, input.reason, affected, descendants)]);
       // The request's own loaders must not serve the pre-retraction rows to the payload's fields.
-      this.stores.catalog.versionById.clear(retracted.id);
-      this.stores.catalog.datasetById.clear(dataset.id);
+      this.deps.stores.catalog.versionById.clear(retracted.id);
+      this.deps.stores.catalog.datasetById.clear(dataset.id);
       return retracted;
     });
   }
@@ -298,9 +284,9 @@ export class LineageService {
   async attachQualityReport(viewer: Viewer, raw: unknown): Promise<QualityReportRow> {
     const input = parseInput(AttachQualityReportInput, raw);
     const principal = viewer.assertAuthenticated();
-    const { dataset, version } = await this.manageableVersion(viewer, this.stores, input.versionId, 'input.versionId');
-    const now = this.clock.now();
-    const report = await this.stores.transaction(async (tx) => {
+    const { dataset, version } = await this.manageableVersion(viewer, this.deps.stores, input.versionId, 'input.versionId');
+    const now = this.deps.clock.now();
+    const report = await this.deps.stores.transaction(async (tx) => {
       const row = await tx.lineage.insertQualityReport({
         id: newId('qualityReport', now.getTime()),
         versionId: version.id,
@@ -318,7 +304,7 @@ export class LineageService {
         attachedBy: principal.userId,
         createdAt: now,
       });
-      await this.audit.record(tx, viewer, {
+      await this.deps.audit.record(tx, viewer, {
         action: 'quality_report.attached',
         subjectType: 'QualityReport',
         subjectId: row.id,
@@ -328,7 +314,7 @@ export class LineageService {
       });
       return row;
     });
-    this.stores.lineage.qualityReportsByVersionId.clear(version.id);
+    this.deps.stores.lineage.qualityReportsByVersionId.clear(version.id);
     return report;
   }
 
@@ -343,7 +329,7 @@ export class LineageService {
   ): Promise<{ dataset: DatasetRow; version: DatasetVersionRow }> {
     const version = await stores.catalog.versionById.load(id);
     const dataset = version && (await stores.catalog.datasetById.load(version.datasetId));
-    if (!version || !dataset || !this.catalog.canSeeVersion(viewer, dataset, version)) {
+    if (!version || !dataset || !this.deps.catalog.canSeeVersion(viewer, dataset, version)) {
       throw new NotFoundError('No such dataset version', { field });
     }
     if (!viewer.isAdmin) viewer.assertOrgMember(dataset.vendorId);
@@ -353,25 +339,25 @@ export class LineageService {
   /** Ancestor links up to `depth` generations, nearest first: the closure for published versions, the sources' for a draft. */
   private ancestorLinks(view: LineageView, depth: number): Promise<LineageLink[]> {
     return view.frozen
-      ? this.stores.lineage.ancestors.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT })
-      : this.stores.lineage.ancestorsOfSources(view.publishedSourceIds, depth, LINEAGE_LIST_LIMIT);
+      ? this.deps.stores.lineage.ancestors.load({ versionId: view.version.id, maxDepth: depth, limit: LINEAGE_LIST_LIMIT })
+      : this.deps.stores.lineage.ancestorsOfSources(view.publishedSourceIds, depth, LINEAGE_LIST_LIMIT);
   }
 
   private async retractedAncestorIds(view: LineageView): Promise<string[]> {
-    if (view.frozen) return this.stores.lineage.retractedAncestorIds.load(view.version.id);
-    const links = await this.stores.lineage.ancestorsOfSources(view.publishedSourceIds, MAX_LINEAGE_DEPTH, LINEAGE_LIST_LIMIT);
-    const rows = await this.stores.catalog.versionById.loadMany(links.map((l) => l.versionId));
+    if (view.frozen) return this.deps.stores.lineage.retractedAncestorIds.load(view.version.id);
+    const links = await this.deps.stores.lineage.ancestorsOfSources(view.publishedSourceIds, MAX_LINEAGE_DEPTH, LINEAGE_LIST_LIMIT);
+    const rows = await this.deps.stores.catalog.versionById.loadMany(links.map((l) => l.versionId));
     return rows.flatMap((r) => (r && !(r instanceof Error) && r.status === 'RETRACTED' ? [r.id] : []));
   }
 
   /** Versions the caller may see, in the given order (a suspended ancestor's listing stays hidden). */
   private async visibleVersions(viewer: Viewer, ids: readonly string[]): Promise<DatasetVersionRow[]> {
-    const rows = await Promise.all(ids.map((id) => this.catalog.version(viewer, id)));
+    const rows = await Promise.all(ids.map((id) => this.deps.catalog.version(viewer, id)));
     return rows.filter((r): r is DatasetVersionRow => r !== null);
   }
 
   private async visibleNodes(viewer: Viewer, links: readonly LineageLink[]): Promise<LineageNode[]> {
-    const rows = await Promise.all(links.map((l) => this.catalog.version(viewer, l.versionId)));
+    const rows = await Promise.all(links.map((l) => this.deps.catalog.version(viewer, l.versionId)));
     return links.flatMap((l, i) => (rows[i] ? [{ version: rows[i]!, depth: l.depth }] : []));
   }
 }

@@ -91,30 +91,14 @@ export interface MixesDeps {
 export class MixesService {
   private readonly computed = new Map<string, Promise<MixComputation>>();
 
-  private readonly stores: Stores;
-  private readonly clock: Clock;
-  private readonly catalog: CatalogService;
-  private readonly coverage: CoverageService;
-  private readonly risk: CollapseRiskSettings;
-  private readonly settings: MixSettings;
-  private readonly auditLog: AuditLog;
-
-  constructor(deps: MixesDeps) {
-    this.stores = deps.stores;
-    this.clock = deps.clock;
-    this.catalog = deps.catalog;
-    this.coverage = deps.coverage;
-    this.risk = deps.risk;
-    this.settings = deps.settings;
-    this.auditLog = deps.audit;
-  }
+  constructor(private readonly deps: MixesDeps) {}
 
   // --- reading -------------------------------------------------------------
 
   /** The viewer organization's mix; null for anyone else's (and for staff without an organization). */
   async mix(viewer: Viewer, id: string): Promise<TrainingMixRow | null> {
     const scope = this.scope(viewer);
-    return (scope && (await this.stores.mixes.mixById(scope, id))) ?? null;
+    return (scope && (await this.deps.stores.mixes.mixById(scope, id))) ?? null;
   }
 
   async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<TrainingMixRow>> {
@@ -122,18 +106,18 @@ export class MixesService {
     const scope = this.requireScope(viewer);
     const limit = pageSize(args.first);
     const after = args.after ? String(decodeCursor(args.after, 'MIXES', 1)[0]) : undefined;
-    const rows = await this.stores.mixes.listMixes(scope, after, limit);
+    const rows = await this.deps.stores.mixes.listMixes(scope, after, limit);
     return toConnection(
       rows,
       limit,
       (r) => encodeCursor('MIXES', [r.id]),
-      () => this.stores.mixes.countMixes(scope),
+      () => this.deps.stores.mixes.countMixes(scope),
     );
   }
 
   /** The real fraction suggestions aim for: the mix's own target or the server's default. */
   targetOf(mix: TrainingMixRow): number {
-    return mix.targetRealFraction ?? this.settings.targetRealFraction;
+    return mix.targetRealFraction ?? this.deps.settings.targetRealFraction;
   }
 
   /** The mix's numbers, computed once per request however many fields ask. */
@@ -157,7 +141,7 @@ export class MixesService {
     const needed = rowsToTarget(metrics.totalRows, metrics.realRowsExact, target);
     if (needed === 0) return [];
     const intendedUse = mix.intendedUse as LicensePermission[];
-    const candidates = await this.stores.mixes.suggestionCandidates({
+    const candidates = await this.deps.stores.mixes.suggestionCandidates({
       modalities: [...new Set(components.map((c) => c.dataset.modality))],
       tags: [...new Set(components.flatMap((c) => c.dataset.tags))],
       search: mix.suggestionSearch,
@@ -165,19 +149,19 @@ export class MixesService {
       excludeVersionIds: components.map((c) => c.version.id),
       limit: MAX_SUGGESTIONS,
     });
-    const versions = await this.stores.catalog.versionById.loadMany(candidates.map((c) => c.versionId));
+    const versions = await this.deps.stores.catalog.versionById.loadMany(candidates.map((c) => c.versionId));
     return Promise.all(
       candidates.map(async (c, i) => {
         const version = versions[i] as DatasetVersionRow;
         const rows = Math.min(needed, c.rowCount);
-        const offers = await this.offerFacts(viewer, version, await this.stores.catalog.datasetById.load(c.datasetId));
+        const offers = await this.offerFacts(viewer, version, await this.deps.stores.catalog.datasetById.load(c.datasetId));
         const priced = cheapestOffer(offers, intendedUse, rows, sizeOf(version));
         return {
           version,
           rows,
           realFractionAfter: realFractionWith(metrics.totalRows, metrics.realRowsExact, rows),
           reachesTarget: rows === needed,
-          offer: priced ? ((await this.stores.offers.offerById.load(priced.offerId)) ?? null) : null,
+          offer: priced ? ((await this.deps.stores.offers.offerById.load(priced.offerId)) ?? null) : null,
           amountCents: priced?.amountCents ?? null,
           currency: priced?.currency ?? null,
         };
@@ -192,8 +176,8 @@ export class MixesService {
     const principal = viewer.assertAuthenticated();
     const scope = this.requireScope(viewer);
     await this.checkComponents(viewer, input.components);
-    const now = this.clock.now();
-    return this.stores.transaction(async (tx) => {
+    const now = this.deps.clock.now();
+    return this.deps.stores.transaction(async (tx) => {
       const mix = await tx.mixes.insertMix({
         id: newId('trainingMix', now.getTime()),
         organizationId: scope.organizationId,
@@ -217,10 +201,10 @@ export class MixesService {
     const input = parseInput(UpdateTrainingMixInput, raw);
     viewer.assertAuthenticated();
     const scope = this.requireScope(viewer);
-    if (!(await this.stores.mixes.mixById(scope, input.id))) throw new NotFoundError('No such training mix', { field: 'input.id' });
+    if (!(await this.deps.stores.mixes.mixById(scope, input.id))) throw new NotFoundError('No such training mix', { field: 'input.id' });
     if (input.components) await this.checkComponents(viewer, input.components);
-    const now = this.clock.now();
-    const updated = await this.stores
+    const now = this.deps.clock.now();
+    const updated = await this.deps.stores
       .transaction(async (tx) => {
         const mix = await tx.mixes.updateMix(scope, input.id, {
           ...(input.name ? { name: input.name } : {}),
@@ -241,7 +225,7 @@ export class MixesService {
         }
         throw err;
       });
-    this.stores.mixes.componentsByMixId.clear(updated.id);
+    this.deps.stores.mixes.componentsByMixId.clear(updated.id);
     this.computed.delete(updated.id);
     return updated;
   }
@@ -251,12 +235,12 @@ export class MixesService {
     const input = parseInput(DeleteTrainingMixInput, raw);
     const principal = viewer.assertAuthenticated();
     const scope = this.requireScope(viewer);
-    const mix = await this.stores.mixes.mixById(scope, input.id);
+    const mix = await this.deps.stores.mixes.mixById(scope, input.id);
     if (!mix) throw new NotFoundError('No such training mix', { field: 'input.id' });
     if (mix.createdBy !== principal.userId && principal.orgRole !== 'OWNER') {
       throw new ForbiddenError('Only the mix’s creator or an owner of your organization may delete it');
     }
-    await this.stores.transaction(async (tx) => {
+    await this.deps.stores.transaction(async (tx) => {
       if (!(await tx.mixes.deleteMix(scope, mix.id))) throw new NotFoundError('No such training mix', { field: 'input.id' });
       await this.audit(tx, viewer, 'training_mix.deleted', mix, { name: mix.name });
     });
@@ -281,7 +265,7 @@ export class MixesService {
   private async checkComponents(viewer: Viewer, components: readonly { versionId: string; rows: number }[]): Promise<void> {
     for (const [i, c] of components.entries()) {
       const field = `input.components.${i}`;
-      const version = await this.catalog.version(viewer, c.versionId);
+      const version = await this.deps.catalog.version(viewer, c.versionId);
       if (!version) throw new BadUserInputError(`${field}.versionId: no dataset version ${c.versionId}`, `${field}.versionId`);
       if (version.status === 'DRAFT') {
         throw new BadUserInputError(
@@ -296,7 +280,7 @@ export class MixesService {
   }
 
   private async audit(tx: Stores, viewer: Viewer, action: string, mix: TrainingMixRow, details: Record<string, unknown>): Promise<void> {
-    await this.auditLog.record(tx, viewer, {
+    await this.deps.audit.record(tx, viewer, {
       action,
       subjectType: 'TrainingMix',
       subjectId: mix.id,
@@ -308,7 +292,7 @@ export class MixesService {
   /** The dataset's offers the caller may see (and so buy): never a private offer made to another organization. */
   private async offerFacts(viewer: Viewer, version: DatasetVersionRow, dataset: DatasetRow | undefined): Promise<OfferFacts[]> {
     if (!dataset) return [];
-    const offers = (await this.stores.offers.offersByDatasetId.load(dataset.id)).filter((o) => canSeeOffer(viewer, o, dataset));
+    const offers = (await this.deps.stores.offers.offersByDatasetId.load(dataset.id)).filter((o) => canSeeOffer(viewer, o, dataset));
     return offers.map((o) => ({
       id: o.id,
       active: o.active,
@@ -330,19 +314,19 @@ export class MixesService {
     // The licenses that cover components are the caller's own, whatever row is passed in.
     const scope = this.requireScope(viewer);
     if (scope.organizationId !== mix.organizationId) throw new NotFoundError('No such training mix');
-    const rows = await this.stores.mixes.componentsByMixId.load(mix.id);
+    const rows = await this.deps.stores.mixes.componentsByMixId.load(mix.id);
     const versionIds = rows.map((r) => r.versionId);
     const intendedUse = mix.intendedUse as LicensePermission[];
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     // Every read below goes through a batched loader: one statement per kind of row for the whole mix.
-    const versions = (await this.stores.catalog.versionById.loadMany(versionIds)) as DatasetVersionRow[];
-    const datasets = (await this.stores.catalog.datasetById.loadMany(versions.map((v) => v.datasetId))) as DatasetRow[];
+    const versions = (await this.deps.stores.catalog.versionById.loadMany(versionIds)) as DatasetVersionRow[];
+    const datasets = (await this.deps.stores.catalog.datasetById.loadMany(versions.map((v) => v.datasetId))) as DatasetRow[];
     const [summaries, provenances, retracted, licenses, coverage] = await Promise.all([
-      Promise.all(versionIds.map((id) => sourceSummary(this.stores, id, this.risk))),
-      this.stores.lineage.provenanceByVersionId.loadMany(versionIds),
-      this.stores.lineage.retractedAncestorIds.loadMany(versionIds),
-      this.stores.mixes.activeLicenses(scope, now).loadMany(versionIds),
-      Promise.all(versionIds.map((id) => this.coverage.latestByAttribute(id))),
+      Promise.all(versionIds.map((id) => sourceSummary(this.deps.stores, id, this.deps.risk))),
+      this.deps.stores.lineage.provenanceByVersionId.loadMany(versionIds),
+      this.deps.stores.lineage.retractedAncestorIds.loadMany(versionIds),
+      this.deps.stores.mixes.activeLicenses(scope, now).loadMany(versionIds),
+      Promise.all(versionIds.map((id) => this.deps.coverage.latestByAttribute(id))),
     ]);
     const facts: ComponentFacts[] = rows.map((r, i) => {
       const s = summaries[i]!;
@@ -389,7 +373,7 @@ export class MixesService {
       mix,
       components,
       metrics,
-      collapseRisk: mixCollapseRisk(mix.regime, metrics, facts, losses, this.risk),
+      collapseRisk: mixCollapseRisk(mix.regime, metrics, facts, losses, this.deps.risk),
       coverage: attributes.map((a) =>
         mixCoverage(
           a,
@@ -411,9 +395,9 @@ export class MixesService {
     const out: { component: string; attribute: string; group: string; vanished: boolean }[] = [];
     for (const [i, f] of facts.entries()) {
       if (datasets[i]!.kind === 'REAL') continue;
-      const version = (await this.stores.catalog.versionById.load(f.versionId))!;
-      for (const report of await this.coverage.reports(version)) {
-        const latest = (await this.coverage.latestByAttribute(f.versionId)).get(report.row.attribute);
+      const version = (await this.deps.stores.catalog.versionById.load(f.versionId))!;
+      for (const report of await this.deps.coverage.reports(version)) {
+        const latest = (await this.deps.coverage.latestByAttribute(f.versionId)).get(report.row.attribute);
         if (latest?.id !== report.row.id) continue;
         for (const g of report.groups) {
           if (g.flag) out.push({ component: f.label, attribute: report.row.attribute, group: g.value, vanished: g.flag === 'VANISHED' });
