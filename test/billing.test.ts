@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import type { TestApp } from './support/app.js';
 import {
   APPROVE,
   CANCEL,
@@ -7,7 +7,8 @@ import {
   LICENSE,
   PRICES,
   REVOKE,
-  connectVendor,
+  closeStripeMarket,
+  openStripeMarket,
   createOffer,
   newKey,
   purchase,
@@ -25,16 +26,10 @@ let accountId: string;
 let datasetId: string;
 
 beforeAll(async () => {
-  fake = await FakeStripe.start();
-  app = await startTestApp(fake.env());
-  [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
+  ({ fake, app, vendor, buyer, accountId } = await openStripeMarket());
   datasetId = (await publishDataset(app, vendor)).datasetId;
-  accountId = (await connectVendor(app, vendor, fake))!;
 });
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => closeStripeMarket({ app, fake }));
 
 const license = async (id: string, key = buyer.key) => ok(await app.gql(LICENSE, { id }, key)).license;
 

@@ -1,8 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
-import { CANCEL, LICENSE, PRICES, REJECT, REVOKE, connectVendor, createOffer, purchase, sendEvent } from './support/commerce.js';
+import { ADMIN_KEY, type TestApp } from './support/app.js';
+import {
+  CANCEL,
+  LICENSE,
+  PRICES,
+  REJECT,
+  REVOKE,
+  closeStripeMarket,
+  openStripeMarket,
+  createOffer,
+  purchase,
+  sendEvent,
+} from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
-import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+import { expectError, ok, publishDataset, type Org } from './support/fixtures.js';
 
 let fake: FakeStripe;
 let app: TestApp;
@@ -11,16 +22,10 @@ let buyer: Org;
 let datasetId: string;
 
 beforeAll(async () => {
-  fake = await FakeStripe.start();
-  app = await startTestApp(fake.env());
-  [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
+  ({ fake, app, vendor, buyer } = await openStripeMarket());
   datasetId = (await publishDataset(app, vendor)).datasetId;
-  await connectVendor(app, vendor, fake);
 }, 60_000);
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => closeStripeMarket({ app, fake }));
 
 const status = async (id: string) => ok(await app.gql(LICENSE, { id }, buyer.key)).license.status as string;
 

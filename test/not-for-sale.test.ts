@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
-import { APPROVE, ARCHIVE_OFFER, LICENSE, PRICES, REJECT, connectVendor, createOffer, newKey, purchase } from './support/commerce.js';
+import {
+  APPROVE,
+  ARCHIVE_OFFER,
+  LICENSE,
+  PRICES,
+  REJECT,
+  closeStripeMarket,
+  openStripeMarket,
+  createOffer,
+  newKey,
+  purchase,
+} from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { expectError, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 import { publishNextVersion, reinstate, retract, suspend } from './support/listings.js';
@@ -142,16 +153,8 @@ describe('with Stripe', () => {
   let vendor: Org;
   let buyer: Org;
 
-  beforeAll(async () => {
-    fake = await FakeStripe.start();
-    app = await startTestApp(fake.env());
-    [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
-    await connectVendor(app, vendor, fake);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-  });
+  beforeAll(async () => ({ fake, app, vendor, buyer } = await openStripeMarket()));
+  afterAll(() => closeStripeMarket({ app, fake }));
 
   const stripeWrites = () => ({
     sessions: fake.calls('POST', '/v1/checkout/sessions').length,

@@ -6,7 +6,8 @@ import {
   PRICES,
   REJECT,
   REVOKE,
-  connectVendor,
+  closeStripeMarket,
+  openStripeMarket,
   createOffer,
   offerInput,
   purchase,
@@ -132,16 +133,10 @@ describe('trials through Stripe', () => {
   let datasetId: string;
 
   beforeAll(async () => {
-    fake = await FakeStripe.start();
-    app = await startTestApp(fake.env());
-    [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
-    await connectVendor(app, vendor, fake);
+    ({ fake, app, vendor, buyer } = await openStripeMarket());
     datasetId = (await publishDataset(app, vendor)).datasetId;
   });
-  afterAll(async () => {
-    await app?.close();
-    await fake?.close();
-  });
+  afterAll(() => closeStripeMarket({ app, fake }));
 
   it('a SUBSCRIPTION checkout carries trial_period_days and the license shows the subscription’s trial end', async () => {
     const offerId = await createOffer(app, vendor, datasetId, { ...PRICES.SUBSCRIPTION, trialDays: 14 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { LICENSE, PRICES, connectVendor, createOffer, postWebhook, purchase, sendEvent } from './support/commerce.js';
+import type { TestApp } from './support/app.js';
+import { LICENSE, PRICES, closeStripeMarket, openStripeMarket, createOffer, postWebhook, purchase, sendEvent } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
-import { ok, publishDataset, signUp, type Org } from './support/fixtures.js';
+import { ok, publishDataset, type Org } from './support/fixtures.js';
 
 let fake: FakeStripe;
 let app: TestApp;
@@ -11,16 +11,10 @@ let buyer: Org;
 let datasetId: string;
 
 beforeAll(async () => {
-  fake = await FakeStripe.start();
-  app = await startTestApp(fake.env());
-  [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
+  ({ fake, app, vendor, buyer } = await openStripeMarket());
   datasetId = (await publishDataset(app, vendor)).datasetId;
-  await connectVendor(app, vendor, fake);
 });
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => closeStripeMarket({ app, fake }));
 
 const license = async (id: string) => ok(await app.gql(LICENSE, { id }, vendor.key)).license;
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { ApiClient } from './app.js';
-import type { FakeStripe } from './fake-stripe.js';
-import { OPEN_TERMS, ok, type Org } from './fixtures.js';
+import { startTestApp, type ApiClient, type TestApp } from './app.js';
+import { FakeStripe } from './fake-stripe.js';
+import { OPEN_TERMS, ok, signUp, type Org } from './fixtures.js';
 
 export const OFFER_FIELDS = `id name active pricingModel currency amountCents termDays billingInterval usageUnit unitAmountCents includedUnits usageCap requiresApproval royaltyBps versionScope terms { commercialUse modelTraining derivatives syntheticGeneration redistribution attributionRequired }`;
 export const LICENSE_FIELDS = `id status billingMode pricingModel checkoutUrl startsAt expiresAt requestedAt waitingSeconds rejectionReason revocationReason cancelAtPeriodEnd offer { id } licensee { id } dataset { id } terms { commercialUse derivatives syntheticGeneration attributionRequired } versions { id }`;
@@ -56,6 +56,30 @@ export async function connectVendor(app: ApiClient, vendor: Org, fake?: FakeStri
   const res2 = await sendEvent(app, fake, 'account.updated', fake.get(accountId));
   expect(res2.status).toBe(200);
   return accountId;
+}
+
+/** A server billing through a fresh fake Stripe, with a vendor whose payout account is connected and a buyer. */
+export interface StripeMarket {
+  fake: FakeStripe;
+  app: TestApp;
+  vendor: Org;
+  buyer: Org;
+  /** The vendor's connected account. */
+  accountId: string;
+}
+
+/** Starts a `StripeMarket`; `env` adds to the fake's Stripe settings. Close it with `closeStripeMarket`. */
+export async function openStripeMarket(env: Record<string, string> = {}): Promise<StripeMarket> {
+  const fake = await FakeStripe.start();
+  const app = await startTestApp({ ...fake.env(), ...env });
+  const [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
+  return { fake, app, vendor, buyer, accountId: (await connectVendor(app, vendor, fake))! };
+}
+
+/** Stops what `openStripeMarket` started (either may be missing when it failed part-way). */
+export async function closeStripeMarket(market: { app?: TestApp; fake?: FakeStripe }): Promise<void> {
+  await market.app?.close();
+  await market.fake?.close();
 }
 
 /** POSTs a signed event to the webhook route as Stripe would. */
