@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unitsOf, windowStartOf } from '../src/metering/windows.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -7,11 +5,10 @@ import { connectVendor } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { dataFile, publishDataset, signUp } from './support/fixtures.js';
 import { insertUsage, usageLicense } from './support/metering.js';
+import { killWorkerProcesses, startWorkerProcess } from './support/worker-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const HOUR = 3_600_000;
 const METER_PATH = '/v1/billing/meter_events';
-const children: ChildProcess[] = [];
 /** Between polls of a condition (a process's output, the fake Stripe's requests). */
 const pollInterval = () => new Promise((r) => setTimeout(r, 50));
 
@@ -21,47 +18,20 @@ type Lic = { licenseId: string; offerId: string; unit: 'GIGABYTE' | 'THOUSAND_RO
 let licenses: Lic[];
 let versionId: string;
 
-/**
- * A real server process on the test database, its metering worker on a short interval. Node itself with tsx's loader
- * (not the tsx CLI, which runs the server in a child of its own that a SIGKILL would orphan).
- */
-function startServer() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/metering-server.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: app.databaseUrl,
-      ...fake.env(),
-      LOG_LEVEL: 'silent',
-      ASSAY_DEMO: '0',
-      ASSAY_RATE_LIMIT_PER_MINUTE: '0',
-      ASSAY_METERING_INTERVAL_MS: '20',
-      ASSAY_METERING_GRACE_MS: '0',
-      ASSAY_METERING_BATCH: '10',
-      ASSAY_METERING_CONCURRENCY: '4',
-      ASSAY_METERING_MAX_PER_SECOND: '400',
-      ASSAY_METERING_RETRY_BASE_MS: '50',
-      ASSAY_METERING_RETRY_MAX_MS: '200',
-      // Keeps the claim lease of a batch short (a few timeouts), so reports a killed process claimed are due again soon.
-      ASSAY_METERING_STRIPE_TIMEOUT_MS: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** A real server process on the test database, its metering worker on a short interval. */
+const startServer = () =>
+  startWorkerProcess(app.databaseUrl, {
+    ...fake.env(),
+    ASSAY_METERING_INTERVAL_MS: '20',
+    ASSAY_METERING_GRACE_MS: '0',
+    ASSAY_METERING_BATCH: '10',
+    ASSAY_METERING_CONCURRENCY: '4',
+    ASSAY_METERING_MAX_PER_SECOND: '400',
+    ASSAY_METERING_RETRY_BASE_MS: '50',
+    ASSAY_METERING_RETRY_MAX_MS: '200',
+    // Keeps the claim lease of a batch short (a few timeouts), so reports a killed process claimed are due again soon.
+    ASSAY_METERING_STRIPE_TIMEOUT_MS: '1000',
   });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const ready = async () => {
-    for (let i = 0; i < 600 && !out.includes('ready '); i++) {
-      if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);
-      await pollInterval();
-    }
-    if (!out.includes('ready ')) throw new Error(`server not ready: ${out}`);
-  };
-  return { child, exited, ready };
-}
 
 /** Usage for every license in `hours` past hourly windows; returns the expected meter value per identifier. */
 async function seedWindows(hours: number[]): Promise<Map<string, string>> {
@@ -137,7 +107,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killWorkerProcesses();
   await app?.close();
   await fake?.close();
 });

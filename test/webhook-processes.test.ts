@@ -1,42 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/app.js';
 import { ok, publishDataset, signUp } from './support/fixtures.js';
 import { waitFor, WebhookReceiver } from './support/webhook-receiver.js';
+import { killWorkerProcesses, startWorkerProcess } from './support/worker-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const children: ChildProcess[] = [];
 let app: TestApp;
 let receiver: WebhookReceiver;
 
 /** A real server process on the test database whose webhook worker sends the outbox (the in-test server's is off). */
-function startServer() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/metering-server.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: app.databaseUrl,
-      ASSAY_SECRET: app.secret,
-      LOG_LEVEL: 'silent',
-      ASSAY_DEMO: '0',
-      ASSAY_RATE_LIMIT_PER_MINUTE: '0',
-      ASSAY_METERING_INTERVAL_MS: '0',
-      ASSAY_WEBHOOKS_ALLOW_PRIVATE: '1',
-      ASSAY_WEBHOOKS_INTERVAL_MS: '20',
-      ASSAY_WEBHOOKS_BATCH: '4',
-      ASSAY_WEBHOOKS_CONCURRENCY: '2',
-      ASSAY_WEBHOOKS_TIMEOUT_MS: '500',
-      ASSAY_WEBHOOKS_RETRY_BASE_MS: '50',
-      ASSAY_WEBHOOKS_RETRY_MAX_MS: '200',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const startServer = () =>
+  startWorkerProcess(app.databaseUrl, {
+    ASSAY_SECRET: app.secret,
+    ASSAY_METERING_INTERVAL_MS: '0',
+    ASSAY_WEBHOOKS_ALLOW_PRIVATE: '1',
+    ASSAY_WEBHOOKS_INTERVAL_MS: '20',
+    ASSAY_WEBHOOKS_BATCH: '4',
+    ASSAY_WEBHOOKS_CONCURRENCY: '2',
+    ASSAY_WEBHOOKS_TIMEOUT_MS: '500',
+    ASSAY_WEBHOOKS_RETRY_BASE_MS: '50',
+    ASSAY_WEBHOOKS_RETRY_MAX_MS: '200',
   });
-  children.push(child);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, exited };
-}
 
 async function statuses(): Promise<Map<string, string>> {
   const res = await app.database.pool.query(`SELECT event_id, status FROM webhook_deliveries`);
@@ -48,7 +31,7 @@ beforeAll(async () => {
   receiver = await WebhookReceiver.start();
 }, 60_000);
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killWorkerProcesses();
   await app?.close();
   await receiver?.close();
 });
