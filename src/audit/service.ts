@@ -271,36 +271,42 @@ export class AuditLog {
     });
     const ids = [...new Set([...facts.served.map((r) => r.license_id), ...facts.refused.map((r) => r.license_id)])].sort();
     const windowDays = (args.to.getTime() - args.from.getTime()) / DAY_MS;
+    // Each kind of fact indexed by license once, so a report over many licenses stays linear.
+    const served = byLicense(facts.served);
+    const refused = byLicense(facts.refused);
+    const history = byLicense(facts.history);
+    const tokenAddresses = byLicense(facts.tokenAddresses);
+    const fileRepeats = byLicense(facts.fileRepeats);
     return ids.map((licenseId) => {
-      const served = facts.served.find((r) => r.license_id === licenseId);
-      const refusals = facts.refused.filter((r) => r.license_id === licenseId).map((r) => ({ reason: r.reason, count: r.n }));
+      const [used] = served.get(licenseId) ?? [];
+      const refusals = (refused.get(licenseId) ?? []).map((r) => ({ reason: r.reason, count: r.n }));
       const count = (reasons: readonly DenialReason[]) =>
         refusals.filter((r) => reasons.includes(r.reason)).reduce((n, r) => n + r.count, 0);
-      const history = facts.history.find((r) => r.license_id === licenseId);
-      const historyStart = history?.first_at ? Math.max(new Date(history.first_at).getTime(), historyFrom.getTime()) : undefined;
+      const [past] = history.get(licenseId) ?? [];
+      const historyStart = past?.first_at ? Math.max(new Date(past.first_at).getTime(), historyFrom.getTime()) : undefined;
       return {
         licenseId,
-        downloads: served?.downloads ?? 0,
-        bytes: BigInt(served?.bytes ?? 0),
-        rows: BigInt(served?.rows ?? 0),
-        distinctAddresses: served?.addresses ?? 0,
-        distinctTokens: served?.tokens ?? 0,
+        downloads: used?.downloads ?? 0,
+        bytes: BigInt(used?.bytes ?? 0),
+        rows: BigInt(used?.rows ?? 0),
+        distinctAddresses: used?.addresses ?? 0,
+        distinctTokens: used?.tokens ?? 0,
         refusals,
         attemptsWhileInactive: count(INACTIVE_LICENSE_REASONS),
         outsideLicensedVersions: count(['VERSION_NOT_COVERED']),
         anomalies: detectAnomalies({
-          bytes: Number(served?.bytes ?? 0),
+          bytes: Number(used?.bytes ?? 0),
           windowDays,
           history:
-            history && historyStart !== undefined
-              ? { bytes: Number(history.bytes), days: Math.max(1, (args.from.getTime() - historyStart) / DAY_MS) }
+            past && historyStart !== undefined
+              ? { bytes: Number(past.bytes), days: Math.max(1, (args.from.getTime() - historyStart) / DAY_MS) }
               : undefined,
-          tokenAddresses: facts.tokenAddresses
-            .filter((r) => r.license_id === licenseId)
-            .map((r) => ({ tokenId: r.token_id, addresses: r.addresses })),
-          fileRepeats: facts.fileRepeats
-            .filter((r) => r.license_id === licenseId)
-            .map((r) => ({ versionId: r.version_id, filePath: r.file_path, downloads: r.n })),
+          tokenAddresses: (tokenAddresses.get(licenseId) ?? []).map((r) => ({ tokenId: r.token_id, addresses: r.addresses })),
+          fileRepeats: (fileRepeats.get(licenseId) ?? []).map((r) => ({
+            versionId: r.version_id,
+            filePath: r.file_path,
+            downloads: r.n,
+          })),
         }),
       };
     });
@@ -342,4 +348,15 @@ export class AuditLog {
 
 function checkpointMessage(seq: number, hash: string): Uint8Array {
   return new TextEncoder().encode(`assay-audit-checkpoint:${seq}:${hash}`);
+}
+
+/** Rows grouped by their license, in their order. */
+function byLicense<T extends { license_id: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.license_id);
+    if (group) group.push(row);
+    else groups.set(row.license_id, [row]);
+  }
+  return groups;
 }
