@@ -82,9 +82,13 @@ export async function registerGraphql(app: FastifyInstance, parts: ProcessParts,
       onTimeout: () => metrics.graphqlError('INTERNAL_SERVER_ERROR'),
       context: async (request): Promise<Context> => {
         const services = requestServices(parts, request);
-        const principal = await services.accounts.authenticate(request.headers.authorization).catch((err: unknown) => {
-          throw contextFailure(err);
-        });
+        const { authorization } = request.headers;
+        // Without credentials there is nothing to authenticate (and no database handle to make for it).
+        const principal = authorization
+          ? await services.accounts.authenticate(authorization).catch((err: unknown) => {
+              throw contextFailure(err);
+            })
+          : null;
         return requestContext(services, {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           requestId: request.id,
@@ -99,6 +103,8 @@ export async function registerGraphql(app: FastifyInstance, parts: ProcessParts,
 function operationLogPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      // The line is written at debug level only: below it, a request gets no listener (and pays for none).
+      if (app.log.level !== 'debug' && app.log.level !== 'trace') return undefined;
       return {
         async willSendResponse({ operationName, errors, contextValue }) {
           if (!contextValue?.requestId) return;

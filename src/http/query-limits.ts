@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   Kind,
   SchemaMetaFieldDef,
@@ -277,17 +277,26 @@ export function checkQueryLimits(measures: OperationMeasures, limits: QueryLimit
  * @example new ApolloServer({ ..., parseOptions: { maxTokens }, plugins: [queryLimitsPlugin(config.limits.query)] })
  */
 export function queryLimitsPlugin<T extends object>(limits: QueryLimits): ApolloServerPlugin<T> {
+  // An operation without variables measures the same every time; Apollo reuses the parsed document, so does this.
+  const constantMeasures = new WeakMap<OperationDefinitionNode, OperationMeasures>();
+  const listener: GraphQLRequestListener<T> = {
+    async didResolveOperation({ document, operation, request, schema }) {
+      if (!operation) return;
+      const constant = !operation.variableDefinitions?.length;
+      let measures = constant ? constantMeasures.get(operation) : undefined;
+      if (!measures) {
+        const fragments = new Map<string, FragmentDefinitionNode>();
+        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+        measures = measureOperation(schema, fragments, operation, request.variables);
+        if (constant) constantMeasures.set(operation, measures);
+      }
+      const error = checkQueryLimits(measures, limits);
+      if (error) throw error;
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request, schema }) {
-          if (!operation) return;
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-          const error = checkQueryLimits(measureOperation(schema, fragments, operation, request.variables), limits);
-          if (error) throw error;
-        },
-      };
+      return listener;
     },
   };
 }
