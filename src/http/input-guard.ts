@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError, Kind, visit, type ArgumentNode, type DocumentNode, type ValueNode } from 'graphql';
 
 /** Deepest nesting of objects and lists in an argument's value (the schema's inputs need a handful). */
@@ -80,22 +79,13 @@ function argumentsOf(document: DocumentNode): readonly ArgumentNode[] {
 /**
  * Refuses, before execution, any argument no store could take as sent (see `inputProblem`), naming it the way
  * resolvers do (`input.title`, `slug`), whether it came as a variable or a literal. Without this, a NUL in any
- * text argument reaches PostgreSQL and comes back as INTERNAL_SERVER_ERROR.
- * @example new ApolloServer({ ..., plugins: [inputGuardPlugin()] })
+ * text argument reaches PostgreSQL and comes back as INTERNAL_SERVER_ERROR. Run from Apollo's `didResolveOperation`
+ * (see `requestChecksPlugin`); throws the BAD_USER_INPUT error the client gets.
+ * @example guardInputs(requestContext.document, requestContext.request.variables);
  */
-export function inputGuardPlugin<T extends object>(): ApolloServerPlugin<T> {
-  const listener: GraphQLRequestListener<T> = {
-    async didResolveOperation({ document, request }) {
-      const variables = request.variables ?? {};
-      for (const node of argumentsOf(document)) {
-        const problem = inputProblem(literalValue(node.value, variables), node.name.value);
-        if (problem) throw problem;
-      }
-    },
-  };
-  return {
-    async requestDidStart() {
-      return listener;
-    },
-  };
+export function guardInputs(document: DocumentNode, variables: Record<string, unknown> = {}): void {
+  for (const node of argumentsOf(document)) {
+    const problem = inputProblem(literalValue(node.value, variables), node.name.value);
+    if (problem) throw problem;
+  }
 }
