@@ -61,7 +61,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   }
   if (isDatabaseUnavailable(original)) {
     // The closed code set has no "unavailable": the code stays INTERNAL_SERVER_ERROR, the HTTP answer is 503 with
-    // Retry-After (see `databaseUnavailablePlugin`), and `reason` says the request itself was fine.
+    // Retry-After (see `answerDatabaseUnavailable`), and `reason` says the request itself was fine.
     return {
       message: DATABASE_UNAVAILABLE_MESSAGE,
       locations: formatted.locations,
