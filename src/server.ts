@@ -73,9 +73,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     request.queryStats = { statements: 0 };
     done();
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (config.sqlStatementsHeader) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
+    done(null, payload);
   });
 
   const metrics = new Metrics(database.pool);

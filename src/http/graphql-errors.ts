@@ -1,4 +1,4 @@
-import { HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { HeaderMap, type BaseContext, type GraphQLRequestContextDidEncounterErrors } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isDatabaseUnavailable } from '../db/pg-errors.js';
@@ -61,7 +61,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, on
   }
   if (isDatabaseUnavailable(original)) {
     // The closed code set has no "unavailable": the code stays INTERNAL_SERVER_ERROR, the HTTP answer is 503 with
-    // Retry-After (see `databaseUnavailablePlugin`), and `reason` says the request itself was fine.
+    // Retry-After (see `answerDatabaseUnavailable`), and `reason` says the request itself was fine.
     return {
       message: DATABASE_UNAVAILABLE_MESSAGE,
       locations: formatted.locations,
@@ -82,20 +82,17 @@ const retryAfter = () => new HeaderMap([['retry-after', String(DATABASE_RETRY_AF
 
 /**
  * A GraphQL operation that failed because the database was unreachable or did not answer in time is answered
- * HTTP 503 with Retry-After, whatever else it returned: clients retry on the status, not on the error text.
+ * HTTP 503 with Retry-After, whatever else it returned: clients retry on the status, not on the error text. Run from
+ * Apollo's `didEncounterErrors` (see `requestChecksPlugin`).
+ * @example answerDatabaseUnavailable(requestContext); // in didEncounterErrors
  */
-export function databaseUnavailablePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, response }) {
-          if (!errors.some((e) => isDatabaseUnavailable(e))) return;
-          response.http.status = 503;
-          for (const [name, value] of retryAfter()) response.http.headers.set(name, value);
-        },
-      };
-    },
-  };
+export function answerDatabaseUnavailable<TContext extends BaseContext>({
+  errors,
+  response,
+}: GraphQLRequestContextDidEncounterErrors<TContext>): void {
+  if (!errors.some((e) => isDatabaseUnavailable(e))) return;
+  response.http.status = 503;
+  for (const [name, value] of retryAfter()) response.http.headers.set(name, value);
 }
 
 /**

@@ -1,23 +1,24 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { FastifyInstance } from 'fastify';
 import { Viewer } from '../accounts/viewer.js';
 import type { ProcessParts } from '../composition.js';
+import type { QueryLimits } from '../config.js';
 import { requestContext, type Context } from '../context.js';
 import { RequestDeadlineExceededError } from '../db/pg-errors.js';
 import { resolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { tracedExecution } from '../telemetry/spans.js';
 import { compiledExecution } from './compiled-execution.js';
-import { contextFailure, databaseUnavailablePlugin, formatError } from './graphql-errors.js';
+import { answerDatabaseUnavailable, contextFailure, formatError } from './graphql-errors.js';
 import { graphqlHandler } from './graphql-handler.js';
-import { inputGuardPlugin } from './input-guard.js';
+import { guardInputs } from './input-guard.js';
 import { introspectionDisabledRule } from './introspection.js';
 import type { Metrics } from './metrics.js';
 import { PersistedQueryCache } from './persisted-queries.js';
-import { queryLimitsPlugin } from './query-limits.js';
+import { queryLimitsCheck } from './query-limits.js';
 import { requestServices } from './request-services.js';
 
 /**
@@ -62,9 +63,7 @@ export async function registerGraphql(app: FastifyInstance, parts: ProcessParts,
       // them (a measurable share of a catalog page's CPU, see README "Benchmark"). GraphQL answers are no-store.
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(app),
-      databaseUnavailablePlugin<Context>(),
-      queryLimitsPlugin<Context>(limits.query),
-      inputGuardPlugin<Context>(),
+      requestChecksPlugin(limits.query),
     ],
   });
   await apollo.start();
@@ -82,9 +81,13 @@ export async function registerGraphql(app: FastifyInstance, parts: ProcessParts,
       onTimeout: () => metrics.graphqlError('INTERNAL_SERVER_ERROR'),
       context: async (request): Promise<Context> => {
         const services = requestServices(parts, request);
-        const principal = await services.accounts.authenticate(request.headers.authorization).catch((err: unknown) => {
-          throw contextFailure(err);
-        });
+        const { authorization } = request.headers;
+        // Without credentials there is nothing to authenticate (and no database handle to make for it).
+        const principal = authorization
+          ? await services.accounts.authenticate(authorization).catch((err: unknown) => {
+              throw contextFailure(err);
+            })
+          : null;
         return requestContext(services, {
           viewer: new Viewer(principal, { clientAddress: request.ip, requestId: request.id }),
           requestId: request.id,
@@ -99,6 +102,8 @@ export async function registerGraphql(app: FastifyInstance, parts: ProcessParts,
 function operationLogPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      // The line is written at debug level only: below it, a request gets no listener (and pays for none).
+      if (app.log.level !== 'debug' && app.log.level !== 'trace') return undefined;
       return {
         async willSendResponse({ operationName, errors, contextValue }) {
           if (!contextValue?.requestId) return;
@@ -113,6 +118,29 @@ function operationLogPlugin(app: FastifyInstance): ApolloServerPlugin<Context> {
           );
         },
       };
+    },
+  };
+}
+
+/**
+ * Our checks of every operation as one listener: Apollo awaits every listener's hook at each step of every request,
+ * so one listener costs less than one per check. The limits come first (a query over them is refused as such, even
+ * when an argument is bad too), then the arguments; a database outage makes the answer a 503.
+ */
+function requestChecksPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
+  const checkLimits = queryLimitsCheck<Context>(limits);
+  const listener: GraphQLRequestListener<Context> = {
+    async didResolveOperation(request) {
+      checkLimits(request);
+      guardInputs(request.document, request.request.variables);
+    },
+    async didEncounterErrors(request) {
+      answerDatabaseUnavailable(request);
+    },
+  };
+  return {
+    async requestDidStart() {
+      return listener;
     },
   };
 }

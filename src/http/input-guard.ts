@@ -1,5 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, visit, type ArgumentNode, type DocumentNode, type ValueNode } from 'graphql';
 
 /** Deepest nesting of objects and lists in an argument's value (the schema's inputs need a handful). */
 export const MAX_INPUT_DEPTH = 64;
@@ -60,28 +59,33 @@ function literalValue(node: ValueNode, variables: Record<string, unknown>): unkn
   }
 }
 
+/** Every argument of a document (fields' and directives' alike), in document order; documents are cached by Apollo, so this is too. */
+const argumentsByDocument = new WeakMap<DocumentNode, readonly ArgumentNode[]>();
+function argumentsOf(document: DocumentNode): readonly ArgumentNode[] {
+  let found = argumentsByDocument.get(document);
+  if (!found) {
+    const list: ArgumentNode[] = [];
+    visit(document, {
+      Argument(node) {
+        list.push(node);
+        return false;
+      },
+    });
+    argumentsByDocument.set(document, (found = list));
+  }
+  return found;
+}
+
 /**
  * Refuses, before execution, any argument no store could take as sent (see `inputProblem`), naming it the way
  * resolvers do (`input.title`, `slug`), whether it came as a variable or a literal. Without this, a NUL in any
- * text argument reaches PostgreSQL and comes back as INTERNAL_SERVER_ERROR.
- * @example new ApolloServer({ ..., plugins: [inputGuardPlugin()] })
+ * text argument reaches PostgreSQL and comes back as INTERNAL_SERVER_ERROR. Run from Apollo's `didResolveOperation`
+ * (see `requestChecksPlugin`); throws the BAD_USER_INPUT error the client gets.
+ * @example guardInputs(requestContext.document, requestContext.request.variables);
  */
-export function inputGuardPlugin<T extends object>(): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, request }) {
-          const variables = request.variables ?? {};
-          let problem: GraphQLError | undefined;
-          visit(document, {
-            Argument(node) {
-              problem ??= inputProblem(literalValue(node.value, variables), node.name.value);
-              return false;
-            },
-          });
-          if (problem) throw problem;
-        },
-      };
-    },
-  };
+export function guardInputs(document: DocumentNode, variables: Record<string, unknown> = {}): void {
+  for (const node of argumentsOf(document)) {
+    const problem = inputProblem(literalValue(node.value, variables), node.name.value);
+    if (problem) throw problem;
+  }
 }

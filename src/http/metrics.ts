@@ -118,10 +118,11 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * @example registerMetrics(app, new Metrics(database.pool), { token: limits.metricsToken, open: limits.metricsPublic });
  */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, options: { token: string | undefined; open: boolean }): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // Unmatched URLs share one label, so scanners cannot grow the series without bound.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get('/metrics', { config: { rateLimit: 'json' } }, async (request, reply) => {

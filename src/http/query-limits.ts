@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { BaseContext, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import {
   Kind,
   SchemaMetaFieldDef,
@@ -272,22 +272,27 @@ export function checkQueryLimits(measures: OperationMeasures, limits: QueryLimit
 }
 
 /**
- * Refuses an operation over the depth, alias or cost limit after validation and before execution.
+ * Refuses an operation over the depth, alias or cost limit after validation and before execution: run from Apollo's
+ * `didResolveOperation` (see `requestChecksPlugin`), it throws the QUERY_TOO_COMPLEX error the client gets.
  * (The token limit is graphql's `parseOptions.maxTokens`, enforced while parsing.)
- * @example new ApolloServer({ ..., parseOptions: { maxTokens }, plugins: [queryLimitsPlugin(config.limits.query)] })
+ * @example const check = queryLimitsCheck(config.limits.query); check(requestContext); // in didResolveOperation
  */
-export function queryLimitsPlugin<T extends object>(limits: QueryLimits): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request, schema }) {
-          if (!operation) return;
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-          const error = checkQueryLimits(measureOperation(schema, fragments, operation, request.variables), limits);
-          if (error) throw error;
-        },
-      };
-    },
+export function queryLimitsCheck<T extends BaseContext>(
+  limits: QueryLimits,
+): (request: GraphQLRequestContextDidResolveOperation<T>) => void {
+  // An operation without variables measures the same every time; Apollo reuses the parsed document, so does this.
+  const constantMeasures = new WeakMap<OperationDefinitionNode, OperationMeasures>();
+  return ({ document, operation, request, schema }) => {
+    if (!operation) return;
+    const constant = !operation.variableDefinitions?.length;
+    let measures = constant ? constantMeasures.get(operation) : undefined;
+    if (!measures) {
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+      measures = measureOperation(schema, fragments, operation, request.variables);
+      if (constant) constantMeasures.set(operation, measures);
+    }
+    const error = checkQueryLimits(measures, limits);
+    if (error) throw error;
   };
 }

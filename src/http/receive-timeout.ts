@@ -1,7 +1,11 @@
 import { Transform, type Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Closes the connection of a request that has not arrived whole in time (see registerReceiveTimeout). */
+    receiveTimer: NodeJS.Timeout | null;
+  }
   interface FastifyContextConfig {
     /** The handler streams the body itself (uploads): it is bound by an idle timeout, not by a whole-request deadline. */
     streamsBody?: boolean;
@@ -17,22 +21,23 @@ declare module 'fastify' {
  */
 export function registerReceiveTimeout(app: FastifyInstance, timeoutMs: number): void {
   if (timeoutMs === 0) return;
-  const timers = new WeakMap<object, NodeJS.Timeout>();
-  const clear = (request: { raw: object }) => {
-    clearTimeout(timers.get(request.raw));
-    timers.delete(request.raw);
+  // Callback hooks and a field on the request: this runs for every request, so it allocates no promise or map entry.
+  app.decorateRequest('receiveTimer', null);
+  const clear = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    if (request.receiveTimer) {
+      clearTimeout(request.receiveTimer);
+      request.receiveTimer = null;
+    }
+    done();
   };
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.streamsBody) return;
-    timers.set(
-      request.raw,
-      setTimeout(() => request.raw.destroy(), timeoutMs),
-    );
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.routeOptions.config?.streamsBody) request.receiveTimer = setTimeout(() => request.raw.destroy(), timeoutMs);
+    done();
   });
   // By then the body has been read and parsed: the request has arrived.
-  app.addHook('preHandler', async (request) => clear(request));
-  app.addHook('onResponse', async (request) => clear(request));
-  app.addHook('onRequestAbort', async (request) => clear(request));
+  app.addHook('preHandler', clear);
+  app.addHook('onResponse', clear);
+  app.addHook('onRequestAbort', (request, done) => clear(request, undefined, done));
 }
 
 /**
