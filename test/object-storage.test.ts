@@ -57,6 +57,21 @@ describe.each(STORAGE_BACKENDS)('$backend storage', ({ start }) => {
     expect(last.equals(content.subarray(-1))).toBe(true);
   });
 
+  it('reads a span into memory, and says NOT_FOUND for a missing object or a span past its end', async () => {
+    const content = randomBytes(70_000);
+    const key = keyFor(content);
+    await expect(backend.storage.read(key, { start: 0, end: 9 })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    await backend.storage.put(key, bodyOf(content), expectedOf(content));
+    expect((await backend.storage.read(key, { start: 0, end: content.length - 1 })).equals(content)).toBe(true);
+    expect((await backend.storage.read(key, { start: 65_000, end: 65_099 })).equals(content.subarray(65_000, 65_100))).toBe(true);
+    expect((await backend.storage.read(key, { start: content.length - 1, end: content.length - 1 })).equals(content.subarray(-1))).toBe(
+      true,
+    );
+    await expect(backend.storage.read(key, { start: content.length - 10, end: content.length + 9 })).rejects.toMatchObject({
+      reason: 'NOT_FOUND',
+    });
+  });
+
   it('stores an empty file', async () => {
     const empty = Buffer.alloc(0);
     const key = keyFor(empty);

@@ -51,6 +51,11 @@ export interface FileStorage {
    * when the object is missing or the store is down, before a byte is sent.
    */
   open(key: string, range?: ByteSpan): Promise<Readable>;
+  /**
+   * Bytes `start..end` inclusive, in memory: for a small response sent in one write, without a stream's machinery.
+   * Rejects like `open` (and with `NOT_FOUND` when the object is shorter than the span).
+   */
+  read(key: string, span: ByteSpan): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
   /**
@@ -136,10 +141,29 @@ export class LocalFileStorage implements FileStorage {
   async open(key: string, range?: ByteSpan): Promise<Readable> {
     // Opened first, so a missing file is an answer (not an error in the middle of a response).
     const handle = await fs.promises.open(this.pathOf(key), 'r').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new StorageReadError('NOT_FOUND', `nothing stored under ${key}`);
-      throw new StorageReadError('UNAVAILABLE', `cannot open ${key}: ${err.code ?? err.message}`);
+      throw openFailure(key, err);
     });
     return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+  }
+
+  read(key: string, span: ByteSpan): Promise<Buffer> {
+    const file = this.pathOf(key);
+    const buffer = Buffer.allocUnsafe(span.end - span.start + 1);
+    // The callback API: the FileHandle one costs several times the CPU per small read (measured in the bench).
+    return new Promise((resolve, reject) => {
+      fs.open(file, 'r', (openErr, fd) => {
+        if (openErr) return reject(openFailure(key, openErr));
+        const fill = (at: number): void =>
+          fs.read(fd, buffer, at, buffer.length - at, span.start + at, (err, n) => {
+            if (!err && n > 0 && at + n < buffer.length) return fill(at + n);
+            fs.close(fd, () => undefined);
+            if (err) reject(new StorageReadError('UNAVAILABLE', `cannot read ${key}: ${err.code ?? err.message}`));
+            else if (at + n < buffer.length) reject(new StorageReadError('NOT_FOUND', `${key} ends before byte ${span.end}`));
+            else resolve(buffer);
+          });
+        fill(0);
+      });
+    });
   }
 
   async exists(key: string): Promise<boolean> {
@@ -154,6 +178,11 @@ export class LocalFileStorage implements FileStorage {
   }
 
   async close(): Promise<void> {}
+}
+
+function openFailure(key: string, err: NodeJS.ErrnoException): StorageReadError {
+  if (err.code === 'ENOENT') return new StorageReadError('NOT_FOUND', `nothing stored under ${key}`);
+  return new StorageReadError('UNAVAILABLE', `cannot open ${key}: ${err.code ?? err.message}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { groupBy } from './batch.js';
-import { textArray, timestampArray } from '../sql-arrays.js';
+import { textArray, timestampArray, unnestInsert } from '../sql-arrays.js';
 import { accessDenials, datasets, datasetVersions, storedBlobs, uploads, usageEvents } from '../tables/index.js';
 
 export type UploadRow = typeof uploads.$inferSelect;
@@ -60,12 +60,12 @@ export class DeliveryStore {
   async insertUsage(events: UsageEventInsert[], denials: AccessDenialInsert[]): Promise<Set<string>> {
     const inserted = new Set<string>();
     if (events.length > 0) {
-      for (const r of await this.db.insert(usageEvents).values(events).onConflictDoNothing().returning({ id: usageEvents.id }))
-        inserted.add(r.id);
+      const res = await this.db.execute<{ id: string }>(sql`${unnestInsert(usageEvents, events)} ON CONFLICT DO NOTHING RETURNING id`);
+      for (const r of res.rows) inserted.add(r.id);
     }
     if (denials.length > 0) {
-      for (const r of await this.db.insert(accessDenials).values(denials).onConflictDoNothing().returning({ id: accessDenials.id }))
-        inserted.add(r.id);
+      const res = await this.db.execute<{ id: string }>(sql`${unnestInsert(accessDenials, denials)} ON CONFLICT DO NOTHING RETURNING id`);
+      for (const r of res.rows) inserted.add(r.id);
     }
     return inserted;
   }
