@@ -112,6 +112,8 @@ export function assertStorageKey(key: string): void {
  * only after size and hash check out, so a refused or interrupted upload leaves nothing half-written visible.
  */
 export class LocalFileStorage implements FileStorage {
+  private readonly descriptors = new Map<string, Descriptor>();
+
   constructor(private readonly root: string) {}
 
   private pathOf(key: string): string {
@@ -146,24 +148,60 @@ export class LocalFileStorage implements FileStorage {
     return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
-  read(key: string, span: ByteSpan): Promise<Buffer> {
+  async read(key: string, span: ByteSpan): Promise<Buffer> {
+    const descriptor = this.descriptor(key);
+    descriptor.users++;
+    try {
+      const fd = await descriptor.fd;
+      const buffer = Buffer.allocUnsafe(span.end - span.start + 1);
+      let at = 0;
+      for (let n = -1; at < buffer.length && n !== 0; at += n) {
+        n = await new Promise<number>((resolve, reject) =>
+          fs.read(fd, buffer, at, buffer.length - at, span.start + at, (err, bytes) =>
+            err ? reject(new StorageReadError('UNAVAILABLE', `cannot read ${key}: ${err.code ?? err.message}`)) : resolve(bytes),
+          ),
+        );
+      }
+      if (at < buffer.length) throw new StorageReadError('NOT_FOUND', `${key} ends before byte ${span.end}`);
+      return buffer;
+    } finally {
+      descriptor.users--;
+      if (descriptor.evicted) closeWhenUnused(descriptor);
+    }
+  }
+
+  /**
+   * The open descriptor of `key` (opened now when it is not), kept for the next reads: opening and closing cost two
+   * thread-pool round trips a read, most of a small download's I/O. Keys are content-addressed, so a kept
+   * descriptor always reads the bytes its key names; the least recently read go first.
+   */
+  private descriptor(key: string): Descriptor {
+    const kept = this.descriptors.get(key);
+    if (kept) {
+      this.descriptors.delete(key);
+      this.descriptors.set(key, kept);
+      return kept;
+    }
     const file = this.pathOf(key);
-    const buffer = Buffer.allocUnsafe(span.end - span.start + 1);
-    // The callback API: the FileHandle one costs several times the CPU per small read (measured in the bench).
-    return new Promise((resolve, reject) => {
-      fs.open(file, 'r', (openErr, fd) => {
-        if (openErr) return reject(openFailure(key, openErr));
-        const fill = (at: number): void =>
-          fs.read(fd, buffer, at, buffer.length - at, span.start + at, (err, n) => {
-            if (!err && n > 0 && at + n < buffer.length) return fill(at + n);
-            fs.close(fd, () => undefined);
-            if (err) reject(new StorageReadError('UNAVAILABLE', `cannot read ${key}: ${err.code ?? err.message}`));
-            else if (at + n < buffer.length) reject(new StorageReadError('NOT_FOUND', `${key} ends before byte ${span.end}`));
-            else resolve(buffer);
-          });
-        fill(0);
-      });
-    });
+    const descriptor: Descriptor = {
+      // The callback API: the FileHandle one costs several times the CPU per call (measured in the bench).
+      fd: new Promise((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(openFailure(key, err)) : resolve(fd)))),
+      users: 0,
+      evicted: false,
+    };
+    // A failed open is not kept.
+    descriptor.fd.catch(() => this.forget(key, descriptor));
+    this.descriptors.set(key, descriptor);
+    if (this.descriptors.size > MAX_OPEN_DESCRIPTORS) this.forget(this.descriptors.keys().next().value!);
+    return descriptor;
+  }
+
+  /** Stops keeping `key`'s descriptor (only `descriptor`, when given); it is closed once no read uses it. */
+  private forget(key: string, descriptor = this.descriptors.get(key)): void {
+    if (!descriptor || this.descriptors.get(key) !== descriptor) return;
+    this.descriptors.delete(key);
+    descriptor.evicted = true;
+    closeWhenUnused(descriptor);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -174,10 +212,32 @@ export class LocalFileStorage implements FileStorage {
   }
 
   async delete(key: string): Promise<void> {
+    this.forget(key);
     await fs.promises.rm(this.pathOf(key), { force: true });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const key of [...this.descriptors.keys()]) this.forget(key);
+  }
+}
+
+/** Descriptors of objects read lately, kept open (see `LocalFileStorage.descriptor`). */
+const MAX_OPEN_DESCRIPTORS = 256;
+
+interface Descriptor {
+  fd: Promise<number>;
+  /** Reads using it right now. */
+  users: number;
+  /** No longer kept: closed once `users` is 0. */
+  evicted: boolean;
+}
+
+function closeWhenUnused(descriptor: Descriptor): void {
+  if (descriptor.users > 0) return;
+  descriptor.fd.then(
+    (fd) => fs.close(fd, () => undefined),
+    () => undefined,
+  );
 }
 
 function openFailure(key: string, err: NodeJS.ErrnoException): StorageReadError {
