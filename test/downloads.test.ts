@@ -218,6 +218,29 @@ describe('downloads', () => {
     expect(await refused.json()).toMatchObject({ error: 'LICENSE_NOT_ACTIVE' });
   });
 
+  it('checks tokens new to the server together, in a few database round trips, each getting its own answer', async () => {
+    const path = `/data/${versionId}/data/train.bin`;
+    const tokens = await Promise.all(Array.from({ length: 16 }, () => issue(licenseId)));
+    const revoked = tokens.slice(0, 4);
+    for (const token of revoked) {
+      const id = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+      ok(await app.gql(`mutation($id: ID!) { revokeAccessToken(input: { id: $id }) { accessToken { id } } }`, { id }, buyer.key));
+    }
+    // The license and the version are known to the gate already; only the tokens are new.
+    expect((await get(path, await issue(licenseId), { range: 'bytes=0-9' })).status).toBe(206);
+    let checkouts = 0;
+    const count = () => checkouts++;
+    app.database.pool.on('acquire', count);
+    try {
+      const statuses = await Promise.all(tokens.map(async (token) => (await get(path, token, { range: 'bytes=0-9' })).status));
+      expect(statuses).toEqual([...revoked.map(() => 401), ...tokens.slice(4).map(() => 206)]);
+    } finally {
+      app.database.pool.off('acquire', count);
+    }
+    // One statement per token would take 16 connections from the pool (and the license another 16, before).
+    expect(checkouts).toBeLessThanOrEqual(6);
+  });
+
   it('refuses paths that try to leave the version', async () => {
     const token = await issue(licenseId);
     for (const p of [

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,21 @@ describe.each(STORAGE_BACKENDS)('$backend storage', ({ start }) => {
     expect(span.equals(content.subarray(1000, 2000))).toBe(true);
     const last = await readAll(await backend.storage.open(key, { start: content.length - 1, end: content.length - 1 }));
     expect(last.equals(content.subarray(-1))).toBe(true);
+  });
+
+  it('reads a span into memory, and says NOT_FOUND for a missing object or a span past its end', async () => {
+    const content = randomBytes(70_000);
+    const key = keyFor(content);
+    await expect(backend.storage.read(key, { start: 0, end: 9 })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    await backend.storage.put(key, bodyOf(content), expectedOf(content));
+    expect((await backend.storage.read(key, { start: 0, end: content.length - 1 })).equals(content)).toBe(true);
+    expect((await backend.storage.read(key, { start: 65_000, end: 65_099 })).equals(content.subarray(65_000, 65_100))).toBe(true);
+    expect((await backend.storage.read(key, { start: content.length - 1, end: content.length - 1 })).equals(content.subarray(-1))).toBe(
+      true,
+    );
+    await expect(backend.storage.read(key, { start: content.length - 10, end: content.length + 9 })).rejects.toMatchObject({
+      reason: 'NOT_FOUND',
+    });
   });
 
   it('stores an empty file', async () => {
@@ -139,10 +155,13 @@ describe.each(STORAGE_BACKENDS)('$backend storage', ({ start }) => {
     await expect(backend.storage.open(key)).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     expect(await backend.storage.exists(key)).toBe(false);
     await backend.storage.put(key, bodyOf(content), expectedOf(content));
+    expect((await backend.storage.read(key, { start: 0, end: 9 })).equals(content.subarray(0, 10))).toBe(true);
     await backend.storage.delete(key);
     await backend.storage.delete(key);
     expect(await backend.storage.exists(key)).toBe(false);
     await expect(backend.storage.open(key, { start: 0, end: 9 })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    // Read a moment ago, deleted since: not served from anything kept open.
+    await expect(backend.storage.read(key, { start: 0, end: 9 })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
   });
 });
 
@@ -192,6 +211,45 @@ function serverOn(start: () => Promise<StorageBackend>, env: Record<string, stri
 }
 
 const startS3 = STORAGE_BACKENDS.find((b) => b.backend === 's3')!.start;
+
+describe('file storage reads', () => {
+  const backend = {} as { current: StorageBackend };
+  beforeAll(async () => {
+    backend.current = await STORAGE_BACKENDS.find((b) => b.backend === 'file')!.start();
+  });
+  afterAll(async () => {
+    await backend.current?.stop();
+  });
+  /** Files under the store's directory this process has open (Linux). */
+  const openFiles = () => {
+    const directory = backend.current.env.ASSAY_STORAGE_URL!.replace('file://', '');
+    return fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(directory);
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+  };
+
+  it('keep a bounded number of files open however many objects are read, and none once closed', async () => {
+    const { storage } = backend.current;
+    const contents = Array.from({ length: 600 }, (_, i) => Buffer.from(`object ${i}`));
+    const keys = contents.map(keyFor);
+    for (const [i, content] of contents.entries()) await storage.put(keys[i]!, bodyOf(content), expectedOf(content));
+    expect(openFiles()).toBe(0);
+    for (let round = 0; round < 2; round++) {
+      for (const [i, key] of keys.entries()) {
+        expect((await storage.read(key, { start: 0, end: contents[i]!.length - 1 })).equals(contents[i]!)).toBe(true);
+      }
+    }
+    const during = openFiles();
+    expect(during).toBeGreaterThan(0);
+    expect(during).toBeLessThan(300);
+    await storage.close();
+    await waitFor(() => openFiles() === 0);
+  });
+});
 
 describe.each(STORAGE_BACKENDS)('uploads and downloads over HTTP with $backend storage', ({ start }) => {
   const on = serverOn(start);

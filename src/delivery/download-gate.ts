@@ -1,7 +1,8 @@
+import { decodeJwt, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
-import type { DataFileRow, DatasetRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
-import type { StoredBlobRow } from '../db/stores/delivery-store.js';
+import type { DataFileRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
+import type { DatasetStatus, DeliveryStore, StoredBlobRow, TokenState } from '../db/stores/delivery-store.js';
 import { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
 import type { AccessTokenRow } from '../db/stores/tokens-store.js';
@@ -17,6 +18,7 @@ import type { SigningKeyRing } from '../tokens/signing-keys.js';
 import { baseOf, unitsFromBase, unitsOf } from '../metering/windows.js';
 import { planResponse, type DownloadConditions, type ResponsePlan } from './range.js';
 import type { CapState, DenialReason } from './denials.js';
+import { RoundTripBatcher } from './round-trip-batcher.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Usage, UsageRecorder } from './usage-recorder.js';
 
@@ -24,6 +26,15 @@ interface VersionEntry {
   version?: DatasetVersionRow;
   files: DataFileRow[];
   blobs: Map<string, StoredBlobRow>;
+}
+
+/** A token's state read before the token was verified, and the cache generations when the read started. */
+interface EarlyRead {
+  tokenId: string;
+  licenseId: string;
+  state: Promise<TokenState>;
+  tokens: number;
+  licenses: number;
 }
 
 /** A refused download, in domain terms; `src/http/refusals.ts` decides its HTTP status and headers. */
@@ -84,13 +95,30 @@ export class DownloadGate {
   private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
   private readonly licenses = new TtlCache<string, LicenseRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
   private readonly versions = new TtlCache<string, VersionEntry>(this.ttl, MAX_CACHED_TOKENS);
-  private readonly datasets = new TtlCache<string, DatasetRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
+  private readonly datasets = new TtlCache<string, DatasetStatus | undefined>(this.ttl, MAX_CACHED_TOKENS);
   private readonly cachesByKind = new Map<string, TtlCache<string, unknown>>([
     ['token', this.tokens],
     ['license', this.licenses],
     ['dataset', this.datasets],
     ['version', this.versions],
   ]);
+  /**
+   * Token states read for many checks at once, one statement per round trip, on the gate's own handle (a read shared
+   * by requests counts against none of them); what a read brings besides the token (the license's dataset status)
+   * is kept too, unless a change notification came in since the read started.
+   */
+  private readonly states = new RoundTripBatcher<{ tokenId: string; licenseId: string }, TokenState>(
+    async (keys) => {
+      const [at, generation] = [this.clock.now().getTime(), this.datasets.generation];
+      const states = await this.store.tokenStates(keys);
+      for (const { license, dataset } of states) if (license) this.datasets.prime(license.datasetId, dataset, at, generation);
+      return states;
+    },
+    (k) => `${k.tokenId} ${k.licenseId}`,
+    // Waits behind a statement under way for at most this long, so a read stuck on a stalled database holds up no other.
+    { maxBatch: 500, maxWaitMs: 50 },
+  );
+  private readonly store: DeliveryStore;
   /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
   private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
 
@@ -99,7 +127,9 @@ export class DownloadGate {
     private readonly keyRing: SigningKeyRing,
     private readonly recorder: UsageRecorder,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.store = new Stores(db).delivery;
+  }
 
   /** A listing was suspended or reinstated in this process: its next download reads its status afresh. */
   listingChanged(datasetId: string): void {
@@ -129,13 +159,22 @@ export class DownloadGate {
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!bearer) return { reason: 'MISSING_TOKEN', message: 'Send Authorization: Bearer <access token>' };
 
+    // A token new to the gate: its state is read while its signature is verified (each takes about a round trip),
+    // and used only once the token turns out valid.
+    const early = this.verified.has(bearer) ? undefined : this.readEarly(bearer, now.getTime());
     const claims = await this.verify(bearer, now);
     if ('failure' in claims) return { reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
     const known = { licenseId: claims.lic, tokenId: claims.jti };
 
+    // Its row, its license's and the license's dataset come in one statement, shared with the other checks under way
+    // (see `states`); an early read counts unless a change notification dropped cached state since it started.
+    const state = (cache: TtlCache<string, unknown>, generation: number | undefined) =>
+      early?.tokenId === claims.jti && early.licenseId === claims.lic && generation === cache.generation
+        ? early.state
+        : this.states.load({ tokenId: claims.jti, licenseId: claims.lic });
     const [token, license] = await Promise.all([
-      this.tokens.get(claims.jti, now.getTime(), () => new Stores(db).tokens.accessTokenById(claims.jti)),
-      this.licenses.get(claims.lic, now.getTime(), () => new Stores(db).licensing.licenseById.load(claims.lic)),
+      this.tokens.get(claims.jti, now.getTime(), () => state(this.tokens, early?.tokens).then((s) => s.token)),
+      this.licenses.get(claims.lic, now.getTime(), () => state(this.licenses, early?.licenses).then((s) => s.license)),
     ]);
     if (!token || !license || token.licenseId !== license.id) return { reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...known };
     const ids = { ...known, organizationIds: [license.licenseeId, license.vendorId], datasetId: license.datasetId };
@@ -176,6 +215,26 @@ export class DownloadGate {
     const cap = await this.capRefusal(license, plan.usage, now, db);
     if (cap) return { reason: 'USAGE_CAP_REACHED', ...cap, ...ids };
     return { claims, license, version: entry.version!, file, blob, plan };
+  }
+
+  /**
+   * Starts reading the state of the token `bearer` claims to be, before it is verified, when the token looks current
+   * and its state is not cached: a forged token costs a share of one batched primary-key read, never a cache entry.
+   */
+  private readEarly(bearer: string, nowMs: number): EarlyRead | undefined {
+    let payload: JWTPayload;
+    try {
+      payload = decodeJwt(bearer);
+    } catch {
+      return undefined; // not even a JWT: the verification says so
+    }
+    const { jti, lic, exp } = payload as { jti?: unknown; lic?: unknown; exp?: unknown };
+    if (typeof jti !== 'string' || typeof lic !== 'string' || typeof exp !== 'number' || exp * 1000 <= nowMs) return undefined;
+    if (this.tokens.holds(jti, nowMs) && this.licenses.holds(lic, nowMs)) return undefined;
+    const state = this.states.load({ tokenId: jti, licenseId: lic });
+    // Unused when the token does not verify (a failed read then fails nobody).
+    state.catch(() => undefined);
+    return { tokenId: jti, licenseId: lic, state, tokens: this.tokens.generation, licenses: this.licenses.generation };
   }
 
   private async verify(token: string, now: Date): Promise<AccessClaims | { failure: VerifyFailure }> {

@@ -144,6 +144,18 @@ export class S3FileStorage implements FileStorage {
     }
   }
 
+  async read(key: string, span: ByteSpan): Promise<Buffer> {
+    const body = await this.open(key, span);
+    const bytes = await body.toArray().then(
+      (chunks: Buffer[]) => Buffer.concat(chunks),
+      (err: unknown) => {
+        throw new StorageReadError('UNAVAILABLE', `object store: reading ${key} failed: ${describe(err)}`);
+      },
+    );
+    if (bytes.length !== span.end - span.start + 1) throw new StorageReadError('NOT_FOUND', `${key} ends before byte ${span.end}`);
+    return bytes;
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));

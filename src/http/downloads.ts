@@ -13,6 +13,9 @@ import type { DenialReason } from '../delivery/denials.js';
 
 type DataRoute = { Params: { versionId: string; '*': string } };
 
+/** Responses up to this size are read whole and sent in one write (a file stream's chunk is as large). */
+const ONE_WRITE_BYTES = 64 * 1024;
+
 /**
  * `GET /data/{versionId}/{filePath}` with `Authorization: Bearer <access token>`: streams a licensed file with
  * Content-Length, ETag (its SHA-256) and single-range support, and records exactly the bytes that left.
@@ -127,6 +130,25 @@ export function registerDownloads(
 
       // Counted at full size while it is being sent, so concurrent downloads cannot run past a cap together.
       const inflight = recorder.begin(license.id, plan.usage);
+      if (length <= ONE_WRITE_BYTES) {
+        // What a file stream would send in one chunk anyway, read into memory and sent in one write.
+        let bytes: Buffer;
+        try {
+          bytes = await storage.read(blob.storageKey, span ?? { start: 0, end: size - 1 });
+        } catch (err) {
+          inflight.cancel();
+          return storageFailure(request, reply, err);
+        }
+        if (reply.raw.destroyed) {
+          inflight.cancel();
+          return reply;
+        }
+        // As with a stream: the bytes count once they were handed to the socket (the whole body goes in one write).
+        const sent = () => inflight.end(event(status, reply.raw.writableEnded ? length : 0, span));
+        reply.raw.once('finish', sent);
+        reply.raw.once('close', sent);
+        return reply.send(bytes);
+      }
       let source: Readable;
       try {
         source = await storage.open(blob.storageKey, span);

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../client.js';
 import { auditChainHead, auditCheckpoints, auditEvents } from '../tables/index.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
+import { unnestInsert } from '../sql-arrays.js';
 import type { DenialReason } from '../../delivery/denials.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
@@ -41,7 +42,7 @@ export class AuditStore {
   }
 
   async append(rows: AuditEventRow[], head: { seq: number; hash: string }): Promise<void> {
-    await this.db.insert(auditEvents).values(rows);
+    await this.db.execute(unnestInsert(auditEvents, rows));
     await this.db.update(auditChainHead).set(head).where(eq(auditChainHead.id, 1));
   }
 

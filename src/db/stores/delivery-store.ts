@@ -2,13 +2,25 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { groupBy } from './batch.js';
-import { textArray, timestampArray } from '../sql-arrays.js';
-import { accessDenials, datasets, datasetVersions, storedBlobs, uploads, usageEvents } from '../tables/index.js';
+import { textArray, timestampArray, unnestInsert } from '../sql-arrays.js';
+import { accessDenials, accessTokens, datasets, datasetVersions, licenses, storedBlobs, uploads, usageEvents } from '../tables/index.js';
+import type { DatasetRow } from './catalog-store.js';
+import type { LicenseRow } from './licensing-store.js';
+import type { AccessTokenRow } from './tokens-store.js';
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type StoredBlobRow = typeof storedBlobs.$inferSelect;
 export type UsageEventInsert = typeof usageEvents.$inferInsert;
 export type AccessDenialInsert = typeof accessDenials.$inferInsert;
+
+/** What the download gate checks a presented token against (each undefined when there is no such row). */
+export interface TokenState {
+  token: AccessTokenRow | undefined;
+  license: LicenseRow | undefined;
+  /** The license's dataset: whether it is listed (the gate refuses a suspended one). */
+  dataset: DatasetStatus | undefined;
+}
+export type DatasetStatus = Pick<DatasetRow, 'id' | 'status'>;
 
 /** Data access for uploads and stored bytes. */
 export class DeliveryStore {
@@ -22,6 +34,43 @@ export class DeliveryStore {
       .where(inArray(storedBlobs.versionId, [...ids]));
     return groupBy(ids, rows, (r) => r.versionId).map((blobs) => new Map(blobs.map((r) => [r.sha256, r])));
   });
+
+  /**
+   * For each presented token (its `jti` and the license it claims), in one statement: the token's row, the claimed
+   * license's and that license's dataset status, in the order of `keys`. Built once per store and named, so a
+   * long-lived store (the download gate's) sends it without building it again, and PostgreSQL plans it once per connection.
+   */
+  async tokenStates(keys: readonly { tokenId: string; licenseId: string }[]): Promise<TokenState[]> {
+    this.tokenStatesQuery ??= this.prepareTokenStates();
+    const rows = await this.tokenStatesQuery.execute({
+      tokenIds: keys.map((k) => k.tokenId),
+      licenseIds: keys.map((k) => k.licenseId),
+    });
+    const byIndex = new Map(rows.map((r) => [r.i, r]));
+    return keys.map((_, i) => {
+      const row = byIndex.get(i + 1);
+      return { token: row?.token ?? undefined, license: row?.license ?? undefined, dataset: row?.dataset ?? undefined };
+    });
+  }
+
+  private tokenStatesQuery: ReturnType<DeliveryStore['prepareTokenStates']> | undefined;
+
+  private prepareTokenStates() {
+    return this.db
+      .select({
+        i: sql<number>`k.i`.mapWith(Number),
+        token: accessTokens,
+        license: licenses,
+        dataset: { id: datasets.id, status: datasets.status },
+      })
+      .from(
+        sql`unnest(${sql.placeholder('tokenIds')}::text[], ${sql.placeholder('licenseIds')}::text[]) WITH ORDINALITY AS k(token_id, license_id, i)`,
+      )
+      .leftJoin(accessTokens, sql`${accessTokens.id} = k.token_id`)
+      .leftJoin(licenses, sql`${licenses.id} = k.license_id`)
+      .leftJoin(datasets, eq(datasets.id, licenses.datasetId))
+      .prepare('download_gate_token_states');
+  }
 
   async insertUpload(row: typeof uploads.$inferInsert): Promise<UploadRow> {
     const [created] = await this.db.insert(uploads).values(row).returning();
@@ -60,12 +109,12 @@ export class DeliveryStore {
   async insertUsage(events: UsageEventInsert[], denials: AccessDenialInsert[]): Promise<Set<string>> {
     const inserted = new Set<string>();
     if (events.length > 0) {
-      for (const r of await this.db.insert(usageEvents).values(events).onConflictDoNothing().returning({ id: usageEvents.id }))
-        inserted.add(r.id);
+      const res = await this.db.execute<{ id: string }>(sql`${unnestInsert(usageEvents, events)} ON CONFLICT DO NOTHING RETURNING id`);
+      for (const r of res.rows) inserted.add(r.id);
     }
     if (denials.length > 0) {
-      for (const r of await this.db.insert(accessDenials).values(denials).onConflictDoNothing().returning({ id: accessDenials.id }))
-        inserted.add(r.id);
+      const res = await this.db.execute<{ id: string }>(sql`${unnestInsert(accessDenials, denials)} ON CONFLICT DO NOTHING RETURNING id`);
+      for (const r of res.rows) inserted.add(r.id);
     }
     return inserted;
   }
