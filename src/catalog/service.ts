@@ -117,8 +117,12 @@ export class CatalogService {
     return dataset && this.canSeeVersion(viewer, dataset, version) ? version : null;
   }
 
-  async latestVersion(dataset: DatasetRow): Promise<DatasetVersionRow | null> {
-    return dataset.latestVersionId ? ((await this.stores.catalog.versionById.load(dataset.latestVersionId)) ?? null) : null;
+  /** Answered at once when the page that listed the dataset read its latest version (no promise per listing). */
+  latestVersion(dataset: DatasetRow): DatasetVersionRow | null | Promise<DatasetVersionRow | null> {
+    const id = dataset.latestVersionId;
+    if (!id) return null;
+    const { versionById } = this.stores.catalog;
+    return versionById.peek(id) ?? versionById.load(id).then((v) => v ?? null);
   }
 
   async versions(

@@ -30,8 +30,14 @@ export const catalogResolvers: Resolvers = {
     datasetVersion: (_p, { id }, ctx) => ctx.catalog.version(ctx.viewer, id),
   },
   Dataset: {
-    fullSlug: async (d, _a, ctx) => `${(await ctx.stores.accounts.organizationById.load(d.vendorId))!.slug}/${d.slug}`,
-    vendor: async (d, _a, ctx) => referenced(ctx.stores.accounts.organizationById.load(d.vendorId)),
+    // The vendor as the page that listed the dataset read it, else loaded.
+    fullSlug: (d, _a, ctx) => {
+      const vendor = ctx.stores.accounts.organizationById.peek(d.vendorId);
+      if (vendor) return `${vendor.slug}/${d.slug}`;
+      return ctx.stores.accounts.organizationById.load(d.vendorId).then((v) => `${v!.slug}/${d.slug}`);
+    },
+    vendor: (d, _a, ctx) =>
+      ctx.stores.accounts.organizationById.peek(d.vendorId) ?? referenced(ctx.stores.accounts.organizationById.load(d.vendorId)),
     terms: (d) => termsOf(d),
     versions: (d, args, ctx) => ctx.catalog.versions(ctx.viewer, d, args),
     latestVersion: (d, _a, ctx) => ctx.catalog.latestVersion(d),

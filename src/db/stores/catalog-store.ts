@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { executePrepared, type DbOrTx } from '../client.js';
+import { executePrepared, renderQuery, type DbOrTx, type RenderedQuery } from '../client.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
-import { byKey, groupBy } from './batch.js';
+import { byKey, groupBy, PrimedLoader } from './batch.js';
 import { versionColumns } from './version-columns.js';
 import { JsonRowCodec } from '../json-rows.js';
 import {
@@ -124,6 +124,10 @@ function literal(n: number): SQL {
 }
 
 const datasetJson = new JsonRowCodec<typeof datasets, DatasetRow>(datasets, ['search']);
+/** Rendered catalog statements by query and includes (a bounded, oldest-out cache). */
+const renderedPages = new Map<string, RenderedQuery>();
+const MAX_RENDERED_PAGES = 500;
+
 const versionJson = new JsonRowCodec<typeof datasetVersions, DatasetVersionRow>(datasetVersions, ['sample']);
 const organizationJson = new JsonRowCodec(organizations);
 const lineageJson = new JsonRowCodec(versionLineage);
@@ -152,7 +156,7 @@ export class CatalogStore {
     ),
   );
 
-  readonly versionById = new DataLoader<string, DatasetVersionRow | undefined>(async (ids) =>
+  readonly versionById = new PrimedLoader<string, DatasetVersionRow | undefined>(async (ids) =>
     byKey(
       ids,
       await this.db
@@ -337,6 +341,31 @@ export class CatalogStore {
    * ancestors, every offer), so a whole catalog page is one round trip however many listings it shows.
    */
   async listDatasets(q: DatasetListQuery, include: CatalogPageIncludes = {}): Promise<CatalogPageRow[]> {
+    // A page asked for again (the catalog's first page above all) runs its statement as rendered the first time.
+    const key = JSON.stringify([q, include]);
+    let query = renderedPages.get(key);
+    if (!query) {
+      query = renderQuery(this.db, this.catalogPageSql(q, include));
+      if (renderedPages.size >= MAX_RENDERED_PAGES) renderedPages.delete(renderedPages.keys().next().value!);
+      renderedPages.set(key, query);
+    }
+    const { rows } = await executePrepared<CatalogPageJson>(this.db, query);
+    return rows.map((r) => {
+      const row: CatalogPageRow = { dataset: datasetJson.decode(r.dataset, { rank: r.rank }) };
+      if (include.vendor) row.vendor = organizationJson.decode(r.vendor!);
+      if (include.latestVersion) row.latestVersion = r.latest_version ? versionJson.decode(r.latest_version) : null;
+      if (include.lineage) {
+        row.lineage = r.retracted_ancestor_ids
+          ? { summary: r.lineage ? lineageJson.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
+          : null;
+      }
+      if (include.offers) row.offers = r.offers!.map((o) => offerJson.decode(o));
+      return row;
+    });
+  }
+
+  /** The statement of `listDatasets`. */
+  private catalogPageSql(q: DatasetListQuery, include: CatalogPageIncludes): SQL {
     const tsquery = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : undefined;
     const rank = tsquery ? sql<number>`ts_rank_cd(${datasets.search}, ${tsquery}, 32)` : sql<null>`NULL::real`;
     // The page is chosen on its sort keys alone; the rows and what belongs to them are read for those rows only.
@@ -347,9 +376,7 @@ export class CatalogStore {
       .orderBy(...this.orderBy(q, { id: datasets.id, rank, title: datasets.title, updatedAt: datasets.updatedAt }));
     const withVersion = include.latestVersion || include.lineage;
     const p = (column: string) => sql`p.${sql.identifier(column)}`;
-    const { rows } = await executePrepared<CatalogPageJson>(
-      this.db,
-      sql`
+    return sql`
       /* catalogPage */
       SELECT ${datasetJson.json('d')} AS dataset, p.rank
         ${include.vendor ? sql`, ${organizationJson.json('o')} AS vendor` : sql``}
@@ -370,21 +397,7 @@ export class CatalogStore {
       ${include.vendor ? sql`JOIN ${organizations} o ON o.id = d.vendor_id` : sql``}
       ${withVersion ? sql`LEFT JOIN ${datasetVersions} v ON v.id = d.latest_version_id` : sql``}
       ${include.lineage ? sql`LEFT JOIN ${versionLineage} l ON l.version_id = v.id` : sql``}
-      ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`,
-    );
-    return rows.map((r) => ({
-      dataset: { ...datasetJson.decode(r.dataset), rank: r.rank },
-      ...(include.vendor ? { vendor: organizationJson.decode(r.vendor!) } : {}),
-      ...(include.latestVersion ? { latestVersion: r.latest_version ? versionJson.decode(r.latest_version) : null } : {}),
-      ...(include.lineage
-        ? {
-            lineage: r.retracted_ancestor_ids
-              ? { summary: r.lineage ? lineageJson.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
-              : null,
-          }
-        : {}),
-      ...(include.offers ? { offers: r.offers!.map((o) => offerJson.decode(o)) } : {}),
-    }));
+      ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`;
   }
 
   async countDatasets(q: DatasetListQuery): Promise<number> {
