@@ -144,6 +144,7 @@ export class CatalogService {
 
   /**
    * The catalog: PUBLISHED listings for everyone; a vendor may also ask for its own drafts, staff for any.
+   * `countNow` counts the matches beside the page (for a caller that will ask for `totalCount`).
    * @example catalog.search(viewer, { filter: { search: 'speech', kinds: ['REAL'] }, first: 20 })
    */
   async search(
@@ -157,6 +158,7 @@ export class CatalogService {
       before?: string | null;
     },
     include: CatalogPageIncludes = {},
+    countNow = false,
   ): Promise<Connection<ListedDataset>> {
     const filter = parseInput(DatasetFilterInput, args.filter, 'filter');
     const page = pageRequest(args);
@@ -202,12 +204,15 @@ export class CatalogService {
       backward: page.backward,
       limit: page.limit,
     };
+    // Counted beside the page rather than after it when the caller will ask for the count anyway.
+    const counted = countNow ? this.stores.catalog.countDatasets(query) : undefined;
+    counted?.catch(() => undefined); // its failure is answered where totalCount awaits it, not as an unhandled rejection
     const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
     return toPage(
       rows,
       page,
       (r) => encodeCursor(order, CatalogStore.sortKeys(order, r)),
-      () => this.stores.catalog.countDatasets(query),
+      () => counted ?? this.stores.catalog.countDatasets(query),
     );
   }
 

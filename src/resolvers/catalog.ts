@@ -8,21 +8,30 @@ import type { Resolvers } from './generated/resolvers.js';
 import { referenced } from './references.js';
 import { connectionFields } from './connections.js';
 
-/** What the fields below a page of datasets will ask for, so the page reads it in its own statement. */
-function catalogPageIncludes(info: GraphQLResolveInfo): CatalogPageIncludes {
+/**
+ * What the fields below a page of datasets will ask for, so the page reads it in its own statement (and counts the
+ * matches beside it when `totalCount` is asked for).
+ */
+function catalogPageReads(info: GraphQLResolveInfo): { include: CatalogPageIncludes; totalCount: boolean } {
   const paths = selectedPaths(info, 4);
   const node = (path: string) => paths.has(`edges.node.${path}`) || paths.has(`nodes.${path}`);
   return {
-    vendor: node('vendor') || node('fullSlug'),
-    latestVersion: node('latestVersion'),
-    lineage: node('latestVersion.lineage'),
-    offers: node('offers'),
+    include: {
+      vendor: node('vendor') || node('fullSlug'),
+      latestVersion: node('latestVersion'),
+      lineage: node('latestVersion.lineage'),
+      offers: node('offers'),
+    },
+    totalCount: paths.has('totalCount'),
   };
 }
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    datasets: (_p, args, ctx, info) => ctx.catalog.search(ctx.viewer, args, catalogPageIncludes(info)),
+    datasets: (_p, args, ctx, info) => {
+      const { include, totalCount } = catalogPageReads(info);
+      return ctx.catalog.search(ctx.viewer, args, include, totalCount);
+    },
     dataset: (_p, { id, slug }, ctx) => {
       if ((id == null) === (slug == null)) throw new BadUserInputError('Give exactly one of id or slug', id == null ? 'id' : 'slug');
       return id != null ? ctx.catalog.dataset(ctx.viewer, id) : ctx.catalog.datasetBySlug(ctx.viewer, slug!);
