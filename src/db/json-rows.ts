@@ -59,6 +59,9 @@ function valueSql(ref: string, column: PgColumn): string {
 export class JsonRowCodec<TTable extends PgTable, TRow = TTable['$inferSelect']> {
   private readonly fields: { key: string; name: string; column: PgColumn; decode: Decoder }[];
   private readonly built = new Map<string, SQL>();
+  /** Builds a row from its JSON array: one object literal per table, so every row has one shape from the start. */
+  private readonly build: (values: unknown[], decoders: Decoder[]) => Record<string, unknown>;
+  private readonly decoders: Decoder[];
 
   constructor(table: TTable, omit: readonly string[] = []) {
     this.fields = Object.entries(getTableColumns(table) as Record<string, PgColumn>)
@@ -70,6 +73,13 @@ export class JsonRowCodec<TTable extends PgTable, TRow = TTable['$inferSelect']>
         return { key, name: column.name, column, decode: decoderOf(column) };
       });
     if (this.fields.length > MAX_COLUMNS) throw new Error(`JsonRowCodec: more than ${MAX_COLUMNS} columns`);
+    this.decoders = this.fields.map((f) => f.decode);
+    // Generated from the table's own (code-defined) property names, quoted; null and missing values are null.
+    const properties = this.fields.map(({ key, decode }, i) => {
+      const value = `values[${i}]`;
+      return `${JSON.stringify(key)}: ${value} == null ? null : ${decode === asIs ? value : `decoders[${i}](${value})`}`;
+    });
+    this.build = new Function('values', 'decoders', `return { ${properties.join(', ')} };`) as typeof this.build;
   }
 
   /** The columns of `alias` (a table alias in the statement) as a JSON array. */
@@ -86,13 +96,7 @@ export class JsonRowCodec<TTable extends PgTable, TRow = TTable['$inferSelect']>
 
   /** A row from its JSON array, with every column decoded as drizzle decodes it; `extra` is added to it as is. */
   decode<TExtra extends object = object>(values: unknown[], extra?: TExtra): TRow & TExtra {
-    const row: Record<string, unknown> = {};
-    const { fields } = this;
-    for (let i = 0; i < fields.length; i++) {
-      const value = values[i];
-      const field = fields[i]!;
-      row[field.key] = value === null || value === undefined ? null : field.decode(value);
-    }
+    const row = this.build(values, this.decoders);
     if (extra) Object.assign(row, extra);
     return row as TRow & TExtra;
   }
