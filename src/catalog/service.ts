@@ -4,6 +4,7 @@ import { datasetStatusChanged, versionPublished } from '../events/builders.js';
 import { emitEvents } from '../events/emit.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
+import type { OrganizationRow } from '../db/stores/accounts-store.js';
 import {
   CatalogStore,
   type CatalogPageIncludes,
@@ -121,6 +122,8 @@ export class CatalogService {
   latestVersion(dataset: DatasetRow): DatasetVersionRow | null | Promise<DatasetVersionRow | null> {
     const id = dataset.latestVersionId;
     if (!id) return null;
+    const listed = this.stores.catalog.listings.get(dataset);
+    if (listed?.latestVersion !== undefined) return listed.latestVersion;
     const { versionById } = this.stores.catalog;
     return versionById.peek(id) ?? versionById.load(id).then((v) => v ?? null);
   }
@@ -207,7 +210,9 @@ export class CatalogService {
     // Counted beside the page rather than after it when the caller will ask for the count anyway.
     const counted = countNow ? this.stores.catalog.countDatasets(query) : undefined;
     counted?.catch(() => undefined); // its failure is answered where totalCount awaits it, not as an unhandled rejection
-    const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
+    const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) =>
+      include.slim ? this.keepListing(row) : this.primeLoaders(row),
+    );
     return toPage(
       rows,
       page,
@@ -228,6 +233,24 @@ export class CatalogService {
     }
     if (offers) offersStore.offersByDatasetId.prime(dataset.id, offers);
     return dataset;
+  }
+
+  /**
+   * A slim page's rows are partial: kept with the page for the resolvers below it, never primed into the loaders
+   * (which answer whole rows to anyone in the request). The retracted ancestors are whole and primed as usual.
+   */
+  private keepListing(row: CatalogPageRow): ListedDataset {
+    const { dataset, latestVersion, lineage } = row;
+    this.stores.catalog.listings.set(dataset, row);
+    if (latestVersion) this.stores.catalog.listedVersions.set(latestVersion, row);
+    if (lineage && dataset.latestVersionId)
+      this.stores.lineage.retractedAncestorIds.prime(dataset.latestVersionId, lineage.retractedAncestorIds);
+    return dataset;
+  }
+
+  /** The vendor a page read with a listing (slim or not), if it did: undefined sends the caller to the loader. */
+  listedVendor(dataset: DatasetRow): OrganizationRow | undefined {
+    return this.stores.catalog.listings.get(dataset)?.vendor ?? this.stores.accounts.organizationById.peek(dataset.vendorId);
   }
 
   // --- writing -------------------------------------------------------------

@@ -97,7 +97,8 @@ export class LineageService {
    */
   lineage(version: DatasetVersionRow): LineageView | Promise<LineageView> {
     if (version.status !== 'DRAFT') {
-      const stored = this.stores.lineage.summaryByVersionId.peek(version.id);
+      const listed = this.stores.catalog.listedVersions.get(version)?.lineage;
+      const stored = listed ? listed.summary : this.stores.lineage.summaryByVersionId.peek(version.id);
       if (stored) return { version, summary: summaryOfRow(stored), frozen: true, publishedSourceIds: [] };
       return sourceSummary(this.stores, version.id, this.collapseRiskSettings).then((summary) => ({
         version,

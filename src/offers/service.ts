@@ -25,7 +25,7 @@ export class OffersService {
   offersOf(viewer: Viewer, dataset: DatasetRow): OfferRow[] | Promise<OfferRow[]> {
     const visible = (all: OfferRow[]) =>
       viewer.canRead(dataset.vendorId) ? all : all.filter((o) => o.active && offerVisibleTo(viewer, o));
-    const primed = this.stores.offers.offersByDatasetId.peek(dataset.id);
+    const primed = this.stores.catalog.listings.get(dataset)?.offers ?? this.stores.offers.offersByDatasetId.peek(dataset.id);
     return primed ? visible(primed) : this.stores.offers.offersByDatasetId.load(dataset.id).then(visible);
   }
 

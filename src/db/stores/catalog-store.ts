@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { executePrepared, renderQuery, type DbOrTx, type RenderedQuery } from '../client.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
@@ -85,7 +86,79 @@ export interface CatalogPageIncludes {
   lineage?: boolean;
   /** Every offer of the listing, archived ones too (who may see which is the offers service's call). */
   offers?: boolean;
+  /**
+   * Only the columns the listing fields need (`LISTING_COLUMNS`; the resolvers decide when a selection asks for no
+   * more): the rows are partial, so they are kept with the page (`listings`) and never primed into a loader.
+   */
+  slim?: boolean;
 }
+
+/**
+ * The columns a slim catalog page reads of each table: what the listing fields a client may select show, what
+ * their resolvers read (terms, visibility, sort keys for cursors, collapse risk) and the keys.
+ */
+export const LISTING_COLUMNS = {
+  dataset: [
+    'id',
+    'vendorId',
+    'slug',
+    'title',
+    'summary',
+    'kind',
+    'modality',
+    'tags',
+    'status',
+    'suspendedReason',
+    'spdxId',
+    'commercialUse',
+    'modelTraining',
+    'derivatives',
+    'syntheticGeneration',
+    'redistribution',
+    'attributionRequired',
+    'latestVersionId',
+    'updatedAt',
+    'publishedAt',
+  ],
+  vendor: ['id', 'slug', 'name', 'kind'],
+  version: ['id', 'datasetId', 'version', 'status', 'rowCount', 'byteSize', 'publishedAt', 'retractionReason'],
+  lineage: [
+    'versionId',
+    'generationDepth',
+    'realFraction',
+    'humanReviewedFraction',
+    'inheritedTerms',
+    'collapseRisk',
+    'collapseReasons',
+    'collapseFindings',
+  ],
+  offer: [
+    'id',
+    'datasetId',
+    'vendorId',
+    'name',
+    'active',
+    'pricingModel',
+    'currency',
+    'amountCents',
+    'termDays',
+    'billingInterval',
+    'usageUnit',
+    'unitAmountCents',
+    'includedUnits',
+    'usageCap',
+    'requiresApproval',
+    'royaltyBps',
+    'trialDays',
+    'visibleTo',
+  ],
+} as const satisfies {
+  dataset: readonly (keyof DatasetRow)[];
+  vendor: readonly (keyof OrganizationRow)[];
+  version: readonly (keyof DatasetVersionRow)[];
+  lineage: readonly (keyof VersionLineageRow)[];
+  offer: readonly (keyof OfferRow)[];
+};
 
 /** One listing of a catalog page and, as asked for, what belongs to it. */
 export interface CatalogPageRow {
@@ -123,15 +196,26 @@ function literal(n: number): SQL {
   return sql.raw(String(n));
 }
 
-const datasetJson = new JsonRowCodec<typeof datasets, DatasetRow>(datasets, ['search']);
 /** Rendered catalog statements by query and includes (a bounded, oldest-out cache). */
 const renderedPages = new Map<string, RenderedQuery>();
 const MAX_RENDERED_PAGES = 500;
 
-const versionJson = new JsonRowCodec<typeof datasetVersions, DatasetVersionRow>(datasetVersions, ['sample']);
-const organizationJson = new JsonRowCodec(organizations);
-const lineageJson = new JsonRowCodec(versionLineage);
-const offerJson = new JsonRowCodec(offers);
+/** Every column of `table` but `keep`. */
+const allBut = (table: PgTable, keep: readonly string[]) => Object.keys(getTableColumns(table)).filter((k) => !keep.includes(k));
+
+/** The codecs of a full page and of a slim one. */
+const pageCodecs = (slim: boolean) => ({
+  dataset: new JsonRowCodec<typeof datasets, DatasetRow>(datasets, slim ? allBut(datasets, LISTING_COLUMNS.dataset) : ['search']),
+  vendor: new JsonRowCodec(organizations, slim ? allBut(organizations, LISTING_COLUMNS.vendor) : []),
+  version: new JsonRowCodec<typeof datasetVersions, DatasetVersionRow>(
+    datasetVersions,
+    slim ? allBut(datasetVersions, LISTING_COLUMNS.version) : ['sample'],
+  ),
+  lineage: new JsonRowCodec(versionLineage, slim ? allBut(versionLineage, LISTING_COLUMNS.lineage) : []),
+  offer: new JsonRowCodec(offers, slim ? allBut(offers, LISTING_COLUMNS.offer) : []),
+});
+const fullPage = pageCodecs(false);
+const slimPage = pageCodecs(true);
 
 export interface VersionPageKey {
   datasetId: string;
@@ -144,6 +228,13 @@ const versionPageKey = (k: VersionPageKey) => `${k.datasetId}|${k.includeDrafts}
 /** Data access for datasets, versions and files; one instance per request. */
 export class CatalogStore {
   constructor(private readonly db: DbOrTx) {}
+
+  /**
+   * What a slim catalog page read with each of its (partial) listing rows, by the row itself, and the page row of
+   * each listed latest version: only the resolvers below that page are handed these rows.
+   */
+  readonly listings = new WeakMap<DatasetRow, CatalogPageRow>();
+  readonly listedVersions = new WeakMap<DatasetVersionRow, CatalogPageRow>();
 
   readonly datasetById = new DataLoader<string, DatasetRow | undefined>(async (ids) =>
     byKey(
@@ -350,16 +441,17 @@ export class CatalogStore {
       renderedPages.set(key, query);
     }
     const { rows } = await executePrepared<CatalogPageJson>(this.db, query);
+    const json = include.slim ? slimPage : fullPage;
     return rows.map((r) => {
-      const row: CatalogPageRow = { dataset: datasetJson.decode(r.dataset, { rank: r.rank }) };
-      if (include.vendor) row.vendor = organizationJson.decode(r.vendor!);
-      if (include.latestVersion) row.latestVersion = r.latest_version ? versionJson.decode(r.latest_version) : null;
+      const row: CatalogPageRow = { dataset: json.dataset.decode(r.dataset, { rank: r.rank }) };
+      if (include.vendor) row.vendor = json.vendor.decode(r.vendor!);
+      if (include.latestVersion) row.latestVersion = r.latest_version ? json.version.decode(r.latest_version) : null;
       if (include.lineage) {
         row.lineage = r.retracted_ancestor_ids
-          ? { summary: r.lineage ? lineageJson.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
+          ? { summary: r.lineage ? json.lineage.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
           : null;
       }
-      if (include.offers) row.offers = r.offers!.map((o) => offerJson.decode(o));
+      if (include.offers) row.offers = r.offers!.map((o) => json.offer.decode(o));
       return row;
     });
   }
@@ -375,20 +467,21 @@ export class CatalogStore {
       ORDER BY ${sql.join(this.orderBy(q, { id: datasets.id, rank: sql`rank`, title: datasets.title, updatedAt: datasets.updatedAt }), sql`, `)}`;
     const withVersion = include.latestVersion || include.lineage;
     const p = (column: string) => sql`p.${sql.identifier(column)}`;
+    const json = include.slim ? slimPage : fullPage;
     return sql`
       /* catalogPage */
-      SELECT ${datasetJson.json('d')} AS dataset, p.rank
-        ${include.vendor ? sql`, ${organizationJson.json('o')} AS vendor` : sql``}
-        ${include.latestVersion ? sql`, CASE WHEN v.id IS NULL THEN NULL ELSE ${versionJson.json('v')} END AS latest_version` : sql``}
+      SELECT ${json.dataset.json('d')} AS dataset, p.rank
+        ${include.vendor ? sql`, ${json.vendor.json('o')} AS vendor` : sql``}
+        ${include.latestVersion ? sql`, CASE WHEN v.id IS NULL THEN NULL ELSE ${json.version.json('v')} END AS latest_version` : sql``}
         ${
           include.lineage
-            ? sql`, CASE WHEN l.version_id IS NULL THEN NULL ELSE ${lineageJson.json('l')} END AS lineage,
+            ? sql`, CASE WHEN l.version_id IS NULL THEN NULL ELSE ${json.lineage.json('l')} END AS lineage,
                 CASE WHEN v.id IS NULL THEN NULL ELSE ${retractedAncestorIdsOf(sql`v.id`)} END AS retracted_ancestor_ids`
             : sql``
         }
         ${
           include.offers
-            ? sql`, (SELECT coalesce(json_agg(${offerJson.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id) AS offers`
+            ? sql`, (SELECT coalesce(json_agg(${json.offer.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id) AS offers`
             : sql``
         }
       FROM (${page} LIMIT ${literal(q.limit + 1)}) p
