@@ -122,16 +122,7 @@ export const LISTING_COLUMNS = {
   ],
   vendor: ['id', 'slug', 'name', 'kind'],
   version: ['id', 'datasetId', 'version', 'status', 'rowCount', 'byteSize', 'publishedAt', 'retractionReason'],
-  lineage: [
-    'versionId',
-    'generationDepth',
-    'realFraction',
-    'humanReviewedFraction',
-    'inheritedTerms',
-    'collapseRisk',
-    'collapseReasons',
-    'collapseFindings',
-  ],
+  lineage: ['versionId', 'generationDepth', 'realFraction', 'humanReviewedFraction', 'collapseRisk', 'collapseReasons', 'collapseFindings'],
   offer: [
     'id',
     'datasetId',
@@ -196,9 +187,9 @@ function literal(n: number): SQL {
   return sql.raw(String(n));
 }
 
-/** Rendered catalog statements by query and includes (a bounded, oldest-out cache). */
-const renderedPages = new Map<string, RenderedQuery>();
-const MAX_RENDERED_PAGES = 500;
+/** Rendered catalog statements (pages and counts) by what they list (a bounded, oldest-out cache). */
+const renderedListings = new Map<string, RenderedQuery>();
+const MAX_RENDERED_LISTINGS = 500;
 
 /** Every column of `table` but `keep`. */
 const allBut = (table: PgTable, keep: readonly string[]) => Object.keys(getTableColumns(table)).filter((k) => !keep.includes(k));
@@ -432,14 +423,7 @@ export class CatalogStore {
    * ancestors, every offer), so a whole catalog page is one round trip however many listings it shows.
    */
   async listDatasets(q: DatasetListQuery, include: CatalogPageIncludes = {}): Promise<CatalogPageRow[]> {
-    // A page asked for again (the catalog's first page above all) runs its statement as rendered the first time.
-    const key = JSON.stringify([q, include]);
-    let query = renderedPages.get(key);
-    if (!query) {
-      query = renderQuery(this.db, this.catalogPageSql(q, include));
-      if (renderedPages.size >= MAX_RENDERED_PAGES) renderedPages.delete(renderedPages.keys().next().value!);
-      renderedPages.set(key, query);
-    }
+    const query = this.rendered(JSON.stringify(['page', q, include]), () => this.catalogPageSql(q, include));
     const { rows } = await executePrepared<CatalogPageJson>(this.db, query);
     const json = include.slim ? slimPage : fullPage;
     return rows.map((r) => {
@@ -493,12 +477,27 @@ export class CatalogStore {
   }
 
   async countDatasets(q: DatasetListQuery): Promise<number> {
-    const { from, tsquery } = this.searched(q);
-    const { rows } = await executePrepared<{ n: number }>(
-      this.db,
-      sql`/* catalogCount */ SELECT count(*)::int AS n FROM ${from} WHERE ${and(...this.filterConditions(q, tsquery))}`,
-    );
+    const { after: _after, backward: _backward, limit: _limit, ...filters } = q;
+    const query = this.rendered(JSON.stringify(['count', filters]), () => {
+      const { from, tsquery } = this.searched(q);
+      return sql`/* catalogCount */ SELECT count(*)::int AS n FROM ${from} WHERE ${and(...this.filterConditions(q, tsquery))}`;
+    });
+    const { rows } = await executePrepared<{ n: number }>(this.db, query);
     return rows[0]!.n;
+  }
+
+  /**
+   * A listing statement asked for again (the catalog's first page above all, and its count) runs as rendered the
+   * first time, rather than through the query builder on every request.
+   */
+  private rendered(key: string, build: () => SQL): RenderedQuery {
+    let query = renderedListings.get(key);
+    if (!query) {
+      query = renderQuery(this.db, build());
+      if (renderedListings.size >= MAX_RENDERED_LISTINGS) renderedListings.delete(renderedListings.keys().next().value!);
+      renderedListings.set(key, query);
+    }
+    return query;
   }
 
   /**
