@@ -153,3 +153,53 @@ describe('catalog page', () => {
     expect(lean.nodes).toEqual(plain.nodes.map(({ id, title }: { id: string; title: string }) => ({ id, title })));
   });
 });
+
+describe('catalog page of listing fields only', () => {
+  // A page that asks only for fields a listing shows reads only the columns they need: its rows are partial, so
+  // they must answer exactly what the whole rows answer, and never stand in for whole rows elsewhere in the request.
+  const LISTING = `id slug fullSlug title summary kind modality tags status suspendedReason publishedAt updatedAt relevance __typename
+    vendor { id slug name kind }
+    terms { spdxId commercialUse modelTraining derivatives syntheticGeneration redistribution attributionRequired }
+    latestVersion {
+      id version status rowCount byteSize publishedAt
+      lineage { generationDepth realFraction humanReviewedFraction collapseRisk { level reasons } }
+    }
+    offers { id name active pricingModel currency amountCents termDays billingInterval usageUnit unitAmountCents includedUnits usageCap requiresApproval royaltyBps trialDays }`;
+  const LISTINGS = `query($tag: String!, $first: Int, $kinds: [DatasetKind!]) {
+    datasets(first: $first, filter: { tags: [$tag], kinds: $kinds }) { totalCount pageInfo { hasNextPage } edges { cursor node { ${LISTING} } } } }`;
+  const LISTED = `query($id: ID!) { dataset(id: $id) { ${LISTING} } }`;
+
+  it('answers each listing exactly as the listing alone does, for anonymous visitors, buyers and each vendor', async () => {
+    for (const key of [undefined, buyer.key, vendor.key, other.key]) {
+      const { nodes } = await page(LISTINGS, key);
+      expect(nodes.map((n: { id: string }) => n.id).sort()).toEqual([ids.root, ids.child, ids.bare, ids.foreign].sort());
+      for (const node of nodes) expect(node).toEqual(ok(await app.gql(LISTED, { id: node.id }, key)).dataset);
+    }
+    const anonymous = new Map((await page(LISTINGS)).nodes.map((n: { id: string }) => [n.id, n] as const));
+    expect((anonymous.get(ids.child) as any).latestVersion.lineage.collapseRisk.level).toBe('HIGH');
+    expect((anonymous.get(ids.foreign) as any).offers.map((o: { name: string }) => o.name)).toEqual(['Kept']);
+    expect((anonymous.get(ids.bare) as any).latestVersion.rowCount).toBe('9007199254740993');
+    // Still one statement for the page and one for its count (no retracted ancestor to name among the REAL listings).
+    expect((await page(LISTINGS, undefined, ['REAL'])).statements).toBe(2);
+  });
+
+  it('answers whole rows to the other fields of the same request', async () => {
+    const query = `query($tag: String!, $id: ID!) {
+      datasets(first: 20, filter: { tags: [$tag] }) { nodes { id title vendor { id } latestVersion { id } offers { id } } }
+      dataset(id: $id) { id description createdAt vendor { createdAt } latestVersion { changelog manifestSha256 dataset { description } }
+        offers { id terms { spdxId } } } }`;
+    for (const key of [undefined, other.key]) {
+      const data = ok(await app.gql(query, { tag, id: ids.foreign }, key));
+      const alone = ok(
+        await app.gql(
+          `query($id: ID!) { dataset(id: $id) { id description createdAt vendor { createdAt } latestVersion { changelog manifestSha256 dataset { description } } offers { id terms { spdxId } } } }`,
+          { id: ids.foreign },
+          key,
+        ),
+      );
+      expect(data.dataset).toEqual(alone.dataset);
+      expect(data.dataset.description).toEqual(expect.any(String));
+      expect(data.dataset.latestVersion.manifestSha256).toEqual(expect.any(String));
+    }
+  });
+});

@@ -125,6 +125,34 @@ describe('keyset pagination', () => {
   );
 });
 
+describe('repeated searches', () => {
+  // The same search asked again runs the statement it ran before: the answer must still be the catalog as it is now.
+  it('answers a search asked again from the listings as they are now, with their count', async () => {
+    const vendor = await signUp(app, 'VENDOR');
+    const word = `kestrel${uniqueSlug('w').replace(/[^a-z0-9]/g, '')}`;
+    const filter = { search: word, permissions: ['COMMERCIAL_USE'], maxGenerationDepth: 0 };
+    const search = async () => ok(await app.gql(LIST, { filter, first: 10 }, buyer.key)).datasets;
+    await publishDataset(app, vendor, { title: `Kestrel calls ${word}`, kind: 'REAL', modality: 'AUDIO' });
+    const before = await search();
+    expect(before.totalCount).toBe(1);
+    expect(before.edges.map((e: { node: { title: string } }) => e.node.title)).toEqual([`Kestrel calls ${word}`]);
+
+    await publishDataset(app, vendor, { title: `Kestrel nests ${word} ${word}`, kind: 'REAL', modality: 'IMAGE' });
+    // Filtered out: not for commercial use.
+    await publishDataset(app, vendor, { title: `Kestrel prey ${word}`, kind: 'REAL', terms: NON_COMMERCIAL });
+    const after = await search();
+    expect(after.totalCount).toBe(2);
+    expect(after.edges.map((e: { node: { title: string } }) => e.node.title)).toEqual([
+      `Kestrel nests ${word} ${word}`,
+      `Kestrel calls ${word}`,
+    ]);
+    // Its cursor pages on from the same rank.
+    const next = ok(await app.gql(LIST, { filter, first: 1, after: after.edges[0].cursor }, buyer.key)).datasets;
+    expect(next.edges.map((e: { node: { title: string } }) => e.node.title)).toEqual([`Kestrel calls ${word}`]);
+    expect(next.totalCount).toBe(2);
+  });
+});
+
 describe('query cost', () => {
   it('serves a page of 50 datasets with vendor, offers, versions, latest version and lineage in a constant number of statements', async () => {
     const vendors = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'VENDOR'), signUp(app, 'VENDOR')]);

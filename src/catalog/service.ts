@@ -4,6 +4,7 @@ import { datasetStatusChanged, versionPublished } from '../events/builders.js';
 import { emitEvents } from '../events/emit.js';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../db/stores/index.js';
+import type { OrganizationRow } from '../db/stores/accounts-store.js';
 import {
   CatalogStore,
   type CatalogPageIncludes,
@@ -60,27 +61,11 @@ export interface CatalogDeps {
 
 /** Listings and their versions: what vendors write and what everyone browses. */
 export class CatalogService {
-  private readonly stores: Stores;
-  private readonly clock: Clock;
-  private readonly audit: AuditLog;
-  private readonly derivationLicenses: DerivationLicenses;
-  private readonly storage: StorageLimits;
-  private readonly collapseRisk: CollapseRiskSettings;
-  private readonly listingChanged: ListingChanged;
-
-  constructor(deps: CatalogDeps) {
-    this.stores = deps.stores;
-    this.clock = deps.clock;
-    this.audit = deps.audit;
-    this.derivationLicenses = deps.derivationLicenses;
-    this.storage = deps.storage;
-    this.collapseRisk = deps.collapseRisk;
-    this.listingChanged = deps.listingChanged;
-  }
+  constructor(private readonly deps: CatalogDeps) {}
 
   /** Declared files within the largest file allowed and the vendor's storage quota, else BAD_USER_INPUT naming the field. */
   private async assertFilesFit(stores: Stores, vendorId: string, files: readonly FileInput[]): Promise<void> {
-    const refusal = await storageRefusal(stores, this.storage, vendorId, files, (i) => `input.files.${i}.byteSize`, 'input.files');
+    const refusal = await storageRefusal(stores, this.deps.storage, vendorId, files, (i) => `input.files.${i}.byteSize`, 'input.files');
     if (refusal) throw new BadUserInputError(refusal.message, refusal.field);
   }
 
@@ -96,7 +81,7 @@ export class CatalogService {
   }
 
   async dataset(viewer: Viewer, id: string): Promise<DatasetRow | null> {
-    const row = await this.stores.catalog.datasetById.load(id);
+    const row = await this.deps.stores.catalog.datasetById.load(id);
     return row && this.canSee(viewer, row) ? row : null;
   }
 
@@ -106,19 +91,25 @@ export class CatalogService {
     if (parts.length !== 2 || !parts.every((p) => slugSchema.safeParse(p).success)) {
       throw new BadUserInputError('slug: must look like "vendor-slug/dataset-slug"', 'slug');
     }
-    const row = await this.stores.catalog.datasetBySlugs(parts[0]!, parts[1]!);
+    const row = await this.deps.stores.catalog.datasetBySlugs(parts[0]!, parts[1]!);
     return row && this.canSee(viewer, row) ? row : null;
   }
 
   async version(viewer: Viewer, id: string): Promise<DatasetVersionRow | null> {
-    const version = await this.stores.catalog.versionById.load(id);
+    const version = await this.deps.stores.catalog.versionById.load(id);
     if (!version) return null;
-    const dataset = await this.stores.catalog.datasetById.load(version.datasetId);
+    const dataset = await this.deps.stores.catalog.datasetById.load(version.datasetId);
     return dataset && this.canSeeVersion(viewer, dataset, version) ? version : null;
   }
 
-  async latestVersion(dataset: DatasetRow): Promise<DatasetVersionRow | null> {
-    return dataset.latestVersionId ? ((await this.stores.catalog.versionById.load(dataset.latestVersionId)) ?? null) : null;
+  /** Answered at once when the page that listed the dataset read its latest version (no promise per listing). */
+  latestVersion(dataset: DatasetRow): DatasetVersionRow | null | Promise<DatasetVersionRow | null> {
+    const id = dataset.latestVersionId;
+    if (!id) return null;
+    const listed = this.deps.stores.catalog.listings.get(dataset);
+    if (listed?.latestVersion !== undefined) return listed.latestVersion;
+    const { versionById } = this.deps.stores.catalog;
+    return versionById.peek(id) ?? versionById.load(id).then((v) => v ?? null);
   }
 
   async versions(
@@ -129,17 +120,18 @@ export class CatalogService {
     const limit = pageSize(args.first);
     const afterId = args.after ? String(decodeCursor(args.after, 'VERSIONS', ['text'])[0]) : undefined;
     const includeDrafts = viewer.canRead(dataset.vendorId);
-    const rows = await this.stores.catalog.versionPages.load({ datasetId: dataset.id, includeDrafts, afterId, limit });
+    const rows = await this.deps.stores.catalog.versionPages.load({ datasetId: dataset.id, includeDrafts, afterId, limit });
     return toConnection(
       rows,
       limit,
       (r) => encodeCursor('VERSIONS', [r.id]),
-      () => this.stores.catalog.versionCounts.load({ datasetId: dataset.id, includeDrafts }),
+      () => this.deps.stores.catalog.versionCounts.load({ datasetId: dataset.id, includeDrafts }),
     );
   }
 
   /**
    * The catalog: PUBLISHED listings for everyone; a vendor may also ask for its own drafts, staff for any.
+   * `countNow` counts the matches beside the page (for a caller that will ask for `totalCount`).
    * @example catalog.search(viewer, { filter: { search: 'speech', kinds: ['REAL'] }, first: 20 })
    */
   async search(
@@ -153,6 +145,7 @@ export class CatalogService {
       before?: string | null;
     },
     include: CatalogPageIncludes = {},
+    countNow = false,
   ): Promise<Connection<ListedDataset>> {
     const filter = parseInput(DatasetFilterInput, args.filter, 'filter');
     const page = pageRequest(args);
@@ -163,7 +156,7 @@ export class CatalogService {
     }
     let vendorId: string | undefined;
     if (filter?.vendor) {
-      const vendor = await this.stores.accounts.organizationBySlug(filter.vendor);
+      const vendor = await this.deps.stores.accounts.organizationBySlug(filter.vendor);
       if (!vendor)
         return toPage(
           [],
@@ -198,18 +191,23 @@ export class CatalogService {
       backward: page.backward,
       limit: page.limit,
     };
-    const rows = (await this.stores.catalog.listDatasets(query, include)).map((row) => this.primeLoaders(row));
+    // Counted beside the page rather than after it when the caller will ask for the count anyway.
+    const counted = countNow ? this.deps.stores.catalog.countDatasets(query) : undefined;
+    counted?.catch(() => undefined); // its failure is answered where totalCount awaits it, not as an unhandled rejection
+    const rows = (await this.deps.stores.catalog.listDatasets(query, include)).map((row) =>
+      include.slim ? this.keepListing(row) : this.primeLoaders(row),
+    );
     return toPage(
       rows,
       page,
       (r) => encodeCursor(order, CatalogStore.sortKeys(order, r)),
-      () => this.stores.catalog.countDatasets(query),
+      () => counted ?? this.deps.stores.catalog.countDatasets(query),
     );
   }
 
   /** What a catalog page read alongside its listings answers the loaders later field resolvers ask. */
   private primeLoaders({ dataset, vendor, latestVersion, lineage, offers }: CatalogPageRow): ListedDataset {
-    const { catalog, accounts, lineage: lineageStore, offers: offersStore } = this.stores;
+    const { catalog, accounts, lineage: lineageStore, offers: offersStore } = this.deps.stores;
     catalog.datasetById.prime(dataset.id, dataset);
     if (vendor) accounts.organizationById.prime(vendor.id, vendor);
     if (latestVersion) catalog.versionById.prime(latestVersion.id, latestVersion);
@@ -221,10 +219,28 @@ export class CatalogService {
     return dataset;
   }
 
+  /**
+   * A slim page's rows are partial: kept with the page for the resolvers below it, never primed into the loaders
+   * (which answer whole rows to anyone in the request). The retracted ancestors are whole and primed as usual.
+   */
+  private keepListing(row: CatalogPageRow): ListedDataset {
+    const { dataset, latestVersion, lineage } = row;
+    this.deps.stores.catalog.listings.set(dataset, row);
+    if (latestVersion) this.deps.stores.catalog.listedVersions.set(latestVersion, row);
+    if (lineage && dataset.latestVersionId)
+      this.deps.stores.lineage.retractedAncestorIds.prime(dataset.latestVersionId, lineage.retractedAncestorIds);
+    return dataset;
+  }
+
+  /** The vendor a page read with a listing (slim or not), if it did: undefined sends the caller to the loader. */
+  listedVendor(dataset: DatasetRow): OrganizationRow | undefined {
+    return this.deps.stores.catalog.listings.get(dataset)?.vendor ?? this.deps.stores.accounts.organizationById.peek(dataset.vendorId);
+  }
+
   // --- writing -------------------------------------------------------------
 
   /** Loads a dataset the viewer's organization owns: NOT_FOUND when they cannot see it, FORBIDDEN when it is not theirs. */
-  private async ownDataset(viewer: Viewer, id: string, field: string, stores = this.stores): Promise<DatasetRow> {
+  private async ownDataset(viewer: Viewer, id: string, field: string, stores = this.deps.stores): Promise<DatasetRow> {
     viewer.assertAuthenticated();
     const dataset = await stores.catalog.datasetById.load(id);
     if (!dataset || !this.canSee(viewer, dataset)) throw new NotFoundError('No such dataset', { field });
@@ -236,7 +252,7 @@ export class CatalogService {
   async ownVersion(
     viewer: Viewer,
     id: string,
-    stores = this.stores,
+    stores = this.deps.stores,
     field = 'input.id',
   ): Promise<{ dataset: DatasetRow; version: DatasetVersionRow }> {
     viewer.assertAuthenticated();
@@ -252,12 +268,12 @@ export class CatalogService {
   async createDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
     const principal = viewer.assertVendorMember();
     const input = parseInput(CreateDatasetInput, raw);
-    if (await this.stores.catalog.datasetByVendorSlug(principal.organizationId, input.slug)) {
+    if (await this.deps.stores.catalog.datasetByVendorSlug(principal.organizationId, input.slug)) {
       throw new ConflictError(`You already have a dataset with slug "${input.slug}"`, { field: 'input.slug' });
     }
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     try {
-      return await this.stores.catalog.insertDataset({
+      return await this.deps.stores.catalog.insertDataset({
         id: newId('dataset', now.getTime()),
         vendorId: principal.organizationId,
         slug: input.slug,
@@ -289,23 +305,23 @@ export class CatalogService {
       throw new ConflictError('The kind of a dataset with published versions cannot change', { field: 'input.kind' });
     }
     const { id: _id, terms, ...fields } = input;
-    return this.stores.catalog.updateDataset(dataset.id, {
+    return this.deps.stores.catalog.updateDataset(dataset.id, {
       ...fields,
       ...(terms ? { ...terms, spdxId: terms.spdxId ?? null } : {}),
-      updatedAt: this.clock.now(),
+      updatedAt: this.deps.clock.now(),
     });
   }
 
   async createVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
     const input = parseInput(CreateDatasetVersionInput, raw);
-    return this.stores.transaction(async (tx) => {
+    return this.deps.stores.transaction(async (tx) => {
       const dataset = await this.ownDataset(viewer, input.datasetId, 'input.datasetId', tx);
       if (dataset.status === 'ARCHIVED') throw new ConflictError('An archived dataset takes no new versions', { field: 'input.datasetId' });
       await this.assertFilesFit(tx, dataset.vendorId, input.files);
       if (await tx.catalog.versionByNumber(dataset.id, input.version)) {
         throw new ConflictError(`Version ${input.version} already exists`, { field: 'input.version' });
       }
-      const now = this.clock.now();
+      const now = this.deps.clock.now();
       try {
         const version = await tx.catalog.insertVersion({
           id: newId('datasetVersion', now.getTime()),
@@ -334,7 +350,7 @@ export class CatalogService {
 
   async updateVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
     const input = parseInput(UpdateDatasetVersionInput, raw);
-    return this.stores.transaction(async (tx) => {
+    return this.deps.stores.transaction(async (tx) => {
       const { version, dataset } = await this.ownVersion(viewer, input.id, tx);
       if (version.status !== 'DRAFT') {
         throw new ConflictError('A published version is immutable; create a new version instead', { field: 'input.id' });
@@ -345,7 +361,7 @@ export class CatalogService {
       if (provenance) {
         assertNotOwnSource(version.id, provenance, 'input.provenance');
         await this.assertMayCite(tx, dataset.vendorId, version.id, provenance.sources);
-        await tx.lineage.saveProvenance(version.id, provenance, this.clock.now());
+        await tx.lineage.saveProvenance(version.id, provenance, this.deps.clock.now());
       } else if (provenance === null) {
         await tx.lineage.deleteProvenance(version.id);
       }
@@ -353,7 +369,7 @@ export class CatalogService {
         ...fields,
         ...(columns ? { columns: columns.map((c) => ({ name: c.name, type: c.type, description: c.description ?? null })) } : {}),
         ...(files ? totals(files) : {}),
-        updatedAt: this.clock.now(),
+        updatedAt: this.deps.clock.now(),
       });
     });
   }
@@ -361,7 +377,14 @@ export class CatalogService {
   /** A draft learns at once that it may not cite a source (publish checks again: a license may end meanwhile). */
   private async assertMayCite(stores: Stores, vendorId: string, versionId: string | undefined, sources: { versionId: string }[]) {
     for (const [i, source] of sources.entries()) {
-      await checkSource(stores, this.derivationLicenses, vendorId, versionId, source.versionId, `input.provenance.sources.${i}.versionId`);
+      await checkSource(
+        stores,
+        this.deps.derivationLicenses,
+        vendorId,
+        versionId,
+        source.versionId,
+        `input.provenance.sources.${i}.versionId`,
+      );
     }
   }
 
@@ -372,7 +395,7 @@ export class CatalogService {
   async publishVersion(viewer: Viewer, raw: unknown): Promise<DatasetVersionRow> {
     const { id, optOutEvidence } = parseInput(PublishDatasetVersionInput, raw);
     const principal = viewer.assertAuthenticated();
-    return this.stores.transaction(async (tx) => {
+    return this.deps.stores.transaction(async (tx) => {
       const { version } = await this.ownVersion(viewer, id, tx);
       const dataset = (await tx.catalog.lockDataset(version.datasetId))!;
       if (principal.vendorStatus !== 'APPROVED') {
@@ -410,14 +433,14 @@ export class CatalogService {
       if (newer) {
         throw new BadUserInputError(`input.version: must be greater than the published version ${newer}`, 'input.version');
       }
-      const now = this.clock.now();
+      const now = this.deps.clock.now();
       // Checks every cited source and freezes the lineage (closure rows, metrics) in this same transaction.
-      const lineage = await freezeLineage(tx, this.derivationLicenses, {
+      const lineage = await freezeLineage(tx, this.deps.derivationLicenses, {
         organizationId: principal.organizationId!,
         dataset,
         version,
         now,
-        collapseRisk: this.collapseRisk,
+        collapseRisk: this.deps.collapseRisk,
       });
       const provenance = (await tx.lineage.provenanceByVersionId.load(version.id)) ?? null;
       assertOptOutEvidence(isWebCollected(dataset.kind, provenance), optOutEvidence, now);
@@ -436,7 +459,7 @@ export class CatalogService {
         updatedAt: now,
         ...catalogLineageColumns(lineage),
       });
-      await this.audit.record(tx, viewer, {
+      await this.deps.audit.record(tx, viewer, {
         action: 'dataset.published',
         subjectType: 'DatasetVersion',
         subjectId: published.id,
@@ -444,7 +467,7 @@ export class CatalogService {
         organizationIds: [dataset.vendorId],
         details: { version: published.version, manifestSha256: published.manifestSha256 },
       });
-      await emitEvents(tx, this.clock, [versionPublished(dataset, published, await tx.events.liveLicenseeIds(dataset.id, now))]);
+      await emitEvents(tx, this.deps.clock, [versionPublished(dataset, published, await tx.events.liveLicenseeIds(dataset.id, now))]);
       return published;
     });
   }
@@ -453,16 +476,16 @@ export class CatalogService {
   async suspendDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
     viewer.assertAdmin();
     const input = parseInput(DatasetReasonInput, raw);
-    const dataset = await this.stores.catalog.datasetById.load(input.id);
+    const dataset = await this.deps.stores.catalog.datasetById.load(input.id);
     if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
     if (dataset.status === 'SUSPENDED') return dataset;
-    const suspended = await this.stores.transaction(async (tx) => {
+    const suspended = await this.deps.stores.transaction(async (tx) => {
       const suspended = await tx.catalog.updateDataset(dataset.id, {
         status: 'SUSPENDED',
         suspendedReason: input.reason,
-        updatedAt: this.clock.now(),
+        updatedAt: this.deps.clock.now(),
       });
-      await this.audit.record(tx, viewer, {
+      await this.deps.audit.record(tx, viewer, {
         action: 'dataset.suspended',
         subjectType: 'Dataset',
         subjectId: dataset.id,
@@ -470,39 +493,39 @@ export class CatalogService {
         organizationIds: [dataset.vendorId],
         details: { reason: input.reason },
       });
-      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.clock.now());
-      await emitEvents(tx, this.clock, [datasetStatusChanged('dataset.suspended', suspended, licensees, input.reason)]);
+      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.deps.clock.now());
+      await emitEvents(tx, this.deps.clock, [datasetStatusChanged('dataset.suspended', suspended, licensees, input.reason)]);
       return suspended;
     });
     // After the commit: existing tokens stop downloading at once in this process (other instances within a second).
-    this.listingChanged(dataset.id);
+    this.deps.listingChanged(dataset.id);
     return suspended;
   }
 
   async reinstateDataset(viewer: Viewer, raw: unknown): Promise<DatasetRow> {
     viewer.assertAdmin();
     const input = parseInput(DatasetIdInput, raw);
-    const dataset = await this.stores.catalog.datasetById.load(input.id);
+    const dataset = await this.deps.stores.catalog.datasetById.load(input.id);
     if (!dataset) throw new NotFoundError('No such dataset', { field: 'input.id' });
     if (dataset.status !== 'SUSPENDED') throw new ConflictError('The dataset is not suspended', { field: 'input.id' });
-    const reinstated = await this.stores.transaction(async (tx) => {
+    const reinstated = await this.deps.stores.transaction(async (tx) => {
       const reinstated = await tx.catalog.updateDataset(dataset.id, {
         status: dataset.latestVersionId ? 'PUBLISHED' : 'DRAFT',
         suspendedReason: null,
-        updatedAt: this.clock.now(),
+        updatedAt: this.deps.clock.now(),
       });
-      await this.audit.record(tx, viewer, {
+      await this.deps.audit.record(tx, viewer, {
         action: 'dataset.reinstated',
         subjectType: 'Dataset',
         subjectId: dataset.id,
         datasetId: dataset.id,
         organizationIds: [dataset.vendorId],
       });
-      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.clock.now());
-      await emitEvents(tx, this.clock, [datasetStatusChanged('dataset.reinstated', reinstated, licensees, null)]);
+      const licensees = await tx.events.liveLicenseeIds(dataset.id, this.deps.clock.now());
+      await emitEvents(tx, this.deps.clock, [datasetStatusChanged('dataset.reinstated', reinstated, licensees, null)]);
       return reinstated;
     });
-    this.listingChanged(dataset.id);
+    this.deps.listingChanged(dataset.id);
     return reinstated;
   }
 }

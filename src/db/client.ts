@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Logger, SQL } from 'drizzle-orm';
+import { is, SQL, type Logger } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Limits } from '../config.js';
@@ -194,6 +194,17 @@ export function databaseOptions(limits: Limits): DatabaseOptions {
   };
 }
 
+/** A statement rendered to its text and parameters, to run again without rebuilding it. */
+export interface RenderedQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/** The text and parameters of `statement`, as drizzle sends them. */
+export function renderQuery(db: DbOrTx, statement: SQL): RenderedQuery {
+  return (db as unknown as DrizzleInternals).dialect.sqlToQuery(statement);
+}
+
 /** Distinct statements prepared on every connection, at most; past it, further shapes run unprepared. */
 const MAX_PREPARED_STATEMENTS = 200;
 const preparedNames = new Map<string, string>();
@@ -218,10 +229,10 @@ interface DrizzleInternals {
  * bound by the request deadline like every other statement.
  * @example const { rows } = await executePrepared<Row>(db, sql`SELECT ...`);
  */
-export async function executePrepared<T>(db: DbOrTx, statement: SQL): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+export async function executePrepared<T>(db: DbOrTx, statement: SQL | RenderedQuery): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
   // drizzle only names statements built by its query builders; its session does the same for raw SQL.
-  const { dialect, session } = db as unknown as DrizzleInternals;
-  const query = dialect.sqlToQuery(statement);
+  const { session } = db as unknown as DrizzleInternals;
+  const query = is(statement, SQL) ? renderQuery(db, statement) : statement;
   let name = preparedNames.get(query.sql);
   if (!name && preparedNames.size < MAX_PREPARED_STATEMENTS) {
     name = `assay_${createHash('sha256').update(query.sql).digest('hex').slice(0, 32)}`;

@@ -11,7 +11,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { parseInput } from '../validation.js';
 import { toCroissant } from './croissant.js';
-import { catalogLineageColumns, sourceSummary } from './freeze.js';
+import { catalogLineageColumns, sourceSummary, summaryOfRow } from './freeze.js';
 import { AttachQualityReportInput, MAX_LINEAGE_DEPTH, RetractDatasetVersionInput } from './inputs.js';
 import {
   attributionLabel,
@@ -77,16 +77,26 @@ export class LineageService {
     return { ...provenance, sources: provenance.sources.filter((_, i) => visible[i]) };
   }
 
-  /** Stored at publish for published versions; computed from the declared provenance for a draft. */
-  async lineage(version: DatasetVersionRow): Promise<LineageView> {
+  /**
+   * Stored at publish for published versions; computed from the declared provenance for a draft. Answered at once
+   * when the summary was read with the page that listed the version (no promise per listing).
+   */
+  lineage(version: DatasetVersionRow): LineageView | Promise<LineageView> {
     if (version.status !== 'DRAFT') {
-      return {
+      const listed = this.deps.stores.catalog.listedVersions.get(version)?.lineage;
+      const stored = listed ? listed.summary : this.deps.stores.lineage.summaryByVersionId.peek(version.id);
+      if (stored) return { version, summary: summaryOfRow(stored), frozen: true, publishedSourceIds: [] };
+      return sourceSummary(this.deps.stores, version.id, this.deps.collapseRiskSettings).then((summary) => ({
         version,
-        summary: await sourceSummary(this.deps.stores, version.id, this.deps.collapseRiskSettings),
+        summary,
         frozen: true,
         publishedSourceIds: [],
-      };
+      }));
     }
+    return this.draftLineage(version);
+  }
+
+  private async draftLineage(version: DatasetVersionRow): Promise<LineageView> {
     const dataset = (await this.deps.stores.catalog.datasetById.load(version.datasetId))!;
     const provenance = (await this.deps.stores.lineage.provenanceByVersionId.load(version.id)) ?? null;
     const declared = provenance?.sources ?? [];
@@ -163,7 +173,7 @@ export class LineageService {
    * The risk frozen at publish, raised to HIGH by a retraction of the version or any ancestor since. A retracted
    * ancestor the caller may not see still raises the risk, but is only counted, never named.
    */
-  async collapseRisk(viewer: Viewer, view: LineageView): Promise<CollapseRisk> {
+  collapseRisk(viewer: Viewer, view: LineageView): CollapseRisk | Promise<CollapseRisk> {
     const { collapseRisk: level, collapseReasons: reasons, collapseFindings } = view.summary;
     // Versions frozen before findings were stored keep their reasons; each stands as a finding without a rule of its own.
     const findings: RiskFinding[] =
@@ -171,6 +181,22 @@ export class LineageService {
         ? collapseFindings
         : reasons.map((message) => ({ rule: 'FROZEN_REASON', level, message, citation: null }));
     const base = { level, reasons, findings };
+    // No retracted ancestor, as the page that listed the version read: nothing to look up.
+    if (view.frozen && this.deps.stores.lineage.retractedAncestorIds.peek(view.version.id)?.length === 0) {
+      return withRetractions(base, [], 0, this.selfRetraction(view));
+    }
+    return this.withAncestorRetractions(viewer, view, base);
+  }
+
+  private selfRetraction(view: LineageView): { reason: string | null } | null {
+    return view.version.status === 'RETRACTED' ? { reason: view.version.retractionReason } : null;
+  }
+
+  private async withAncestorRetractions(
+    viewer: Viewer,
+    view: LineageView,
+    base: Parameters<typeof withRetractions>[0],
+  ): Promise<CollapseRisk> {
     const ids = await this.retractedAncestorIds(view);
     const visible = await this.visibleVersions(viewer, ids);
     const labels = await Promise.all(
@@ -179,8 +205,7 @@ export class LineageService {
         return { label: `"${dataset?.title ?? v.datasetId}" ${v.version} (${v.id})`, reason: v.retractionReason };
       }),
     );
-    const self = view.version.status === 'RETRACTED' ? { reason: view.version.retractionReason } : null;
-    return withRetractions(base, labels, ids.length - visible.length, self);
+    return withRetractions(base, labels, ids.length - visible.length, this.selfRetraction(view));
   }
 
   async qualityReports(version: DatasetVersionRow): Promise<QualityReportRow[]> {

@@ -1,4 +1,7 @@
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+/** Paths by field node and depth, for as long as the parsed document lives. */
+const known = new WeakMap<FieldNode, Map<number, ReadonlySet<string>>>();
 
 /**
  * The fields a client selected below the field being resolved, as dotted paths of field names
@@ -7,7 +10,12 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
  * statement what the fields below it will ask for.
  * @example selectedPaths(info, 3).has('edges.node.offers')
  */
-export function selectedPaths(info: GraphQLResolveInfo, maxDepth: number): Set<string> {
+export function selectedPaths(info: GraphQLResolveInfo, maxDepth: number): ReadonlySet<string> {
+  // Apollo keeps a repeated operation's parsed document, so a lone field node's paths are the same each run (a
+  // field merged from several nodes is worked out each time: which nodes merge depends on where it is spread).
+  const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
+  const cached = node && known.get(node)?.get(maxDepth);
+  if (cached) return cached;
   const paths = new Set<string>();
   const visit = (selectionSet: SelectionSetNode | undefined, prefix: string, depth: number, spreading: Set<string>) => {
     if (!selectionSet || depth > maxDepth) return;
@@ -25,6 +33,11 @@ export function selectedPaths(info: GraphQLResolveInfo, maxDepth: number): Set<s
       }
     }
   };
-  for (const node of info.fieldNodes) visit(node.selectionSet, '', 1, new Set());
+  for (const field of info.fieldNodes) visit(field.selectionSet, '', 1, new Set());
+  if (node) {
+    let byKey = known.get(node);
+    if (!byKey) known.set(node, (byKey = new Map()));
+    byKey.set(maxDepth, paths);
+  }
   return paths;
 }

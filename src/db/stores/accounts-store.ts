@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Principal } from '../../accounts/viewer.js';
 import type { DbOrTx } from '../client.js';
-import { byKey } from './batch.js';
+import { byKey, PrimedLoader } from './batch.js';
 import { apiKeys, organizations, users } from '../tables/index.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
@@ -13,7 +13,7 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export class AccountsStore {
   constructor(private readonly db: DbOrTx) {}
 
-  readonly organizationById = new DataLoader<string, OrganizationRow | undefined>(async (ids) =>
+  readonly organizationById = new PrimedLoader<string, OrganizationRow | undefined>(async (ids) =>
     byKey(
       ids,
       await this.db

@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { executePrepared, type DbOrTx } from '../client.js';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { executePrepared, renderQuery, type DbOrTx, type RenderedQuery } from '../client.js';
 import type { TenantScope } from '../../accounts/viewer.js';
 import { tenantSql } from './tenant.js';
-import { byKey, groupBy } from './batch.js';
+import { byKey, groupBy, PrimedLoader } from './batch.js';
 import { versionColumns } from './version-columns.js';
 import { JsonRowCodec } from '../json-rows.js';
 import {
@@ -85,7 +86,70 @@ export interface CatalogPageIncludes {
   lineage?: boolean;
   /** Every offer of the listing, archived ones too (who may see which is the offers service's call). */
   offers?: boolean;
+  /**
+   * Only the columns the listing fields need (`LISTING_COLUMNS`; the resolvers decide when a selection asks for no
+   * more): the rows are partial, so they are kept with the page (`listings`) and never primed into a loader.
+   */
+  slim?: boolean;
 }
+
+/**
+ * The columns a slim catalog page reads of each table: what the listing fields a client may select show, what
+ * their resolvers read (terms, visibility, sort keys for cursors, collapse risk) and the keys.
+ */
+export const LISTING_COLUMNS = {
+  dataset: [
+    'id',
+    'vendorId',
+    'slug',
+    'title',
+    'summary',
+    'kind',
+    'modality',
+    'tags',
+    'status',
+    'suspendedReason',
+    'spdxId',
+    'commercialUse',
+    'modelTraining',
+    'derivatives',
+    'syntheticGeneration',
+    'redistribution',
+    'attributionRequired',
+    'latestVersionId',
+    'updatedAt',
+    'publishedAt',
+  ],
+  vendor: ['id', 'slug', 'name', 'kind'],
+  version: ['id', 'datasetId', 'version', 'status', 'rowCount', 'byteSize', 'publishedAt', 'retractionReason'],
+  lineage: ['versionId', 'generationDepth', 'realFraction', 'humanReviewedFraction', 'collapseRisk', 'collapseReasons', 'collapseFindings'],
+  offer: [
+    'id',
+    'datasetId',
+    'vendorId',
+    'name',
+    'active',
+    'pricingModel',
+    'currency',
+    'amountCents',
+    'termDays',
+    'billingInterval',
+    'usageUnit',
+    'unitAmountCents',
+    'includedUnits',
+    'usageCap',
+    'requiresApproval',
+    'royaltyBps',
+    'trialDays',
+    'visibleTo',
+  ],
+} as const satisfies {
+  dataset: readonly (keyof DatasetRow)[];
+  vendor: readonly (keyof OrganizationRow)[];
+  version: readonly (keyof DatasetVersionRow)[];
+  lineage: readonly (keyof VersionLineageRow)[];
+  offer: readonly (keyof OfferRow)[];
+};
 
 /** One listing of a catalog page and, as asked for, what belongs to it. */
 export interface CatalogPageRow {
@@ -123,11 +187,26 @@ function literal(n: number): SQL {
   return sql.raw(String(n));
 }
 
-const datasetJson = new JsonRowCodec<typeof datasets, DatasetRow>(datasets, ['search']);
-const versionJson = new JsonRowCodec<typeof datasetVersions, DatasetVersionRow>(datasetVersions, ['sample']);
-const organizationJson = new JsonRowCodec(organizations);
-const lineageJson = new JsonRowCodec(versionLineage);
-const offerJson = new JsonRowCodec(offers);
+/** Rendered catalog statements (pages and counts) by what they list (a bounded, oldest-out cache). */
+const renderedListings = new Map<string, RenderedQuery>();
+const MAX_RENDERED_LISTINGS = 500;
+
+/** Every column of `table` but `keep`. */
+const allBut = (table: PgTable, keep: readonly string[]) => Object.keys(getTableColumns(table)).filter((k) => !keep.includes(k));
+
+/** The codecs of a full page and of a slim one. */
+const pageCodecs = (slim: boolean) => ({
+  dataset: new JsonRowCodec<typeof datasets, DatasetRow>(datasets, slim ? allBut(datasets, LISTING_COLUMNS.dataset) : ['search']),
+  vendor: new JsonRowCodec(organizations, slim ? allBut(organizations, LISTING_COLUMNS.vendor) : []),
+  version: new JsonRowCodec<typeof datasetVersions, DatasetVersionRow>(
+    datasetVersions,
+    slim ? allBut(datasetVersions, LISTING_COLUMNS.version) : ['sample'],
+  ),
+  lineage: new JsonRowCodec(versionLineage, slim ? allBut(versionLineage, LISTING_COLUMNS.lineage) : []),
+  offer: new JsonRowCodec(offers, slim ? allBut(offers, LISTING_COLUMNS.offer) : []),
+});
+const fullPage = pageCodecs(false);
+const slimPage = pageCodecs(true);
 
 export interface VersionPageKey {
   datasetId: string;
@@ -141,6 +220,13 @@ const versionPageKey = (k: VersionPageKey) => `${k.datasetId}|${k.includeDrafts}
 export class CatalogStore {
   constructor(private readonly db: DbOrTx) {}
 
+  /**
+   * What a slim catalog page read with each of its (partial) listing rows, by the row itself, and the page row of
+   * each listed latest version: only the resolvers below that page are handed these rows.
+   */
+  readonly listings = new WeakMap<DatasetRow, CatalogPageRow>();
+  readonly listedVersions = new WeakMap<DatasetVersionRow, CatalogPageRow>();
+
   readonly datasetById = new DataLoader<string, DatasetRow | undefined>(async (ids) =>
     byKey(
       ids,
@@ -152,7 +238,7 @@ export class CatalogStore {
     ),
   );
 
-  readonly versionById = new DataLoader<string, DatasetVersionRow | undefined>(async (ids) =>
+  readonly versionById = new PrimedLoader<string, DatasetVersionRow | undefined>(async (ids) =>
     byKey(
       ids,
       await this.db
@@ -337,32 +423,49 @@ export class CatalogStore {
    * ancestors, every offer), so a whole catalog page is one round trip however many listings it shows.
    */
   async listDatasets(q: DatasetListQuery, include: CatalogPageIncludes = {}): Promise<CatalogPageRow[]> {
-    const tsquery = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : undefined;
+    const query = this.rendered(JSON.stringify(['page', q, include]), () => this.catalogPageSql(q, include));
+    const { rows } = await executePrepared<CatalogPageJson>(this.db, query);
+    const json = include.slim ? slimPage : fullPage;
+    return rows.map((r) => {
+      const row: CatalogPageRow = { dataset: json.dataset.decode(r.dataset, { rank: r.rank }) };
+      if (include.vendor) row.vendor = json.vendor.decode(r.vendor!);
+      if (include.latestVersion) row.latestVersion = r.latest_version ? json.version.decode(r.latest_version) : null;
+      if (include.lineage) {
+        row.lineage = r.retracted_ancestor_ids
+          ? { summary: r.lineage ? json.lineage.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
+          : null;
+      }
+      if (include.offers) row.offers = r.offers!.map((o) => json.offer.decode(o));
+      return row;
+    });
+  }
+
+  /** The statement of `listDatasets`. */
+  private catalogPageSql(q: DatasetListQuery, include: CatalogPageIncludes): SQL {
+    const { from, tsquery } = this.searched(q);
     const rank = tsquery ? sql<number>`ts_rank_cd(${datasets.search}, ${tsquery}, 32)` : sql<null>`NULL::real`;
     // The page is chosen on its sort keys alone; the rows and what belongs to them are read for those rows only.
-    const page = this.db
-      .select({ id: datasets.id, rank: rank.as('rank'), title: datasets.title, updatedAt: datasets.updatedAt })
-      .from(datasets)
-      .where(and(...this.filterConditions(q, tsquery), this.afterCondition(q, rank)))
-      .orderBy(...this.orderBy(q, { id: datasets.id, rank, title: datasets.title, updatedAt: datasets.updatedAt }));
+    // Ordered by the rank it selects (`rank`), so the rank is computed once per matching row.
+    const page = sql`SELECT ${datasets.id}, ${rank} AS rank, ${datasets.title}, ${datasets.updatedAt} FROM ${from}
+      WHERE ${and(...this.filterConditions(q, tsquery), this.afterCondition(q, rank))}
+      ORDER BY ${sql.join(this.orderBy(q, { id: datasets.id, rank: sql`rank`, title: datasets.title, updatedAt: datasets.updatedAt }), sql`, `)}`;
     const withVersion = include.latestVersion || include.lineage;
     const p = (column: string) => sql`p.${sql.identifier(column)}`;
-    const { rows } = await executePrepared<CatalogPageJson>(
-      this.db,
-      sql`
+    const json = include.slim ? slimPage : fullPage;
+    return sql`
       /* catalogPage */
-      SELECT ${datasetJson.json('d')} AS dataset, p.rank
-        ${include.vendor ? sql`, ${organizationJson.json('o')} AS vendor` : sql``}
-        ${include.latestVersion ? sql`, CASE WHEN v.id IS NULL THEN NULL ELSE ${versionJson.json('v')} END AS latest_version` : sql``}
+      SELECT ${json.dataset.json('d')} AS dataset, p.rank
+        ${include.vendor ? sql`, ${json.vendor.json('o')} AS vendor` : sql``}
+        ${include.latestVersion ? sql`, CASE WHEN v.id IS NULL THEN NULL ELSE ${json.version.json('v')} END AS latest_version` : sql``}
         ${
           include.lineage
-            ? sql`, CASE WHEN l.version_id IS NULL THEN NULL ELSE ${lineageJson.json('l')} END AS lineage,
+            ? sql`, CASE WHEN l.version_id IS NULL THEN NULL ELSE ${json.lineage.json('l')} END AS lineage,
                 CASE WHEN v.id IS NULL THEN NULL ELSE ${retractedAncestorIdsOf(sql`v.id`)} END AS retracted_ancestor_ids`
             : sql``
         }
         ${
           include.offers
-            ? sql`, (SELECT coalesce(json_agg(${offerJson.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id) AS offers`
+            ? sql`, (SELECT coalesce(json_agg(${json.offer.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id) AS offers`
             : sql``
         }
       FROM (${page} LIMIT ${literal(q.limit + 1)}) p
@@ -370,30 +473,41 @@ export class CatalogStore {
       ${include.vendor ? sql`JOIN ${organizations} o ON o.id = d.vendor_id` : sql``}
       ${withVersion ? sql`LEFT JOIN ${datasetVersions} v ON v.id = d.latest_version_id` : sql``}
       ${include.lineage ? sql`LEFT JOIN ${versionLineage} l ON l.version_id = v.id` : sql``}
-      ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`,
-    );
-    return rows.map((r) => ({
-      dataset: { ...datasetJson.decode(r.dataset), rank: r.rank },
-      ...(include.vendor ? { vendor: organizationJson.decode(r.vendor!) } : {}),
-      ...(include.latestVersion ? { latestVersion: r.latest_version ? versionJson.decode(r.latest_version) : null } : {}),
-      ...(include.lineage
-        ? {
-            lineage: r.retracted_ancestor_ids
-              ? { summary: r.lineage ? lineageJson.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
-              : null,
-          }
-        : {}),
-      ...(include.offers ? { offers: r.offers!.map((o) => offerJson.decode(o)) } : {}),
-    }));
+      ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`;
   }
 
   async countDatasets(q: DatasetListQuery): Promise<number> {
-    const tsquery = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : undefined;
-    const [row] = await this.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(datasets)
-      .where(and(...this.filterConditions(q, tsquery)));
-    return row!.n;
+    const { after: _after, backward: _backward, limit: _limit, ...filters } = q;
+    const query = this.rendered(JSON.stringify(['count', filters]), () => {
+      const { from, tsquery } = this.searched(q);
+      return sql`/* catalogCount */ SELECT count(*)::int AS n FROM ${from} WHERE ${and(...this.filterConditions(q, tsquery))}`;
+    });
+    const { rows } = await executePrepared<{ n: number }>(this.db, query);
+    return rows[0]!.n;
+  }
+
+  /**
+   * A listing statement asked for again (the catalog's first page above all, and its count) runs as rendered the
+   * first time, rather than through the query builder on every request.
+   */
+  private rendered(key: string, build: () => SQL): RenderedQuery {
+    let query = renderedListings.get(key);
+    if (!query) {
+      query = renderQuery(this.db, build());
+      if (renderedListings.size >= MAX_RENDERED_LISTINGS) renderedListings.delete(renderedListings.keys().next().value!);
+      renderedListings.set(key, query);
+    }
+    return query;
+  }
+
+  /**
+   * What a listing reads from: the datasets, and for a search the parsed query beside them as `tsq`. Parsed once
+   * per statement from its one parameter (not once per row, as a call in each condition is once the statement has
+   * a generic plan), so the prepared statement can keep one plan for every search text.
+   */
+  private searched(q: DatasetListQuery): { from: SQL; tsquery: SQL | undefined } {
+    if (!q.search) return { from: sql`${datasets}`, tsquery: undefined };
+    return { from: sql`${datasets}, websearch_to_tsquery('english', ${q.search}) AS tsq`, tsquery: sql`tsq` };
   }
 
   /** Sort key values of a listed row, for its cursor. */
@@ -431,9 +545,10 @@ export class CatalogStore {
       q.scope.kind === 'platform'
         ? undefined
         : sql`(${datasets.status} = 'PUBLISHED' OR ${tenantSql(q.scope, (org) => sql`${datasets.vendorId} = ${org}`)})`;
-    const permissions = (q.permissions ?? []).map((p) =>
-      p === 'NO_ATTRIBUTION' ? eq(datasets.attributionRequired, false) : eq(PERMISSION_COLUMNS[p], true),
-    );
+    // Constants, not parameters (as `literals` says): the plan is then the one for these values.
+    const permitted = (p: Permission) =>
+      p === 'NO_ATTRIBUTION' ? sql`${datasets.attributionRequired} = false` : sql`${PERMISSION_COLUMNS[p]} = true`;
+    const permissions = (q.permissions ?? []).map(permitted);
     return [
       sql`${datasets.status} IN (${literals(q.statuses)})`,
       visible,
@@ -443,15 +558,14 @@ export class CatalogStore {
       q.vendorId ? eq(datasets.vendorId, q.vendorId) : undefined,
       tsquery ? sql`${datasets.search} @@ ${tsquery}` : undefined,
       ...permissions,
-      q.maxGenerationDepth !== undefined ? sql`${datasets.lineageGenerationDepth} <= ${q.maxGenerationDepth}` : undefined,
+      // A literal: with a parameter, a generic plan guesses a third of the rows and ANDs in an index scan of most of them.
+      q.maxGenerationDepth !== undefined ? sql`${datasets.lineageGenerationDepth} <= ${literal(q.maxGenerationDepth)}` : undefined,
       q.minRealFraction !== undefined ? sql`${datasets.lineageRealFraction} >= ${q.minRealFraction}` : undefined,
       ...(q.inheritedPermissions?.length
         ? [
             sql`${datasets.lineagePermissions} @> ${sql.param(q.inheritedPermissions, datasets.lineagePermissions)}`,
             // Terms the vendor restricted after publishing still bind.
-            ...q.inheritedPermissions.map((p) =>
-              p === 'NO_ATTRIBUTION' ? eq(datasets.attributionRequired, false) : eq(PERMISSION_COLUMNS[p], true),
-            ),
+            ...q.inheritedPermissions.map(permitted),
           ]
         : []),
       q.coverage ? this.coverageCondition(q.coverage) : undefined,

@@ -4,7 +4,7 @@ import { LIVE_LICENSE_STATUSES, statusList } from '../../licensing/transitions.j
 import type { Provenance } from '../../lineage/provenance.js';
 import type { OptOutEvidence, OptOutEvidenceEntry } from '../../lineage/opt-out.js';
 import type { DbOrTx } from '../client.js';
-import { byKey, groupBy } from './batch.js';
+import { byKey, groupBy, PrimedLoader } from './batch.js';
 import type { DatasetVersionRow } from './catalog-store.js';
 import { versionColumns } from './version-columns.js';
 import { textArray } from '../sql-arrays.js';
@@ -81,7 +81,7 @@ export class LineageStore {
    * `retractedAncestorIds` with them: whoever shows a summary nearly always shows the collapse risk too, and one
    * statement fewer per page is measurable (see README "Benchmark").
    */
-  readonly summaryByVersionId = new DataLoader<string, VersionLineageRow | undefined>(async (ids) => {
+  readonly summaryByVersionId = new PrimedLoader<string, VersionLineageRow | undefined>(async (ids) => {
     const rows = await this.db
       .select({ ...getTableColumns(versionLineage), retractedAncestorIds: retractedAncestorIdsOf(versionLineage.versionId) })
       .from(versionLineage)
@@ -140,7 +140,7 @@ export class LineageStore {
    * indexed probe per version (LATERAL): with a plain IN list, a page of 100 versions gets a parallel bitmap plan that
    * is several times slower (see README "Benchmark").
    */
-  readonly retractedAncestorIds = new DataLoader<string, string[]>(async (ids) => {
+  readonly retractedAncestorIds = new PrimedLoader<string, string[]>(async (ids) => {
     const { rows } = await this.db.execute<{ descendantId: string; ancestorId: string }>(sql`
       /* lineageRetractedAncestors */
       SELECT k.id AS "descendantId", a.ancestor_id AS "ancestorId"

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { byKey, groupBy } from './batch.js';
+import { byKey, groupBy, PrimedLoader } from './batch.js';
 import { offers } from '../tables/index.js';
 
 export type OfferRow = typeof offers.$inferSelect;
@@ -20,7 +20,7 @@ export class OffersStore {
   });
 
   /** Every offer of each dataset (archived too; callers filter), oldest first: one query per page of datasets. */
-  readonly offersByDatasetId = new DataLoader<string, OfferRow[]>(async (datasetIds) => {
+  readonly offersByDatasetId = new PrimedLoader<string, OfferRow[]>(async (datasetIds) => {
     const rows = await this.db
       .select()
       .from(offers)
