@@ -62,3 +62,23 @@ export function postgresCpuSince(before: Map<number, number>, after: Map<number,
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
+
+export const median = (samples: readonly number[]) => quantile(samples, 0.5);
+
+/** Resident memory of a process, in MB, from /proc (Linux); undefined elsewhere or once it has ended. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU used by this process (process.cpuUsage) and by PostgreSQL while `work` runs, in ms, beside its result. */
+export async function measuredCpu<T>(work: () => Promise<T>): Promise<{ result: T; ownCpuMs: number; dbCpuMs: number }> {
+  const [own0, db0] = [process.cpuUsage(), postgresCpuMs()];
+  const result = await work();
+  const [own1, db1] = [process.cpuUsage(own0), postgresCpuMs()];
+  return { result, ownCpuMs: (own1.user + own1.system) / 1000, dbCpuMs: db0 && db1 ? postgresCpuSince(db0, db1) : NaN };
+}
