@@ -54,7 +54,7 @@ function place(frame: ProfileNode['callFrame']): string {
   const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
   if (entry && 'originalSource' in entry) {
     const source = path.resolve(path.dirname(fileURLToPath(frame.url)), entry.originalSource);
-    const src = /\/src\/(.*)$/.exec(source.replace(/^file:\/\//, ''));
+    const src = /.*\/src\/(.*)$/.exec(source.replace(/^file:\/\//, ''));
     if (src) return `src/${src[1]}:${entry.originalLine + 1}`;
   }
   return `${where}:${frame.lineNumber + 1}`;

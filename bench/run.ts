@@ -44,12 +44,12 @@ import { startChild, type ChildServer } from './processes.js';
 import { partitionBench } from './partitions.js';
 import { printTopFunctions } from './profile-top.js';
 import { analyzeCatalog, BUYER_ORG, BUYER_USER, deepChainTip, seedCatalog, versionId, datasetId, type SeedCounts } from './seed.js';
-import { count, median, postgresCpuMs, postgresCpuSince, processCpuMs, quantile, rssMb, table } from './support.js';
+import { count, measurePostgresOf, median, postgresCpuMs, postgresCpuSince, processCpuMs, quantile, rssMb, table } from './support.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k!, v ?? 'true'] as const;
+    const [k, ...v] = a.replace(/^--/, '').split('=');
+    return [k!, v.length ? v.join('=') : 'true'] as const;
   }),
 );
 const DURATION = Number(args.get('duration') ?? 10);
@@ -74,10 +74,15 @@ const USAGE_EVENTS = 30_000;
 /** The dataset whose latest version carries the download files: a published REAL listing. */
 const DOWNLOAD_DATASET = 60_001;
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
-/** Node flags of the Assay server: those `npm start` passes (package.json), so the bench runs what users run. */
+/**
+ * Node flags of the Assay server: those `npm start` passes (package.json), so the bench runs what users run;
+ * `--server-flags="<flags>"` replaces them, to measure what a flag buys (`--server-flags=` for none).
+ */
 const SERVER_NODE_FLAGS = (
-  JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }
-).scripts.start
+  args.get('server-flags') ??
+  (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts
+    .start
+)
   .split(/\s+/)
   .filter((arg) => arg.startsWith('--'));
 
@@ -1090,6 +1095,8 @@ async function main(): Promise<void> {
     await pgServer.stop();
     pgServer = await startEmbeddedPostgres(dir, 'assay_bench', { durable: false });
   }
+  // Other clusters on a shared machine are not ours to count.
+  measurePostgresOf(pgServer.location);
   const children: ChildServer[] = [];
   let fixture: Fixture | undefined;
   // Before the cluster stops (tasks run newest first).
@@ -1122,7 +1129,7 @@ async function main(): Promise<void> {
       children.push(assay, bare);
       atExit(() => Promise.all([assay.stop(), bare.stop()]).then(() => undefined));
       log(
-        `\nservers: Assay ${assay.url} (pid ${assay.process.pid}), baseline ${bare.url} (pid ${bare.process.pid}); ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario`,
+        `\nservers: Assay ${assay.url} (pid ${assay.process.pid}, node ${SERVER_NODE_FLAGS.join(' ') || 'without flags'}), baseline ${bare.url} (pid ${bare.process.pid}); ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario`,
       );
       if (PROFILE)
         await fixture.database.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
