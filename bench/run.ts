@@ -185,22 +185,20 @@ async function cannon(
   t: LoadTarget,
   seconds: number,
   latencies?: number[],
-  size: { amount?: number; connections?: number; onResponse?: () => void } = {},
 ): Promise<{ requests: number; errors: number; seconds: number }> {
   const instance = autocannon({
     url: t.base + t.req.path,
-    connections: size.connections ?? CONNECTIONS,
+    connections: CONNECTIONS,
     method: t.req.method ?? 'GET',
     headers: t.req.headers ?? {},
     body: t.req.body,
     timeout: 30,
-    ...(size.amount ? { amount: size.amount } : { duration: seconds }),
+    duration: seconds,
     ...(t.clients ? { requests: [{ setupRequest: (request) => withClientAddress(request, (sent++ % t.clients!) + 1) }] } : {}),
   });
   let non2xx = 0;
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     latencies?.push(ms);
-    size.onResponse?.();
     if (status < 200 || status > 299) non2xx++;
   });
   const r = await instance;
@@ -715,13 +713,13 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
   }
   if (runs('memory')) {
     log('\nmemory soak');
-    const part = (scenario: string, req: HttpRequest): LoadTarget => ({ scenario, group: 'memory', base: A, pid: assay.process.pid, req });
     await soak(
+      A,
       [
-        { target: part('{ __typename }', gqlRequest('{ __typename }')), share: 0.5 },
-        { target: part(`download ${SMALL_FILE_BYTES / 1024} KiB`, download(f.files.small)), share: 0.3 },
-        { target: part('catalog page, first 20', gqlRequest(CATALOG_QUERY, { first: 20 })), share: 0.15 },
-        { target: part('search with filters', gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 })), share: 0.05 },
+        { name: '{ __typename }', req: gqlRequest('{ __typename }'), weight: 10 },
+        { name: `download ${SMALL_FILE_BYTES / 1024} KiB`, req: download(f.files.small), weight: 7 },
+        { name: 'catalog page, first 20', req: gqlRequest(CATALOG_QUERY, { first: 20 }), weight: 2 },
+        { name: 'search with filters', req: gqlRequest(SEARCH_QUERY, { filter: SEARCH_FILTER, first: 20 }), weight: 1 },
       ],
       assay.process.pid!,
     );
@@ -1033,26 +1031,33 @@ async function settledRss(pid: number): Promise<number | undefined> {
 }
 
 /**
- * SOAK_REQUESTS requests of a mix, each part its own concurrent autocannon run (4 connections) of its share, with the
- * server's RSS sampled every 250 ms: flat when the last quarter of the requests ran at no more than FLAT_MARGIN
- * above the first quarter's highest RSS.
+ * SOAK_REQUESTS requests of a mix over CONNECTIONS connections, each connection looping over the mix's requests
+ * interleaved by weight, with the server's RSS sampled every 250 ms: flat when the last quarter of the requests ran at
+ * no more than FLAT_MARGIN above the first quarter's highest RSS.
  */
-async function soak(mix: { target: LoadTarget; share: number }[], pid: number): Promise<void> {
+async function soak(base: string, mix: { name: string; req: HttpRequest; weight: number }[], pid: number): Promise<void> {
+  // Spread each part evenly through the list: entry k of a part of weight w sits at (k + 0.5) / w.
+  const requests = mix
+    .flatMap((m) => Array.from({ length: m.weight }, (_, k) => ({ at: (k + 0.5) / m.weight, m })))
+    .sort((a, b) => a.at - b.at)
+    .map(({ m }) => ({ method: m.req.method ?? 'GET', path: m.req.path, headers: m.req.headers ?? {}, body: m.req.body }));
   let done = 0;
+  let errors = 0;
   const samples: { done: number; mb: number }[] = [];
   const stop = sampleRss(pid, 250, (mb) => samples.push({ done, mb }));
   const started = performance.now();
-  const results = await Promise.all(
-    mix.map((m) =>
-      cannon(m.target, 0, undefined, { amount: Math.round(SOAK_REQUESTS * m.share), connections: 4, onResponse: () => done++ }),
-    ),
-  ).finally(stop);
+  const instance = autocannon({ url: base, connections: CONNECTIONS, timeout: 30, amount: SOAK_REQUESTS, requests });
+  instance.on('response', (_client: unknown, status: number) => {
+    done++;
+    if (status < 200 || status > 299) errors++;
+  });
+  const result = await Promise.resolve(instance).finally(stop);
   const peak = (xs: { mb: number }[]) => Math.max(...xs.map((x) => x.mb));
   const first = samples.filter((x) => x.done <= done / 4);
   const last = samples.filter((x) => x.done >= (3 * done) / 4);
   memory.soak = {
     requests: done,
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    errors: errors + result.errors + result.timeouts,
     seconds: (performance.now() - started) / 1000,
     firstMb: peak(first),
     lastMb: peak(last),
@@ -1060,8 +1065,9 @@ async function soak(mix: { target: LoadTarget; share: number }[], pid: number): 
     maxMb: peak(samples),
   };
   const k = memory.soak;
+  const total = mix.reduce((sum, m) => sum + m.weight, 0);
   log(
-    `  ${count(k.requests)} requests (${mix.map((m) => `${(m.share * 100).toFixed(0)}% ${m.target.scenario}`).join(', ')}) in ${k.seconds.toFixed(0)} s, errors ${k.errors}; RSS first quarter up to ${k.firstMb.toFixed(0)} MB, last quarter up to ${k.lastMb.toFixed(0)} MB, ${k.minMb.toFixed(0)}–${k.maxMb.toFixed(0)} MB overall`,
+    `  ${count(k.requests)} requests (${mix.map((m) => `${((100 * m.weight) / total).toFixed(0)}% ${m.name}`).join(', ')}) in ${k.seconds.toFixed(0)} s, errors ${k.errors}; RSS first quarter up to ${k.firstMb.toFixed(0)} MB, last quarter up to ${k.lastMb.toFixed(0)} MB, ${k.minMb.toFixed(0)}–${k.maxMb.toFixed(0)} MB overall`,
   );
 }
 
