@@ -13,7 +13,8 @@
  *
  * Options: `--duration=<s>` per HTTP scenario (default 10, split over the rounds), `--connections=<n>` (default 16),
  * `--only=<group,...>` (catalog, framework, lineage, mixes, delivery, memory, metering, instances, partitions), `--profile` (runs the Assay server under
- * `node --cpu-prof` and prints its top self-time functions). `partitions` (partitions.ts) seeds `--partition-events=<n>`
+ * `node --cpu-prof` and prints its top self-time functions), `--server-flags="<node flags>"` (instead of npm start's).
+ * `partitions` (partitions.ts) seeds `--partition-events=<n>`
  * usage events and as many audit events (10 million by default) and times the usage report and `auditEvents` pages on
  * the month-partitioned tables beside unpartitioned copies, `--partition-rounds=<n>` rounds (default 7); alone
  * (`--only=partitions`) it skips the catalog seed. An interrupted run (Ctrl-C, SIGTERM) still removes its cluster.
