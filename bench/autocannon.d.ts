@@ -25,8 +25,16 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
-    /** Requests sent in turn; `setupRequest` may change each before it goes out (headers, path). */
-    requests?: { setupRequest?: (request: { headers?: Record<string, string> }) => { headers?: Record<string, string> } }[];
+    /** Stop after this many requests (instead of after `duration`). */
+    amount?: number;
+    /** Requests sent in turn (each connection loops over them); `setupRequest` may change each before it goes out. */
+    requests?: {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: { headers?: Record<string, string> }) => { headers?: Record<string, string> };
+    }[];
   }
   /** A running load: an event emitter (`response` per answered request) that is also a promise of its result. */
   export interface Instance extends PromiseLike<Result> {

@@ -25,12 +25,16 @@ export const BENCH_RECORDER: UsageRecorderOptions = {
   onRecovery: () => undefined,
 };
 import { TOKEN_ALGORITHM, type SigningKeyRing } from '../src/tokens/signing-keys.js';
+import { measuredCpu } from './support.js';
 
 export interface OpsResult {
   ops: number;
   seconds: number;
   latencies: number[];
   errors: number;
+  /** CPU used meanwhile by this process and by PostgreSQL, in ms (totals, not per op). */
+  cpuMs?: number;
+  dbCpuMs?: number;
 }
 
 /** Runs `op(i)` with `concurrency` in flight until `count` ops are done or `seconds` have passed. */
@@ -66,11 +70,24 @@ export interface TokenCheckInputs {
   filePath: string;
 }
 
-/** Cold checks, cached checks and plain jose verification, each at the same concurrency. */
+/** `runOps` with the CPU this process and PostgreSQL used meanwhile. */
+export async function runMeasuredOps(
+  op: (i: number) => Promise<boolean>,
+  options: { concurrency: number; seconds: number; count?: number },
+): Promise<OpsResult> {
+  const { result, ownCpuMs, dbCpuMs } = await measuredCpu(() => runOps(op, options));
+  return { ...result, cpuMs: ownCpuMs, dbCpuMs };
+}
+
+/**
+ * Cold checks and plain jose verification in `rounds` interleaved rounds (cold, jose, jose, cold, ...), each round's
+ * cold checks on tokens no earlier round used, then cached checks; each at the same concurrency.
+ */
 export async function tokenChecks(
   inputs: TokenCheckInputs,
   seconds: number,
-): Promise<{ cold: OpsResult; cached: OpsResult; jose: OpsResult }> {
+  rounds = 3,
+): Promise<{ cold: OpsResult[]; cached: OpsResult; jose: OpsResult[] }> {
   const recorder = new UsageRecorder(inputs.database.db, systemClock, new AuditLog(systemClock), BENCH_RECORDER);
   const gate = new DownloadGate(inputs.database.db, inputs.keyRing, recorder, systemClock);
   const granted = async (token: string) =>
@@ -80,15 +97,31 @@ export async function tokenChecks(
   // Warm the key ring, the version entry and the code paths on tokens the cold run does not use.
   const warm = tokens.splice(0, 200);
   for (const t of warm) await granted(t);
-  const cold = await runOps((i) => granted(tokens[i]!), { concurrency: 16, seconds, count: tokens.length });
-  const cached = await runOps(() => granted(warm[0]!), { concurrency: 16, seconds });
-  const jose = await runOps(
-    async (i) => {
-      await jwtVerify(tokens[i % tokens.length]!, key, { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
-      return true;
-    },
-    { concurrency: 16, seconds },
-  );
+  const perRound = Math.floor(tokens.length / rounds);
+  const coldRound = (round: number) => {
+    const mine = tokens.slice(round * perRound, (round + 1) * perRound);
+    return runMeasuredOps((i) => granted(mine[i]!), { concurrency: 16, seconds, count: mine.length });
+  };
+  const joseRound = () =>
+    runMeasuredOps(
+      async (i) => {
+        await jwtVerify(tokens[i % tokens.length]!, key, { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
+        return true;
+      },
+      { concurrency: 16, seconds },
+    );
+  const cold: OpsResult[] = [];
+  const jose: OpsResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      cold.push(await coldRound(round));
+      jose.push(await joseRound());
+    } else {
+      jose.push(await joseRound());
+      cold.push(await coldRound(round));
+    }
+  }
+  const cached = await runMeasuredOps(() => granted(warm[0]!), { concurrency: 16, seconds });
   await recorder.close();
   return { cold, cached, jose };
 }
@@ -125,20 +158,25 @@ function usageEvents(inputs: UsageInputs, n: number): UsageEventInsert[] {
 export async function usageIngestion(inputs: UsageInputs, n: number): Promise<{ recorder: OpsResult; plain: OpsResult }> {
   const recorder = new UsageRecorder(inputs.database.db, systemClock, new AuditLog(systemClock), BENCH_RECORDER);
   const events = usageEvents(inputs, n);
-  let started = performance.now();
-  // Downloads end a few at a time: record in bursts, letting the event loop (and the recorder's flushes) run between.
-  for (let i = 0; i < events.length; i += 50) {
-    for (const e of events.slice(i, i + 50)) recorder.record(e);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await recorder.close();
-  const recorderResult = { ops: n, seconds: (performance.now() - started) / 1000, latencies: [], errors: 0 };
+  const timed = async (work: () => Promise<void>): Promise<OpsResult> => {
+    const started = performance.now();
+    const { ownCpuMs, dbCpuMs } = await measuredCpu(work);
+    return { ops: n, seconds: (performance.now() - started) / 1000, latencies: [], errors: 0, cpuMs: ownCpuMs, dbCpuMs };
+  };
+  const recorderResult = await timed(async () => {
+    // Downloads end a few at a time: record in bursts, letting the event loop (and the recorder's flushes) run between.
+    for (let i = 0; i < events.length; i += 50) {
+      for (const e of events.slice(i, i + 50)) recorder.record(e);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await recorder.close();
+  });
 
   const plainEvents = usageEvents(inputs, n);
-  started = performance.now();
   const stores = new Stores(inputs.database.db);
-  for (let i = 0; i < plainEvents.length; i += 500) await stores.delivery.insertUsage(plainEvents.slice(i, i + 500), []);
-  const plainResult = { ops: n, seconds: (performance.now() - started) / 1000, latencies: [], errors: 0 };
+  const plainResult = await timed(async () => {
+    for (let i = 0; i < plainEvents.length; i += 500) await stores.delivery.insertUsage(plainEvents.slice(i, i + 500), []);
+  });
   const [row] = (await inputs.database.pool.query('SELECT count(*)::int AS n FROM usage_events WHERE license_id = $1', [inputs.licenseId]))
     .rows as { n: number }[];
   if (row!.n < 2 * n) throw new Error(`usage bench: expected at least ${2 * n} events written, found ${row!.n}`);

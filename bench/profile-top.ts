@@ -3,12 +3,14 @@
  * per package, so a slow path is found by measurement. Also runnable alone: `tsx bench/profile-top.ts <file> [n]`.
  */
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
   children?: number[];
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
 }
 interface Profile {
@@ -25,8 +27,37 @@ function owner(url: string): string {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return 'node internals';
-  const src = /\/(src|bench)\/(.*)$/.exec(url);
-  return src ? `${src[1]}/${src[2]}` : url;
+  const src = /.*\/(src|bench|dist)\/(.*)$/.exec(url);
+  if (!src) return url;
+  // The server runs the build: dist/x.js is our src/x.ts.
+  return src[1] === 'dist' ? `src/${src[2]!.replace(/\.js$/, '.ts')}` : `${src[1]}/${src[2]}`;
+}
+
+const sourceMaps = new Map<string, SourceMap | undefined>();
+/** The source map beside a built module (dist/x.js.map), read once; undefined when there is none. */
+function sourceMapOf(url: string): SourceMap | undefined {
+  if (!url.startsWith('file://') || url.includes('/node_modules/') || !/\/dist\/.*\.js$/.test(url)) return undefined;
+  if (!sourceMaps.has(url)) {
+    try {
+      sourceMaps.set(url, new SourceMap(JSON.parse(fs.readFileSync(`${fileURLToPath(url)}.map`, 'utf8')) as never));
+    } catch {
+      sourceMaps.set(url, undefined);
+    }
+  }
+  return sourceMaps.get(url);
+}
+
+/** "file:line" of a frame, 1-based; a frame in dist/ is named by its place in src/ through the build's source map. */
+function place(frame: ProfileNode['callFrame']): string {
+  const where = owner(frame.url);
+  if (!frame.url) return where;
+  const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (entry && 'originalSource' in entry) {
+    const source = path.resolve(path.dirname(fileURLToPath(frame.url)), entry.originalSource);
+    const src = /.*\/src\/(.*)$/.exec(source.replace(/^file:\/\//, ''));
+    if (src) return `src/${src[1]}:${entry.originalLine + 1}`;
+  }
+  return `${where}:${frame.lineNumber + 1}`;
 }
 
 export function printTopFunctions(file: string, n: number, log: (line: string) => void): void {
@@ -39,12 +70,10 @@ export function printTopFunctions(file: string, n: number, log: (line: string) =
   const fns = new Map<string, number>();
   const packages = new Map<string, number>();
   for (const [id, us] of self) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const name = functionName || '(anonymous)';
-    const where = owner(url);
-    const key = ['(idle)', '(program)', '(garbage collector)'].includes(name)
-      ? name
-      : `${name}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
+    const frame = byId.get(id)!.callFrame;
+    const name = frame.functionName || '(anonymous)';
+    const where = owner(frame.url);
+    const key = ['(idle)', '(program)', '(garbage collector)'].includes(name) ? name : `${name}  ${place(frame)}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
     const pkg = name === '(idle)' || name === '(program)' || name === '(garbage collector)' ? name : where;
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
@@ -52,8 +81,7 @@ export function printTopFunctions(file: string, n: number, log: (line: string) =
   // Inclusive time: each node's subtree, counted once per function even when it recurses.
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
-  const keyOf = (node: ProfileNode) =>
-    `${node.callFrame.functionName || '(anonymous)'}  ${owner(node.callFrame.url)}${node.callFrame.url ? `:${node.callFrame.lineNumber + 1}` : ''}`;
+  const keyOf = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'}  ${place(node.callFrame)}`;
   const inclusive = new Map<string, number>();
   for (const [id, us] of self) {
     const seen = new Set<string>();

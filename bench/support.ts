@@ -36,17 +36,34 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** CPU time used so far by each PostgreSQL process of the machine (the benchmark's own cluster), in ms by pid. */
+/** The postmaster whose processes count as "PostgreSQL" (the bench's own cluster); others on the machine do not. */
+let postmasterPid: number | undefined;
+
+/** Counts only the cluster in `dataDirectory` (its postmaster.pid names the postmaster) from now on. */
+export function measurePostgresOf(dataDirectory: string): void {
+  const pid = Number(fs.readFileSync(`${dataDirectory}/postmaster.pid`, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0) postmasterPid = pid;
+}
+
+/**
+ * CPU time used so far by each PostgreSQL process, in ms by pid: the postmaster given to measurePostgresOf and its
+ * children (backends, background workers), else every PostgreSQL process of the machine.
+ */
 export function postgresCpuMs(): Map<number, number> | undefined {
   const byPid = new Map<number, number>();
   try {
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
       try {
-        if (!fs.readFileSync(`/proc/${entry}/stat`, 'utf8').includes(' (postgres) ')) continue;
+        stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       } catch {
         continue; // the process ended meanwhile
       }
+      if (!stat.includes(' (postgres) ')) continue;
+      // The parent's pid is the 2nd field after the command name.
+      const parent = Number(stat.split(') ')[1]!.split(' ')[1]);
+      if (postmasterPid !== undefined && Number(entry) !== postmasterPid && parent !== postmasterPid) continue;
       const ms = processCpuMs(Number(entry));
       if (ms !== undefined) byPid.set(Number(entry), ms);
     }
@@ -61,4 +78,24 @@ export function postgresCpuSince(before: Map<number, number>, after: Map<number,
   let total = 0;
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
+}
+
+export const median = (samples: readonly number[]) => quantile(samples, 0.5);
+
+/** Resident memory of a process, in MB, from /proc (Linux); undefined elsewhere or once it has ended. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU used by this process (process.cpuUsage) and by PostgreSQL while `work` runs, in ms, beside its result. */
+export async function measuredCpu<T>(work: () => Promise<T>): Promise<{ result: T; ownCpuMs: number; dbCpuMs: number }> {
+  const [own0, db0] = [process.cpuUsage(), postgresCpuMs()];
+  const result = await work();
+  const [own1, db1] = [process.cpuUsage(own0), postgresCpuMs()];
+  return { result, ownCpuMs: (own1.user + own1.system) / 1000, dbCpuMs: db0 && db1 ? postgresCpuSince(db0, db1) : NaN };
 }

@@ -18,7 +18,6 @@ import { registerProcessGauges } from './http/process-gauges.js';
 import { registerProbes } from './http/probes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerReceiveTimeout } from './http/receive-timeout.js';
-import { SharedBucketStore } from './http/shared-buckets.js';
 import { registerStripeWebhook } from './http/stripe-webhook.js';
 import { registerUploads } from './http/uploads.js';
 import { registerRequestSpans } from './telemetry/spans.js';
@@ -84,7 +83,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerMetrics(app, metrics, { token: limits.metricsToken, open: limits.metricsPublic });
   if (limits.rateLimit) {
     // With ASSAY_RATE_LIMIT_STORE=postgres the buckets are shared by every process on the database.
-    const shared = limits.rateLimit.store === 'postgres' ? new SharedBucketStore(database, limits.rateLimit) : undefined;
+    // Loaded only then: rate-limiter-flexible is some 36 modules a server with in-memory buckets never runs.
+    const shared =
+      limits.rateLimit.store === 'postgres'
+        ? new (await import('./http/shared-buckets.js')).SharedBucketStore(database, limits.rateLimit)
+        : undefined;
     if (shared) app.addHook('onClose', () => shared.close());
     const rateLimiter = registerRateLimit(
       app,

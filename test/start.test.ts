@@ -14,13 +14,21 @@ const WELL_KNOWN_KEYS = [
   'ak_demo_buyer_0000000000000000000000000000',
 ];
 
+/** Data directories of this file, removed after its last test even when one failed (before its own cleanup). */
+const dataDirs: string[] = [];
+
 function tempDataDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-start-'));
+  dataDirs.push(dir);
   // The embedded PostgreSQL runs as the postgres user when we are root; it must reach the directory.
   fs.chmodSync(dir, 0o755);
   return dir;
 }
 
+// Hooks run newest first: the servers are stopped before their directories go.
+afterAll(() => {
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 afterAll(killServerProcesses, 60_000);
 
 describe('npm start', () => {

@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Viewer } from '../accounts/viewer.js';
 import type { Clock } from '../clock.js';

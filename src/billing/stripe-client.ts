@@ -1,5 +1,6 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Config } from '../config.js';
+import { stripeSdk } from './stripe-sdk.js';
 
 /** The billing client's per-request timeout and retries (the SDK retries 5xx, 429 and network errors with the same key). */
 const TIMEOUT_MS = 20_000;
@@ -29,7 +30,7 @@ export function createStripeClient(settings: Config['stripe']): Stripe | null {
     options.port = url.port || (protocol === 'http' ? 80 : 443);
     options.protocol = protocol;
   }
-  return new Stripe(settings.secretKey, options);
+  return new (stripeSdk())(settings.secretKey, options);
 }
 
 /** A Stripe idempotency key for one create call, derived from the record it serves (so retries reuse it). */

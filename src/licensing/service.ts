@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Viewer } from '../accounts/viewer.js';
 import type { AuditLog } from '../audit/service.js';
 import { createCheckoutSession } from '../billing/create-checkout-session.js';
@@ -9,6 +9,7 @@ import { royaltyClaimsFor } from '../billing/royalty-claims.js';
 import { settlePayment } from '../billing/settle-payment.js';
 import { splitPayment } from '../billing/split.js';
 import { STRIPE_CLAIM_MS, stripeIdempotencyKey } from '../billing/stripe-client.js';
+import { isStripeError, isStripeRateLimit } from '../billing/stripe-sdk.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { Stores } from '../db/stores/index.js';
@@ -394,10 +395,10 @@ export class LicensingService {
   }
 
   private stripeFailure(err: unknown): unknown {
-    if (err instanceof Stripe.errors.StripeRateLimitError) {
+    if (isStripeRateLimit(err)) {
       return new RateLimitedError('The payment provider is busy; retry with the same idempotencyKey');
     }
-    if (err instanceof Stripe.errors.StripeError) {
+    if (isStripeError(err)) {
       this.deps.log(err, 'stripe call failed');
       return new Error('The payment provider failed; retry with the same idempotencyKey');
     }

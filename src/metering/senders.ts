@@ -1,7 +1,8 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Config } from '../config.js';
 import type { Stores } from '../db/stores/index.js';
 import type { ClaimedReport } from '../db/stores/metering-store.js';
+import { stripeSdk } from '../billing/stripe-sdk.js';
 import { beyondBackdateLimit } from './windows.js';
 
 /** What became of one attempt to send a report. */
@@ -100,7 +101,7 @@ export function createMeterStripeClient(settings: NonNullable<Config['stripe']>,
     options.port = url.port || (protocol === 'http' ? 80 : 443);
     options.protocol = protocol;
   }
-  return new Stripe(settings.secretKey, options);
+  return new (stripeSdk())(settings.secretKey, options);
 }
 
 /** Picks the meter by the license's billing mode; Stripe licenses wait (retrying) while the server has no Stripe keys. */

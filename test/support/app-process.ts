@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { freePort } from '../../src/db/embedded.js';
 import { ADMIN_KEY } from './app.js';
 
@@ -26,6 +27,18 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 2
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Every server process this test file started, so the last hook below can wait for them. */
+const started = new Set<Pick<ServerProcess, 'child' | 'exited'>>();
+
+// Registered when a test file imports this module, so it runs after the file's own hooks (they run newest first):
+// those only send SIGKILL, and a worker that exits before the child's exit is seen would leave its data directory.
+afterAll(async () => {
+  for (const p of started) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await p.exited;
+  }
+});
 
 /**
  * The real server (`src/main.ts`, as `npm start` runs it) in a process of its own on `DATABASE_URL`, logging JSON at
@@ -63,6 +76,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       resolve(code);
     }),
   );
+  started.add({ child, exited });
   await eventually(
     () => {
       if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);

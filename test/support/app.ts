@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { closeProcess, runsBackground, startBackground } from '../../src/background.js';
 import type { Clock } from '../../src/clock.js';
 import { buildProcessParts, type ProcessParts } from '../../src/composition.js';
@@ -95,6 +95,16 @@ export async function createTestDatabase(): Promise<string> {
   return u.toString();
 }
 
+/** Files directories of the apps this test file started and has not closed. */
+const storageDirs = new Set<string>();
+
+// Registered when a test file imports this module, so it runs after the file's own hooks (they run newest first):
+// an app a failed test or a failed start never closed leaves no files directory behind.
+afterAll(() => {
+  for (const dir of storageDirs) fs.rmSync(dir, { recursive: true, force: true });
+  storageDirs.clear();
+});
+
 /**
  * Starts the real server on a fresh database, listening on a random port, with a platform admin whose key is `ADMIN_KEY`.
  * @example const app = await startTestApp(); const res = await app.gql('{ viewer { user { id } } }', {}, ADMIN_KEY);
@@ -103,6 +113,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   // Files go to a temporary directory unless the test names a store (`s3Environment(...)` from s3-server.ts).
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-files-'));
+  storageDirs.add(storageDir);
   // Rate limiting is off unless a test turns it on (`startTestApp({ ASSAY_RATE_LIMIT_PER_MINUTE: '5' })`).
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -137,10 +148,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     config,
     gql: apiClient(url).gql,
     async close() {
-      await app.close();
-      await database.close();
-      await storage.close();
-      fs.rmSync(storageDir, { recursive: true, force: true });
+      try {
+        await app.close();
+        await database.close();
+        await storage.close();
+      } finally {
+        fs.rmSync(storageDir, { recursive: true, force: true });
+        storageDirs.delete(storageDir);
+      }
     },
   };
 }

@@ -32,20 +32,28 @@ export class TestCluster {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-cluster-'));
     // As root the server runs as the postgres user, which must reach the data directory.
     fs.chmodSync(root, 0o755);
-    // Initialised (random passwords, the application role) the way the server's embedded database is, then run here.
-    const initial = await startEmbeddedPostgres(root, 'assay', { durable: false });
-    const url = initial.url;
-    const adminUrl = initial.adminUrl('postgres');
-    await initial.stop();
-    const cluster = new TestCluster(root, initial.location, Number(new URL(url).port), adminUrl, url);
-    await cluster.start();
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    let cluster: TestCluster | undefined;
     try {
-      await migrateDatabase(pool);
-    } finally {
-      await pool.end();
+      // Initialised (random passwords, the application role) the way the server's embedded database is, then run here.
+      const initial = await startEmbeddedPostgres(root, 'assay', { durable: false });
+      const url = initial.url;
+      const adminUrl = initial.adminUrl('postgres');
+      await initial.stop();
+      cluster = new TestCluster(root, initial.location, Number(new URL(url).port), adminUrl, url);
+      await cluster.start();
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        await migrateDatabase(pool);
+      } finally {
+        await pool.end();
+      }
+      return cluster;
+    } catch (err) {
+      // A cluster that did not come up is not the caller's to destroy: its directory goes here.
+      if (cluster) await cluster.destroy().catch(() => undefined);
+      else fs.rmSync(root, { recursive: true, force: true });
+      throw err;
     }
-    return cluster;
   }
 
   /** The postmaster's process ID while it runs. */
@@ -152,9 +160,14 @@ export class TestCluster {
   }
 
   async destroy(): Promise<void> {
-    this.thaw();
-    await this.stop();
-    fs.rmSync(this.root, { recursive: true, force: true });
+    try {
+      this.thaw();
+      await this.stop();
+    } finally {
+      // Whatever the clean stop did, the directory goes (a server that is still up is killed first).
+      if (this.process && running(this.process)) this.process.kill('SIGKILL');
+      fs.rmSync(this.root, { recursive: true, force: true });
+    }
   }
 }
 

@@ -19,7 +19,9 @@ import { buildServer } from '../../src/server.js';
 const config = loadConfig(process.env);
 if (!config.databaseUrl) throw new Error('DATABASE_URL is required');
 const database = openDatabase(config.databaseUrl, databaseOptions(config.limits));
-const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-metering-server-'));
+// Named, not created: the file store makes it on its first write, which these servers never do, so a test that
+// kills the process (SIGKILL) leaves nothing in the temp directory; a clean stop removes it all the same.
+const storageDir = path.join(os.tmpdir(), `assay-metering-server-${process.pid}-${randomBytes(6).toString('hex')}`);
 const log = createLog(config.logLevel);
 const parts = buildProcessParts({
   config,
