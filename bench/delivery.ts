@@ -169,7 +169,8 @@ export async function usageIngestion(inputs: UsageInputs, n: number): Promise<{ 
       for (const e of events.slice(i, i + 50)) recorder.record(e);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await recorder.close();
+    // Until every event is written: the server's 5 s shutdown deadline would drop the rest on a loaded machine.
+    await recorder.close(600_000);
   });
 
   const plainEvents = usageEvents(inputs, n);
