@@ -64,8 +64,12 @@ describe('two server processes on one database', () => {
       15_000,
       'B listening again',
     );
-    const metrics = await (await fetch(`${b.url}/metrics`)).text();
-    expect(metrics).toMatch(/^assay_gate_change_listener_up 1$/m);
+    // Its backend shows before its LISTEN has returned: the gauge follows a moment later.
+    await eventually(
+      async () => /^assay_gate_change_listener_up 1$/m.test(await (await fetch(`${b.url}/metrics`)).text()),
+      5_000,
+      'B reporting its listener up',
+    );
 
     const second = await issueToken(viaA, setup.buyer, setup.license.id);
     await servedBy(b, second.token);

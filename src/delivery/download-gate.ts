@@ -2,10 +2,9 @@ import { decodeJwt, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import type { DataFileRow, DatasetVersionRow } from '../db/stores/catalog-store.js';
-import type { DatasetStatus, DeliveryStore, StoredBlobRow, TokenState } from '../db/stores/delivery-store.js';
+import type { DatasetStatus, DeliveryStore, StoredBlobRow, TokenCheckRow, TokenState } from '../db/stores/delivery-store.js';
 import { Stores } from '../db/stores/index.js';
 import type { LicenseRow } from '../db/stores/licensing-store.js';
-import type { AccessTokenRow } from '../db/stores/tokens-store.js';
 import {
   ALL_LICENSED_VERSIONS,
   licenseCovers,
@@ -28,10 +27,14 @@ interface VersionEntry {
   blobs: Map<string, StoredBlobRow>;
 }
 
+type TokenKey = { tokenId: string; licenseId: string };
+
 /** A token's state read before the token was verified, and the cache generations when the read started. */
 interface EarlyRead {
   tokenId: string;
   licenseId: string;
+  /** Whether it reads the license too. */
+  withLicense: boolean;
   state: Promise<TokenState>;
   tokens: number;
   licenses: number;
@@ -92,7 +95,7 @@ export class DownloadGate {
   // license share its entry.
   private stateTtlMs = STATE_TTL_MS;
   private readonly ttl = () => this.stateTtlMs;
-  private readonly tokens = new TtlCache<string, AccessTokenRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
+  private readonly tokens = new TtlCache<string, TokenCheckRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
   private readonly licenses = new TtlCache<string, LicenseRow | undefined>(this.ttl, MAX_CACHED_TOKENS);
   private readonly versions = new TtlCache<string, VersionEntry>(this.ttl, MAX_CACHED_TOKENS);
   private readonly datasets = new TtlCache<string, DatasetStatus | undefined>(this.ttl, MAX_CACHED_TOKENS);
@@ -104,20 +107,12 @@ export class DownloadGate {
   ]);
   /**
    * Token states read for many checks at once, one statement per round trip, on the gate's own handle (a read shared
-   * by requests counts against none of them); what a read brings besides the token (the license's dataset status)
-   * is kept too, unless a change notification came in since the read started.
+   * by requests counts against none of them): the tokens alone (`tokenReads`, while their licenses are cached), or
+   * with their licenses and the licenses' dataset status (`stateReads`), which is kept too unless a change
+   * notification came in since the read started.
    */
-  private readonly states = new RoundTripBatcher<{ tokenId: string; licenseId: string }, TokenState>(
-    async (keys) => {
-      const [at, generation] = [this.clock.now().getTime(), this.datasets.generation];
-      const states = await this.store.tokenStates(keys);
-      for (const { license, dataset } of states) if (license) this.datasets.prime(license.datasetId, dataset, at, generation);
-      return states;
-    },
-    (k) => `${k.tokenId} ${k.licenseId}`,
-    // Waits behind a statement under way for at most this long, so a read stuck on a stalled database holds up no other.
-    { maxBatch: 500, maxWaitMs: 50 },
-  );
+  private readonly tokenReads = this.batchedReads(false);
+  private readonly stateReads = this.batchedReads(true);
   private readonly store: DeliveryStore;
   /** Usage read from the database at `at`, with what this process had recorded (and not yet written) by then. */
   private readonly usage = new Map<string, { at: number; stored: Usage; pending: Usage; recorded: Usage }>();
@@ -166,15 +161,21 @@ export class DownloadGate {
     if ('failure' in claims) return { reason: claims.failure, message: `Invalid access token (${claims.failure.toLowerCase()})` };
     const known = { licenseId: claims.lic, tokenId: claims.jti };
 
-    // Its row, its license's and the license's dataset come in one statement, shared with the other checks under way
-    // (see `states`); an early read counts unless a change notification dropped cached state since it started.
-    const state = (cache: TtlCache<string, unknown>, generation: number | undefined) =>
-      early?.tokenId === claims.jti && early.licenseId === claims.lic && generation === cache.generation
+    // Its row (and its license's with the license's dataset, unless the license is cached) comes in one statement,
+    // shared with the other checks under way; an early read counts unless a change notification dropped cached state
+    // since it started.
+    const key = { tokenId: claims.jti, licenseId: claims.lic };
+    const licenseKnown = this.licenses.holds(claims.lic, now.getTime());
+    const read = (withLicense: boolean, cache: TtlCache<string, unknown>, generation: number | undefined) =>
+      early?.tokenId === key.tokenId &&
+      early.licenseId === key.licenseId &&
+      (early.withLicense || !withLicense) &&
+      generation === cache.generation
         ? early.state
-        : this.states.load({ tokenId: claims.jti, licenseId: claims.lic });
+        : (withLicense ? this.stateReads : this.tokenReads).load(key);
     const [token, license] = await Promise.all([
-      this.tokens.get(claims.jti, now.getTime(), () => state(this.tokens, early?.tokens).then((s) => s.token)),
-      this.licenses.get(claims.lic, now.getTime(), () => state(this.licenses, early?.licenses).then((s) => s.license)),
+      this.tokens.get(claims.jti, now.getTime(), () => read(!licenseKnown, this.tokens, early?.tokens).then((s) => s.token)),
+      this.licenses.get(claims.lic, now.getTime(), () => read(true, this.licenses, early?.licenses).then((s) => s.license)),
     ]);
     if (!token || !license || token.licenseId !== license.id) return { reason: 'UNKNOWN_TOKEN', message: 'Unknown access token', ...known };
     const ids = { ...known, organizationIds: [license.licenseeId, license.vendorId], datasetId: license.datasetId };
@@ -230,11 +231,26 @@ export class DownloadGate {
     }
     const { jti, lic, exp } = payload as { jti?: unknown; lic?: unknown; exp?: unknown };
     if (typeof jti !== 'string' || typeof lic !== 'string' || typeof exp !== 'number' || exp * 1000 <= nowMs) return undefined;
-    if (this.tokens.holds(jti, nowMs) && this.licenses.holds(lic, nowMs)) return undefined;
-    const state = this.states.load({ tokenId: jti, licenseId: lic });
+    const withLicense = !this.licenses.holds(lic, nowMs);
+    if (this.tokens.holds(jti, nowMs) && !withLicense) return undefined;
+    const state = (withLicense ? this.stateReads : this.tokenReads).load({ tokenId: jti, licenseId: lic });
     // Unused when the token does not verify (a failed read then fails nobody).
     state.catch(() => undefined);
-    return { tokenId: jti, licenseId: lic, state, tokens: this.tokens.generation, licenses: this.licenses.generation };
+    return { tokenId: jti, licenseId: lic, withLicense, state, tokens: this.tokens.generation, licenses: this.licenses.generation };
+  }
+
+  private batchedReads(withLicense: boolean): RoundTripBatcher<TokenKey, TokenState> {
+    return new RoundTripBatcher<TokenKey, TokenState>(
+      async (keys) => {
+        const [at, generation] = [this.clock.now().getTime(), this.datasets.generation];
+        const states = await this.store.tokenStates(keys, withLicense);
+        for (const { license, dataset } of states) if (license) this.datasets.prime(license.datasetId, dataset, at, generation);
+        return states;
+      },
+      (k) => `${k.tokenId} ${k.licenseId}`,
+      // Waits behind a statement under way for at most this long, so a read stuck on a stalled database holds up no other.
+      { maxBatch: 500, maxWaitMs: 50 },
+    );
   }
 
   private async verify(token: string, now: Date): Promise<AccessClaims | { failure: VerifyFailure }> {

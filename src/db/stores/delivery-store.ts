@@ -15,12 +15,15 @@ export type AccessDenialInsert = typeof accessDenials.$inferInsert;
 
 /** What the download gate checks a presented token against (each undefined when there is no such row). */
 export interface TokenState {
-  token: AccessTokenRow | undefined;
-  license: LicenseRow | undefined;
-  /** The license's dataset: whether it is listed (the gate refuses a suspended one). */
-  dataset: DatasetStatus | undefined;
+  token: TokenCheckRow | undefined;
+  /** The license the token claims, and its dataset, when asked for. */
+  license?: LicenseRow | undefined;
+  dataset?: DatasetStatus | undefined;
 }
+/** What the gate needs of a token row: whose it is and whether it was revoked. */
+export type TokenCheckRow = Pick<AccessTokenRow, 'id' | 'licenseId' | 'revokedAt'>;
 export type DatasetStatus = Pick<DatasetRow, 'id' | 'status'>;
+const tokenCheckColumns = { id: accessTokens.id, licenseId: accessTokens.licenseId, revokedAt: accessTokens.revokedAt };
 
 /** Data access for uploads and stored bytes. */
 export class DeliveryStore {
@@ -36,30 +39,37 @@ export class DeliveryStore {
   });
 
   /**
-   * For each presented token (its `jti` and the license it claims), in one statement: the token's row, the claimed
-   * license's and that license's dataset status, in the order of `keys`. Built once per store and named, so a
-   * long-lived store (the download gate's) sends it without building it again, and PostgreSQL plans it once per connection.
+   * For each presented token (its `jti` and the license it claims), in one statement: the token's row and, `withLicense`,
+   * the claimed license's and that license's dataset status, in the order of `keys`. Built once per store and named,
+   * so a long-lived store (the download gate's) sends it without building it again, and PostgreSQL plans it once per
+   * connection.
    */
-  async tokenStates(keys: readonly { tokenId: string; licenseId: string }[]): Promise<TokenState[]> {
-    this.tokenStatesQuery ??= this.prepareTokenStates();
-    const rows = await this.tokenStatesQuery.execute({
-      tokenIds: keys.map((k) => k.tokenId),
-      licenseIds: keys.map((k) => k.licenseId),
-    });
-    const byIndex = new Map(rows.map((r) => [r.i, r]));
-    return keys.map((_, i) => {
-      const row = byIndex.get(i + 1);
-      return { token: row?.token ?? undefined, license: row?.license ?? undefined, dataset: row?.dataset ?? undefined };
+  async tokenStates(keys: readonly { tokenId: string; licenseId: string }[], withLicense: boolean): Promise<TokenState[]> {
+    const tokenIds = keys.map((k) => k.tokenId);
+    // Each license is read once (on the first of its keys): many tokens of a batch share one.
+    const licenseIds = keys.map((k, i) => (keys.findIndex((o) => o.licenseId === k.licenseId) === i ? k.licenseId : null));
+    const rows = withLicense
+      ? await (this.tokenStatesQuery ??= this.prepareTokenStates()).execute({ tokenIds, licenseIds })
+      : await (this.tokenRowsQuery ??= this.prepareTokenRows()).execute({ tokenIds });
+    type Row = { i: number; token: TokenCheckRow | null; license?: LicenseRow | null; dataset?: DatasetStatus | null };
+    const byIndex = new Map((rows as Row[]).map((r) => [r.i, r]));
+    const licensed = new Map((rows as Row[]).flatMap((r) => (r.license ? [[r.license.id, r] as const] : [])));
+    return keys.map((k, i) => {
+      const token = byIndex.get(i + 1)?.token ?? undefined;
+      if (!withLicense) return { token };
+      const row = licensed.get(k.licenseId);
+      return { token, license: row?.license ?? undefined, dataset: row?.dataset ?? undefined };
     });
   }
 
   private tokenStatesQuery: ReturnType<DeliveryStore['prepareTokenStates']> | undefined;
+  private tokenRowsQuery: ReturnType<DeliveryStore['prepareTokenRows']> | undefined;
 
   private prepareTokenStates() {
     return this.db
       .select({
         i: sql<number>`k.i`.mapWith(Number),
-        token: accessTokens,
+        token: tokenCheckColumns,
         license: licenses,
         dataset: { id: datasets.id, status: datasets.status },
       })
@@ -70,6 +80,14 @@ export class DeliveryStore {
       .leftJoin(licenses, sql`${licenses.id} = k.license_id`)
       .leftJoin(datasets, eq(datasets.id, licenses.datasetId))
       .prepare('download_gate_token_states');
+  }
+
+  private prepareTokenRows() {
+    return this.db
+      .select({ i: sql<number>`k.i`.mapWith(Number), token: tokenCheckColumns })
+      .from(sql`unnest(${sql.placeholder('tokenIds')}::text[]) WITH ORDINALITY AS k(token_id, i)`)
+      .innerJoin(accessTokens, sql`${accessTokens.id} = k.token_id`)
+      .prepare('download_gate_token_rows');
   }
 
   async insertUpload(row: typeof uploads.$inferInsert): Promise<UploadRow> {
