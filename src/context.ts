@@ -24,7 +24,7 @@ import { ComplianceService } from './compliance/service.js';
 /** What a request's services are built from: the process-wide parts they use (the seed passes its own clock). */
 export type ServiceParts = Pick<ProcessParts, 'clock' | 'audit' | 'stripe' | 'keyRing' | 'storage' | 'secret' | 'usageRecorder'> & {
   config: Pick<ProcessParts['config'], 'limits' | 'collapseRisk' | 'mixes' | 'metering' | 'webhooks' | 'stripe' | 'platformFeeBps'>;
-  downloadGate: Pick<ProcessParts['downloadGate'], 'listingChanged'>;
+  downloadGate: Pick<ProcessParts['downloadGate'], 'listingChanged' | 'changed'>;
 };
 
 /** One request's (or one seed run's) own parts. */
@@ -147,6 +147,7 @@ export class RequestServices {
       platformFeeBps: config.platformFeeBps,
       lineage: this.lineageView,
       log: this.scope.log,
+      gateChanged: (row) => this.parts.downloadGate.changed(row),
     }));
   }
 
@@ -162,7 +163,9 @@ export class RequestServices {
   }
 
   get tokens(): TokensService {
-    return (this.built.tokens ??= new TokensService(this.stores, this.keyRing, this.clock, this.audit));
+    return (this.built.tokens ??= new TokensService(this.stores, this.keyRing, this.clock, this.audit, (row) =>
+      this.parts.downloadGate.changed(row),
+    ));
   }
 
   get uploads(): UploadsService {

@@ -11,6 +11,11 @@ export interface LicenseActor {
   viewer: Viewer | null;
   /** For system acts (webhooks): what drove the change. */
   source?: string;
+  /**
+   * Told of each license this actor changes (`license:<id>`), so this process's download gate re-reads it at once
+   * rather than when the database's change notification arrives.
+   */
+  gateChanged?: (row: string) => void;
 }
 
 /** The audit action a move into each status is recorded under, unless the caller names another. */

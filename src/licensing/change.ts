@@ -36,6 +36,8 @@ export async function changeLicense(
     });
   }
   const updated = await tx.licensing.updateLicense(license.id, patch);
+  // Before the commit: a read in between caches the old row until the commit's notification drops it again.
+  actor.gateChanged?.(`license:${license.id}`);
   if (updated.status !== license.status || options.action) {
     await auditLicense(tx, actor, updated, options.action ?? ACTION_OF_STATUS[updated.status], {
       from: license.status,

@@ -42,6 +42,8 @@ export interface BillingDeps {
   platformFeeBps: number;
   lineage: LineageView;
   log: (err: unknown, message: string) => void;
+  /** This process's download gate, told of each license changed here (see `LicenseActor.gateChanged`). */
+  gateChanged: (row: string) => void;
 }
 
 /** Purchases and the life of a license: approval, payment, cancellation, revocation. */
@@ -54,7 +56,7 @@ export class LicensingService {
 
   /** A user's act on a license, for its audit record and events. */
   private actor(viewer: Viewer): LicenseActor {
-    return { audit: this.deps.audit, clock: this.clock, viewer };
+    return { audit: this.deps.audit, clock: this.clock, viewer, gateChanged: this.deps.gateChanged };
   }
 
   get billingMode(): 'LOCAL' | 'STRIPE' {

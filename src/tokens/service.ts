@@ -41,6 +41,8 @@ export class TokensService {
     private readonly keyRing: SigningKeyRing,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
+    /** This process's download gate, told of each token revoked here (`token:<id>`) so it refuses it at once. */
+    private readonly gateChanged: (row: string) => void = () => undefined,
   ) {}
 
   async signingKeys(viewer: Viewer): Promise<SigningKeyRow[]> {
@@ -131,6 +133,7 @@ export class TokensService {
     return this.stores.transaction(async (tx) => {
       const revoked = await tx.tokens.revokeAccessToken(token.id, this.clock.now());
       if (!revoked) return token;
+      this.gateChanged(`token:${token.id}`);
       await this.audit.record(tx, viewer, {
         action: 'access_token.revoked',
         subjectType: 'AccessToken',
