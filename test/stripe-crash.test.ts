@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRIPE_CLAIM_MS } from '../src/billing/stripe-client.js';
 import { apiClient, startTestApp, type ApiClient, type TestApp } from './support/app.js';
@@ -7,10 +5,9 @@ import { PRICES, connectVendor, createOffer, newKey, purchase } from './support/
 import { FakeStripe } from './support/fake-stripe.js';
 import { dataFile, ok, publishDataset, signUp, type Org } from './support/fixtures.js';
 import { insertUsage, meteringWorker } from './support/metering.js';
+import { killWorkerProcesses, startWorkerProcess } from './support/worker-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const HOUR = 3_600_000;
-const children: ChildProcess[] = [];
 
 let fake: FakeStripe;
 let app: TestApp;
@@ -20,41 +17,18 @@ let versionId: string;
 
 /** A real server process (`test/support/metering-server.ts`) on the test database, with the given extra settings. */
 async function startServer(env: Record<string, string> = {}): Promise<{ api: ApiClient; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/metering-server.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: app.databaseUrl,
-      ASSAY_SECRET: app.secret,
-      ...fake.env(),
-      LOG_LEVEL: 'silent',
-      ASSAY_DEMO: '0',
-      ASSAY_RATE_LIMIT_PER_MINUTE: '0',
-      ASSAY_METERING_INTERVAL_MS: '0',
-      ASSAY_WEBHOOKS_INTERVAL_MS: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const worker = startWorkerProcess(app.databaseUrl, {
+    ASSAY_SECRET: app.secret,
+    ...fake.env(),
+    ASSAY_METERING_INTERVAL_MS: '0',
+    ASSAY_WEBHOOKS_INTERVAL_MS: '0',
+    ...env,
   });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await until(
-    () => {
-      if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);
-      return /ready \d+/.test(out);
-    },
-    60_000,
-    'the server process',
-  );
   return {
-    api: apiClient(`http://127.0.0.1:${/ready (\d+)/.exec(out)![1]}`),
+    api: apiClient(await worker.ready()),
     async kill() {
-      child.kill('SIGKILL');
-      await exited;
+      worker.child.kill('SIGKILL');
+      await worker.exited;
     },
   };
 }
@@ -86,7 +60,7 @@ beforeAll(async () => {
   await connectVendor(app, vendor, fake);
 }, 120_000);
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killWorkerProcesses();
   await app?.close();
   await fake?.close();
 });

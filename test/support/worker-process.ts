@@ -7,8 +7,8 @@ const children: ChildProcess[] = [];
 export interface WorkerProcess {
   child: ChildProcess;
   exited: Promise<void>;
-  /** Resolves once the server listens (it printed `ready <port>`); throws if it exits first. */
-  ready(): Promise<void>;
+  /** Resolves with the server's URL once it listens (it printed `ready <port>`); throws if it exits first. */
+  ready(): Promise<string>;
 }
 
 /**
@@ -37,11 +37,13 @@ export function startWorkerProcess(databaseUrl: string, env: Record<string, stri
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const ready = async () => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !out.includes('ready ');) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !out.includes('ready ');) {
       if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (!out.includes('ready ')) throw new Error(`server not ready: ${out}`);
+    const port = /ready (\d+)/.exec(out)?.[1];
+    if (!port) throw new Error(`server not ready: ${out}`);
+    return `http://127.0.0.1:${port}`;
   };
   return { child, exited, ready };
 }
