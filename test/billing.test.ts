@@ -25,10 +25,7 @@ let buyer: Org;
 let accountId: string;
 let datasetId: string;
 
-beforeAll(async () => {
-  ({ fake, app, vendor, buyer, accountId } = await openStripeMarket());
-  datasetId = (await publishDataset(app, vendor)).datasetId;
-});
+beforeAll(async () => ({ fake, app, vendor, buyer, accountId, datasetId } = await openStripeMarket()));
 afterAll(() => closeStripeMarket({ app, fake }));
 
 const license = async (id: string, key = buyer.key) => ok(await app.gql(LICENSE, { id }, key)).license;

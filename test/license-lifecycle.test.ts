@@ -13,7 +13,7 @@ import {
   sendEvent,
 } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
-import { expectError, ok, publishDataset, type Org } from './support/fixtures.js';
+import { expectError, ok, type Org } from './support/fixtures.js';
 
 let fake: FakeStripe;
 let app: TestApp;
@@ -22,8 +22,7 @@ let buyer: Org;
 let datasetId: string;
 
 beforeAll(async () => {
-  ({ fake, app, vendor, buyer } = await openStripeMarket());
-  datasetId = (await publishDataset(app, vendor)).datasetId;
+  ({ fake, app, vendor, buyer, datasetId } = await openStripeMarket());
 }, 60_000);
 afterAll(() => closeStripeMarket({ app, fake }));
 

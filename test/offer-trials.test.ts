@@ -132,10 +132,7 @@ describe('trials through Stripe', () => {
   let buyer: Org;
   let datasetId: string;
 
-  beforeAll(async () => {
-    ({ fake, app, vendor, buyer } = await openStripeMarket());
-    datasetId = (await publishDataset(app, vendor)).datasetId;
-  });
+  beforeAll(async () => ({ fake, app, vendor, buyer, datasetId } = await openStripeMarket()));
   afterAll(() => closeStripeMarket({ app, fake }));
 
   it('a SUBSCRIPTION checkout carries trial_period_days and the license shows the subscription’s trial end', async () => {

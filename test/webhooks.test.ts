@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './support/app.js';
 import { LICENSE, PRICES, closeStripeMarket, openStripeMarket, createOffer, postWebhook, purchase, sendEvent } from './support/commerce.js';
 import { FakeStripe } from './support/fake-stripe.js';
-import { ok, publishDataset, type Org } from './support/fixtures.js';
+import { ok, type Org } from './support/fixtures.js';
 
 let fake: FakeStripe;
 let app: TestApp;
@@ -10,10 +10,7 @@ let vendor: Org;
 let buyer: Org;
 let datasetId: string;
 
-beforeAll(async () => {
-  ({ fake, app, vendor, buyer } = await openStripeMarket());
-  datasetId = (await publishDataset(app, vendor)).datasetId;
-});
+beforeAll(async () => ({ fake, app, vendor, buyer, datasetId } = await openStripeMarket()));
 afterAll(() => closeStripeMarket({ app, fake }));
 
 const license = async (id: string) => ok(await app.gql(LICENSE, { id }, vendor.key)).license;

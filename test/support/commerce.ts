@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { startTestApp, type ApiClient, type TestApp } from './app.js';
 import { FakeStripe } from './fake-stripe.js';
-import { OPEN_TERMS, ok, signUp, type Org } from './fixtures.js';
+import { OPEN_TERMS, ok, publishDataset, signUp, type Org } from './fixtures.js';
 
 export const OFFER_FIELDS = `id name active pricingModel currency amountCents termDays billingInterval usageUnit unitAmountCents includedUnits usageCap requiresApproval royaltyBps versionScope terms { commercialUse modelTraining derivatives syntheticGeneration redistribution attributionRequired }`;
 export const LICENSE_FIELDS = `id status billingMode pricingModel checkoutUrl startsAt expiresAt requestedAt waitingSeconds rejectionReason revocationReason cancelAtPeriodEnd offer { id } licensee { id } dataset { id } terms { commercialUse derivatives syntheticGeneration attributionRequired } versions { id }`;
@@ -66,6 +66,8 @@ export interface StripeMarket {
   buyer: Org;
   /** The vendor's connected account. */
   accountId: string;
+  /** A dataset the vendor has published (with open terms), to make offers on. */
+  datasetId: string;
 }
 
 /** Starts a `StripeMarket`; `env` adds to the fake's Stripe settings. Close it with `closeStripeMarket`. */
@@ -73,7 +75,8 @@ export async function openStripeMarket(env: Record<string, string> = {}): Promis
   const fake = await FakeStripe.start();
   const app = await startTestApp({ ...fake.env(), ...env });
   const [vendor, buyer] = await Promise.all([signUp(app, 'VENDOR'), signUp(app, 'BUYER')]);
-  return { fake, app, vendor, buyer, accountId: (await connectVendor(app, vendor, fake))! };
+  const accountId = (await connectVendor(app, vendor, fake))!;
+  return { fake, app, vendor, buyer, accountId, datasetId: (await publishDataset(app, vendor)).datasetId };
 }
 
 /** Stops what `openStripeMarket` started (either may be missing when it failed part-way). */
