@@ -9,17 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditLog } from '../src/audit/service.js';
 import { systemClock } from '../src/clock.js';
-import { buildProcessParts } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
-import { newDemoKeys } from '../src/demo/keys.js';
-import { seedDemo } from '../src/demo/seed.js';
-import { LocalFileStorage } from '../src/delivery/storage.js';
-import { createLog } from '../src/log.js';
 import { UsageRecorder } from '../src/delivery/usage-recorder.js';
 import { BENCH_RECORDER } from './delivery.js';
 import { runDir } from './cleanup.js';
+import { seedDemoCatalog } from './demo.js';
 import { newId } from '../src/ids.js';
 import { MeteringWorker } from '../src/metering/worker.js';
 
@@ -68,16 +64,7 @@ export async function meteringBench(ctx: { databaseUrl: string }): Promise<Bench
   const meter = await fakeMeter();
   try {
     await migrateDatabase(database.pool);
-    const parts = buildProcessParts({
-      config: loadConfig({}),
-      database,
-      clock: systemClock,
-      secret: randomBytes(32).toString('base64url'),
-      storage: new LocalFileStorage(storageDir),
-      log: createLog('silent'),
-    });
-    await seedDemo(parts, newDemoKeys());
-    await parts.close();
+    await seedDemoCatalog(database, storageDir);
     const found = await database.pool.query(
       `SELECT id, licensee_id FROM licenses WHERE pricing_model = 'USAGE' AND status = 'ACTIVE' ORDER BY id LIMIT 1`,
     );

@@ -13,23 +13,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { buildProcessParts } from '../src/composition.js';
 import { RequestServices } from '../src/context.js';
-import { createLog } from '../src/log.js';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { freePort } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { Stores } from '../src/db/stores/index.js';
-import { newDemoKeys } from '../src/demo/keys.js';
-import { seedDemo } from '../src/demo/seed.js';
-import { LocalFileStorage } from '../src/delivery/storage.js';
 import { startChild, type ChildServer } from './processes.js';
 import { processCpuMs, quantile, table } from './support.js';
+import { runDir } from './cleanup.js';
+import { seedDemoCatalog } from './demo.js';
 
 const DAY_MS = 86_400_000;
 /** Few enough that the report's answer (a row per license) stays small and the database's scans show. */
@@ -184,26 +177,16 @@ export async function partitionBench(o: Options): Promise<PartitionRow[]> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${DATABASE}`);
   const url = o.adminUrl(DATABASE);
-  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bench-partitions-'));
+  const storageDir = runDir('assay-bench-partitions-');
   const servers: ChildServer[] = [];
   const database = openDatabase(url, { max: 2, statementTimeoutMs: 3_600_000 });
   try {
     await migrateDatabase(database.pool);
-    const parts = buildProcessParts({
-      config: loadConfig({}),
-      database,
-      clock: systemClock,
-      secret: randomBytes(32).toString('base64url'),
-      storage: new LocalFileStorage(storageDir),
-      log: createLog('silent'),
-    });
-    await new RequestServices(parts, {
-      stores: new Stores(database.db),
-      origin: 'http://bench',
-      log: () => undefined,
-    }).accounts.bootstrapAdmin(ADMIN_KEY);
-    await seedDemo(parts, newDemoKeys());
-    await parts.close();
+    await seedDemoCatalog(database, storageDir, (parts) =>
+      new RequestServices(parts, { stores: new Stores(database.db), origin: 'http://bench', log: () => undefined }).accounts
+        .bootstrapAdmin(ADMIN_KEY)
+        .then(() => undefined),
+    );
     const end = new Date();
     const client = await database.pool.connect();
     let postmaster: number;
