@@ -146,7 +146,7 @@ export class RequestServices {
       audit: this.audit,
       platformFeeBps: config.platformFeeBps,
       lineage: this.lineageView,
-      log: this.scope.log,
+      log: (err, message) => this.scope.log(err, message),
       gateChanged: (row) => this.parts.downloadGate.changed(row),
     }));
   }
@@ -158,7 +158,7 @@ export class RequestServices {
       platformFeeBps: config.platformFeeBps,
       lineage: this.lineageView,
       audit: this.audit,
-      log: this.scope.log,
+      log: (err, message) => this.scope.log(err, message),
     }));
   }
 

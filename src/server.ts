@@ -18,6 +18,7 @@ import { registerProcessGauges } from './http/process-gauges.js';
 import { registerProbes } from './http/probes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerReceiveTimeout } from './http/receive-timeout.js';
+import { requestLogs } from './http/request-log.js';
 import { registerStripeWebhook } from './http/stripe-webhook.js';
 import { registerUploads } from './http/uploads.js';
 import { registerRequestSpans } from './telemetry/spans.js';
@@ -51,6 +52,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { limits } = config;
   const app = Fastify({
     loggerInstance: deps.log,
+    childLoggerFactory: requestLogs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: limits.bodyLimitBytes,
@@ -68,15 +70,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerReceiveTimeout(app, limits.receiveTimeoutMs);
   // Every statement a request issues through its database handle (`database.forRequest`) is counted against it
   // (see the x-sql-statements header) and bound by its deadline.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     request.queryStats = { statements: 0 };
+    reply.header('x-request-id', request.id);
     done();
   });
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id);
-    if (config.sqlStatementsHeader) reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
-    done(null, payload);
-  });
+  // Only when asked for: a send hook runs for every answer.
+  if (config.sqlStatementsHeader)
+    app.addHook('onSend', (request, reply, payload, done) => {
+      reply.header('x-sql-statements', String(request.queryStats?.statements ?? 0));
+      done(null, payload);
+    });
 
   const metrics = new Metrics(database.pool);
   registerProcessGauges(metrics, parts);

@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Request latency buckets, in seconds. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -26,19 +26,7 @@ function processMetrics(): Registry {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: 'assay_http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status.',
-    labelNames: ['route', 'method', 'status'],
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: 'assay_http_request_duration_seconds',
-    help: 'Time from receiving a request to sending the last byte of its response, by route template, method and status.',
-    labelNames: ['route', 'method', 'status'],
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly requests = new RequestSeries();
   private readonly errors = new Counter({
     name: 'assay_graphql_errors_total',
     help: 'GraphQL errors sent to clients, by extensions.code.',
@@ -70,9 +58,7 @@ export class Metrics {
 
   /** Records one answered HTTP request; `route` is the route's template (`/data/:versionId/*`), never the raw URL. */
   httpRequest(route: string, method: string, status: number, seconds: number): void {
-    const labels = { route, method, status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    this.requests.record(route, method, status, seconds);
   }
 
   graphqlError(code: string): void {
@@ -106,7 +92,69 @@ export class Metrics {
   }
 
   async render(): Promise<string> {
-    return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
+    return `${this.requests.render()}${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
+  }
+}
+
+/** One route, method and status: its request count, latency sum and per-bucket counts (not cumulative). */
+interface RequestSeriesValues {
+  labels: string;
+  count: number;
+  sum: number;
+  buckets: number[];
+}
+
+/** A label value as the Prometheus text format writes it. */
+const labelValue = (value: string) => value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+
+/**
+ * `assay_http_requests_total` and `assay_http_request_duration_seconds`, kept in plain numbers and written in the
+ * Prometheus text format when scraped. Every request records here; prom-client checks and hashes the labels of each
+ * observation, a measurable share of a small request's CPU, where this costs one map lookup.
+ */
+class RequestSeries {
+  private readonly series = new Map<string, RequestSeriesValues>();
+
+  record(route: string, method: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let values = this.series.get(key);
+    if (!values) {
+      values = {
+        labels: `route="${labelValue(route)}",method="${labelValue(method)}",status="${status}"`,
+        count: 0,
+        sum: 0,
+        buckets: LATENCY_BUCKETS.map(() => 0),
+      };
+      this.series.set(key, values);
+    }
+    values.count += 1;
+    values.sum += seconds;
+    let bucket = 0;
+    while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]!) bucket++;
+    if (bucket < LATENCY_BUCKETS.length) values.buckets[bucket]! += 1;
+  }
+
+  render(): string {
+    const counts = [
+      '# HELP assay_http_requests_total HTTP requests answered, by route template, method and status.',
+      '# TYPE assay_http_requests_total counter',
+    ];
+    const latency = [
+      '# HELP assay_http_request_duration_seconds Time from receiving a request to sending the last byte of its response, by route template, method and status.',
+      '# TYPE assay_http_request_duration_seconds histogram',
+    ];
+    for (const { labels, count, sum, buckets } of this.series.values()) {
+      counts.push(`assay_http_requests_total{${labels}} ${count}`);
+      let below = 0;
+      LATENCY_BUCKETS.forEach((bound, i) => {
+        below += buckets[i]!;
+        latency.push(`assay_http_request_duration_seconds_bucket{le="${bound}",${labels}} ${below}`);
+      });
+      latency.push(`assay_http_request_duration_seconds_bucket{le="+Inf",${labels}} ${count}`);
+      latency.push(`assay_http_request_duration_seconds_sum{${labels}} ${sum}`);
+      latency.push(`assay_http_request_duration_seconds_count{${labels}} ${count}`);
+    }
+    return `${counts.join('\n')}\n\n${latency.join('\n')}\n\n`;
   }
 }
 
