@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: seeds a large catalog into its own throwaway embedded PostgreSQL (seed.ts), starts the real
- * server as production runs it (`node <npm start's flags> dist/main.js`, built first when stale) and a bare node:http + pg baseline (baseline-server.ts) as separate processes, checks
+ * server as production runs it (`node <npm start's flags> dist/main.js`, built first when stale) and a bare node:http + pg baseline (baseline-server.ts) as separate processes (for `{ __typename }` also the stack's floor, Fastify + Apollo Server with nothing else: floor-server.ts), checks
  * they answer with the same JSON, drives both over HTTP with autocannon at fixed concurrency, measures token
  * checks and usage ingestion in process (delivery.ts), the store-level lineage comparison (lineage.ts) and, when
  * present, metering (metering.ts); prints one table and writes bench/results/latest.json.
@@ -631,18 +631,33 @@ async function httpScenarios(f: Fixture, assay: ChildServer, bare: ChildServer):
   if (runs('framework')) {
     log('\nframework overhead');
     const hello = gqlRequest('{ __typename }');
-    await assertSameAnswer('__typename', A, hello, B, { ...hello, path: '/hello' });
-    await load([
-      {
-        scenario: '{ __typename } (GraphQL)',
-        group: 'framework',
-        base: A,
-        pid: assay.process.pid,
-        req: hello,
-        baseline: 'hello world (bare node:http)',
-      },
-      { scenario: 'hello world (bare node:http)', group: 'framework', base: B, pid: bare.process.pid, req: { ...hello, path: '/hello' } },
-    ]);
+    // The stack's own floor beside Assay and the bare server, under the same flags and NODE_ENV.
+    const floor = await startChild(path.join(import.meta.dirname, 'floor-server.ts'), { NODE_ENV: 'production' }, SERVER_NODE_FLAGS);
+    try {
+      await assertSameAnswer('__typename', A, hello, B, { ...hello, path: '/hello' });
+      await assertSameAnswer('__typename (stack floor)', floor.url, hello, B, { ...hello, path: '/hello' });
+      await load([
+        {
+          scenario: '{ __typename } (GraphQL)',
+          group: 'framework',
+          base: A,
+          pid: assay.process.pid,
+          req: hello,
+          baseline: 'hello world (bare node:http)',
+        },
+        { scenario: 'hello world (bare node:http)', group: 'framework', base: B, pid: bare.process.pid, req: { ...hello, path: '/hello' } },
+        {
+          scenario: '{ __typename } (Fastify + Apollo Server, nothing else)',
+          group: 'framework',
+          base: floor.url,
+          pid: floor.process.pid,
+          req: hello,
+          baseline: 'hello world (bare node:http)',
+        },
+      ]);
+    } finally {
+      await floor.stop();
+    }
   }
   if (runs('lineage')) {
     log('\nlineage over HTTP');
@@ -968,7 +983,12 @@ function targets(): string[] {
       `${mark(ratio <= 1)} PostgreSQL CPU per search at most the bare endpoint's: ${search.dbCpuMs!.toFixed(2)} vs ${bareSearch.dbCpuMs!.toFixed(2)} ms, ${ratioText(ratio, [Math.min(...ratios), Math.max(...ratios)])} (${rounds})`,
     );
   }
-  atLeast('{ __typename } (GraphQL)', '{ __typename }: requests/s vs bare hello world', 0.5);
+  const hello = atLeast('{ __typename } (GraphQL)', '{ __typename }: requests/s vs bare hello world', 0.5);
+  const floor = find('{ __typename } (Fastify + Apollo Server, nothing else)');
+  if (hello?.ratio !== undefined && floor?.ratio !== undefined)
+    out.push(
+      `       (for reference, not a target: Fastify + Apollo Server with nothing else reached ${ratioText(floor.ratio, floor.ratioRange)} of bare hello world, server CPU ${floor.serverCpuMs?.toFixed(3) ?? '–'} ms per request against Assay's ${hello.serverCpuMs?.toFixed(3) ?? '–'} ms)`,
+    );
   atLeast(
     `download ${SMALL_FILE_BYTES / 1024} KiB file (/data)`,
     `download of the ${SMALL_FILE_BYTES / 1024} KiB file: requests/s vs bare node:http`,
@@ -1156,13 +1176,12 @@ async function main(): Promise<void> {
       // The in-process figures run with the servers gone, so they have the CPUs to themselves.
       await Promise.all(children.splice(0).map((c) => c.stop()));
       if (PROFILE) {
-        // The server's main thread wrote the largest (and newest) profile.
+        // This run's server wrote its profiles under its pid (an older run's may still lie there); its main thread
+        // wrote the largest.
         const main = fs
           .readdirSync(profileDir)
-          .filter((n) => n.endsWith('.cpuprofile'))
+          .filter((n) => n.endsWith('.cpuprofile') && n.includes(`.${assay.process.pid}.`))
           .map((n) => path.join(profileDir, n))
-          .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)
-          .slice(0, 2)
           .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
         if (main) printTopFunctions(main, 30, log);
       }
