@@ -203,3 +203,41 @@ describe('catalog page of listing fields only', () => {
     }
   });
 });
+
+describe('catalog page of canonical leaves only', () => {
+  // A page whose every enum and built-in scalar field is one of CANONICAL_LEAVES is compiled without graphql-jit's
+  // leaf serializers: its compiled runs must answer byte for byte what graphql-js answers on its first, interpreted run.
+  const CANONICAL = `id slug title summary description kind modality tags status suspendedReason publishedAt relevance __typename
+    vendor { id slug name kind }
+    terms { spdxId commercialUse modelTraining derivatives syntheticGeneration redistribution attributionRequired }
+    latestVersion {
+      id version status rowCount byteSize publishedAt
+      lineage { generationDepth realFraction humanReviewedFraction collapseRisk { level reasons } }
+    }
+    offers { id name active pricingModel currency amountCents termDays billingInterval usageUnit unitAmountCents requiresApproval royaltyBps trialDays }`;
+
+  it('answers the same bytes on every run, interpreted or compiled, with and without a search, for each viewer', async () => {
+    let documents = 0;
+    for (const key of [undefined, vendor.key, other.key]) {
+      for (const search of [undefined, 'root recordings']) {
+        // A document of its own (the alias) for each case, so that its first run is the interpreted one.
+        const query = `query($tag: String!, $search: String) {
+          page${++documents}: datasets(first: 20, filter: { tags: [$tag], search: $search }) {
+            totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ${CANONICAL} } } } }`;
+        const runs: string[] = [];
+        for (let run = 0; run < 4; run++) {
+          const res = await fetch(`${app.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+            body: JSON.stringify({ query, variables: { tag, search } }),
+          });
+          runs.push(await res.text());
+        }
+        const { data, errors } = JSON.parse(runs[0]!);
+        expect(errors).toBeUndefined();
+        expect(data[`page${documents}`].edges.length).toBe(search ? 2 : 4);
+        for (const text of runs) expect(text).toBe(runs[0]);
+      }
+    }
+  });
+});

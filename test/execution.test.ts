@@ -1,6 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError } from 'graphql';
+import { compileQuery } from 'graphql-jit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledExecution } from '../src/http/compiled-execution.js';
@@ -100,6 +101,47 @@ describe('execution', () => {
       expect(all[0]!.body.errors).toMatchObject([{ message: 'Unknown operation named "C".', extensions: { code: 'BAD_USER_INPUT' } }]);
       for (const a of all) expect(a).toEqual(all[0]);
     }
+  });
+});
+
+describe('compiled execution of canonical leaves', () => {
+  // Values a resolver returns in another form than its type's: graphql-js serializes each ("5", 7, 0.5, "12").
+  const schema = makeExecutableSchema({
+    typeDefs: `enum Kind { A B } type Item { name: String! count: Int! ratio: Float kind: Kind! id: ID! } type Query { item: Item! }`,
+    resolvers: { Query: { item: () => ({ name: 5, count: '7', ratio: '0.5', kind: 'A', id: 12 }) } },
+  });
+  const run = async (canonicalLeaves: ReadonlySet<string>, query: string) => {
+    const compiledWith: unknown[] = [];
+    const compile: typeof compileQuery = (s, document, name, options) => {
+      compiledWith.push(options?.disableLeafSerialization);
+      return compileQuery(s, document, name, options);
+    };
+    const server = new ApolloServer({ gateway: compiledExecution(schema, { onError: () => undefined, compile, canonicalLeaves }) });
+    await server.start();
+    try {
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(JSON.stringify((await server.executeOperation({ query })).body));
+      return { answers, compiledWith };
+    } finally {
+      await server.stop();
+    }
+  };
+
+  it('serializes every leaf outside the canonical set on compiled runs too, as graphql-js does on the first', async () => {
+    const { answers, compiledWith } = await run(new Set(['Item.kind', 'Item.name']), `query Q { item { name count ratio kind id } }`);
+    expect(compiledWith).toEqual([false]);
+    expect(JSON.parse(answers[0]!).singleResult.data).toEqual({ item: { name: '5', count: 7, ratio: 0.5, kind: 'A', id: '12' } });
+    for (const a of answers) expect(a).toBe(answers[0]);
+  });
+
+  it('compiles an operation of canonical leaves only (through fragments too) without leaf serialization', async () => {
+    const { answers, compiledWith } = await run(
+      new Set(['Item.kind']),
+      `query Q { item { __typename ...K ... on Item { kind } } } fragment K on Item { kind }`,
+    );
+    expect(compiledWith).toEqual([true]);
+    expect(JSON.parse(answers[0]!).singleResult.data).toEqual({ item: { __typename: 'Item', kind: 'A' } });
+    for (const a of answers) expect(a).toBe(answers[0]);
   });
 });
 

@@ -1,7 +1,24 @@
 import type { GatewayExecutionResult, GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { GraphQLError, execute, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  execute,
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  isEnumType,
+  isSpecifiedScalarType,
+  printSchema,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { CANONICAL_LEAVES } from '../resolvers/canonical-leaves.js';
 
 /** Runs of one operation (document and operation name) interpreted by graphql-js before it is compiled. */
 const INTERPRETED_RUNS = 1;
@@ -29,6 +46,61 @@ export interface CompiledExecutionOptions {
   onError: (err: unknown, stage: 'compile' | 'run', message: string) => void;
   /** The compiler; graphql-jit's unless a caller needs another. */
   compile?: typeof compileQuery;
+  /**
+   * Enum and built-in scalar leaves (`Type.field`) that always resolve to their serialized form already
+   * (`CANONICAL_LEAVES` unless a caller gives others): an operation selecting no other such leaf is compiled
+   * without graphql-jit's per-leaf serializer calls, which allocate their error locations, path and arguments for
+   * every field of every row. Custom scalars (DateTime, BigInt) are serialized either way.
+   */
+  canonicalLeaves?: ReadonlySet<string>;
+}
+
+/**
+ * Whether every enum and built-in scalar leaf `operation` may select (through fragments, on every type an
+ * interface or union may be) is in `canonical`, and the enums among them have no internal values.
+ */
+export function selectsOnlyCanonicalLeaves(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  canonical: ReadonlySet<string>,
+): boolean {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  // Each fragment is checked once per type it is spread on, so nested spreads cannot make this slow.
+  const checked = new Map<string, boolean>();
+  const visit = (parent: GraphQLCompositeType, selectionSet: SelectionSetNode): boolean =>
+    selectionSet.selections.every((selection) => {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        return !!type && isCompositeType(type) && visit(type, selection.selectionSet);
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        const type = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (!type || !isCompositeType(type)) return false;
+        const key = `${fragment.name.value}|${parent.name}`;
+        if (!checked.has(key)) {
+          checked.set(key, true); // validation rules out cycles; a fragment is never re-entered from inside itself
+          checked.set(key, visit(type, fragment.selectionSet));
+        }
+        return checked.get(key)!;
+      }
+      const name = selection.name.value;
+      if (name === '__typename') return true;
+      if (name.startsWith('__')) return false;
+      const types = isAbstractType(parent) ? schema.getPossibleTypes(parent) : [parent];
+      return types.every((type) => {
+        const field = 'getFields' in type ? type.getFields()[name] : undefined;
+        if (!field) return false;
+        const named = getNamedType(field.type);
+        if (isCompositeType(named)) return !selection.selectionSet || visit(named, selection.selectionSet);
+        if (isEnumType(named)) return canonical.has(`${type.name}.${name}`) && named.getValues().every((v) => v.value === v.name);
+        return !isSpecifiedScalarType(named) || canonical.has(`${type.name}.${name}`);
+      });
+    });
+  const root = schema.getRootType(operation.operation);
+  return !!root && visit(root, operation.selectionSet);
 }
 
 /**
@@ -42,6 +114,7 @@ export interface CompiledExecutionOptions {
  */
 export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions): GatewayInterface {
   const compile = options.compile ?? compileQuery;
+  const canonicalLeaves = options.canonicalLeaves ?? CANONICAL_LEAVES;
   // Keyed by Apollo's cached documents (a repeated operation is the same object), so a compiled operation lives
   // exactly as long as Apollo keeps its document.
   const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
@@ -68,7 +141,8 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     if (!operation) byName.set(operationName ?? '', (operation = { runs: 0 }));
     if (!operation.compiled && ++operation.runs <= INTERPRETED_RUNS) return interpret();
     if (!operation.compiled) {
-      const compiled = compile(schema, document, operationName ?? undefined);
+      const disableLeafSerialization = selectsOnlyCanonicalLeaves(schema, document, request.operation, canonicalLeaves);
+      const compiled = compile(schema, document, operationName ?? undefined, { disableLeafSerialization });
       // graphql-js already validated it, so a refusal here is graphql-jit's limit, not the client's mistake.
       if (!isCompiledQuery(compiled)) {
         options.onError(

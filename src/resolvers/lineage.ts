@@ -13,10 +13,6 @@ export const lineageResolvers: Resolvers = {
     version: (s, _a, ctx) => ctx.catalog.version(ctx.viewer, s.versionId),
   },
   Lineage: {
-    generationDepth: (l) => l.summary.generationDepth,
-    realFraction: (l) => l.summary.realFraction,
-    humanReviewedFraction: (l) => l.summary.humanReviewedFraction,
-    inheritedTerms: (l) => l.summary.inheritedTerms,
     attributions: (l, _a, ctx) => ctx.lineage.attributions(ctx.viewer, l),
     ancestors: (l, { maxDepth }, ctx) => ctx.lineage.ancestors(ctx.viewer, l, maxDepth),
     descendants: (l, { maxDepth }, ctx) => ctx.lineage.descendants(ctx.viewer, l, maxDepth),

@@ -162,15 +162,16 @@ export interface CatalogPageRow {
 }
 
 type JsonRow = unknown[];
-interface CatalogPageJson extends Record<string, unknown> {
-  dataset: JsonRow;
-  rank: number | null;
-  vendor?: JsonRow;
-  latest_version?: JsonRow | null;
-  lineage?: JsonRow | null;
-  retracted_ancestor_ids?: string[] | null;
-  offers?: JsonRow[];
-}
+/** One listing of the page's JSON: `[dataset, rank, vendor, latest version, lineage, retracted ancestor IDs, offers]`. */
+type CatalogPageJson = [
+  dataset: JsonRow,
+  rank: number | null,
+  vendor: JsonRow | null,
+  latestVersion: JsonRow | null,
+  lineage: JsonRow | null,
+  retractedAncestorIds: string[] | null,
+  offers: JsonRow[] | null,
+];
 
 /**
  * Enum members and page sizes go into the catalog statement as literals rather than parameters: a browse page
@@ -424,18 +425,16 @@ export class CatalogStore {
    */
   async listDatasets(q: DatasetListQuery, include: CatalogPageIncludes = {}): Promise<CatalogPageRow[]> {
     const query = this.rendered(JSON.stringify(['page', q, include]), () => this.catalogPageSql(q, include));
-    const { rows } = await executePrepared<CatalogPageJson>(this.db, query);
+    const { rows } = await executePrepared<{ page: CatalogPageJson[] }>(this.db, query);
     const json = include.slim ? slimPage : fullPage;
-    return rows.map((r) => {
-      const row: CatalogPageRow = { dataset: json.dataset.decode(r.dataset, { rank: r.rank }) };
-      if (include.vendor) row.vendor = json.vendor.decode(r.vendor!);
-      if (include.latestVersion) row.latestVersion = r.latest_version ? json.version.decode(r.latest_version) : null;
+    return rows[0]!.page.map(([dataset, rank, vendor, latestVersion, lineage, retractedAncestorIds, offers]) => {
+      const row: CatalogPageRow = { dataset: json.dataset.decode(dataset, { rank }) };
+      if (include.vendor) row.vendor = json.vendor.decode(vendor!);
+      if (include.latestVersion) row.latestVersion = latestVersion ? json.version.decode(latestVersion) : null;
       if (include.lineage) {
-        row.lineage = r.retracted_ancestor_ids
-          ? { summary: r.lineage ? json.lineage.decode(r.lineage) : undefined, retractedAncestorIds: r.retracted_ancestor_ids }
-          : null;
+        row.lineage = retractedAncestorIds ? { summary: lineage ? json.lineage.decode(lineage) : undefined, retractedAncestorIds } : null;
       }
-      if (include.offers) row.offers = r.offers!.map((o) => json.offer.decode(o));
+      if (include.offers) row.offers = offers!.map((o) => json.offer.decode(o));
       return row;
     });
   }
@@ -452,28 +451,28 @@ export class CatalogStore {
     const withVersion = include.latestVersion || include.lineage;
     const p = (column: string) => sql`p.${sql.identifier(column)}`;
     const json = include.slim ? slimPage : fullPage;
+    // The whole page is one JSON value (one row, one field): one parse for the page instead of one per related row.
+    const none = sql`NULL`;
+    const listing = [
+      json.dataset.json('d'),
+      sql`p.rank`,
+      include.vendor ? json.vendor.json('o') : none,
+      include.latestVersion ? sql`CASE WHEN v.id IS NULL THEN NULL ELSE ${json.version.json('v')} END` : none,
+      include.lineage ? sql`CASE WHEN l.version_id IS NULL THEN NULL ELSE ${json.lineage.json('l')} END` : none,
+      include.lineage ? sql`CASE WHEN v.id IS NULL THEN NULL ELSE to_json(${retractedAncestorIdsOf(sql`v.id`)}) END` : none,
+      include.offers
+        ? sql`(SELECT coalesce(json_agg(${json.offer.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id)`
+        : none,
+    ];
     return sql`
       /* catalogPage */
-      SELECT ${json.dataset.json('d')} AS dataset, p.rank
-        ${include.vendor ? sql`, ${json.vendor.json('o')} AS vendor` : sql``}
-        ${include.latestVersion ? sql`, CASE WHEN v.id IS NULL THEN NULL ELSE ${json.version.json('v')} END AS latest_version` : sql``}
-        ${
-          include.lineage
-            ? sql`, CASE WHEN l.version_id IS NULL THEN NULL ELSE ${json.lineage.json('l')} END AS lineage,
-                CASE WHEN v.id IS NULL THEN NULL ELSE ${retractedAncestorIdsOf(sql`v.id`)} END AS retracted_ancestor_ids`
-            : sql``
-        }
-        ${
-          include.offers
-            ? sql`, (SELECT coalesce(json_agg(${json.offer.json('f')} ORDER BY f.id), '[]') FROM ${offers} f WHERE f.dataset_id = d.id) AS offers`
-            : sql``
-        }
+      SELECT coalesce(json_agg(json_build_array(${sql.join(listing, sql`, `)})
+        ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}), '[]') AS page
       FROM (${page} LIMIT ${literal(q.limit + 1)}) p
       JOIN ${datasets} d ON d.id = p.id
       ${include.vendor ? sql`JOIN ${organizations} o ON o.id = d.vendor_id` : sql``}
       ${withVersion ? sql`LEFT JOIN ${datasetVersions} v ON v.id = d.latest_version_id` : sql``}
-      ${include.lineage ? sql`LEFT JOIN ${versionLineage} l ON l.version_id = v.id` : sql``}
-      ORDER BY ${sql.join(this.orderBy(q, { id: p('id'), rank: p('rank'), title: p('title'), updatedAt: p('updated_at') }), sql`, `)}`;
+      ${include.lineage ? sql`LEFT JOIN ${versionLineage} l ON l.version_id = v.id` : sql``}`;
   }
 
   async countDatasets(q: DatasetListQuery): Promise<number> {
