@@ -105,6 +105,16 @@ describe('query limits', () => {
     const r = await refusal(app, nestedPages, { outer: 100, inner: 100 });
     expect(r).toMatchObject({ status: 400, sql: 0, code: 'QUERY_TOO_COMPLEX', extensions: { reason: 'COST', cost: 10201, limit: 5000 } });
     expect(r.message).toContain('10201');
+    // Measures are kept per operation and page sizes: each verdict follows the values of the request at hand.
+    ok(await app.gql(nestedPages, { outer: 40, inner: 40 }));
+    expect((await refusal(app, nestedPages, { outer: 100, inner: 100 })).extensions).toMatchObject({ cost: 10201 });
+    expect((await refusal(app, nestedPages, { outer: 100, inner: 50 })).extensions).toMatchObject({ cost: 5201 });
+    // An id list counts by its length: 60 ids of 101 objects each (1 + 60 * 101) are refused, 2 are not, whatever the ids.
+    const byIds = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Dataset { versions(first: 100) { nodes { id } } } } }`;
+    const ids = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `ds_${tag}${i}`);
+    expect((await refusal(app, byIds, { ids: ids(60, 'a') })).extensions).toMatchObject({ reason: 'COST', cost: 6061 });
+    expect((await app.gql(byIds, { ids: ids(2, 'a') })).errors?.map((e) => e.extensions.code) ?? []).not.toContain('QUERY_TOO_COMPLEX');
+    expect((await refusal(app, byIds, { ids: ids(60, 'b') })).extensions).toMatchObject({ reason: 'COST', cost: 6061 });
     // A backward page (`last`) is priced like a forward one.
     const backward = `query($outer: Int) { datasets(last: $outer) { nodes { id versions(first: 100) { nodes { id } } } } }`;
     expect(await refusal(app, backward, { outer: 100 })).toMatchObject({ code: 'QUERY_TOO_COMPLEX', extensions: { cost: 10201 } });

@@ -57,6 +57,8 @@ export function measureOperation(
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
+  /** Given, it collects the names of the variables the measures read (as a number or a list's length only). */
+  read?: Set<string>,
 ): OperationMeasures {
   const root = schema.getRootType(operation.operation);
   if (!root) return { ...ZERO };
@@ -66,6 +68,7 @@ export function measureOperation(
   // A variable the client did not send takes its default, as graphql-js executes it; one sent as null stays null.
   const defaults = new Map((operation.variableDefinitions ?? []).map((d) => [d.variable.name.value, d.defaultValue]));
   const variableValue = (name: string): unknown => {
+    read?.add(name);
     if (variables && Object.hasOwn(variables, name)) return variables[name];
     const fallback = defaults.get(name);
     return fallback ? valueFromASTUntyped(fallback) : undefined;
@@ -280,19 +283,51 @@ export function checkQueryLimits(measures: OperationMeasures, limits: QueryLimit
 export function queryLimitsCheck<T extends BaseContext>(
   limits: QueryLimits,
 ): (request: GraphQLRequestContextDidResolveOperation<T>) => void {
-  // An operation without variables measures the same every time; Apollo reuses the parsed document, so does this.
-  const constantMeasures = new WeakMap<OperationDefinitionNode, OperationMeasures>();
+  // An operation measures the same whenever the variables its measures read (page sizes, id lists) have the same
+  // values; Apollo reuses the parsed document, so the measures are kept by operation and by those values.
+  const measured = new WeakMap<OperationDefinitionNode, MeasuresByValues>();
   return ({ document, operation, request, schema }) => {
     if (!operation) return;
-    const constant = !operation.variableDefinitions?.length;
-    let measures = constant ? constantMeasures.get(operation) : undefined;
+    const known = measured.get(operation);
+    const key = known && valuesKey(known.read, request.variables);
+    let measures = key === undefined ? undefined : known!.byValues.get(key);
     if (!measures) {
       const fragments = new Map<string, FragmentDefinitionNode>();
       for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-      measures = measureOperation(schema, fragments, operation, request.variables);
-      if (constant) constantMeasures.set(operation, measures);
+      const read = new Set<string>();
+      measures = measureOperation(schema, fragments, operation, request.variables, read);
+      const entry = known ?? { read: [...read], byValues: new Map() };
+      if (!known) measured.set(operation, entry);
+      // Bounded: a client paging with ever-new id lists must not grow it.
+      if (entry.byValues.size >= MEASURES_PER_OPERATION) entry.byValues.clear();
+      entry.byValues.set(key ?? valuesKey(entry.read, request.variables), measures);
     }
     const error = checkQueryLimits(measures, limits);
     if (error) throw error;
   };
+}
+
+/** Distinct values of an operation's read variables whose measures are kept. */
+const MEASURES_PER_OPERATION = 64;
+
+interface MeasuresByValues {
+  /** The variables the operation's measures depend on (the same for every run: they follow from the document). */
+  read: string[];
+  byValues: Map<string, OperationMeasures>;
+}
+
+/**
+ * What the measures see of the variables `names`, as one string: a page size counts by its number, an id list by its
+ * length, any other value only by its type (a sent null differs from a variable not sent, which takes its default).
+ */
+function valuesKey(names: string[], variables: Record<string, unknown> | undefined): string {
+  let key = '';
+  for (const name of names) {
+    const value = variables && Object.hasOwn(variables, name) ? variables[name] : undefined;
+    if (value === undefined) key += '-,';
+    else if (typeof value === 'number') key += `${value},`;
+    else if (Array.isArray(value)) key += `[${value.length}],`;
+    else key += `${value === null ? 'null' : typeof value},`;
+  }
+  return key;
 }
