@@ -47,7 +47,8 @@ export class DeliveryStore {
   async tokenStates(keys: readonly { tokenId: string; licenseId: string }[], withLicense: boolean): Promise<TokenState[]> {
     const tokenIds = keys.map((k) => k.tokenId);
     // Each license is read once (on the first of its keys): many tokens of a batch share one.
-    const licenseIds = keys.map((k, i) => (keys.findIndex((o) => o.licenseId === k.licenseId) === i ? k.licenseId : null));
+    const seen = new Set<string>();
+    const licenseIds = keys.map((k) => (seen.has(k.licenseId) ? null : (seen.add(k.licenseId), k.licenseId)));
     const rows = withLicense
       ? await (this.tokenStatesQuery ??= this.prepareTokenStates()).execute({ tokenIds, licenseIds })
       : await (this.tokenRowsQuery ??= this.prepareTokenRows()).execute({ tokenIds });
